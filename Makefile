@@ -1,0 +1,25 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each creates .venv and installs
+# what it needs (Graphviz's `dot` comes from your OS packages: apt-get install graphviz).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,compare,plot]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) examples/demo.py
+
+test: $(VENV)/.installed
+	$(PY) -m pytest tests
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/op_overhead.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

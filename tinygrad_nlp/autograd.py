@@ -1,0 +1,175 @@
+"""Reverse-mode automatic differentiation over the graph recorded by Tensor operations.
+
+1. `toposort` lists the nodes that lead to the outputs, inputs before outputs (iteratively:
+   a chain of 100,000 ops needs no deep recursion).
+2. The sweep walks that list backwards. Each node turns dL/d(output) into dL/d(input) with its
+   local `backward`; a tensor reached by several consumers sums what they send (the Branch node).
+3. Leaves (tensors created by the user with requires_grad=True) accumulate into `.grad`.
+
+Fast path (`create_graph=False`): everything is a numpy array and nothing is recorded.
+With `create_graph=True` the same backward code runs on Tensors with recording on, so the
+gradients are themselves differentiable.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import tensor as _t
+from .ops import Branch
+from .tensor import Tensor, _check_finite, wrap
+
+_FREED = (
+    "backward: trying to backward through the graph a second time (or after its buffers were freed). "
+    "Pass retain_graph=True to the first backward() if you need to go through it again."
+)
+
+
+def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+    """(nodes, leaves): non-leaf tensors that require grad and lead to `roots`, each after all the
+    tensors it was computed from; and the leaf tensors that require grad."""
+    order: list[Tensor] = []
+    leaves: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(r, False) for r in roots if r.requires_grad]
+    while stack:
+        t, done = stack.pop()
+        if done:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        fn = t._ctx
+        if fn is None:
+            leaves.append(t)
+            continue
+        stack.append((t, True))
+        parents = fn.parents
+        if parents is None:
+            raise RuntimeError(_FREED)
+        for p in parents:
+            if p is not None and p.requires_grad and id(p) not in seen:
+                stack.append((p, False))
+    return order, leaves
+
+
+def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be created implicitly only for a scalar output, but this tensor has shape "
+                f"{root.shape}; pass grad= with that shape (or reduce it, e.g. .sum())"
+            )
+        g = np.ones_like(root.data)
+    else:
+        g = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
+        if g.shape != root.shape:
+            raise ValueError(f"backward: grad has shape {g.shape} but the output has shape {root.shape}")
+    if create_graph:
+        return grad if isinstance(grad, Tensor) else wrap(g)
+    return g
+
+
+def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, retain_graph: bool,
+           capture: set[int] | None = None) -> tuple[dict[int, Any], list[Tensor]]:
+    """Run the backward sweep. Returns (gradients by tensor id for leaves and captured tensors, leaves)."""
+    for r in roots:
+        if not r.requires_grad:
+            raise RuntimeError(
+                f"backward: tensor of shape {r.shape} does not require grad and has no graph "
+                "(was it computed under no_grad(), or from tensors without requires_grad=True?)"
+            )
+    order, leaves = toposort(roots)
+    grads: dict[int, Any] = {}
+    for r, s in zip(roots, seeds):
+        k = id(r)
+        grads[k] = Branch.accumulate(grads[k], s) if k in grads else s
+    captured: dict[int, Any] = {}
+    anomaly = _t._anomaly
+    for t in reversed(order):
+        k = id(t)
+        g = grads.pop(k, None)
+        if g is None:
+            continue
+        if capture is not None and k in capture:
+            captured[k] = g
+        fn = t._ctx
+        parents = fn.parents
+        if parents is None:
+            raise RuntimeError(_FREED)
+        if create_graph:
+            gs = fn.backward(g, t, *[p if p is not None else a for p, a in zip(parents, fn.args)])
+        else:
+            gs = fn.backward(g, t.data, *fn.args)
+        if anomaly:
+            _check_finite(fn, "backward", gs)
+        if retain_graph:
+            fn.grad_out, fn.grad_inputs = g, gs
+        else:
+            fn.parents = fn.args = None
+        for p, gp in zip(parents, gs):
+            if gp is None or p is None or not p.requires_grad:
+                continue
+            kp = id(p)
+            grads[kp] = Branch.accumulate(grads[kp], gp) if kp in grads else gp
+    for leaf in leaves:
+        k = id(leaf)
+        if k in grads:
+            captured[k] = grads[k]
+    return captured, leaves
+
+
+def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad."""
+    retain_graph = retain_graph or create_graph
+    seed = _seed(root, grad, create_graph)
+    with _t._set_grad_enabled(create_graph):
+        grads, leaves = _sweep([root], [seed], create_graph, retain_graph)
+        for leaf in leaves:
+            g = grads.get(id(leaf))
+            if g is None:
+                continue
+            if create_graph:
+                leaf.grad = g if leaf.grad is None else leaf.grad + g
+            elif leaf.grad is None:
+                leaf.grad = wrap(np.array(g, dtype=leaf.dtype))  # an owned copy: grads may alias
+            else:
+                leaf.grad = wrap(leaf.grad.data + g)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, create_graph: bool = False, retain_graph: bool | None = None,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """d(outputs)/d(inputs) as a tuple of Tensors, without touching `.grad` (like torch.autograd.grad).
+
+    With create_graph=True the returned gradients are part of the graph (for higher-order gradients).
+    """
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        gos: list[Any] = [None] * len(outs)
+    else:
+        gos = [grad_outputs] if isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)) else list(grad_outputs)
+    if len(gos) != len(outs):
+        raise ValueError(f"grad: got {len(gos)} grad_outputs for {len(outs)} outputs")
+    for x in ins:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError("grad: every input must be a Tensor with requires_grad=True")
+    retain = create_graph if retain_graph is None else retain_graph
+    seeds = [_seed(o, go, create_graph) for o, go in zip(outs, gos)]
+    with _t._set_grad_enabled(create_graph):
+        found, _ = _sweep(outs, seeds, create_graph, retain, capture={id(x) for x in ins})
+    result: list[Tensor | None] = []
+    for i, x in enumerate(ins):
+        g = found.get(id(x))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; pass allow_unused=True")
+            result.append(None)
+        elif isinstance(g, Tensor):
+            result.append(g)
+        else:
+            result.append(wrap(np.array(g, dtype=x.dtype)))
+    return tuple(result)

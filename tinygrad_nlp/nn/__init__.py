@@ -1,0 +1,4 @@
+"""Neural-network building blocks composed from the engine's ops."""
+from . import functional
+
+__all__ = ["functional"]

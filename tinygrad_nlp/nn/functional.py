@@ -1,0 +1,161 @@
+"""Activations and losses, each a composition of the engine's primitive ops (no hand-written backward).
+
+Imported as `F`, like torch's: `from tinygrad_nlp.nn import functional as F`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ops import Gather
+from ..tensor import Tensor, as_generator, wrap
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """σ(x) = 1 / (1 + exp(-x)) = 0.5 * (tanh(x / 2) + 1), stable for any |x|."""
+    return x.sigmoid()
+
+
+def relu(x: Tensor) -> Tensor:
+    return x.relu()
+
+
+def tanh(x: Tensor) -> Tensor:
+    return x.tanh()
+
+
+def _shift(x: Tensor, axis: int) -> Tensor:
+    """x - max(x) with the max as a constant: softmax is shift-invariant, so no gradient is lost."""
+    return x - x.data.max(axis=axis, keepdims=True)
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m)"""
+    e = _shift(x, axis).exp()
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
+    """log Σ exp(x) = m + log Σ exp(x - m), stable for huge logits."""
+    m = x.data.max(axis=axis, keepdims=True)
+    out = (x - m).exp().sum(axis=axis, keepdims=True).log() + m
+    return out if keepdims else out.reshape(tuple(s for i, s in enumerate(out.shape) if i != axis % x.ndim))
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log softmax(x) = x - logsumexp(x)"""
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def _reduce(loss: Tensor, reduction: str, count: int | None = None) -> Tensor:
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    return total * (1.0 / max(count if count is not None else loss.size, 1))
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def cross_entropy(logits: Tensor, targets: Any, ignore_index: int | None = None, reduction: str = "mean") -> Tensor:
+    """Softmax-with-loss: L = -log softmax(logits)[target] = logsumexp(logits) - logits[target].
+
+    logits (N, V) or (N, T, V); targets integer ids (N,) or (N, T). Targets equal to
+    `ignore_index` add nothing; "mean" divides by the number of counted targets.
+    """
+    _check_reduction("cross_entropy", reduction)
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: targets must be integer class ids, got dtype {t.dtype}")
+    if logits.ndim < 2 or t.shape != logits.shape[:-1]:
+        raise ValueError(f"cross_entropy: logits {logits.shape} need targets of shape {logits.shape[:-1]}, got {t.shape}")
+    V = logits.shape[-1]
+    keep = np.ones(t.shape, dtype=bool) if ignore_index is None else t != ignore_index
+    bad = keep & ((t < 0) | (t >= V))
+    if bad.any():
+        raise IndexError(f"cross_entropy: target ids must be in [0, {V}), got {t[bad].min()}..{t[bad].max()}")
+    flat = logits.reshape(-1, V)
+    ids = np.where(keep, t, 0).reshape(-1)
+    picked = flat[np.arange(ids.size), ids]
+    loss = logsumexp(flat, axis=-1) - picked
+    if ignore_index is not None:
+        loss = loss * keep.reshape(-1).astype(logits.dtype)
+    loss = loss.reshape(t.shape)
+    return _reduce(loss, reduction, int(keep.sum()))
+
+
+def nll_loss(log_probs: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """L = -log_probs[target]"""
+    _check_reduction("nll_loss", reduction)
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets).reshape(-1)
+    picked = log_probs.reshape(-1, log_probs.shape[-1])[np.arange(t.size), t]
+    return _reduce(-picked, reduction)
+
+
+def softplus(x: Tensor) -> Tensor:
+    """log(1 + exp(x)) = x·m + log(1 + exp(x·s)) with m = [x ≥ 0], s = -1 where x ≥ 0 else +1.
+
+    The exponent is never positive (stable for any |x|) and, since m and s are constants, the
+    gradient is sigmoid(x) everywhere, including x = 0.
+    """
+    m = x.data >= 0
+    s = np.where(m, -1.0, 1.0).astype(x.dtype)
+    return x * m.astype(x.dtype) + ((x * s).exp() + 1.0).log()
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
+    """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, stable for any logit."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=logits.dtype)
+    if t.shape != logits.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: logits {logits.shape} and targets {t.shape} must have the same shape")
+    loss = softplus(logits) - logits * t
+    return _reduce(loss, reduction)
+
+
+def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """L = (pred - target)²"""
+    _check_reduction("mse_loss", reduction)
+    target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
+    if target_shape != pred.shape:
+        raise ValueError(f"mse_loss: pred {pred.shape} and target {target_shape} must have the same shape")
+    return _reduce((pred - target) ** 2, reduction)
+
+
+def embedding(ids: Any, weight: Tensor) -> Tensor:
+    """Rows of `weight` at integer `ids` (any shape): a Gather node, whose backward scatter-adds."""
+    arr = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"embedding: ids must be integers, got dtype {arr.dtype}")
+    V = weight.shape[0]
+    if arr.size and (arr.min() < 0 or arr.max() >= V):
+        raise IndexError(f"embedding: ids must be in [0, {V}) for a table of shape {weight.shape}, got {arr.min()}..{arr.max()}")
+    return Gather(arr)(weight)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:
+    """Inverted dropout: keep each unit with probability 1-p and scale it by 1/(1-p)."""
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not training or p == 0.0:
+        return x
+    keep = as_generator(generator).random(x.shape) >= p
+    return x * (keep.astype(x.dtype) * (1.0 / (1.0 - p)))
+
+
+def one_hot(ids: Any, num_classes: int, dtype: Any = np.float32) -> Tensor:
+    arr = np.asarray(ids)
+    return wrap(np.eye(num_classes, dtype=dtype)[arr])
+
+
+__all__ = [
+    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "embedding", "log_softmax", "logsumexp",
+    "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "softplus", "tanh",
+]
