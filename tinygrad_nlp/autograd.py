@@ -27,32 +27,36 @@ _FREED = (
 
 
 def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
-    """(nodes, leaves): non-leaf tensors that require grad and lead to `roots`, each after all the
-    tensors it was computed from; and the leaf tensors that require grad."""
-    order: list[Tensor] = []
+    """(nodes, leaves): the non-leaf tensors that require grad and lead to `roots`, inputs before
+    outputs; and the leaf tensors that require grad.
+
+    Every node gets a creation number when it is recorded, and a node's inputs always exist
+    before it, so sorting the reachable nodes by that number is a topological order.
+    """
+    nodes: list[Tensor] = []
     leaves: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(r, False) for r in roots if r.requires_grad]
+    stack = [r for r in roots if r.requires_grad]
+    seen = {id(r) for r in stack}
     while stack:
-        t, done = stack.pop()
-        if done:
-            order.append(t)
-            continue
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
+        t = stack.pop()
         fn = t._ctx
         if fn is None:
             leaves.append(t)
             continue
-        stack.append((t, True))
         parents = fn.parents
         if parents is None:
             raise RuntimeError(_FREED)
+        nodes.append(t)
         for p in parents:
-            if p is not None and p.requires_grad and id(p) not in seen:
-                stack.append((p, False))
-    return order, leaves
+            if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    nodes.sort(key=_creation)
+    return nodes, leaves
+
+
+def _creation(t: Tensor) -> int:
+    return t._ctx.seq
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
@@ -97,10 +101,8 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
             captured[k] = g
         fn = t._ctx
         parents = fn.parents
-        if parents is None:
-            raise RuntimeError(_FREED)
         if create_graph:
-            gs = fn.backward(g, t, *[p if p is not None else a for p, a in zip(parents, fn.args)])
+            gs = fn.backward(g, t, *parents)
         else:
             gs = fn.backward(g, t.data, *fn.args)
         if anomaly:
@@ -110,10 +112,9 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
         else:
             fn.parents = fn.args = None
         for p, gp in zip(parents, gs):
-            if gp is None or p is None or not p.requires_grad:
-                continue
-            kp = id(p)
-            grads[kp] = Branch.accumulate(grads[kp], gp) if kp in grads else gp
+            if gp is not None and isinstance(p, Tensor) and p.requires_grad:
+                kp = id(p)
+                grads[kp] = Branch.accumulate(grads[kp], gp) if kp in grads else gp
     for leaf in leaves:
         k = id(leaf)
         if k in grads:

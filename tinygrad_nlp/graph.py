@@ -87,7 +87,7 @@ def trace(output: Tensor, names: dict[int, str] | None = None) -> Graph:
             raise RuntimeError("trace: the graph was freed by backward(); call backward(retain_graph=True) to keep it")
         fns.append((t, fn))
         for p in fn.parents:
-            if p is not None:
+            if isinstance(p, Tensor):
                 consumers[id(p)] += 1
                 stack.append(p)
     fns.reverse()
@@ -122,7 +122,7 @@ def trace(output: Tensor, names: dict[int, str] | None = None) -> Graph:
         grads = getattr(fn, "grad_inputs", None)
         for slot, (p, a) in enumerate(zip(fn.parents, fn.args)):
             g = _array(grads[slot]) if grads is not None else None
-            if p is None:
+            if not isinstance(p, Tensor):
                 key = f"const{consts}"
                 consts += 1
                 graph.nodes[key] = Node(key, "const", _const_label(a), value=a, scope=tuple(fn.scope))

@@ -20,6 +20,7 @@ _grad_enabled = True
 _anomaly = False
 _default_dtype = np.dtype(np.float32)
 _scope: tuple[str, ...] = ()
+_seq = 0  # creation counter of recorded nodes: sorting by it gives a topological order
 
 
 @contextlib.contextmanager
@@ -109,12 +110,13 @@ class Function:
 
     `backward` sees numpy arrays on the fast path and Tensors under `create_graph=True`, so it is
     written with operations both understand; that is what makes higher-order gradients work.
+    `parents` holds the inputs as given (Tensors, or raw constants), `args` their arrays.
     After a `backward(retain_graph=True)` a node keeps `grad_out` (dL/d output) and
     `grad_inputs` (dL/d each input along this edge) for viz.
     """
 
     symbol = "?"
-    __slots__ = ("parents", "args", "scope", "grad_out", "grad_inputs")
+    __slots__ = ("parents", "args", "scope", "seq", "grad_out", "grad_inputs")
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -131,25 +133,34 @@ class Function:
         return type(self).__name__
 
     def __call__(self, *inputs: Any) -> "Tensor":
-        args = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        """Run forward on the inputs' arrays; record this node as the output's creator if any
+        input requires grad (and recording is on). Non-Tensor inputs are constants."""
+        global _seq
+        args = []
+        track = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                args.append(x.data)
+                track = track or x.requires_grad
+            else:
+                args.append(x)
         data = self.forward(*args)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = Tensor.__new__(Tensor)
         out.data = data
-        out.grad = None
-        out.name = None
-        out._ctx = None
-        out.requires_grad = False
-        if _grad_enabled:
-            for x in inputs:
-                if isinstance(x, Tensor) and x.requires_grad:
-                    out.requires_grad = True
-                    out._ctx = self
-                    self.parents = [x if isinstance(x, Tensor) else None for x in inputs]
-                    self.args = args
-                    self.scope = _scope
-                    break
+        out.grad = out.name = None
+        if track and _grad_enabled:
+            out.requires_grad = True
+            out._ctx = self
+            self.parents = inputs
+            self.args = args
+            self.scope = _scope
+            _seq += 1
+            self.seq = _seq
+        else:
+            out.requires_grad = False
+            out._ctx = None
         if _anomaly:
             _check_finite(self, "forward", (data,))
         return out
@@ -512,21 +523,23 @@ def _as_const(x: Any, like: Tensor) -> Any:
 
 def _binary(op: type, a: Any, b: Any) -> Tensor:
     """Elementwise binary op; a broadcast operand that needs a gradient gets a Repeat node."""
-    a_t, b_t = isinstance(a, Tensor), isinstance(b, Tensor)
-    if not a_t:
-        a = _as_const(a, b)
-    elif not b_t:
+    if not isinstance(b, Tensor):
+        if type(b) is float or type(b) is int:  # the common scalar constant: no shape work
+            return op()(a, b)
         b = _as_const(b, a)
+    elif not isinstance(a, Tensor):
+        a = _as_const(a, b)
     sa, sb = np.shape(a), np.shape(b)
     if sa != sb:
         try:
             shape = np.broadcast_shapes(sa, sb)
         except ValueError:
             raise ValueError(f"{op.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast together") from None
-        if a_t and sa != shape and a.requires_grad and _grad_enabled:
-            a = a.expand(shape)
-        if b_t and sb != shape and b.requires_grad and _grad_enabled:
-            b = b.expand(shape)
+        if _grad_enabled:
+            if sa != shape and isinstance(a, Tensor) and a.requires_grad:
+                a = a.expand(shape)
+            if sb != shape and isinstance(b, Tensor) and b.requires_grad:
+                b = b.expand(shape)
     return op()(a, b)
 
 
