@@ -16,9 +16,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import tensor as _t
 from .ops import Branch
-from .tensor import Tensor, _check_finite, wrap
+from .sparse import RowSparse
+from .tensor import Tensor, _check_finite, _set_grad_enabled, is_anomaly_enabled, wrap
 
 _FREED = (
     "backward: trying to backward through the graph a second time (or after its buffers were freed). "
@@ -91,7 +91,7 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
         k = id(r)
         grads[k] = Branch.accumulate(grads[k], s) if k in grads else s
     captured: dict[int, Any] = {}
-    anomaly = _t._anomaly
+    anomaly = is_anomaly_enabled()
     for t in reversed(order):
         k = id(t)
         g = grads.pop(k, None)
@@ -126,7 +126,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
     """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad."""
     retain_graph = retain_graph or create_graph
     seed = _seed(root, grad, create_graph)
-    with _t._set_grad_enabled(create_graph):
+    with _set_grad_enabled(create_graph):
         grads, leaves = _sweep([root], [seed], create_graph, retain_graph)
         for leaf in leaves:
             g = grads.get(id(leaf))
@@ -134,10 +134,12 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
                 continue
             if create_graph:
                 leaf.grad = g if leaf.grad is None else leaf.grad + g
+            elif isinstance(g, RowSparse):
+                leaf.grad = g if leaf.grad is None else g + leaf.grad.data
             elif leaf.grad is None:
                 leaf.grad = wrap(np.array(g, dtype=leaf.dtype))  # an owned copy: grads may alias
             else:
-                leaf.grad = wrap(leaf.grad.data + g)
+                leaf.grad = wrap(g + leaf.grad.data)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -160,7 +162,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise RuntimeError("grad: every input must be a Tensor with requires_grad=True")
     retain = create_graph if retain_graph is None else retain_graph
     seeds = [_seed(o, go, create_graph) for o, go in zip(outs, gos)]
-    with _t._set_grad_enabled(create_graph):
+    with _set_grad_enabled(create_graph):
         found, _ = _sweep(outs, seeds, create_graph, retain, capture={id(x) for x in ins})
     result: list[Tensor | None] = []
     for i, x in enumerate(ins):

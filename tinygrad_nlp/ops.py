@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .sparse import RowSparse
 from .tensor import Function, Tensor
 
 
@@ -340,18 +341,24 @@ class ScatterAdd(Function):
 
 
 class Gather(Function):
-    """z = table[ids] (rows of a table; the embedding lookup);  dtable = g rows scatter-added at ids"""
+    """z = table[ids] (rows of a table; the embedding lookup);  dtable = g rows scatter-added at ids
+
+    With sparse=True the fast path returns the rows as a RowSparse instead of a dense table.
+    """
 
     symbol = "Gather"
-    __slots__ = ("ids",)
+    __slots__ = ("ids", "sparse")
 
-    def __init__(self, ids: np.ndarray):
+    def __init__(self, ids: np.ndarray, sparse: bool = False):
         self.ids = ids
+        self.sparse = sparse
 
     def forward(self, table):
         return table[self.ids]
 
     def backward(self, g, out, table):
+        if self.sparse and _is_array(g):
+            return (RowSparse(self.ids, g, table.shape),)
         return (scatter_add(g, self.ids, table.shape),)
 
 

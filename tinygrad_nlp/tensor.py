@@ -172,6 +172,7 @@ class Function:
 def _check_finite(fn: Function, phase: str, arrays: Sequence[Any]) -> None:
     for a in arrays:
         a = a.data if isinstance(a, Tensor) else a
+        a = getattr(a, "values", a)  # RowSparse gradients
         if a is not None and np.issubdtype(np.asarray(a).dtype, np.floating) and not np.isfinite(a).all():
             where = "/".join(getattr(fn, "scope", ()) or ()) or "top level"
             raise FloatingPointError(f"detect_anomaly: {fn.name} ({where}) produced NaN or inf in its {phase}")
@@ -642,10 +643,22 @@ def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
     return ones(t.shape, dtype=t.dtype, requires_grad=requires_grad)
 
 
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the default generator used wherever no `generator` is passed (init, dropout, sampling)."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    return _rng
+
+
 def as_generator(generator: np.random.Generator | int | None) -> np.random.Generator:
-    """A numpy Generator from a Generator, a seed, or None (fresh entropy)."""
+    """A numpy Generator from a Generator, a seed, or None (the default one, see `manual_seed`)."""
     if isinstance(generator, np.random.Generator):
         return generator
+    if generator is None:
+        return _rng
     return np.random.default_rng(generator)
 
 

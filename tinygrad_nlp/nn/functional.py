@@ -129,15 +129,16 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce((pred - target) ** 2, reduction)
 
 
-def embedding(ids: Any, weight: Tensor) -> Tensor:
-    """Rows of `weight` at integer `ids` (any shape): a Gather node, whose backward scatter-adds."""
+def embedding(ids: Any, weight: Tensor, sparse: bool = False) -> Tensor:
+    """Rows of `weight` at integer `ids` (any shape): a Gather node, whose backward scatter-adds
+    (into a RowSparse gradient when sparse=True)."""
     arr = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"embedding: ids must be integers, got dtype {arr.dtype}")
     V = weight.shape[0]
     if arr.size and (arr.min() < 0 or arr.max() >= V):
         raise IndexError(f"embedding: ids must be in [0, {V}) for a table of shape {weight.shape}, got {arr.min()}..{arr.max()}")
-    return Gather(arr)(weight)
+    return Gather(arr, sparse)(weight)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:

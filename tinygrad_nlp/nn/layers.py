@@ -1,0 +1,84 @@
+"""Linear, Embedding, Dropout: each forward reads like its equation, composed from engine ops."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, as_generator, get_default_dtype
+from . import functional as F
+from .module import Module, Parameter
+
+_INITS = ("xavier", "he", "uniform")
+
+
+def init_weight(fan_in: int, shape: tuple[int, ...], init: str, generator: Any = None, fan_out: int | None = None) -> np.ndarray:
+    """Initial weights: "xavier" N(0, 1/fan_in) (the textbook's), "he" N(0, 2/fan_in),
+    "uniform" U(-1/√fan_in, 1/√fan_in) (PyTorch's Linear default)."""
+    rng = as_generator(generator)
+    if init == "xavier":
+        w = rng.standard_normal(shape) / np.sqrt(fan_in)
+    elif init == "he":
+        w = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
+    elif init == "uniform":
+        bound = 1.0 / np.sqrt(fan_in)
+        w = rng.uniform(-bound, bound, shape)
+    else:
+        raise ValueError(f"init must be one of {_INITS}, got {init!r}")
+    return w.astype(get_default_dtype())
+
+
+class Linear(Module):
+    """y = x @ W + b, with W stored (in_features, out_features) as in the textbook."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init: str = "xavier", generator: Any = None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.W = Parameter(init_weight(in_features, (in_features, out_features), init, generator))
+        self.b = Parameter(np.zeros(out_features, dtype=get_default_dtype())) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"Linear: input of shape {x.shape} has {x.shape[-1]} features, expected {self.in_features}")
+        y = x @ self.W
+        return y + self.b if self.b is not None else y
+
+    def __repr__(self) -> str:
+        return f"Linear({self.in_features}, {self.out_features}, bias={self.b is not None})"
+
+
+class Embedding(Module):
+    """y = W[ids]: a Gather node whose backward scatter-adds (repeated ids accumulate).
+
+    With `sparse=True` the weight's gradient is a RowSparse (only the rows used), which the
+    optimizers update lazily: the fast path for word2vec.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, init_std: float = 0.01, sparse: bool = False, generator: Any = None):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim, self.sparse = num_embeddings, embedding_dim, sparse
+        rng = as_generator(generator)
+        self.W = Parameter((rng.standard_normal((num_embeddings, embedding_dim)) * init_std).astype(get_default_dtype()))
+
+    def forward(self, ids: Any) -> Tensor:
+        return F.embedding(ids, self.W, sparse=self.sparse)
+
+    def __repr__(self) -> str:
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim}{', sparse=True' if self.sparse else ''})"
+
+
+class Dropout(Module):
+    """Inverted dropout: keep with probability 1-p, scale by 1/(1-p); identity in eval mode."""
+
+    def __init__(self, p: float = 0.5, generator: Any = None):
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p = p
+        self.generator = None if generator is None else as_generator(generator)  # a seed becomes one stream
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.generator)
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"

@@ -1,0 +1,217 @@
+"""Optimizers with PyTorch's update rules and names: SGD, Momentum, AdaGrad, RMSprop, Adam, AdamW;
+learning-rate schedules. Row-sparse gradients (Embedding(sparse=True)) update only their rows
+("lazy" updates, as torch.optim.SparseAdam does)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from .sparse import RowSparse
+from .tensor import Tensor
+
+
+class Optimizer:
+    """Base class: `step()` applies `update(p, g, state)` to every parameter that has a gradient."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        if lr < 0:
+            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {lr}")
+        self.lr = lr
+        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        self.steps += 1
+        for p, state in zip(self.params, self.state):
+            if p.grad is None:
+                continue
+            g = p.grad.data
+            if isinstance(g, RowSparse):
+                g = g.coalesce()
+                self.update_rows(p.data, g.ids, g.values, state)
+            else:
+                self.update(p.data, g, state)
+
+    def update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+        """Change w in place given its gradient g."""
+        raise NotImplementedError
+
+    def update_rows(self, w: np.ndarray, ids: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> None:
+        """Lazy update: apply `update` to the rows `ids` (unique) of w and of its per-element state."""
+        for k in self.state_keys:
+            state.setdefault(k, np.zeros_like(w))
+        rows = w[ids]
+        sub = {k: state[k][ids] for k in self.state_keys}
+        self.update(rows, g, sub)
+        w[ids] = rows
+        for k in self.state_keys:
+            state[k][ids] = sub[k]
+
+    state_keys: tuple[str, ...] = ()  # per-element state arrays shaped like the parameter
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"lr": self.lr, "steps": self.steps,
+                "state": {str(i): {k: np.array(v) for k, v in s.items()} for i, s in enumerate(self.state)}}
+
+    def load_state_dict(self, sd: dict[str, Any]) -> None:
+        self.lr = float(sd["lr"])
+        self.steps = int(sd["steps"])
+        states = sd.get("state", {})
+        if len(states) > len(self.params):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: state for {len(states)} parameters, optimizer has {len(self.params)}")
+        for i, s in states.items():
+            self.state[int(i)] = {k: np.array(v) for k, v in s.items()}
+
+
+class SGD(Optimizer):
+    """w ← w - lr · (g + weight_decay · w)"""
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        self.weight_decay = weight_decay
+
+    def update(self, w, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * w
+        w -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """b ← μ·b + g;  w ← w - lr·b  (Nesterov: w ← w - lr·(g + μ·b)).  PyTorch's SGD with momentum;
+    the same as the textbook's v ← μ·v - lr·g, w ← w + v for a constant lr."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.9, nesterov: bool = False,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+
+    state_keys = ("buf",)
+
+    def update(self, w, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * w
+        buf = state.setdefault("buf", np.zeros_like(w))  # first step: buf = g
+        buf *= self.momentum
+        buf += g
+        w -= self.lr * (g + self.momentum * buf if self.nesterov else buf)
+
+
+class AdaGrad(Optimizer):
+    """h ← h + g²;  w ← w - lr · g / (√h + eps)"""
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, eps: float = 1e-10):
+        super().__init__(params, lr)
+        self.eps = eps
+
+    state_keys = ("sum",)
+
+    def update(self, w, g, state):
+        h = state.setdefault("sum", np.zeros_like(w))
+        h += g * g
+        w -= self.lr * g / (np.sqrt(h) + self.eps)
+
+
+class RMSprop(Optimizer):
+    """h ← α·h + (1-α)·g²;  w ← w - lr · g / (√h + eps)"""
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8):
+        super().__init__(params, lr)
+        self.alpha, self.eps = alpha, eps
+
+    state_keys = ("square_avg",)
+
+    def update(self, w, g, state):
+        h = state.setdefault("square_avg", np.zeros_like(w))
+        h *= self.alpha
+        h += (1 - self.alpha) * g * g
+        w -= self.lr * g / (np.sqrt(h) + self.eps)
+
+
+class Adam(Optimizer):
+    """m ← β₁m + (1-β₁)g;  v ← β₂v + (1-β₂)g²;  w ← w - lr · (m / (1-β₁ᵗ)) / (√(v / (1-β₂ᵗ)) + eps)
+
+    Row-sparse gradients update m, v and w only at their rows (torch.optim.SparseAdam's rule).
+    """
+
+    decoupled = False
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+
+    state_keys = ("m", "v")
+
+    def update(self, w, g, state):
+        b1, b2 = self.betas
+        if self.weight_decay:
+            if self.decoupled:
+                w *= 1 - self.lr * self.weight_decay
+            else:
+                g = g + self.weight_decay * w
+        m = state.setdefault("m", np.zeros_like(w))
+        v = state.setdefault("v", np.zeros_like(w))
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * (g * g)
+        t = self.steps
+        step_size = self.lr / (1 - b1 ** t)
+        denom = np.sqrt(v)
+        denom /= np.sqrt(1 - b2 ** t)
+        denom += self.eps
+        w -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: w ← w · (1 - lr·λ) before the Adam step."""
+
+    decoupled = True
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.01):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class StepLR:
+    """lr ← lr · gamma every `step_size` calls of step()."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+        self.optimizer, self.step_size, self.gamma, self.count = optimizer, step_size, gamma, 0
+
+    def step(self) -> float:
+        self.count += 1
+        if self.count % self.step_size == 0:
+            self.optimizer.lr *= self.gamma
+        return self.optimizer.lr
+
+
+class ReduceLROnPlateau:
+    """lr ← lr · factor when the watched metric (e.g. validation perplexity) did not improve:
+    the textbook's BetterRnnlm divides lr by 4 (factor=0.25) whenever perplexity gets worse."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 0.25, patience: int = 0, min_lr: float = 0.0):
+        self.optimizer, self.factor, self.patience, self.min_lr = optimizer, factor, patience, min_lr
+        self.best = float("inf")
+        self.bad = 0
+
+    def step(self, metric: float) -> float:
+        if metric < self.best:
+            self.best, self.bad = metric, 0
+        else:
+            self.bad += 1
+            if self.bad > self.patience:
+                self.optimizer.lr = max(self.optimizer.lr * self.factor, self.min_lr)
+                self.bad = 0
+        return self.optimizer.lr
+
+
+__all__ = ["AdaGrad", "Adam", "AdamW", "Momentum", "Optimizer", "RMSprop", "ReduceLROnPlateau", "SGD", "StepLR"]
