@@ -1,0 +1,107 @@
+"""Train word2vec with negative sampling on Penn Treebank (the textbook's setting by default),
+then show nearest neighbours and analogies.
+
+    python examples/train_word2vec.py                      # CBOW, window 5, hidden 100, batch 100, 10 epochs
+    python examples/train_word2vec.py --model skipgram --epochs 1
+    python examples/train_word2vec.py --count-based        # PPMI + randomized SVD instead
+
+Outputs go to --out (default runs/word2vec): vectors.txt (word2vec text format, loadable by
+gensim), model.npz (checkpoint), loss.png.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import tinygrad_nlp as tg  # noqa: E402
+from models import CBOW, SkipGram  # noqa: E402
+from tinygrad_nlp.datasets import load_ptb  # noqa: E402
+from tinygrad_nlp.trainer import Trainer  # noqa: E402
+from tinygrad_nlp.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format  # noqa: E402
+from tinygrad_nlp.word2vec import co_occurrence, create_contexts_target, ppmi, randomized_svd  # noqa: E402
+
+QUERIES = ["you", "year", "car", "toyota"]
+ANALOGIES = [("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad")]
+QUESTIONS = Path(__file__).with_name("data") / "ptb_analogies.txt"
+
+
+def read_questions(path: Path) -> list[tuple[str, ...]]:
+    lines = [line.split() for line in path.read_text().splitlines()]
+    return [tuple(q) for q in lines if len(q) == 4 and not q[0].startswith(("#", ":"))]
+
+
+def report(vocab, W) -> None:
+    for q in QUERIES:
+        print(f"[query] {q}: " + ", ".join(f"{w} {s:.3f}" for w, s in most_similar(q, vocab, W, k=5)))
+    for a, b, c in ANALOGIES:
+        print(f"[analogy] {a}:{b} = {c}:? -> " + ", ".join(f"{w} {s:.3f}" for w, s in analogy(a, b, c, vocab, W, k=5)))
+    acc, n = analogy_accuracy(read_questions(QUESTIONS), vocab, W)
+    print(f"[analogy accuracy] {acc:.1%} top-1 on {n} questions of the small PTB set ({QUESTIONS.name})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", choices=["cbow", "skipgram"], default="cbow")
+    ap.add_argument("--window", type=int, default=5)
+    ap.add_argument("--hidden", type=int, default=100)
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--negatives", type=int, default=5)
+    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-words", type=int, default=None, help="use only the first N words of PTB train")
+    ap.add_argument("--count-based", action="store_true", help="PPMI + randomized SVD instead of training")
+    ap.add_argument("--data", default=None, help="folder with ptb/ptb.train.txt (default: see tinygrad_nlp.datasets)")
+    ap.add_argument("--out", default="runs/word2vec")
+    args = ap.parse_args()
+
+    tg.manual_seed(args.seed)
+    corpus, vocab = load_ptb("train", args.data)
+    if args.max_words:
+        corpus = corpus[: args.max_words]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    if args.count_based:
+        t0 = time.perf_counter()
+        C = co_occurrence(corpus, len(vocab), window_size=2)
+        M = ppmi(C)
+        U, S, _ = randomized_svd(M, args.hidden, seed=args.seed)
+        W = U * np.sqrt(S)
+        print(f"PPMI + SVD on {len(corpus):,} words, vocab {len(vocab):,}: {time.perf_counter() - t0:.1f} s")
+        report(vocab, W)
+        save_word2vec_format(out / "vectors_ppmi_svd.txt", vocab, W)
+        return
+
+    contexts, target = create_contexts_target(corpus, args.window)
+    Model = CBOW if args.model == "cbow" else SkipGram
+    model = Model(len(vocab), args.hidden, args.window, corpus, sample_size=args.negatives, generator=args.seed)
+    optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
+    trainer = Trainer(model, optimizer, generator=args.seed)
+    print(f"{args.model}: {len(target):,} targets, vocab {len(vocab):,}, window {args.window}, hidden {args.hidden}, "
+          f"batch {args.batch}, {args.negatives} negatives, Adam lr {args.lr}")
+    epoch_times: list[float] = []
+    t_epoch = time.perf_counter()
+
+    def on_epoch(epoch: int) -> None:
+        nonlocal t_epoch
+        epoch_times.append(time.perf_counter() - t_epoch)
+        print(f"epoch {epoch}: {epoch_times[-1]:.1f} s, {len(target) / epoch_times[-1]:,.0f} targets/s")
+        tg.save({"model": model, "epoch": epoch, "vocab": vocab.id_to_word}, out / "model.npz")
+        t_epoch = time.perf_counter()
+
+    trainer.fit(contexts, target, args.epochs, args.batch, eval_interval=1000, on_epoch=on_epoch)
+    trainer.plot(out / "loss.png")
+    W = model.word_vecs.data
+    save_word2vec_format(out / "vectors.txt", vocab, W)
+    print(f"mean epoch time {np.mean(epoch_times):.1f} s; vectors in {out / 'vectors.txt'}")
+    report(vocab, W)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""word2vec models, written as the textbook's equations over engine ops (no hand-written backward).
+
+SimpleCBOW / SimpleSkipGram use a full softmax over the vocabulary; CBOW / SkipGram use
+negative sampling: each (context, target) pair becomes a binary "is this the real word?" task
+against `sample_size` words drawn from the unigram distribution ** 0.75.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nlp import Tensor, nn
+from tinygrad_nlp.nn import functional as F
+from tinygrad_nlp.word2vec import UnigramSampler
+
+
+def _check_ids(name: str, ids: Any, vocab_size: int, ndim: int) -> np.ndarray:
+    arr = np.asarray(ids)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name}: ids must be integers, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name}: expected {ndim}-D ids, got shape {arr.shape}")
+    if arr.size and (arr.min() < 0 or arr.max() >= vocab_size):
+        raise IndexError(f"{name}: ids must be in [0, {vocab_size}), got {arr.min()}..{arr.max()}")
+    return arr
+
+
+class SimpleCBOW(nn.Module):
+    """h = mean of W_in[contexts];  s = h @ W_out;  L = cross_entropy(s, target)"""
+
+    def __init__(self, vocab_size: int, hidden_size: int, generator: Any = None):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.embed_in = nn.Embedding(vocab_size, hidden_size, generator=generator)
+        self.out = nn.Linear(hidden_size, vocab_size, bias=False, generator=generator)
+        self.word_vecs = self.embed_in.W
+
+    def forward(self, contexts: Any, target: Any) -> Tensor:
+        contexts = _check_ids("SimpleCBOW contexts", contexts, self.vocab_size, 2)
+        h = self.embed_in(contexts).mean(axis=1)
+        return F.cross_entropy(self.out(h), _check_ids("SimpleCBOW target", target, self.vocab_size, 1))
+
+
+class SimpleSkipGram(nn.Module):
+    """h = W_in[target];  s = h @ W_out;  L = Σ over context positions of cross_entropy(s, context)"""
+
+    def __init__(self, vocab_size: int, hidden_size: int, generator: Any = None):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.embed_in = nn.Embedding(vocab_size, hidden_size, generator=generator)
+        self.out = nn.Linear(hidden_size, vocab_size, bias=False, generator=generator)
+        self.word_vecs = self.embed_in.W
+
+    def forward(self, contexts: Any, target: Any) -> Tensor:
+        contexts = _check_ids("SimpleSkipGram contexts", contexts, self.vocab_size, 2)
+        s = self.out(self.embed_in(_check_ids("SimpleSkipGram target", target, self.vocab_size, 1)))
+        n, c = contexts.shape
+        s = s.reshape(n, 1, -1).expand(n, c, self.vocab_size)
+        return F.cross_entropy(s, contexts, reduction="sum") * (1.0 / n)
+
+
+class EmbeddingDot(nn.Module):
+    """score = Σ_d W[idx]_d · h_d  (gather, then mul and sum over the hidden axis)"""
+
+    def __init__(self, vocab_size: int, hidden_size: int, sparse: bool = True, generator: Any = None):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)
+
+    def forward(self, h: Tensor, idx: np.ndarray) -> Tensor:
+        w = self.embed(idx)  # (N, ..., K, H)
+        h = h.reshape(h.shape[:-1] + (1,) * (w.ndim - h.ndim) + h.shape[-1:])
+        return (w * h).sum(axis=-1)
+
+
+class NegativeSamplingLoss(nn.Module):
+    """L = -log σ(score(target)) - Σ_k log σ(-score(negative_k)), averaged over the batch."""
+
+    def __init__(self, vocab_size: int, hidden_size: int, corpus: Any, power: float = 0.75, sample_size: int = 5,
+                 sparse: bool = True, generator: Any = None):
+        super().__init__()
+        self.sampler = UnigramSampler(corpus, power, sample_size, generator)
+        self.embed_dot = EmbeddingDot(vocab_size, hidden_size, sparse, generator)
+
+    def forward(self, h: Tensor, target: np.ndarray) -> Tensor:
+        negatives = self.sampler.get_negative_sample(target)
+        ids = np.concatenate([target[..., None], negatives], axis=-1)  # (N, ..., 1 + K)
+        scores = self.embed_dot(h, ids)
+        labels = np.zeros(ids.shape, dtype=scores.dtype)
+        labels[..., 0] = 1
+        return F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") * (1.0 / target.shape[0])
+
+
+class CBOW(nn.Module):
+    """h = mean of W_in[contexts];  L = NegativeSamplingLoss(h, target)"""
+
+    def __init__(self, vocab_size: int, hidden_size: int, window_size: int, corpus: Any, sample_size: int = 5,
+                 power: float = 0.75, sparse: bool = True, generator: Any = None):
+        super().__init__()
+        self.vocab_size, self.window_size = vocab_size, window_size
+        self.embed_in = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)
+        self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator)
+        self.word_vecs = self.embed_in.W
+
+    def forward(self, contexts: Any, target: Any) -> Tensor:
+        contexts = _check_ids("CBOW contexts", contexts, self.vocab_size, 2)
+        if contexts.shape[1] != 2 * self.window_size:
+            raise ValueError(f"CBOW: contexts of shape {contexts.shape} need {2 * self.window_size} columns (window {self.window_size})")
+        h = self.embed_in(contexts).mean(axis=1)
+        return self.ns_loss(h, _check_ids("CBOW target", target, self.vocab_size, 1))
+
+
+class SkipGram(nn.Module):
+    """h = W_in[target];  L = Σ over context positions of NegativeSamplingLoss(h, context)"""
+
+    def __init__(self, vocab_size: int, hidden_size: int, window_size: int, corpus: Any, sample_size: int = 5,
+                 power: float = 0.75, sparse: bool = True, generator: Any = None):
+        super().__init__()
+        self.vocab_size, self.window_size = vocab_size, window_size
+        self.embed_in = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)
+        self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator)
+        self.word_vecs = self.embed_in.W
+
+    def forward(self, contexts: Any, target: Any) -> Tensor:
+        contexts = _check_ids("SkipGram contexts", contexts, self.vocab_size, 2)
+        h = self.embed_in(_check_ids("SkipGram target", target, self.vocab_size, 1))  # (N, H)
+        return self.ns_loss(h.reshape(h.shape[0], 1, h.shape[1]), contexts)

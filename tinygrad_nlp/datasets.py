@@ -1,0 +1,158 @@
+"""Corpus loaders: Penn Treebank, The Time Machine (and, for seq2seq, addition/date).
+
+Where files come from, in order: an explicit `path`; the folder in the environment variable
+TINYGRAD_NLP_DATA; `../shared/data` next to the repository (or the working directory); the cache
+folder (~/.cache/tinygrad_nlp, or $TINYGRAD_NLP_CACHE), downloading from the canonical public
+location when the file is missing there, checked against its SHA-256.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import urllib.request
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from .text import Vocab
+
+DATA_ENV = "TINYGRAD_NLP_DATA"
+CACHE_ENV = "TINYGRAD_NLP_CACHE"
+
+_PTB_URL = "https://raw.githubusercontent.com/tomsercu/lstm/master/data/"
+_SAITO_URL = "https://raw.githubusercontent.com/oreilly-japan/deep-learning-from-scratch-2/master/dataset/"
+# relative path -> (canonical URL, sha256)
+SOURCES: dict[str, tuple[str, str]] = {
+    "ptb/ptb.train.txt": (_PTB_URL + "ptb.train.txt", "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf"),
+    "ptb/ptb.valid.txt": (_PTB_URL + "ptb.valid.txt", "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2"),
+    "ptb/ptb.test.txt": (_PTB_URL + "ptb.test.txt", "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"),
+    "timemachine.txt": ("https://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",
+                        "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516"),
+    "addition.txt": (_SAITO_URL + "addition.txt", "34e0746f5014c11311c9452ee9050bf14e38eca44ec4aaf4d81eba2b38674009"),
+    "date.txt": (_SAITO_URL + "date.txt", "62e66a301ce8537868e725512d2a45663fc366526b7e42028cb703bda2b1c79a"),
+}
+
+
+class Corpus(NamedTuple):
+    ids: np.ndarray  # int64 token ids, the whole text in order
+    vocab: Vocab
+
+
+def sha256(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def download(url: str, dest: str | os.PathLike, expected_sha256: str | None = None, timeout: float = 60.0) -> Path:
+    """Fetch url (http(s) or file://) to dest atomically, refusing it if its SHA-256 differs."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            shutil.copyfileobj(response, out)
+        got = sha256(tmp)
+        if expected_sha256 is not None and got != expected_sha256:
+            raise OSError(f"download: {url} has SHA-256 {got}, expected {expected_sha256}; refusing it")
+        os.replace(tmp, dest)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and "SHA-256" not in str(e):
+            raise OSError(f"download: could not fetch {url}: {e}. Put the file at {dest} or set {DATA_ENV}.") from e
+        raise
+    return dest
+
+
+def _search_dirs() -> list[Path]:
+    dirs = []
+    if os.environ.get(DATA_ENV):
+        dirs.append(Path(os.environ[DATA_ENV]))
+    repo = Path(__file__).resolve().parents[1]
+    for base in (repo, Path.cwd()):
+        shared = base.parent / "shared" / "data"
+        if shared.is_dir() and shared not in dirs:
+            dirs.append(shared)
+    return dirs
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "tinygrad_nlp"))
+
+
+def data_file(name: str, path: str | os.PathLike | None = None, download_missing: bool = True) -> Path:
+    """Locate a corpus file by its relative name (e.g. "ptb/ptb.train.txt"); see the module doc."""
+    if path is not None:
+        p = Path(path)
+        if p.is_dir():
+            for candidate in (p / name, p / Path(name).name):
+                if candidate.is_file():
+                    return candidate
+            raise FileNotFoundError(f"{name} is not in the folder {p}")
+        if not p.is_file():
+            raise FileNotFoundError(f"no such file: {p}")
+        return p
+    for d in _search_dirs():
+        for candidate in (d / name, d / Path(name).name):
+            if candidate.is_file():
+                return candidate
+    cached = cache_dir() / name
+    if cached.is_file():
+        return cached
+    if name not in SOURCES or not download_missing:
+        raise FileNotFoundError(f"{name} was not found in {[str(d) for d in _search_dirs()]} or {cache_dir()}; set {DATA_ENV}")
+    url, digest = SOURCES[name]
+    return download(url, cached, digest)
+
+
+def _read_text(file: Path) -> str:
+    text = file.read_text(encoding="utf-8")
+    if not text.strip():
+        raise ValueError(f"corpus file {file} is empty")
+    return text
+
+
+_PTB_VOCAB: dict[str, Vocab] = {}
+
+
+def load_ptb(split: str = "train", path: str | os.PathLike | None = None) -> Corpus:
+    """Penn Treebank as one id stream, the textbook's way: each line ends with "<eos>", and ids
+    are numbered on the train split in order of first appearance (shared by valid and test)."""
+    if split not in ("train", "valid", "test"):
+        raise ValueError(f"load_ptb: split must be 'train', 'valid' or 'test', got {split!r}")
+    folder = None if path is None else Path(path)
+
+    def words(s: str) -> list[str]:
+        file = data_file(f"ptb/ptb.{s}.txt", folder)
+        return _read_text(file).replace("\n", "<eos>").strip().split()
+
+    key = str(folder)
+    if key not in _PTB_VOCAB:
+        _PTB_VOCAB[key] = Vocab(words("train"))
+    vocab = _PTB_VOCAB[key]
+    toks = words(split)
+    missing = {t for t in toks if t not in vocab}
+    if missing:
+        raise ValueError(f"load_ptb: {split} has words not in the train vocabulary: {sorted(missing)[:5]}")
+    return Corpus(vocab.lookup(toks), vocab)
+
+
+def load_timemachine(level: str = "char", path: str | os.PathLike | None = None, max_tokens: int | None = None) -> Corpus:
+    """The Time Machine as d2l prepares it: letters only, lower case, one space between words;
+    lines are joined with spaces. Vocabulary by frequency, with "<unk>"."""
+    if level not in ("char", "word"):
+        raise ValueError(f"load_timemachine: level must be 'char' or 'word', got {level!r}")
+    text = _read_text(data_file("timemachine.txt", path))
+    lines = [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in text.splitlines()]
+    joined = " ".join(line for line in lines if line)
+    tokens = list(joined) if level == "char" else joined.split()
+    if max_tokens is not None:
+        tokens = tokens[:max_tokens]
+    vocab = Vocab(tokens, unk="<unk>", order="freq")
+    return Corpus(vocab.lookup(tokens), vocab)

@@ -1,0 +1,109 @@
+"""Trainer: the textbook's minibatch loop with progress lines, a loss history and a plot."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+import numpy as np
+
+from .nn.module import Module
+from .nn.utils import clip_grad_norm_
+from .optim import Optimizer
+from .tensor import as_generator
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class Progress:
+    """Prints a line every `interval` steps: step, loss (and perplexity), items/s, elapsed, ETA."""
+
+    def __init__(self, total: int, interval: int, unit: str = "words", out: TextIO | None = None, perplexity: bool = False):
+        self.total, self.interval, self.unit, self.perplexity = total, max(interval, 1), unit, perplexity
+        self.out = out or sys.stdout
+        self.start = self.window_start = time.perf_counter()
+        self.loss_sum, self.count, self.items = 0.0, 0, 0
+
+    def update(self, step: int, loss: float, items: int, prefix: str = "") -> float | None:
+        """Record one step; returns the mean loss of the window when a line is printed."""
+        self.loss_sum += loss
+        self.count += 1
+        self.items += items
+        if step % self.interval and step != self.total:
+            return None
+        now = time.perf_counter()
+        mean = self.loss_sum / self.count
+        rate = self.items / max(now - self.window_start, 1e-9)
+        eta = (now - self.start) / step * (self.total - step)
+        ppl = f" | ppl {np.exp(min(mean, 50)):9.2f}" if self.perplexity else ""
+        print(f"{prefix}step {step:6d}/{self.total} | loss {mean:.4f}{ppl} | {rate:9.0f} {self.unit}/s | "
+              f"{format_duration(now - self.start)} elapsed, ETA {format_duration(eta)}", file=self.out, flush=True)
+        self.loss_sum, self.count, self.items, self.window_start = 0.0, 0, 0, now
+        return mean
+
+
+class Trainer:
+    """`Trainer(model, optimizer).fit(x, t, max_epoch, batch_size)`: shuffled minibatches,
+    `loss = model(x_batch, t_batch)`, backward, optional clipping, step."""
+
+    def __init__(self, model: Module, optimizer: Optimizer, generator: Any = None):
+        self.model, self.optimizer = model, optimizer
+        self.rng = as_generator(generator)
+        self.loss_list: list[float] = []
+        self.eval_interval = 1
+
+    def fit(self, x: np.ndarray, t: np.ndarray, max_epoch: int = 10, batch_size: int = 32, max_grad: float | None = None,
+            eval_interval: int = 20, out: TextIO | None = None, on_epoch: Callable[[int], None] | None = None) -> list[float]:
+        if len(x) != len(t):
+            raise ValueError(f"Trainer.fit: x has {len(x)} rows but t has {len(t)}")
+        if len(x) < batch_size:
+            raise ValueError(f"Trainer.fit: batch_size {batch_size} is larger than the {len(x)} examples")
+        iters = len(x) // batch_size
+        self.eval_interval = eval_interval
+        progress = Progress(iters * max_epoch, eval_interval, unit="targets", out=out)
+        self.model.train()
+        step = 0
+        for epoch in range(max_epoch):
+            order = self.rng.permutation(len(x))
+            for i in range(iters):
+                idx = order[i * batch_size:(i + 1) * batch_size]
+                loss = self.model(x[idx], t[idx])
+                self.optimizer.zero_grad()
+                loss.backward()
+                if max_grad is not None:
+                    clip_grad_norm_(self.optimizer.params, max_grad)
+                self.optimizer.step()
+                step += 1
+                mean = progress.update(step, loss.item(), batch_size, prefix=f"epoch {epoch + 1} | ")
+                if mean is not None:
+                    self.loss_list.append(mean)
+            if on_epoch is not None:
+                on_epoch(epoch + 1)
+        return self.loss_list
+
+    def plot(self, path: str | Path, ylim: tuple[float, float] | None = None) -> Path:
+        """Save the loss curve (one point per eval_interval steps) with matplotlib."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(np.arange(len(self.loss_list)) * self.eval_interval, self.loss_list, label="train")
+        ax.set_xlabel("iterations")
+        ax.set_ylabel("loss")
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.legend()
+        fig.tight_layout()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+        plt.close(fig)
+        return path

@@ -1,0 +1,102 @@
+"""Word-vector data tools: contexts/targets, co-occurrence, PPMI, randomized SVD, negative sampler.
+
+All vectorised: no Python loop over corpus positions or samples.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import as_generator
+
+
+def _check_corpus(corpus: Any, name: str = "corpus") -> np.ndarray:
+    arr = np.asarray(corpus)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of word ids, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer word ids, got dtype {arr.dtype}")
+    if arr.min() < 0:
+        raise ValueError(f"{name} holds negative ids ({arr.min()})")
+    return arr
+
+
+def create_contexts_target(corpus: Any, window_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """contexts (N, 2·window) and targets (N,): every position with a full window on both sides."""
+    corpus = _check_corpus(corpus)
+    if window_size < 1:
+        raise ValueError(f"window_size must be >= 1, got {window_size}")
+    if 2 * window_size >= corpus.size:
+        raise ValueError(f"window_size {window_size} needs a corpus longer than {2 * window_size} words, got {corpus.size}")
+    target = corpus[window_size:-window_size]
+    offsets = np.concatenate([np.arange(-window_size, 0), np.arange(1, window_size + 1)])
+    positions = np.arange(window_size, corpus.size - window_size)[:, None] + offsets
+    return corpus[positions], target
+
+
+def co_occurrence(corpus: Any, vocab_size: int, window_size: int = 1) -> np.ndarray:
+    """C[w, c] = how often c appears within `window_size` words of w."""
+    corpus = _check_corpus(corpus)
+    if corpus.max() >= vocab_size:
+        raise ValueError(f"co_occurrence: corpus ids reach {corpus.max()} but vocab_size is {vocab_size}")
+    C = np.zeros((vocab_size, vocab_size), dtype=np.int32)
+    for d in range(1, window_size + 1):
+        a, b = corpus[:-d], corpus[d:]
+        np.add.at(C, (a, b), 1)
+        np.add.at(C, (b, a), 1)
+    return C
+
+
+def ppmi(C: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+    """PPMI(x, y) = max(0, log₂(C(x,y)·N / (C(x)·C(y)))) with N = ΣC, C(x) = row sums."""
+    C = np.asarray(C, dtype=np.float64)
+    N = C.sum()
+    S = C.sum(axis=0)
+    with np.errstate(divide="ignore"):
+        pmi = np.log2(C * N / (S[:, None] * S[None, :] + eps) + eps)
+    return np.maximum(pmi, 0).astype(np.float32)
+
+
+def randomized_svd(M: np.ndarray, k: int, n_oversamples: int = 10, n_iter: int = 4, seed: Any = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Truncated SVD by random projection (Halko et al.): U (m, k), S (k,), Vt (k, n)."""
+    rng = as_generator(seed)
+    M = np.asarray(M, dtype=np.float32)
+    Q = rng.standard_normal((M.shape[1], k + n_oversamples)).astype(np.float32)
+    Q, _ = np.linalg.qr(M @ Q)
+    for _ in range(n_iter):  # power iterations sharpen the spectrum
+        Q, _ = np.linalg.qr(M.T @ Q)
+        Q, _ = np.linalg.qr(M @ Q)
+    U_small, S, Vt = np.linalg.svd(Q.T @ M, full_matrices=False)
+    return (Q @ U_small)[:, :k], S[:k], Vt[:k]
+
+
+class UnigramSampler:
+    """Draw negative word ids from P(w) ∝ count(w)^power, never equal to the target of their row."""
+
+    def __init__(self, corpus: Any, power: float = 0.75, sample_size: int = 5, generator: Any = None):
+        corpus = _check_corpus(corpus)
+        counts = np.bincount(corpus).astype(np.float64)
+        p = counts ** power
+        self.p = p / p.sum()
+        self.cdf = np.cumsum(self.p)
+        self.cdf[-1] = 1.0
+        self.vocab_size = counts.size
+        self.sample_size = sample_size
+        self.rng = as_generator(generator)
+
+    def _draw(self, n: int) -> np.ndarray:
+        return np.searchsorted(self.cdf, self.rng.random(n), side="right")
+
+    def get_negative_sample(self, target: Any) -> np.ndarray:
+        """(N, sample_size) ids for target ids of shape (N,) (or (N, ...) -> (N, ..., sample_size))."""
+        target = np.asarray(target)
+        shape = target.shape + (self.sample_size,)
+        neg = self._draw(int(np.prod(shape))).reshape(shape)
+        clash = neg == target[..., None]
+        while clash.any():  # redraw collisions: the same as sampling from P with the target removed
+            neg[clash] = self._draw(int(clash.sum()))
+            clash = neg == target[..., None]
+        return neg
