@@ -122,4 +122,28 @@ def gradgradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float =
     return True
 
 
-__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_grad"]
+def gradcheck_module(loss_fn: Callable[[], Tensor], module: Any, eps: float = 1e-6, atol: float = 1e-5,
+                     rtol: float = 1e-4) -> bool:
+    """Check the gradients of every parameter of `module` (which must be float64) for the scalar
+    `loss_fn()`, which must be deterministic (fix the seeds of any sampling inside it)."""
+    for name, p in module.named_parameters():
+        if p.dtype != np.float64:
+            raise TypeError(f"gradcheck_module: parameter {name} is {p.dtype}; build the module under tg.default_dtype(np.float64)")
+    module.zero_grad()
+    loss_fn().backward()
+
+    def f() -> float:
+        with no_grad():
+            return float(loss_fn().data)
+
+    for i, (name, p) in enumerate(module.named_parameters()):
+        g = p.grad
+        analytic = np.zeros_like(p.data) if g is None else (g.to_dense() if hasattr(g, "to_dense") else g.data)
+        try:
+            _compare("gradcheck_module", analytic, numerical_grad(f, p.data, eps), atol, rtol, i)
+        except GradcheckError as e:
+            raise GradcheckError(f"{e} [parameter {name}]") from None
+    return True
+
+
+__all__ = ["GradcheckError", "gradcheck", "gradcheck_module", "gradgradcheck", "numerical_grad"]
