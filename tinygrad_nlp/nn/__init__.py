@@ -2,6 +2,7 @@
 from . import functional
 from .layers import Dropout, Embedding, Linear, init_weight
 from .module import Module, Parameter, Sequential
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .utils import clip_grad_norm_
 
-__all__ = ["Dropout", "Embedding", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "functional", "init_weight"]
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "Dropout", "Embedding", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "functional", "init_weight"]

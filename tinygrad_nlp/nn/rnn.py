@@ -1,0 +1,323 @@
+"""Recurrent cells and layers, each written as the textbook's equations over engine ops.
+
+Cells take one time step: `RNNCell`, `LSTMCell`, `GRUCell`. Layers (`RNN`, `LSTM`, `GRU`) run a
+cell over time with PyTorch's signature and return values: multi-layer, bidirectional, dropout
+between layers, `lengths` for padded batches, and `stateful=True` for truncated BPTT (the state
+is carried across calls with the graph cut).
+
+Gate order. LSTMCell keeps the textbook's order f, g, i, o in its fused affine map
+`A = x @ Wx + h_prev @ Wh + b`; PyTorch uses i, f, g, o. `load_torch_state_dict` and
+`torch_state_dict` convert between the two.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, concat, get_default_dtype, stack, wrap
+from .layers import Dropout, init_weight
+from .module import Module, Parameter
+
+# where each of the textbook's LSTM gate blocks (f, g, i, o) sits in PyTorch's (i, f, g, o)
+_LSTM_TORCH_BLOCK = {"f": 1, "g": 2, "i": 0, "o": 3}
+_LSTM_ORDER = "fgio"
+
+
+def _zeros(*shape: int) -> np.ndarray:
+    return np.zeros(shape, dtype=get_default_dtype())
+
+
+class RNNCell(Module):
+    """h = tanh(x @ Wx + h_prev @ Wh + b)"""
+
+    gates = 1
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, generator: Any = None):
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        H = hidden_size * self.gates
+        self.Wx = Parameter(init_weight(input_size, (input_size, H), "xavier", generator))
+        self.Wh = Parameter(init_weight(hidden_size, (hidden_size, H), "xavier", generator))
+        self.b = Parameter(_zeros(H)) if bias else None
+
+    def affine(self, x: Tensor, h_prev: Tensor) -> Tensor:
+        a = x @ self.Wx + h_prev @ self.Wh
+        return a + self.b if self.b is not None else a
+
+    def forward(self, x: Tensor, h_prev: Tensor) -> Tensor:
+        return self.affine(x, h_prev).tanh()
+
+    def init_state(self, n: int) -> Tensor:
+        return wrap(_zeros(n, self.hidden_size))
+
+
+class LSTMCell(RNNCell):
+    """A = x @ Wx + h_prev @ Wh + b, split into f, g, i, o:
+    f = σ(A_f), g = tanh(A_g), i = σ(A_i), o = σ(A_o);  c = f ⊙ c_prev + g ⊙ i;  h = o ⊙ tanh(c)"""
+
+    gates = 4
+
+    def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        h_prev, c_prev = state
+        H = self.hidden_size
+        A = self.affine(x, h_prev)
+        f = A[:, :H].sigmoid()
+        g = A[:, H:2 * H].tanh()
+        i = A[:, 2 * H:3 * H].sigmoid()
+        o = A[:, 3 * H:].sigmoid()
+        c = f * c_prev + g * i
+        h = o * c.tanh()
+        return h, c
+
+    def init_state(self, n: int) -> tuple[Tensor, Tensor]:
+        return wrap(_zeros(n, self.hidden_size)), wrap(_zeros(n, self.hidden_size))
+
+
+class GRUCell(Module):
+    """PyTorch's GRU:  r = σ(x W_xr + b_xr + h W_hr + b_hr),  z = σ(x W_xz + b_xz + h W_hz + b_hz),
+    n = tanh(x W_xn + b_xn + r ⊙ (h W_hn + b_hn)),  h = (1 - z) ⊙ n + z ⊙ h_prev"""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, generator: Any = None):
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        H3 = 3 * hidden_size
+        self.Wx = Parameter(init_weight(input_size, (input_size, H3), "xavier", generator))
+        self.Wh = Parameter(init_weight(hidden_size, (hidden_size, H3), "xavier", generator))
+        self.bx = Parameter(_zeros(H3)) if bias else None
+        self.bh = Parameter(_zeros(H3)) if bias else None
+
+    def forward(self, x: Tensor, h_prev: Tensor) -> Tensor:
+        H = self.hidden_size
+        ax, ah = x @ self.Wx, h_prev @ self.Wh
+        if self.bx is not None:
+            ax, ah = ax + self.bx, ah + self.bh
+        r = (ax[:, :H] + ah[:, :H]).sigmoid()
+        z = (ax[:, H:2 * H] + ah[:, H:2 * H]).sigmoid()
+        n = (ax[:, 2 * H:] + r * ah[:, 2 * H:]).tanh()
+        return (1.0 - z) * n + z * h_prev
+
+    def init_state(self, n: int) -> Tensor:
+        return wrap(_zeros(n, self.hidden_size))
+
+
+class _RecurrentLayer(Module):
+    """Runs a cell over time; subclasses choose the cell. Inputs (N, T, D) when batch_first."""
+
+    cell_class: type = RNNCell
+    has_cell_state = False
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = True,
+                 dropout: float = 0.0, bidirectional: bool = False, stateful: bool = False, generator: Any = None):
+        super().__init__()
+        if num_layers < 1:
+            raise ValueError(f"{type(self).__name__}: num_layers must be >= 1, got {num_layers}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.batch_first, self.dropout, self.bidirectional, self.stateful = batch_first, dropout, bidirectional, stateful
+        self.num_directions = 2 if bidirectional else 1
+        self.cells: list[list[Module]] = []
+        for layer in range(num_layers):
+            in_size = input_size if layer == 0 else hidden_size * self.num_directions
+            row = []
+            for d in range(self.num_directions):
+                cell = self.cell_class(in_size, hidden_size, bias, generator)
+                setattr(self, f"cell_l{layer}" + ("_reverse" if d else ""), cell)
+                row.append(cell)
+            self.cells.append(row)
+        self.drop = Dropout(dropout, generator) if dropout else None
+        self.state: Any = None
+
+    def reset_state(self) -> None:
+        self.state = None
+
+    def torch_state_dict(self) -> dict[str, np.ndarray]:
+        """Weights under torch's names and gate order (see the module-level function)."""
+        return torch_state_dict(self)
+
+    def load_torch_state_dict(self, sd: dict[str, Any]) -> None:
+        load_torch_state_dict(self, sd)
+
+    # -- state in torch's layout: (num_layers * num_directions, N, H) -----------------------------
+    def _split_state(self, state: Any, n: int) -> list[Any]:
+        L = self.num_layers * self.num_directions
+        if state is None:
+            return [self.cells[k // self.num_directions][k % self.num_directions].init_state(n) for k in range(L)]
+        parts = state if self.has_cell_state else (state,)
+        for p in parts:
+            if p.shape != (L, n, self.hidden_size):
+                raise ValueError(f"{type(self).__name__}: initial state has shape {p.shape}, expected {(L, n, self.hidden_size)}")
+        if self.has_cell_state:
+            return [(state[0][k], state[1][k]) for k in range(L)]
+        return [state[k] for k in range(L)]
+
+    def _join_state(self, finals: list[Any]) -> Any:
+        if self.has_cell_state:
+            return stack([h for h, _ in finals]), stack([c for _, c in finals])
+        return stack(finals)
+
+    def _detached(self, state: Any) -> Any:
+        return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+    def forward(self, x: Any, state: Any = None, lengths: Any = None) -> tuple[Tensor, Any]:
+        x = x if isinstance(x, Tensor) else wrap(np.asarray(x, dtype=get_default_dtype()))
+        if x.ndim != 3:
+            raise ValueError(f"{type(self).__name__}: expected input of 3 dimensions {'(N, T, D)' if self.batch_first else '(T, N, D)'}, got shape {x.shape}")
+        if not self.batch_first:
+            x = x.transpose(1, 0, 2)
+        N, T, D = x.shape
+        if T == 0:
+            raise ValueError(f"{type(self).__name__}: sequence length T = 0 (input shape {x.shape})")
+        if D != self.input_size:
+            raise ValueError(f"{type(self).__name__}: input has {D} features, expected {self.input_size}")
+        if state is None and self.stateful:
+            state = self.state
+        masks = _length_masks(lengths, N, T, x.dtype)
+        states = self._split_state(state, N)
+        xs = [x[:, t] for t in range(T)]
+        finals = []
+        for layer, row in enumerate(self.cells):
+            outs = []
+            for d, cell in enumerate(row):
+                k = layer * self.num_directions + d
+                hs, final = self._run(cell, xs, states[k], masks, reverse=d == 1)
+                outs.append(hs)
+                finals.append(final)
+            xs = outs[0] if len(outs) == 1 else [_concat_pair(a, b) for a, b in zip(*outs)]
+            if self.drop is not None and layer < self.num_layers - 1:
+                xs = [self.drop(h) for h in xs]
+        out = stack(xs, axis=1)
+        if not self.batch_first:
+            out = out.transpose(1, 0, 2)
+        final_state = self._join_state(finals)
+        if self.stateful:
+            self.state = self._detached(final_state)
+        return out, final_state
+
+    def _run(self, cell: Module, xs: list[Tensor], state: Any, masks: list[np.ndarray] | None, reverse: bool) -> tuple[list[Tensor], Any]:
+        steps = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
+        hs: list[Any] = [None] * len(xs)
+        for t in steps:
+            new = cell(xs[t], state)
+            if masks is not None:  # padded positions keep the state and output zeros
+                m = masks[t]
+                new = tuple(_keep(n, s, m) for n, s in zip(new, state)) if isinstance(new, tuple) else _keep(new, state, m)
+            state = new
+            h = state[0] if isinstance(state, tuple) else state
+            hs[t] = h * masks[t] if masks is not None else h
+        return hs, state
+
+
+def _keep(new: Tensor, old: Tensor, m: np.ndarray) -> Tensor:
+    """new where the step is real (m = 1), old where it is padding (m = 0)."""
+    return new * m + old * (1.0 - m)
+
+
+def _concat_pair(a: Tensor, b: Tensor) -> Tensor:
+    return concat([a, b], axis=1)
+
+
+def _length_masks(lengths: Any, N: int, T: int, dtype: np.dtype) -> list[np.ndarray] | None:
+    if lengths is None:
+        return None
+    lengths = np.asarray(lengths)
+    if lengths.shape != (N,) or lengths.dtype.kind not in "iu":
+        raise ValueError(f"lengths must be {N} integers (one per sequence), got shape {lengths.shape} dtype {lengths.dtype}")
+    if lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"lengths must be in [1, {T}], got {lengths.min()}..{lengths.max()}")
+    return [(t < lengths).astype(dtype)[:, None] for t in range(T)]
+
+
+class RNN(_RecurrentLayer):
+    """Elman RNN over time: h_t = tanh(x_t @ Wx + h_{t-1} @ Wh + b).  `out, h_n = rnn(x, h_0)`"""
+
+    cell_class = RNNCell
+
+
+class LSTM(_RecurrentLayer):
+    """LSTM over time.  `out, (h_n, c_n) = lstm(x, (h_0, c_0))`"""
+
+    cell_class = LSTMCell
+    has_cell_state = True
+
+
+class GRU(_RecurrentLayer):
+    """GRU over time (PyTorch's formulation).  `out, h_n = gru(x, h_0)`"""
+
+    cell_class = GRUCell
+
+
+# ---------------------------------------------------------------------------------------------
+# conversion to and from PyTorch's parameter names and gate order
+# ---------------------------------------------------------------------------------------------
+def _lstm_blocks_to_torch(W: np.ndarray, H: int) -> np.ndarray:
+    """(.., 4H) in f,g,i,o order -> (.., 4H) in i,f,g,o order."""
+    out = np.empty_like(W)
+    for k, gate in enumerate(_LSTM_ORDER):
+        j = _LSTM_TORCH_BLOCK[gate]
+        out[..., j * H:(j + 1) * H] = W[..., k * H:(k + 1) * H]
+    return out
+
+
+def _lstm_blocks_from_torch(W: np.ndarray, H: int) -> np.ndarray:
+    out = np.empty_like(W)
+    for k, gate in enumerate(_LSTM_ORDER):
+        j = _LSTM_TORCH_BLOCK[gate]
+        out[..., k * H:(k + 1) * H] = W[..., j * H:(j + 1) * H]
+    return out
+
+
+def torch_state_dict(layer: _RecurrentLayer) -> dict[str, np.ndarray]:
+    """Our weights under torch.nn.RNN/LSTM/GRU's names, shapes and gate order (numpy arrays).
+    Our single bias b goes to bias_ih and zeros to bias_hh (their sum is what matters)."""
+    sd = {}
+    H = layer.hidden_size
+    for layer_i, row in enumerate(layer.cells):
+        for d, cell in enumerate(row):
+            sfx = f"_l{layer_i}" + ("_reverse" if d else "")
+            Wx, Wh = cell.Wx.data, cell.Wh.data
+            if isinstance(cell, GRUCell):
+                sd["weight_ih" + sfx], sd["weight_hh" + sfx] = Wx.T.copy(), Wh.T.copy()
+                if cell.bx is not None:
+                    sd["bias_ih" + sfx], sd["bias_hh" + sfx] = cell.bx.data.copy(), cell.bh.data.copy()
+                continue
+            if isinstance(cell, LSTMCell):
+                Wx, Wh = _lstm_blocks_to_torch(Wx, H), _lstm_blocks_to_torch(Wh, H)
+            sd["weight_ih" + sfx], sd["weight_hh" + sfx] = Wx.T.copy(), Wh.T.copy()
+            if cell.b is not None:
+                b = _lstm_blocks_to_torch(cell.b.data, H) if isinstance(cell, LSTMCell) else cell.b.data.copy()
+                sd["bias_ih" + sfx], sd["bias_hh" + sfx] = b, np.zeros_like(b)
+    return sd
+
+
+def load_torch_state_dict(layer: _RecurrentLayer, sd: dict[str, Any]) -> None:
+    """Copy torch.nn.RNN/LSTM/GRU weights (tensors or arrays, torch's names) into our layer."""
+    H = layer.hidden_size
+    arrays = {k: np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v) for k, v in sd.items()}
+    expected = set(torch_state_dict(layer))
+    if set(arrays) != expected:
+        raise ValueError(f"load_torch_state_dict: keys differ: missing {sorted(expected - set(arrays))}, "
+                         f"unexpected {sorted(set(arrays) - expected)}")
+    for layer_i, row in enumerate(layer.cells):
+        for d, cell in enumerate(row):
+            sfx = f"_l{layer_i}" + ("_reverse" if d else "")
+            Wx, Wh = arrays["weight_ih" + sfx].T, arrays["weight_hh" + sfx].T
+            if Wx.shape != cell.Wx.shape or Wh.shape != cell.Wh.shape:
+                raise ValueError(f"load_torch_state_dict: weights{sfx} have shapes {Wx.shape}, {Wh.shape}; "
+                                 f"expected {cell.Wx.shape}, {cell.Wh.shape}")
+            dtype = cell.Wx.dtype
+            if isinstance(cell, GRUCell):
+                cell.Wx.data, cell.Wh.data = Wx.astype(dtype), Wh.astype(dtype)
+                if cell.bx is not None:
+                    cell.bx.data = arrays["bias_ih" + sfx].astype(dtype)
+                    cell.bh.data = arrays["bias_hh" + sfx].astype(dtype)
+                continue
+            b = arrays["bias_ih" + sfx] + arrays["bias_hh" + sfx] if cell.b is not None else None
+            if isinstance(cell, LSTMCell):
+                Wx, Wh = _lstm_blocks_from_torch(Wx, H), _lstm_blocks_from_torch(Wh, H)
+                b = _lstm_blocks_from_torch(b, H) if b is not None else None
+            cell.Wx.data, cell.Wh.data = np.ascontiguousarray(Wx, dtype=dtype), np.ascontiguousarray(Wh, dtype=dtype)
+            if b is not None:
+                cell.b.data = b.astype(dtype)
+
+
+__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "load_torch_state_dict", "torch_state_dict"]
