@@ -91,6 +91,7 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
         k = id(r)
         grads[k] = Branch.accumulate(grads[k], s) if k in grads else s
     captured: dict[int, Any] = {}
+    owned: set[int] = set()  # gradients this sweep allocated itself: safe to add into in place
     anomaly = is_anomaly_enabled()
     for t in reversed(order):
         k = id(t)
@@ -114,7 +115,14 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
         for p, gp in zip(parents, gs):
             if gp is not None and isinstance(p, Tensor) and p.requires_grad:
                 kp = id(p)
-                grads[kp] = Branch.accumulate(grads[kp], gp) if kp in grads else gp
+                if kp not in grads:
+                    grads[kp] = gp
+                elif kp in owned and type(gp) is np.ndarray:
+                    grads[kp] += gp  # Branch's sum, into the buffer allocated at the first sum
+                else:
+                    grads[kp] = Branch.accumulate(grads[kp], gp)
+                    if not create_graph and type(grads[kp]) is np.ndarray:
+                        owned.add(kp)
     for leaf in leaves:
         k = id(leaf)
         if k in grads:

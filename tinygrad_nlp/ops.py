@@ -123,21 +123,27 @@ class Sum(Function):
 
 
 class MatMul(Function):
-    """z = x @ y;  dx = g @ yᵀ, dy = xᵀ @ g  (x may carry leading batch axes over a 2-D y)"""
+    """z = x @ y;  dx = g @ yᵀ, dy = xᵀ @ g  (x may carry leading batch axes over a 2-D y)
+
+    With a 2-D y, x's leading axes are folded into its rows: one large GEMM is several times
+    faster than numpy's stacked matmul.
+    """
 
     symbol = "MatMul"
     __slots__ = ()
 
     def forward(self, x, y):
+        if y.ndim == 2 and x.ndim > 2:
+            return (x.reshape(-1, x.shape[-1]) @ y).reshape(x.shape[:-1] + (y.shape[1],))
         return x @ y
 
     def backward(self, g, out, x, y):
-        gx = g @ y.mT
         if y.ndim == 2 and x.ndim > 2:
-            gy = x.reshape((-1, x.shape[-1])).mT @ g.reshape((-1, g.shape[-1]))
-        else:
-            gy = x.mT @ g
-        return gx, gy
+            g2 = g.reshape((-1, g.shape[-1]))
+            gx = (g2 @ y.mT).reshape(x.shape)
+            gy = x.reshape((-1, x.shape[-1])).mT @ g2
+            return gx, gy
+        return g @ y.mT, x.mT @ g
 
 
 class Branch(Function):

@@ -1,0 +1,74 @@
+"""RNN language models: Embedding -> recurrent layer(s) -> Linear, trained with softmax cross-entropy.
+
+`model(xs)` returns logits (N, T, V); the recurrent layers are stateful (truncated BPTT: the state
+is carried between calls, the graph is cut). `reset_state()` starts afresh.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nlp import Tensor, nn
+
+
+def _check_ids(name: str, xs: Any, vocab_size: int) -> np.ndarray:
+    xs = np.asarray(xs)
+    if xs.dtype.kind not in "iu":
+        raise TypeError(f"{name}: word ids must be integers, got dtype {xs.dtype}")
+    if xs.ndim != 2:
+        raise ValueError(f"{name}: expected ids of shape (N, T), got {xs.shape}")
+    if xs.size and (xs.min() < 0 or xs.max() >= vocab_size):
+        raise IndexError(f"{name}: ids must be in [0, {vocab_size}), got {xs.min()}..{xs.max()}")
+    return xs
+
+
+class Rnnlm(nn.Module):
+    """x = E[ids];  h = LSTM(x);  s = h @ W + b   (the textbook's Rnnlm; cell="rnn" gives SimpleRnnlm, "gru" a GRU LM)"""
+
+    cells = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+    def __init__(self, vocab_size: int = 10000, wordvec_size: int = 100, hidden_size: int = 100, cell: str = "lstm",
+                 num_layers: int = 1, dropout: float = 0.0, tie_weights: bool = False, generator: Any = None):
+        super().__init__()
+        if tie_weights and wordvec_size != hidden_size:
+            raise ValueError(f"tie_weights needs wordvec_size == hidden_size, got {wordvec_size} and {hidden_size}")
+        self.vocab_size, self.tie_weights = vocab_size, tie_weights
+        self.embed = nn.Embedding(vocab_size, wordvec_size, generator=generator)
+        self.drop = nn.Dropout(dropout, generator) if dropout else None
+        self.rnn = self.cells[cell](wordvec_size, hidden_size, num_layers=num_layers, dropout=dropout, stateful=True,
+                                    generator=generator)
+        if tie_weights:
+            self.out_b = nn.Parameter(np.zeros(vocab_size, dtype=self.embed.W.dtype))
+        else:
+            self.out = nn.Linear(hidden_size, vocab_size, generator=generator)
+
+    def forward(self, xs: Any) -> Tensor:
+        x = self.embed(_check_ids(type(self).__name__, xs, self.vocab_size))
+        if self.drop is not None:
+            x = self.drop(x)
+        h, _ = self.rnn(x)
+        if self.drop is not None:
+            h = self.drop(h)
+        if self.tie_weights:  # s = h @ Eᵀ + b: the output layer shares the embedding matrix
+            return h @ self.embed.W.T + self.out_b
+        return self.out(h)
+
+    def reset_state(self) -> None:
+        self.rnn.reset_state()
+
+
+class SimpleRnnlm(Rnnlm):
+    """Embedding -> RNN (tanh) -> Linear"""
+
+    def __init__(self, vocab_size: int = 10000, wordvec_size: int = 100, hidden_size: int = 100, generator: Any = None):
+        super().__init__(vocab_size, wordvec_size, hidden_size, cell="rnn", generator=generator)
+
+
+class BetterRnnlm(Rnnlm):
+    """The textbook's BetterRnnlm: 2-layer LSTM, dropout 0.5, embedding and output weights tied."""
+
+    def __init__(self, vocab_size: int = 10000, wordvec_size: int = 650, hidden_size: int = 650, dropout: float = 0.5,
+                 generator: Any = None):
+        super().__init__(vocab_size, wordvec_size, hidden_size, cell="lstm", num_layers=2, dropout=dropout,
+                         tie_weights=True, generator=generator)
