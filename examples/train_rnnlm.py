@@ -1,0 +1,152 @@
+"""Train an RNN language model on Penn Treebank (the textbook's settings by default), then
+generate text.
+
+    python examples/train_rnnlm.py                          # Rnnlm: LSTM 100/100, SGD lr 20, clip 0.25, 4 epochs
+    python examples/train_rnnlm.py --model better --epochs 40 --resume   # BetterRnnlm 2x650, dropout 0.5, tied
+    python examples/train_rnnlm.py --model rnn|gru ...       # SimpleRnnlm / GRU LM
+
+A progress line every --log-every steps (loss, perplexity, words/s, ETA); validation perplexity
+after each epoch; the best model so far is checkpointed atomically to --out/best.npz and the
+latest state (model, optimizer, epoch, lr) to --out/last.npz, from which --resume continues.
+The learning rate is divided by 4 when validation perplexity gets worse (BetterRnnlm's rule).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import tinygrad_nlp as tg  # noqa: E402
+from models import BetterRnnlm, Rnnlm  # noqa: E402
+from tinygrad_nlp.datasets import load_ptb  # noqa: E402
+from tinygrad_nlp.generate import generate  # noqa: E402
+from tinygrad_nlp.lm import num_sequential_batches, perplexity, sequential_batches  # noqa: E402
+from tinygrad_nlp.nn import functional as F  # noqa: E402
+from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
+
+PRESETS = {
+    "rnnlm": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
+    "better": dict(wordvec=650, hidden=650, lr=20.0, epochs=40, dropout=0.5),
+    "rnn": dict(wordvec=100, hidden=100, lr=0.1, epochs=4, dropout=0.0),
+    "gru": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
+}
+
+
+def build(name: str, vocab_size: int, args: argparse.Namespace):
+    if name == "better":
+        return BetterRnnlm(vocab_size, args.wordvec, args.hidden, args.dropout, generator=args.seed)
+    cell = {"rnnlm": "lstm", "rnn": "rnn", "gru": "gru"}[name]
+    return Rnnlm(vocab_size, args.wordvec, args.hidden, cell=cell, dropout=args.dropout, generator=args.seed)
+
+
+def plot_curve(history: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([h["epoch"] for h in history], [h["train_ppl"] for h in history], "o-", label="train")
+    ax.plot([h["epoch"] for h in history], [h["valid_ppl"] for h in history], "o-", label="valid")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("perplexity")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", choices=sorted(PRESETS), default="rnnlm")
+    ap.add_argument("--wordvec", type=int)
+    ap.add_argument("--hidden", type=int)
+    ap.add_argument("--dropout", type=float)
+    ap.add_argument("--lr", type=float)
+    ap.add_argument("--epochs", type=int)
+    ap.add_argument("--batch", type=int, default=20)
+    ap.add_argument("--time", type=int, default=35)
+    ap.add_argument("--clip", type=float, default=0.25)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--log-every", type=int, default=100)
+    ap.add_argument("--max-steps", type=int, default=None, help="stop each epoch after this many steps (smoke runs)")
+    ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
+    ap.add_argument("--no-test", action="store_true", help="skip the test-set perplexity at the end")
+    ap.add_argument("--data", default=None)
+    ap.add_argument("--out", default=None, help="default runs/<model>")
+    args = ap.parse_args()
+    for k, v in PRESETS[args.model].items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    out = Path(args.out or f"runs/{args.model}")
+    out.mkdir(parents=True, exist_ok=True)
+
+    tg.manual_seed(args.seed)
+    train, vocab = load_ptb("train", args.data)  # ids, Vocab
+    valid, test = load_ptb("valid", args.data).ids, load_ptb("test", args.data).ids
+    model = build(args.model, len(vocab), args)
+    optimizer = tg.optim.SGD(model.parameters(), lr=args.lr)
+    plateau = tg.optim.ReduceLROnPlateau(optimizer, factor=0.25)
+    history: list[dict] = []
+    start_epoch = 1
+    if args.resume and (out / "last.npz").exists():
+        ckpt = tg.load(out / "last.npz")
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        plateau.best = ckpt["best_ppl"]
+        history = ckpt["history"]
+        start_epoch = ckpt["epoch"] + 1
+        print(f"resumed from {out / 'last.npz'} after epoch {ckpt['epoch']} (lr {optimizer.lr}, best valid ppl {plateau.best:.2f})")
+
+    steps = num_sequential_batches(train, args.batch, args.time)
+    if args.max_steps:
+        steps = min(steps, args.max_steps)
+    print(f"{args.model}: {model.num_parameters():,} parameters, {steps} steps/epoch of {args.batch}x{args.time} words, "
+          f"lr {optimizer.lr}, clip {args.clip}")
+    for epoch in range(start_epoch, args.epochs + 1):
+        model.train()
+        model.reset_state()
+        progress = Progress(steps, args.log_every, unit="words", perplexity=True)
+        t0 = time.perf_counter()
+        total = 0.0
+        for step, (xs, ts) in enumerate(sequential_batches(train, args.batch, args.time), start=1):
+            loss = F.cross_entropy(model(xs), ts)
+            optimizer.zero_grad()
+            loss.backward()
+            tg.nn.clip_grad_norm_(model.parameters(), args.clip)
+            optimizer.step()
+            total += loss.item()
+            progress.update(step, loss.item(), xs.size, prefix=f"epoch {epoch} | ")
+            if step >= steps:
+                break
+        seconds = time.perf_counter() - t0
+        valid_ppl = perplexity(model, valid)
+        record = dict(epoch=epoch, train_ppl=float(np.exp(total / steps)), valid_ppl=valid_ppl, lr=optimizer.lr,
+                      seconds=seconds, words_per_s=steps * args.batch * args.time / seconds)
+        history.append(record)
+        print(f"epoch {epoch}: valid perplexity {valid_ppl:.2f} | train {record['train_ppl']:.2f} | "
+              f"{format_duration(seconds)} ({record['words_per_s']:,.0f} words/s) | lr {optimizer.lr}")
+        if valid_ppl < plateau.best:
+            tg.save({"model": model, "epoch": epoch, "valid_ppl": valid_ppl}, out / "best.npz")
+        plateau.step(valid_ppl)
+        tg.save({"model": model, "optimizer": optimizer.state_dict(), "epoch": epoch, "best_ppl": plateau.best,
+                 "history": history}, out / "last.npz")
+        plot_curve(history, out / "perplexity.png")
+
+    if (out / "best.npz").exists():
+        model.load_state_dict(tg.load(out / "best.npz")["model"])
+    if not args.no_test:
+        print(f"test perplexity (best checkpoint): {perplexity(model, test):.2f}")
+    skip = [vocab.word_to_id[w] for w in ("<unk>", "N") if w in vocab]
+    for prefix in ("you", "the stock market"):
+        ids = generate(model, prefix, length=40, vocab=vocab, skip_ids=skip, seed=args.seed, top_k=50)
+        text = " ".join(vocab.decode(ids)).replace(" <eos>", ".\n")
+        print(f"--- generated after '{prefix}':\n{prefix} {text}")
+
+
+if __name__ == "__main__":
+    main()
