@@ -1,5 +1,5 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Each creates .venv and installs
-# what it needs (Graphviz's `dot` comes from your OS packages: apt-get install graphviz).
+# what it needs (Graphviz's `dot` and Chromium come from your OS packages: apt-get install graphviz chromium).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,compare,plot]'
+	$(PY) -m pip install -q -e '.[test,compare,plot,browser]'
 	touch $@
 
 demo: $(VENV)/.installed

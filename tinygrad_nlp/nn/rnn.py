@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, concat, get_default_dtype, stack, wrap
+from ..tensor import Tensor, concat, get_default_dtype, scope, stack, wrap
 from .layers import Dropout, init_weight
 from .module import Module, Parameter
 
@@ -49,7 +49,13 @@ class RNNCell(Module):
         return self.affine(x, h_prev).tanh()
 
     def init_state(self, n: int) -> Tensor:
-        return wrap(_zeros(n, self.hidden_size))
+        return _named_zeros("h0", n, self.hidden_size)
+
+
+def _named_zeros(name: str, *shape: int) -> Tensor:
+    t = wrap(_zeros(*shape))
+    t.name = name
+    return t
 
 
 class LSTMCell(RNNCell):
@@ -62,16 +68,20 @@ class LSTMCell(RNNCell):
         h_prev, c_prev = state
         H = self.hidden_size
         A = self.affine(x, h_prev)
-        f = A[:, :H].sigmoid()
-        g = A[:, H:2 * H].tanh()
-        i = A[:, 2 * H:3 * H].sigmoid()
-        o = A[:, 3 * H:].sigmoid()
+        with scope("f"):
+            f = A[:, :H].sigmoid()
+        with scope("g"):
+            g = A[:, H:2 * H].tanh()
+        with scope("i"):
+            i = A[:, 2 * H:3 * H].sigmoid()
+        with scope("o"):
+            o = A[:, 3 * H:].sigmoid()
         c = f * c_prev + g * i
         h = o * c.tanh()
         return h, c
 
     def init_state(self, n: int) -> tuple[Tensor, Tensor]:
-        return wrap(_zeros(n, self.hidden_size)), wrap(_zeros(n, self.hidden_size))
+        return _named_zeros("h0", n, self.hidden_size), _named_zeros("c0", n, self.hidden_size)
 
 
 class GRUCell(Module):
@@ -98,7 +108,7 @@ class GRUCell(Module):
         return (1.0 - z) * n + z * h_prev
 
     def init_state(self, n: int) -> Tensor:
-        return wrap(_zeros(n, self.hidden_size))
+        return _named_zeros("h0", n, self.hidden_size)
 
 
 class _RecurrentLayer(Module):
@@ -197,7 +207,8 @@ class _RecurrentLayer(Module):
         steps = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
         hs: list[Any] = [None] * len(xs)
         for t in steps:
-            new = cell(xs[t], state)
+            with scope(f"t={t}"):
+                new = cell(xs[t], state)
             if masks is not None:  # padded positions keep the state and output zeros
                 m = masks[t]
                 new = tuple(_keep(n, s, m) for n, s in zip(new, state)) if isinstance(new, tuple) else _keep(new, state, m)

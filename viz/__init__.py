@@ -1,0 +1,18 @@
+"""viz: computation graphs drawn the way the textbook draws them, step-by-step backprop pages,
+and plots (training curves, attention maps, embeddings).
+
+    import viz
+    loss.backward(retain_graph=True)
+    viz.save(viz.draw(loss, show="both", names=model), "graph.svg")
+    viz.backprop_html(loss, "backprop.html")
+"""
+from tinygrad_nlp.tensor import scope
+
+from .draw import draw, format_array, render_graph
+from .frames import backprop_digraphs, backprop_frames, backprop_html, backprop_steps
+from .render import GraphvizNotFound, has_dot, render_bytes, save
+
+__all__ = [
+    "GraphvizNotFound", "backprop_digraphs", "backprop_frames", "backprop_html", "backprop_steps", "draw", "format_array",
+    "has_dot", "render_bytes", "render_graph", "save", "scope",
+]
