@@ -16,6 +16,7 @@ import numpy as np
 from tinygrad_nlp.graph import Edge, Graph, Node, trace
 from tinygrad_nlp.tensor import Tensor
 
+LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
@@ -67,9 +68,7 @@ def _collapse_path(scope: tuple[str, ...], collapse: Any) -> tuple[str, ...] | N
     return None
 
 
-def _leaf_scope(graph: Graph, key: str) -> tuple[str, ...]:
-    """A leaf sits in the deepest scope shared by all the ops that read it."""
-    scopes = [graph.nodes[e.dst].scope for e in graph.edges if e.src == key]
+def _common_prefix(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
     if not scopes:
         return ()
     common = scopes[0]
@@ -79,6 +78,20 @@ def _leaf_scope(graph: Graph, key: str) -> tuple[str, ...]:
             n += 1
         common = common[:n]
     return common
+
+
+def _place_leaves(graph: Graph) -> None:
+    """A leaf (and the Branch that fans it out) sits in the deepest scope shared by all the ops
+    that read it: a layer's weights inside the layer's cluster, not at top level."""
+    readers: dict[str, list[str]] = defaultdict(list)
+    for e in graph.edges:
+        readers[e.src].append(e.dst)
+    for key, node in graph.nodes.items():
+        if node.kind == "branch" and node.tensor is not None and node.tensor._ctx is None:
+            node.scope = _common_prefix([graph.nodes[d].scope for d in readers[key]])
+    for key, node in graph.nodes.items():
+        if node.kind in ("param", "input", "const") and not node.scope:
+            node.scope = _common_prefix([graph.nodes[d].scope for d in readers[key]])
 
 
 def _is_scalar_const(node: Node) -> bool:
@@ -97,11 +110,10 @@ def _inline_constants(graph: Graph) -> dict[str, str]:
 
 def _layout(graph: Graph, collapse: Any) -> _Layout:
     lay = _Layout()
+    _place_leaves(graph)
     for key, node in graph.nodes.items():
         if _is_scalar_const(node):
             continue
-        if node.kind in ("param", "input", "const") and not node.scope:
-            node.scope = _leaf_scope(graph, key)
         path = _collapse_path(node.scope, collapse) if node.kind not in ("output",) else None
         if path is not None and node.kind in ("param", "input"):
             node.scope = path[:-1]  # leaves stay visible, just outside the folded cluster
@@ -177,6 +189,8 @@ def render_graph(graph: Graph, show: str = "forward", values: bool = True, rankd
     dot = graphviz.Digraph(graph_attr=dict(rankdir=rankdir, fontname="Helvetica", fontsize="11", nodesep="0.3",
                                            ranksep="0.35", label=title or "", labelloc="t"),
                            node_attr=dict(fontname="Helvetica", fontsize="10"), edge_attr=dict(fontname="Helvetica", fontsize="8"))
+    if len(drawn) > LARGE_GRAPH:  # bound dot's network-simplex and crossing passes: 15 s -> 2 s at ~120 nodes
+        dot.graph_attr.update(nslimit="2", nslimit1="2", mclimit="0.1")
     clusters: dict[tuple[str, ...], list[tuple[str, dict]]] = defaultdict(list)
     for key, node in graph.nodes.items():
         if lay.rep.get(key) != key:
@@ -239,15 +253,15 @@ def _emit_edge(dot: graphviz.Digraph, src: str, dst: str, e: Edge, show: str, va
 
 def _emit_clusters(dot: graphviz.Digraph, clusters: dict[tuple[str, ...], list[tuple[str, dict]]]) -> None:
     """Nested subgraphs cluster_<path> for every scope path, children inside parents."""
-    paths = set()
+    paths: dict[tuple[str, ...], None] = {}  # insertion-ordered: clusters appear in creation order (t=2 before t=10)
     for p in clusters:
         for i in range(1, len(p) + 1):
-            paths.add(p[:i])
+            paths.setdefault(p[:i])
 
     def fill(g: Any, path: tuple[str, ...]) -> None:
         for node_id, attrs in clusters.get(path, []):
             g.node(node_id, **attrs)
-        for child in sorted(c for c in paths if len(c) == len(path) + 1 and c[: len(path)] == path):
+        for child in [c for c in paths if len(c) == len(path) + 1 and c[: len(path)] == path]:
             with g.subgraph(name="cluster_" + _safe("_".join(child))) as sub:
                 sub.attr(label=escape(child[-1]), style="rounded,dashed", color="#aab7b8", fontcolor="#566573")
                 fill(sub, child)
