@@ -1,7 +1,9 @@
 """Models from the textbook, each a composition of tinygrad_nlp layers."""
-from .attention import Attention, AttentionWeight, WeightSum
+from .attention import AdditiveAttentionWeight, Attention, AttentionWeight, WeightSum
+from .seq2seq import AttentionDecoder, AttentionSeq2seq, Decoder, Encoder, PeekyDecoder, PeekySeq2seq, Seq2seq
 from .rnnlm import BetterRnnlm, Rnnlm, SimpleRnnlm
 from .word2vec import CBOW, EmbeddingDot, NegativeSamplingLoss, SimpleCBOW, SimpleSkipGram, SkipGram
 
 __all__ = [
-    "Attention", "AttentionWeight", "WeightSum","BetterRnnlm", "Rnnlm", "SimpleRnnlm", "CBOW", "EmbeddingDot", "NegativeSamplingLoss", "SimpleCBOW", "SimpleSkipGram", "SkipGram"]
+    "AdditiveAttentionWeight", "Attention", "AttentionDecoder", "AttentionSeq2seq", "AttentionWeight", "Decoder", "Encoder",
+    "PeekyDecoder", "PeekySeq2seq", "Seq2seq", "WeightSum","BetterRnnlm", "Rnnlm", "SimpleRnnlm", "CBOW", "EmbeddingDot", "NegativeSamplingLoss", "SimpleCBOW", "SimpleSkipGram", "SkipGram"]

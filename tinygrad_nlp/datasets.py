@@ -156,3 +156,111 @@ def load_timemachine(level: str = "char", path: str | os.PathLike | None = None,
         tokens = tokens[:max_tokens]
     vocab = Vocab(tokens, unk="<unk>", order="freq")
     return Corpus(vocab.lookup(tokens), vocab)
+
+
+class Seq2seqData(NamedTuple):
+    """Char-level question/answer ids, the textbook's way (answers start with "_", fixed-width padding)."""
+
+    x_train: np.ndarray
+    t_train: np.ndarray
+    x_test: np.ndarray
+    t_test: np.ndarray
+    vocab: Vocab
+
+
+def load_seq2seq_text(name: str, path: str | os.PathLike | None = None, seed: int | None = 1984, test_ratio: float = 0.1) -> Seq2seqData:
+    """Lines "question_answer": every line the same width; char ids in order of first appearance
+    (questions then answers, line by line), shuffled with `seed` and split like the textbook's
+    `sequence.load_data` (seed 1984 gives its split)."""
+    text = _read_text(data_file(name, path))
+    questions, answers = [], []
+    for i, line in enumerate(text.split("\n")):
+        if not line.strip():
+            continue
+        cut = line.find("_")
+        if cut < 1:
+            raise ValueError(f"{name}: line {i + 1} has no question before '_': {line!r}")
+        questions.append(line[:cut])
+        answers.append(line[cut:])
+    if len({len(q) for q in questions}) != 1 or len({len(a) for a in answers}) != 1:
+        raise ValueError(f"{name}: questions and answers must be padded to fixed widths")
+    chars: list[str] = []
+    for q, a in zip(questions, answers):
+        chars.extend(q)
+        chars.extend(a)
+    vocab = Vocab(chars)
+    x = np.array([vocab.lookup(q) for q in questions], dtype=np.int64)
+    t = np.array([vocab.lookup(a) for a in answers], dtype=np.int64)
+    order = np.arange(len(x))
+    if seed is not None:
+        np.random.RandomState(seed).shuffle(order)
+    x, t = x[order], t[order]
+    split = len(x) - int(len(x) * test_ratio)
+    return Seq2seqData(x[:split], t[:split], x[split:], t[split:], vocab)
+
+
+def load_addition(path: str | os.PathLike | None = None, seed: int | None = 1984) -> Seq2seqData:
+    """addition.txt: "16+75  _91  " -> 45,000 train / 5,000 test pairs of char ids."""
+    return load_seq2seq_text("addition.txt", path, seed)
+
+
+def load_date(path: str | os.PathLike | None = None, seed: int | None = 1984) -> Seq2seqData:
+    """date.txt: "september 27, 1994           _1994-09-27" -> 45,000 train / 5,000 test pairs."""
+    return load_seq2seq_text("date.txt", path, seed)
+
+
+def encode_chars(texts: list[str], vocab: Vocab, width: int, pad: str = " ") -> np.ndarray:
+    """Questions typed by a user as ids of the textbook's fixed width (padded with spaces).
+    Unknown characters and over-long inputs are clear errors."""
+    out = np.empty((len(texts), width), dtype=np.int64)
+    for i, s in enumerate(texts):
+        if not s.strip():
+            raise ValueError(f"encode_chars: text {i} is empty")
+        if len(s) > width:
+            raise ValueError(f"encode_chars: {s!r} has {len(s)} characters; the model takes at most {width}")
+        unknown = sorted({c for c in s if c not in vocab})
+        if unknown:
+            raise ValueError(f"encode_chars: {s!r} has characters outside the vocabulary: {unknown}")
+        out[i] = vocab.lookup(s.ljust(width, pad))
+    return out
+
+
+class ParallelData(NamedTuple):
+    src: np.ndarray  # (N, src_len) ids, padded
+    tgt: np.ndarray  # (N, tgt_len + 1) ids: <bos> ... <eos> <pad>...
+    src_lengths: np.ndarray  # valid lengths of src (without padding)
+    tgt_lengths: np.ndarray
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+
+
+SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
+
+
+def load_parallel(path: str | os.PathLike, level: str = "word", max_len: int = 20, min_freq: int = 1,
+                  lower: bool = True) -> ParallelData:
+    """Tab-separated "source<TAB>target" lines -> padded id arrays with <pad> <bos> <eos> <unk>.
+    Sequences are cut to `max_len` tokens; target rows are <bos> tokens <eos> then <pad>."""
+    from .text import tokenize
+
+    pairs = []
+    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines()):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
+            raise ValueError(f"load_parallel: line {i + 1} of {path} is not 'source<TAB>target': {line!r}")
+        pairs.append((tokenize(parts[0], level, lower)[:max_len], tokenize(parts[1], level, lower)[:max_len]))
+    if not pairs:
+        raise ValueError(f"load_parallel: {path} holds no pairs")
+    src_vocab = Vocab((t for s, _ in pairs for t in s), reserved=SPECIALS[:3], unk="<unk>", min_freq=min_freq, order="freq")
+    tgt_vocab = Vocab((t for _, s in pairs for t in s), reserved=SPECIALS[:3], unk="<unk>", min_freq=min_freq, order="freq")
+    pad = src_vocab["<pad>"]
+    src = np.full((len(pairs), max_len), pad, dtype=np.int64)
+    tgt = np.full((len(pairs), max_len + 2), pad, dtype=np.int64)
+    for i, (s, t) in enumerate(pairs):
+        src[i, : len(s)] = src_vocab.lookup(s)
+        row = [tgt_vocab["<bos>"], *tgt_vocab.lookup(t), tgt_vocab["<eos>"]]
+        tgt[i, : len(row)] = row
+    return ParallelData(src, tgt, np.array([len(s) for s, _ in pairs]), np.array([len(t) + 2 for _, t in pairs]),
+                        src_vocab, tgt_vocab)

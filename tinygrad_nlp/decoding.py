@@ -1,0 +1,123 @@
+"""Decoding for encoder-decoder models: greedy, sampling and beam search, batched over examples.
+
+A model provides `encode(xs, lengths) -> (state, enc)` and `decode_step(ys (N, 1), state, enc)
+-> (logits (N, 1, V), state)`. States are tensors (L, N, H) or tuples of them; `enc` is what every
+step looks at (attention: (hs, mask)), reordered along the batch with `select_batch`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, as_generator, no_grad
+
+
+def select_batch(obj: Any, idx: np.ndarray) -> Any:
+    """Pick batch rows `idx` of a state or encoder output: tensors (L, N, H) along axis 1, the
+    encoder's (N, T, H) states and (N, T) masks along axis 0."""
+    if obj is None:
+        return None
+    if isinstance(obj, tuple):
+        if len(obj) == 2 and isinstance(obj[0], Tensor) and obj[0].ndim == 3 and (obj[1] is None or isinstance(obj[1], np.ndarray)):
+            hs, mask = obj  # attention: (hs, mask)
+            return hs[idx], None if mask is None else mask[idx]
+        return tuple(select_batch(o, idx) for o in obj)
+    return obj[:, idx]
+
+
+def _run(model: Any, fn: Any) -> Any:
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            return fn()
+    finally:
+        model.train(was_training)
+
+
+def greedy(model: Any, xs: Any, start_id: int, max_len: int, eos_id: int | None = None, lengths: Any = None) -> np.ndarray:
+    """Take the most likely token at every step. Returns ids (N, ≤ max_len), without the start id;
+    after an eos a row repeats eos."""
+    return sample(model, xs, start_id, max_len, eos_id, lengths, greedy=True)
+
+
+def sample(model: Any, xs: Any, start_id: int, max_len: int, eos_id: int | None = None, lengths: Any = None,
+           temperature: float = 1.0, greedy: bool = False, seed: Any = None) -> np.ndarray:
+    """Draw each token from softmax(logits / temperature) (or the argmax when greedy)."""
+    rng = as_generator(seed)
+
+    def go() -> np.ndarray:
+        state, enc = model.encode(xs, lengths)
+        N = np.asarray(xs).shape[0]
+        y = np.full((N, 1), start_id, dtype=np.int64)
+        done = np.zeros(N, dtype=bool)
+        out = []
+        for _ in range(max_len):
+            logits, state = model.decode_step(y, state, enc)
+            z = logits.data[:, -1].astype(np.float64)
+            if greedy:
+                nxt = z.argmax(axis=1)
+            else:
+                p = np.exp((z - z.max(axis=1, keepdims=True)) / temperature)
+                p /= p.sum(axis=1, keepdims=True)
+                nxt = (p.cumsum(axis=1) > rng.random((N, 1))).argmax(axis=1)
+            if eos_id is not None:
+                nxt = np.where(done, eos_id, nxt)
+                done |= nxt == eos_id
+            out.append(nxt)
+            y = nxt[:, None]
+            if eos_id is not None and done.all():
+                break
+        return np.stack(out, axis=1)
+
+    return _run(model, go)
+
+
+def beam_search(model: Any, xs: Any, start_id: int, max_len: int, beam_size: int = 5, eos_id: int | None = None,
+                lengths: Any = None, length_penalty: float = 0.0) -> np.ndarray:
+    """Keep the `beam_size` best partial outputs per example; score = log p / len^length_penalty.
+    beam_size=1 is greedy decoding. Returns the best ids (N, ≤ max_len)."""
+    if beam_size < 1:
+        raise ValueError(f"beam_search: beam_size must be >= 1, got {beam_size}")
+
+    def go() -> np.ndarray:
+        N, B = np.asarray(xs).shape[0], beam_size
+        state, enc = model.encode(xs, lengths)
+        rows = np.repeat(np.arange(N), B)
+        state, enc = select_batch(state, rows), select_batch(enc, rows)
+        scores = np.full((N, B), -np.inf)
+        scores[:, 0] = 0.0  # all beams start identical: expand only the first
+        seqs = np.zeros((N, B, 0), dtype=np.int64)
+        done = np.zeros((N, B), dtype=bool)
+        lens = np.zeros((N, B))
+        y = np.full((N * B, 1), start_id, dtype=np.int64)
+        for _ in range(max_len):
+            logits, state = model.decode_step(y, state, enc)
+            z = logits.data[:, -1].astype(np.float64)
+            logp = z - z.max(axis=1, keepdims=True)
+            logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+            V = logp.shape[1]
+            logp = logp.reshape(N, B, V)
+            if eos_id is not None:  # a finished beam continues only with eos, at no cost
+                frozen = np.full(V, -np.inf)
+                frozen[eos_id] = 0.0
+                logp = np.where(done[:, :, None], frozen, logp)
+            cand = (scores[:, :, None] + logp).reshape(N, B * V)
+            top = np.argsort(-cand, axis=1, kind="stable")[:, :B]
+            origin, token = top // V, top % V
+            scores = np.take_along_axis(cand, top, axis=1)
+            seqs = np.concatenate([np.take_along_axis(seqs, origin[:, :, None], axis=1), token[:, :, None]], axis=2)
+            prev_done = np.take_along_axis(done, origin, axis=1)
+            lens = np.take_along_axis(lens, origin, axis=1) + ~prev_done
+            done = prev_done | (token == eos_id) if eos_id is not None else prev_done
+            flat = (np.arange(N)[:, None] * B + origin).reshape(-1)
+            state, enc = select_batch(state, flat), select_batch(enc, flat)
+            y = token.reshape(-1, 1)
+            if done.all():
+                break
+        final = scores / np.maximum(lens, 1) ** length_penalty if length_penalty else scores
+        best = final.argmax(axis=1)
+        return seqs[np.arange(N), best]
+
+    return _run(model, go)

@@ -1,0 +1,80 @@
+"""Plots with matplotlib: attention heatmaps, training curves, 2-D embeddings."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    _pyplot().close(fig)
+    return path
+
+
+def plot_attention(weights: Any, src_tokens: Sequence[str], tgt_tokens: Sequence[str], path: str | os.PathLike,
+                   title: str | None = None) -> Path:
+    """Heatmap of attention weights (target steps x source positions)."""
+    w = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
+    if w.shape != (len(tgt_tokens), len(src_tokens)):
+        raise ValueError(f"plot_attention: weights {w.shape} need (len(tgt_tokens), len(src_tokens)) = "
+                         f"{(len(tgt_tokens), len(src_tokens))}")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(max(3, 0.35 * len(src_tokens) + 1.5), max(2.5, 0.35 * len(tgt_tokens) + 1)))
+    im = ax.imshow(w, cmap="Greys", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(src_tokens)), [repr(t)[1:-1] if t == " " else t for t in src_tokens])
+    ax.set_yticks(range(len(tgt_tokens)), list(tgt_tokens))
+    ax.set_xlabel("source")
+    ax.set_ylabel("output")
+    if title:
+        ax.set_title(title)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    return _save(fig, path)
+
+
+def plot_curves(curves: dict[str, Sequence[float]], path: str | os.PathLike, xlabel: str = "epoch", ylabel: str = "",
+                title: str | None = None, ylim: tuple[float, float] | None = None) -> Path:
+    """One line per named series, x = 1, 2, ..."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, ys in curves.items():
+        ax.plot(np.arange(1, len(ys) + 1), ys, marker="o", markersize=3, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_embeddings(vectors: Any, words: Sequence[str], path: str | os.PathLike, title: str | None = None) -> Path:
+    """Word vectors projected to 2-D by SVD (PCA), labelled."""
+    X = np.asarray(vectors, dtype=np.float64)
+    X = X - X.mean(axis=0)
+    U, S, _ = np.linalg.svd(X, full_matrices=False)
+    xy = U[:, :2] * S[:2]
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.scatter(xy[:, 0], xy[:, 1], s=8)
+    for (x, y), w in zip(xy, words):
+        ax.annotate(w, (x, y), fontsize=8)
+    if title:
+        ax.set_title(title)
+    return _save(fig, path)
