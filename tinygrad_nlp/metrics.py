@@ -63,6 +63,8 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Any], max_order:
                     max_ref[g] = max(max_ref[g], c)
             correct[n - 1] += sum(min(c, max_ref[g]) for g, c in hyp_counts.items())
             total[n - 1] += max(len(h) - n + 1, 0)
+    if sys_len == 0 or not any(correct):  # no match at all: 0, as sacrebleu (its #141)
+        return 0.0
     precisions = [0.0] * max_order
     smooth = 1.0
     for n in range(max_order):
@@ -73,8 +75,6 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Any], max_order:
             precisions[n] = 100.0 / (smooth * total[n])
         else:
             precisions[n] = 100.0 * correct[n] / total[n]
-    if sys_len == 0:
-        return 0.0
     bp = 1.0 if sys_len >= ref_len else math.exp(1 - ref_len / sys_len)
     logs = [math.log(p) if p > 0 else -9999999999 for p in precisions]
     return bp * math.exp(sum(logs) / max_order)
