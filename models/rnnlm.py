@@ -34,7 +34,8 @@ class Rnnlm(nn.Module):
         if tie_weights and wordvec_size != hidden_size:
             raise ValueError(f"tie_weights needs wordvec_size == hidden_size, got {wordvec_size} and {hidden_size}")
         self.vocab_size, self.tie_weights = vocab_size, tie_weights
-        self.embed = nn.Embedding(vocab_size, wordvec_size, generator=generator)
+        # untied, the embedding's gradient is row-sparse: the step touches only the rows of the batch's words
+        self.embed = nn.Embedding(vocab_size, wordvec_size, sparse=not tie_weights, generator=generator)
         self.drop = nn.Dropout(dropout, generator) if dropout else None
         self.rnn = self.cells[cell](wordvec_size, hidden_size, num_layers=num_layers, dropout=dropout, stateful=True,
                                     generator=generator)

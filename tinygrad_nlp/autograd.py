@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .ops import Branch
-from .sparse import RowSparse
+from .sparse import RowSparse, Scatter
 from .tensor import Tensor, _check_finite, _set_grad_enabled, is_anomaly_enabled, wrap
 
 _FREED = (
@@ -98,6 +98,8 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
         g = grads.pop(k, None)
         if g is None:
             continue
+        if type(g) is Scatter:  # a node's backward works on arrays
+            g = g.to_dense()
         if capture is not None and k in capture:
             captured[k] = g
         fn = t._ctx
@@ -117,8 +119,11 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
                 kp = id(p)
                 if kp not in grads:
                     grads[kp] = gp
-                elif kp in owned and type(gp) is np.ndarray:
-                    grads[kp] += gp  # Branch's sum, into the buffer allocated at the first sum
+                elif kp in owned and type(gp) in (np.ndarray, Scatter):
+                    if type(gp) is Scatter:  # Branch's sum, into the buffer allocated at the first sum
+                        gp.add_to(grads[kp])
+                    else:
+                        grads[kp] += gp
                 else:
                     grads[kp] = Branch.accumulate(grads[kp], gp)
                     if not create_graph and type(grads[kp]) is np.ndarray:
@@ -126,7 +131,7 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
     for leaf in leaves:
         k = id(leaf)
         if k in grads:
-            captured[k] = grads[k]
+            captured[k] = grads[k].to_dense() if type(grads[k]) is Scatter else grads[k]
     return captured, leaves
 
 

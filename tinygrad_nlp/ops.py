@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .sparse import RowSparse
+from .sparse import RowSparse, Scatter
 from .tensor import Function, Tensor
 
 
@@ -42,16 +42,13 @@ def _is_basic_index(index: Any) -> bool:
     return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
 
 
-def scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
-    """zeros(shape) with g added at x[index]; repeated indices accumulate (GetItem's backward)."""
+def scatter_add(g: Any, index: Any, shape: tuple[int, ...], lazy: bool = False) -> Any:
+    """zeros(shape) with g added at x[index]; repeated indices accumulate (GetItem's backward).
+    lazy=True returns a Scatter that the engine adds straight into the other gradients."""
     if not _is_array(g):
         return ScatterAdd(index, shape)(g)
-    out = np.zeros(shape, dtype=g.dtype)
-    if _is_basic_index(index):
-        out[index] = g
-    else:
-        np.add.at(out, index, g)
-    return out
+    scatter = Scatter(index, np.asarray(g), shape, _is_basic_index(index))
+    return scatter if lazy else scatter.to_dense()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,7 +323,7 @@ class GetItem(Function):
         return x[self.index]
 
     def backward(self, g, out, x):
-        return (scatter_add(g, self.index, x.shape),)
+        return (scatter_add(g, self.index, x.shape, lazy=True),)
 
 
 class ScatterAdd(Function):

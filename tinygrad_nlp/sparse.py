@@ -1,6 +1,8 @@
-"""RowSparse: the gradient of a table when a step touched only some of its rows (embeddings).
+"""Gradients that touch only part of a tensor, kept without building the dense zeros array.
 
-dense = zeros(shape); dense[ids] += values  — without ever building `dense`.
+RowSparse: rows of a table (embeddings); optimizers update just those rows.
+Scatter:   GetItem's gradient (values to add at an index); it is added straight into the other
+           gradients of the same tensor, or made dense when a backward needs an array.
 """
 from __future__ import annotations
 
@@ -51,6 +53,8 @@ class RowSparse:
         return self.to_dense()
 
     def __add__(self, other: Any) -> Any:
+        if isinstance(other, Scatter):
+            other = other.to_dense()
         if isinstance(other, RowSparse):
             return RowSparse(np.concatenate([self.ids, other.ids]), np.concatenate([self.values, other.values]), self.shape)
         return np.asarray(other) + self.to_dense()
@@ -64,3 +68,35 @@ class RowSparse:
 
     def __repr__(self) -> str:
         return f"RowSparse({self.ids.size} rows of a table of shape {self.shape})"
+
+
+class Scatter:
+    """dense = zeros(shape); dense[index] += values  (repeated integer indices accumulate)."""
+
+    __slots__ = ("index", "values", "shape", "basic")
+    __array_ufunc__ = None
+
+    def __init__(self, index: Any, values: np.ndarray, shape: tuple[int, ...], basic: bool):
+        self.index, self.values, self.shape, self.basic = index, values, shape, basic
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.values.dtype
+
+    def add_to(self, out: np.ndarray) -> np.ndarray:
+        """out[index] += values, in place."""
+        if self.basic:
+            out[self.index] += self.values
+        else:
+            np.add.at(out, self.index, self.values)
+        return out
+
+    def to_dense(self) -> np.ndarray:
+        return self.add_to(np.zeros(self.shape, dtype=self.values.dtype))
+
+    def __add__(self, other: Any) -> np.ndarray:
+        if isinstance(other, (Scatter, RowSparse)):
+            return other.__radd__(self.to_dense())
+        return self.add_to(np.array(other, dtype=np.result_type(other, self.values)))
+
+    __radd__ = __add__
