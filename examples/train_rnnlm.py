@@ -4,6 +4,7 @@ generate text.
     python examples/train_rnnlm.py                          # Rnnlm: LSTM 100/100, SGD lr 20, clip 0.25, 4 epochs
     python examples/train_rnnlm.py --model better --epochs 40 --resume   # BetterRnnlm 2x650, dropout 0.5, tied
     python examples/train_rnnlm.py --model rnn|gru ...       # SimpleRnnlm / GRU LM
+    python examples/train_rnnlm.py --corpus timemachine      # char-level LSTM LM on The Time Machine
 
 A progress line every --log-every steps (loss, perplexity, words/s, ETA); validation perplexity
 after each epoch; the best model so far is checkpointed atomically to --out/best.npz and the
@@ -22,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 from models import BetterRnnlm, Rnnlm  # noqa: E402
-from tinygrad_nlp.datasets import load_ptb  # noqa: E402
+from tinygrad_nlp.datasets import load_ptb, load_timemachine  # noqa: E402
 from tinygrad_nlp.generate import generate  # noqa: E402
 from tinygrad_nlp.lm import num_sequential_batches, perplexity, sequential_batches  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
@@ -30,6 +31,7 @@ from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
 PRESETS = {
     "rnnlm": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
+    "char": dict(wordvec=32, hidden=256, lr=0.005, epochs=20, dropout=0.0, optim="adam", clip=1.0, batch=32),
     "better": dict(wordvec=650, hidden=650, lr=20.0, epochs=40, dropout=0.5),
     "rnn": dict(wordvec=100, hidden=100, lr=0.1, epochs=4, dropout=0.0),
     "gru": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
@@ -68,9 +70,11 @@ def main() -> None:
     ap.add_argument("--dropout", type=float)
     ap.add_argument("--lr", type=float)
     ap.add_argument("--epochs", type=int)
-    ap.add_argument("--batch", type=int, default=20)
+    ap.add_argument("--corpus", choices=["ptb", "timemachine"], default="ptb")
+    ap.add_argument("--optim", choices=["sgd", "adam"])
+    ap.add_argument("--batch", type=int)
     ap.add_argument("--time", type=int, default=35)
-    ap.add_argument("--clip", type=float, default=0.25)
+    ap.add_argument("--clip", type=float)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--max-steps", type=int, default=None, help="stop each epoch after this many steps (smoke runs)")
@@ -79,17 +83,24 @@ def main() -> None:
     ap.add_argument("--data", default=None)
     ap.add_argument("--out", default=None, help="default runs/<model>")
     args = ap.parse_args()
-    for k, v in PRESETS[args.model].items():
+    preset = PRESETS["char" if args.corpus == "timemachine" and args.model == "rnnlm" else args.model]
+    for k, v in {"optim": "sgd", "clip": 0.25, "batch": 20, **preset}.items():
         if getattr(args, k) is None:
             setattr(args, k, v)
-    out = Path(args.out or f"runs/{args.model}")
+    out = Path(args.out or f"runs/{args.model if args.corpus == 'ptb' else 'char_lm'}")
     out.mkdir(parents=True, exist_ok=True)
 
     tg.manual_seed(args.seed)
-    train, vocab = load_ptb("train", args.data)  # ids, Vocab
-    valid, test = load_ptb("valid", args.data).ids, load_ptb("test", args.data).ids
+    if args.corpus == "ptb":
+        train, vocab = load_ptb("train", args.data)  # ids, Vocab
+        valid, test = load_ptb("valid", args.data).ids, load_ptb("test", args.data).ids
+    else:  # characters of The Time Machine: the last 10% split between valid and test
+        ids, vocab = load_timemachine("char", args.data)
+        cut, mid = int(len(ids) * 0.9), int(len(ids) * 0.95)
+        train, valid, test = ids[:cut], ids[cut:mid], ids[mid:]
     model = build(args.model, len(vocab), args)
-    optimizer = tg.optim.SGD(model.parameters(), lr=args.lr)
+    Optim = tg.optim.Adam if args.optim == "adam" else tg.optim.SGD
+    optimizer = Optim(model.parameters(), lr=args.lr)
     plateau = tg.optim.ReduceLROnPlateau(optimizer, factor=0.25)
     history: list[dict] = []
     start_epoch = 1
@@ -141,6 +152,12 @@ def main() -> None:
         model.load_state_dict(tg.load(out / "best.npz")["model"])
     if not args.no_test:
         print(f"test perplexity (best checkpoint): {perplexity(model, test):.2f}")
+    if args.corpus == "timemachine":
+        for temperature in (0.5, 1.0):
+            ids = generate(model, "time traveller", length=200, vocab=vocab, level="char", seed=args.seed,
+                           temperature=temperature, skip_ids=[vocab["<unk>"]])
+            print(f"--- generated after 'time traveller' (temperature {temperature}):\ntime traveller{''.join(vocab.decode(ids))}")
+        return
     skip = [vocab.word_to_id[w] for w in ("<unk>", "N") if w in vocab]
     for prefix in ("you", "the stock market"):
         ids = generate(model, prefix, length=40, vocab=vocab, skip_ids=skip, seed=args.seed, top_k=50)

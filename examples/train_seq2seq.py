@@ -109,3 +109,7 @@ def main() -> None:
             path = viz.plot_attention(w, vocab.decode(x_test[k]), vocab.decode(ids[1:]), out / f"attention_{k}.png",
                                       title="".join(vocab.decode(t_test[k][1:])))
             print("attention map:", path)
+
+
+if __name__ == "__main__":
+    main()

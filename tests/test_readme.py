@@ -28,3 +28,12 @@ def test_demo_runs():
     result = subprocess.run([sys.executable, "examples/demo.py"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert re.search(r"loss = \d", result.stdout)
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples").glob("*.py")) + sorted(
+    "../benchmarks/" + p.name for p in (ROOT / "benchmarks").glob("*.py")))
+def test_scripts_start(script):
+    """Every example and benchmark parses its arguments and reaches main() (--help exits 0)."""
+    result = subprocess.run([sys.executable, f"examples/{script}", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "usage" in result.stdout
