@@ -127,3 +127,33 @@ def test_stateful_carries_state_with_graph_cut():
 def test_rnn_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_lm_training_steps_free_their_graph():
+    """Memory allocated by a training step is released when the step ends: no growth over steps."""
+    import tracemalloc
+
+    from models import Rnnlm
+    from tinygrad_nlp.nn import functional as F
+
+    rng = np.random.default_rng(0)
+    model = Rnnlm(50, 8, 16, generator=0)
+    opt = tg.optim.SGD(model.parameters(), lr=0.5)
+
+    def step():
+        xs = rng.integers(0, 50, (4, 10))
+        loss = F.cross_entropy(model(xs), xs)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    for _ in range(5):
+        step()
+    tracemalloc.start()
+    step()
+    after_one = tracemalloc.get_traced_memory()[0]
+    for _ in range(30):
+        step()
+    after_many = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert after_many - after_one < 50_000  # bytes: nothing accumulates from step to step
