@@ -91,8 +91,9 @@ class NegativeSamplingLoss(nn.Module):
         return F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") * (1.0 / target.shape[0])
 
 
-class CBOW(nn.Module):
-    """h = mean of W_in[contexts];  L = NegativeSamplingLoss(h, target)"""
+class _NegativeSampling(nn.Module):
+    """Shared parts of CBOW and SkipGram: the input embedding W_in (the word vectors) and the
+    negative-sampling loss with its own output embedding."""
 
     def __init__(self, vocab_size: int, hidden_size: int, window_size: int, corpus: Any, sample_size: int = 5,
                  power: float = 0.75, sparse: bool = True, generator: Any = None):
@@ -101,6 +102,10 @@ class CBOW(nn.Module):
         self.embed_in = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)
         self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator)
         self.word_vecs = self.embed_in.W
+
+
+class CBOW(_NegativeSampling):
+    """h = mean of W_in[contexts];  L = NegativeSamplingLoss(h, target)"""
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
         contexts = _check_ids("CBOW contexts", contexts, self.vocab_size, 2)
@@ -110,16 +115,8 @@ class CBOW(nn.Module):
         return self.ns_loss(h, _check_ids("CBOW target", target, self.vocab_size, 1))
 
 
-class SkipGram(nn.Module):
+class SkipGram(_NegativeSampling):
     """h = W_in[target];  L = Σ over context positions of NegativeSamplingLoss(h, context)"""
-
-    def __init__(self, vocab_size: int, hidden_size: int, window_size: int, corpus: Any, sample_size: int = 5,
-                 power: float = 0.75, sparse: bool = True, generator: Any = None):
-        super().__init__()
-        self.vocab_size, self.window_size = vocab_size, window_size
-        self.embed_in = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)
-        self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator)
-        self.word_vecs = self.embed_in.W
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
         contexts = _check_ids("SkipGram contexts", contexts, self.vocab_size, 2)

@@ -260,20 +260,13 @@ class GRU(_RecurrentLayer):
 # ---------------------------------------------------------------------------------------------
 # conversion to and from PyTorch's parameter names and gate order
 # ---------------------------------------------------------------------------------------------
-def _lstm_blocks_to_torch(W: np.ndarray, H: int) -> np.ndarray:
-    """(.., 4H) in f,g,i,o order -> (.., 4H) in i,f,g,o order."""
+def _permute_lstm_blocks(W: np.ndarray, H: int, to_torch: bool) -> np.ndarray:
+    """Reorder the four H-wide gate blocks of the last axis: f,g,i,o (ours) <-> i,f,g,o (torch's)."""
     out = np.empty_like(W)
     for k, gate in enumerate(_LSTM_ORDER):
         j = _LSTM_TORCH_BLOCK[gate]
-        out[..., j * H:(j + 1) * H] = W[..., k * H:(k + 1) * H]
-    return out
-
-
-def _lstm_blocks_from_torch(W: np.ndarray, H: int) -> np.ndarray:
-    out = np.empty_like(W)
-    for k, gate in enumerate(_LSTM_ORDER):
-        j = _LSTM_TORCH_BLOCK[gate]
-        out[..., k * H:(k + 1) * H] = W[..., j * H:(j + 1) * H]
+        src, dst = (k, j) if to_torch else (j, k)
+        out[..., dst * H:(dst + 1) * H] = W[..., src * H:(src + 1) * H]
     return out
 
 
@@ -292,10 +285,10 @@ def torch_state_dict(layer: _RecurrentLayer) -> dict[str, np.ndarray]:
                     sd["bias_ih" + sfx], sd["bias_hh" + sfx] = cell.bx.data.copy(), cell.bh.data.copy()
                 continue
             if isinstance(cell, LSTMCell):
-                Wx, Wh = _lstm_blocks_to_torch(Wx, H), _lstm_blocks_to_torch(Wh, H)
+                Wx, Wh = _permute_lstm_blocks(Wx, H, True), _permute_lstm_blocks(Wh, H, True)
             sd["weight_ih" + sfx], sd["weight_hh" + sfx] = Wx.T.copy(), Wh.T.copy()
             if cell.b is not None:
-                b = _lstm_blocks_to_torch(cell.b.data, H) if isinstance(cell, LSTMCell) else cell.b.data.copy()
+                b = _permute_lstm_blocks(cell.b.data, H, True) if isinstance(cell, LSTMCell) else cell.b.data.copy()
                 sd["bias_ih" + sfx], sd["bias_hh" + sfx] = b, np.zeros_like(b)
     return sd
 
@@ -324,8 +317,8 @@ def load_torch_state_dict(layer: _RecurrentLayer, sd: dict[str, Any]) -> None:
                 continue
             b = arrays["bias_ih" + sfx] + arrays["bias_hh" + sfx] if cell.b is not None else None
             if isinstance(cell, LSTMCell):
-                Wx, Wh = _lstm_blocks_from_torch(Wx, H), _lstm_blocks_from_torch(Wh, H)
-                b = _lstm_blocks_from_torch(b, H) if b is not None else None
+                Wx, Wh = _permute_lstm_blocks(Wx, H, False), _permute_lstm_blocks(Wh, H, False)
+                b = _permute_lstm_blocks(b, H, False) if b is not None else None
             cell.Wx.data, cell.Wh.data = np.ascontiguousarray(Wx, dtype=dtype), np.ascontiguousarray(Wh, dtype=dtype)
             if b is not None:
                 cell.b.data = b.astype(dtype)
