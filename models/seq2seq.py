@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nlp import Tensor, concat, nn, scope
+from tinygrad_nlp.tensor import wrap
 from tinygrad_nlp.nn import functional as F
 
 from .attention import Attention
@@ -31,6 +32,14 @@ def _check_ids(name: str, ids: Any, vocab_size: int) -> np.ndarray:
     if ids.min() < 0 or ids.max() >= vocab_size:
         raise IndexError(f"{name}: ids must be in [0, {vocab_size}), got {ids.min()}..{ids.max()}")
     return ids
+
+
+def _decoder_start(state: Any) -> Any:
+    """As the textbook: the decoder starts from the encoder's last h, with an LSTM's c at zero."""
+    if isinstance(state, tuple):
+        h, c = state
+        return h, wrap(np.zeros(c.shape, dtype=c.dtype))
+    return state
 
 
 def _first(state: Any) -> Tensor:
@@ -132,6 +141,7 @@ class Seq2seq(nn.Module):
     def encode(self, xs: Any, lengths: Any = None) -> tuple[Any, Any]:
         """(decoder's initial state, what every decoder step may look at)"""
         hs, state = self.encoder(xs, lengths)
+        state = _decoder_start(state)
         return state, state
 
     def decode_step(self, ys: Any, state: Any, enc: Any) -> tuple[Tensor, Any]:
@@ -158,6 +168,7 @@ class AttentionSeq2seq(Seq2seq):
 
     def encode(self, xs: Any, lengths: Any = None) -> tuple[Any, Any]:
         hs, state = self.encoder(xs, lengths)
+        state = _decoder_start(state)
         mask = None if lengths is None else np.arange(hs.shape[1])[None, :] < np.asarray(lengths)[:, None]
         return state, (hs, mask)
 
