@@ -221,3 +221,14 @@ def _has_playwright() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_attention_step_shows_attention_weight_and_weight_sum_clusters():
+    from models import Attention
+
+    hs = tg.tensor(np.random.default_rng(0).standard_normal((1, 3, 2)), requires_grad=True, name="hs")
+    h = tg.tensor([[1.0, 0.5]], requires_grad=True, name="h")
+    src = viz.draw(Attention()(hs, h).sum()).source
+    assert "cluster_Attention_attention_weight" in src and "cluster_Attention_weight_sum" in src
+    counts = op_counts(viz.draw(Attention()(hs, h).sum()))
+    assert counts["Repeat"] == 3 and counts["Mul"] >= 2  # h over time, softmax's sum, a over the hidden axis

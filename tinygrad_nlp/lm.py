@@ -47,3 +47,36 @@ def perplexity(model: Any, corpus: Any, batch_size: int = 10, time_size: int = 3
     model.reset_state()
     model.train(was_training)
     return float(np.exp(total / count))
+
+
+def random_batches(corpus: Any, batch_size: int, num_steps: int, generator: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """d2l's random partitioning: start at a random offset, cut the stream into num_steps-long
+    subsequences, and serve them in random order (no state carries between batches)."""
+    from .tensor import as_generator
+
+    rng = as_generator(generator)
+    corpus = np.asarray(corpus)
+    corpus = corpus[rng.integers(0, num_steps):]
+    n = (len(corpus) - 1) // num_steps
+    if n < batch_size:
+        raise ValueError(f"random_batches: {len(corpus)} tokens give {n} subsequences, fewer than batch_size {batch_size}")
+    starts = rng.permutation(np.arange(n) * num_steps)
+    for i in range(0, (n // batch_size) * batch_size, batch_size):
+        idx = starts[i:i + batch_size, None] + np.arange(num_steps)
+        yield corpus[idx], corpus[idx + 1]
+
+
+def d2l_sequential_batches(corpus: Any, batch_size: int, num_steps: int, generator: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """d2l's sequential partitioning: a random offset, then batch_size parallel streams read in
+    order (neighbouring batches continue each other, so state may carry)."""
+    from .tensor import as_generator
+
+    corpus = np.asarray(corpus)
+    offset = as_generator(generator).integers(0, num_steps)
+    n = ((len(corpus) - offset - 1) // batch_size) * batch_size
+    if n < batch_size * num_steps:
+        raise ValueError(f"d2l_sequential_batches: too few tokens ({len(corpus)}) for batch_size {batch_size} x num_steps {num_steps}")
+    xs = corpus[offset:offset + n].reshape(batch_size, -1)
+    ys = corpus[offset + 1:offset + 1 + n].reshape(batch_size, -1)
+    for i in range(0, (xs.shape[1] // num_steps) * num_steps, num_steps):
+        yield xs[:, i:i + num_steps], ys[:, i:i + num_steps]
