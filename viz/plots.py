@@ -36,7 +36,7 @@ def plot_attention(weights: Any, src_tokens: Sequence[str], tgt_tokens: Sequence
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(max(3, 0.35 * len(src_tokens) + 1.5), max(2.5, 0.35 * len(tgt_tokens) + 1)))
     im = ax.imshow(w, cmap="Greys", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(src_tokens)), [repr(t)[1:-1] if t == " " else t for t in src_tokens])
+    ax.set_xticks(range(len(src_tokens)), ["␣" if t == " " else t for t in src_tokens])
     ax.set_yticks(range(len(tgt_tokens)), list(tgt_tokens))
     ax.set_xlabel("source")
     ax.set_ylabel("output")
