@@ -124,10 +124,6 @@ class Function:
     def backward(self, g: Any, out: Any, *xs: Any) -> tuple:
         raise NotImplementedError
 
-    def params(self) -> dict:
-        """Non-tensor parameters of the node (axis, shape, exponent...), for labels."""
-        return {k: getattr(self, k) for k in getattr(type(self), "__slots__", ()) if hasattr(self, k)}
-
     @property
     def name(self) -> str:
         return type(self).__name__

@@ -1,7 +1,6 @@
 """Step-by-step backprop: one picture per backward step, and an HTML page with a slider over them."""
 from __future__ import annotations
 
-import base64
 import json
 import os
 from pathlib import Path
@@ -111,7 +110,3 @@ def backprop_html(loss: Tensor, path: str | os.PathLike, title: str = "Backpropa
     path.write_text(html, encoding="utf-8")
     return path
 
-
-def inline_png(dg: graphviz.Digraph) -> str:
-    """A data: URL of the rendered PNG (for embedding in notebooks or pages)."""
-    return "data:image/png;base64," + base64.b64encode(render_bytes(dg, "png")).decode()
