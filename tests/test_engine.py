@@ -246,3 +246,36 @@ def test_edges_carry_gradients_after_retained_backward():
     into_mul = {g.nodes[e.src].label: e.grad for e in g.edges if e.dst == mul_key}
     np.testing.assert_allclose(into_mul["x"], w.data)
     np.testing.assert_allclose(into_mul["w"], x.data)
+
+
+def test_in_place_accumulation_keeps_edge_gradients_and_user_arrays():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    a, b = x * 2.0, x * 3.0  # two fresh gradients reach x
+    loss = (a + b).sum()
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.data, [5, 5])
+    assert [tuple(fn.grad_inputs[0]) for fn in (a._ctx, b._ctx)] == [(2, 2), (3, 3)]
+
+    saved = np.ones(2, dtype=np.float32)
+
+    class ReturnsSaved(tg.Function):  # a user op whose backward hands out an array it keeps
+        __slots__ = ()
+
+        def forward(self, x):
+            return x.copy()
+
+        def backward(self, g, out, x):
+            return (saved,)
+
+    y = tg.tensor([1.0, 2.0], requires_grad=True)
+    (ReturnsSaved()(y) + y * 2.0).sum().backward()
+    np.testing.assert_allclose(y.grad.data, [3, 3])
+    np.testing.assert_array_equal(saved, [1, 1])  # not added into
+
+
+def test_cross_entropy_gradient_with_in_place_accumulation():
+    from tinygrad_nlp.testing import gradcheck
+    from tinygrad_nlp.nn import functional as F
+
+    t = np.array([0, 2, 2, 1])
+    gradcheck(lambda z: F.cross_entropy(z, t), [np.random.default_rng(0).standard_normal((4, 3))])

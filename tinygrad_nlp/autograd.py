@@ -77,8 +77,9 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
 
 
 def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, retain_graph: bool,
-           capture: set[int] | None = None) -> tuple[dict[int, Any], list[Tensor]]:
-    """Run the backward sweep. Returns (gradients by tensor id for leaves and captured tensors, leaves)."""
+           capture: set[int] | None = None) -> tuple[dict[int, Any], list[Tensor], set[int]]:
+    """Run the backward sweep. Returns the gradients by tensor id (leaves and captured tensors), the
+    leaves, and the ids whose gradient buffer the sweep allocated itself (nothing else refers to it)."""
     for r in roots:
         if not r.requires_grad:
             raise RuntimeError(
@@ -91,7 +92,7 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
         k = id(r)
         grads[k] = Branch.accumulate(grads[k], s) if k in grads else s
     captured: dict[int, Any] = {}
-    owned: set[int] = set()  # gradients this sweep allocated itself: safe to add into in place
+    owned: set[int] = set()  # ids whose gradient buffer only this sweep refers to: safe to add into in place
     anomaly = is_anomaly_enabled()
     for t in reversed(order):
         k = id(t)
@@ -114,25 +115,36 @@ def _sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool, re
             fn.grad_out, fn.grad_inputs = g, gs
         else:
             fn.parents = fn.args = None
+        fresh = fn.fresh_grads and not create_graph and not retain_graph  # retained edge gradients stay intact
         for p, gp in zip(parents, gs):
-            if gp is not None and isinstance(p, Tensor) and p.requires_grad:
-                kp = id(p)
-                if kp not in grads:
-                    grads[kp] = gp
-                elif kp in owned and type(gp) in (np.ndarray, Scatter):
-                    if type(gp) is Scatter:  # Branch's sum, into the buffer allocated at the first sum
-                        gp.add_to(grads[kp])
-                    else:
-                        grads[kp] += gp
+            if gp is None or not isinstance(p, Tensor) or not p.requires_grad:
+                continue
+            kp = id(p)
+            if kp not in grads:
+                grads[kp] = gp
+                if fresh and type(gp) is np.ndarray:
+                    owned.add(kp)
+            elif kp in owned and type(gp) in (np.ndarray, Scatter):  # Branch's sum, in place
+                if type(gp) is Scatter:
+                    gp.add_to(grads[kp])
                 else:
-                    grads[kp] = Branch.accumulate(grads[kp], gp)
-                    if not create_graph and type(grads[kp]) is np.ndarray:
-                        owned.add(kp)
+                    grads[kp] += gp
+            elif fresh and type(gp) is np.ndarray and gp.shape == p.shape and type(grads[kp]) in (np.ndarray, Scatter):
+                if type(grads[kp]) is Scatter:
+                    grads[kp].add_to(gp)
+                else:
+                    gp += grads[kp]
+                grads[kp] = gp
+                owned.add(kp)
+            else:
+                grads[kp] = Branch.accumulate(grads[kp], gp)
+                if not create_graph and type(grads[kp]) is np.ndarray:
+                    owned.add(kp)
     for leaf in leaves:
         k = id(leaf)
         if k in grads:
             captured[k] = grads[k].to_dense() if type(grads[k]) is Scatter else grads[k]
-    return captured, leaves
+    return captured, leaves, owned
 
 
 def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
@@ -140,7 +152,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
     retain_graph = retain_graph or create_graph
     seed = _seed(root, grad, create_graph)
     with _set_grad_enabled(create_graph):
-        grads, leaves = _sweep([root], [seed], create_graph, retain_graph)
+        grads, leaves, owned = _sweep([root], [seed], create_graph, retain_graph)
         for leaf in leaves:
             g = grads.get(id(leaf))
             if g is None:
@@ -149,8 +161,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
                 leaf.grad = g if leaf.grad is None else leaf.grad + g
             elif isinstance(g, RowSparse):
                 leaf.grad = g if leaf.grad is None else g + leaf.grad.data
-            elif leaf.grad is None:
-                leaf.grad = wrap(np.array(g, dtype=leaf.dtype))  # an owned copy: grads may alias
+            elif leaf.grad is None:  # keep a buffer the sweep owns; copy one that may be shared
+                leaf.grad = wrap(g if id(leaf) in owned and g.dtype == leaf.dtype else np.array(g, dtype=leaf.dtype))
             else:
                 leaf.grad = wrap(g + leaf.grad.data)
 
@@ -176,7 +188,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     retain = create_graph if retain_graph is None else retain_graph
     seeds = [_seed(o, go, create_graph) for o, go in zip(outs, gos)]
     with _set_grad_enabled(create_graph):
-        found, _ = _sweep(outs, seeds, create_graph, retain, capture={id(x) for x in ins})
+        found, _, _ = _sweep(outs, seeds, create_graph, retain, capture={id(x) for x in ins})
     result: list[Tensor | None] = []
     for i, x in enumerate(ins):
         g = found.get(id(x))

@@ -71,6 +71,7 @@ class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x"""
 
     symbol = "×"
+    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x, y):
@@ -127,6 +128,7 @@ class MatMul(Function):
     """
 
     symbol = "MatMul"
+    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x, y):
@@ -174,6 +176,7 @@ class Neg(Function):
     """z = -x;  dx = -g"""
 
     symbol = "−"
+    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -187,6 +190,7 @@ class Pow(Function):
     """z = x ** p (p a number);  dx = g * p * x ** (p - 1)"""
 
     symbol = "**"
+    fresh_grads = True
     __slots__ = ("p",)
 
     def __init__(self, p: float):
@@ -205,6 +209,7 @@ class Exp(Function):
     """z = exp(x);  dx = g * z"""
 
     symbol = "exp"
+    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -218,6 +223,7 @@ class Log(Function):
     """z = log(x);  dx = g / x"""
 
     symbol = "log"
+    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -231,6 +237,7 @@ class Tanh(Function):
     """z = tanh(x);  dx = g * (1 - z²)"""
 
     symbol = "tanh"
+    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -244,6 +251,7 @@ class ReLU(Function):
     """z = max(x, 0);  dx = g where x > 0"""
 
     symbol = "ReLU"
+    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -258,6 +266,7 @@ class Max(Function):
     """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
 
     symbol = "max"
+    fresh_grads = True
     __slots__ = ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):

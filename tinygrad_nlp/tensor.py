@@ -116,6 +116,7 @@ class Function:
     """
 
     symbol = "?"
+    fresh_grads = False  # True when backward always returns newly allocated arrays (the engine may add into them)
     __slots__ = ("parents", "args", "scope", "seq", "grad_out", "grad_inputs")
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:

@@ -81,10 +81,9 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int | None = None,
     bad = keep & ((t < 0) | (t >= V))
     if bad.any():
         raise IndexError(f"cross_entropy: target ids must be in [0, {V}), got {t[bad].min()}..{t[bad].max()}")
-    flat = logits.reshape(-1, V)
+    z = _shift(logits.reshape(-1, V), axis=-1)  # z = x - max(x): the loss is the same, exp cannot overflow
     ids = np.where(keep, t, 0).reshape(-1)
-    picked = flat[np.arange(ids.size), ids]
-    loss = logsumexp(flat, axis=-1) - picked
+    loss = z.exp().sum(axis=-1).log() - z[np.arange(ids.size), ids]
     if ignore_index is not None:
         loss = loss * keep.reshape(-1).astype(logits.dtype)
     loss = loss.reshape(t.shape)
