@@ -198,3 +198,11 @@ def test_addition_smoke_reversed_peeky():
         losses.append(loss.item())
     print("mean loss of the last 30 steps", np.mean(losses[-30:]))
     assert losses[0] > 2.3 and np.mean(losses[-30:]) < 1.95
+
+
+def test_chunked_decoding_equals_whole_batch():
+    rng = np.random.default_rng(0)
+    model = AttentionSeq2seq(10, 4, 8, generator=1)
+    xs = rng.integers(0, 10, (7, 5))
+    np.testing.assert_array_equal(greedy(model, xs, 0, 4, batch_size=3), greedy(model, xs, 0, 4))
+    np.testing.assert_array_equal(beam_search(model, xs, 0, 4, beam_size=3, batch_size=2), beam_search(model, xs, 0, 4, beam_size=3))

@@ -26,30 +26,37 @@ def select_batch(obj: Any, idx: np.ndarray) -> Any:
     return obj[:, idx]
 
 
-def _run(model: Any, fn: Any) -> Any:
+def _run(model: Any, fn: Any, xs: Any, lengths: Any, batch_size: int, pad: int) -> np.ndarray:
+    """Run fn(xs_chunk, lengths_chunk) in eval mode with no graph, `batch_size` examples at a time
+    (memory stays bounded), and join the results, padding shorter ones with `pad`."""
+    xs = np.asarray(xs)
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            return fn()
+            parts = [fn(xs[i:i + batch_size], None if lengths is None else np.asarray(lengths)[i:i + batch_size])
+                     for i in range(0, len(xs), batch_size)]
     finally:
         model.train(was_training)
+    width = max(p.shape[1] for p in parts)
+    return np.concatenate([np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=pad) for p in parts])
 
 
-def greedy(model: Any, xs: Any, start_id: int, max_len: int, eos_id: int | None = None, lengths: Any = None) -> np.ndarray:
+def greedy(model: Any, xs: Any, start_id: int, max_len: int, eos_id: int | None = None, lengths: Any = None,
+           batch_size: int = 512) -> np.ndarray:
     """Take the most likely token at every step. Returns ids (N, ≤ max_len), without the start id;
     after an eos a row repeats eos."""
-    return sample(model, xs, start_id, max_len, eos_id, lengths, greedy=True)
+    return sample(model, xs, start_id, max_len, eos_id, lengths, greedy=True, batch_size=batch_size)
 
 
 def sample(model: Any, xs: Any, start_id: int, max_len: int, eos_id: int | None = None, lengths: Any = None,
-           temperature: float = 1.0, greedy: bool = False, seed: Any = None) -> np.ndarray:
+           temperature: float = 1.0, greedy: bool = False, seed: Any = None, batch_size: int = 512) -> np.ndarray:
     """Draw each token from softmax(logits / temperature) (or the argmax when greedy)."""
     rng = as_generator(seed)
 
-    def go() -> np.ndarray:
+    def go(xs: np.ndarray, lengths: Any) -> np.ndarray:
         state, enc = model.encode(xs, lengths)
-        N = np.asarray(xs).shape[0]
+        N = xs.shape[0]
         y = np.full((N, 1), start_id, dtype=np.int64)
         done = np.zeros(N, dtype=bool)
         out = []
@@ -71,18 +78,18 @@ def sample(model: Any, xs: Any, start_id: int, max_len: int, eos_id: int | None 
                 break
         return np.stack(out, axis=1)
 
-    return _run(model, go)
+    return _run(model, go, xs, lengths, batch_size, 0 if eos_id is None else eos_id)
 
 
 def beam_search(model: Any, xs: Any, start_id: int, max_len: int, beam_size: int = 5, eos_id: int | None = None,
-                lengths: Any = None, length_penalty: float = 0.0) -> np.ndarray:
+                lengths: Any = None, length_penalty: float = 0.0, batch_size: int = 128) -> np.ndarray:
     """Keep the `beam_size` best partial outputs per example; score = log p / len^length_penalty.
     beam_size=1 is greedy decoding. Returns the best ids (N, ≤ max_len)."""
     if beam_size < 1:
         raise ValueError(f"beam_search: beam_size must be >= 1, got {beam_size}")
 
-    def go() -> np.ndarray:
-        N, B = np.asarray(xs).shape[0], beam_size
+    def go(xs: np.ndarray, lengths: Any) -> np.ndarray:
+        N, B = xs.shape[0], beam_size
         state, enc = model.encode(xs, lengths)
         rows = np.repeat(np.arange(N), B)
         state, enc = select_batch(state, rows), select_batch(enc, rows)
@@ -120,4 +127,4 @@ def beam_search(model: Any, xs: Any, start_id: int, max_len: int, beam_size: int
         best = final.argmax(axis=1)
         return seqs[np.arange(N), best]
 
-    return _run(model, go)
+    return _run(model, go, xs, lengths, batch_size, 0 if eos_id is None else eos_id)
