@@ -162,3 +162,19 @@ def test_cross_entropy_matches_torch(torch, rng):
     F.cross_entropy(ours, t, ignore_index=-100).backward()
     torch.nn.functional.cross_entropy(theirs.reshape(-1, 7), torch.tensor(t.reshape(-1)), ignore_index=-100).backward()
     np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0, 1e4])
+def test_cross_entropy_with_and_without_the_max_shift(torch, scale):
+    """Small logits skip the max-shift, large ones take it: both equal torch."""
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((6, 9)) * scale
+    t = rng.integers(0, 9, 6)
+    ours = tg.tensor(logits, dtype=np.float64, requires_grad=True)
+    theirs = torch.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(ours, t)
+    loss_t = torch.nn.functional.cross_entropy(theirs, torch.tensor(t))
+    np.testing.assert_allclose(loss.item(), loss_t.item(), rtol=1e-10)
+    loss.backward()
+    loss_t.backward()
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-9, atol=1e-12)

@@ -32,6 +32,18 @@ def _shift(x: Tensor, axis: int) -> Tensor:
     return x - x.data.max(axis=axis, keepdims=True)
 
 
+_SAFE_EXP = 60.0  # e^±60 and a 10⁶-word sum of them are comfortably inside float32's range
+
+
+def _shift_if_needed(x: Tensor, axis: int) -> Tensor:
+    """x - max(x) only where exp could overflow or underflow: when every row's max lies in
+    [-60, 60], log Σ exp(x) is computed exactly without the shift, and a vocabulary-sized pass is saved."""
+    m = x.data.max(axis=axis, keepdims=True)
+    if np.all(np.abs(m) <= _SAFE_EXP):
+        return x
+    return x - m
+
+
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m)"""
     e = _shift(x, axis).exp()
@@ -81,7 +93,7 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int | None = None,
     bad = keep & ((t < 0) | (t >= V))
     if bad.any():
         raise IndexError(f"cross_entropy: target ids must be in [0, {V}), got {t[bad].min()}..{t[bad].max()}")
-    z = _shift(logits.reshape(-1, V), axis=-1)  # z = x - max(x): the loss is the same, exp cannot overflow
+    z = _shift_if_needed(logits.reshape(-1, V), axis=-1)  # the loss is shift-invariant; exp must not overflow
     ids = np.where(keep, t, 0).reshape(-1)
     loss = z.exp().sum(axis=-1).log() - z[np.arange(ids.size), ids]
     if ignore_index is not None:
