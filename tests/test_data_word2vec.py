@@ -40,6 +40,7 @@ def test_vocab_orders_reserved_and_unk(tmp_path):
     assert tokenize("Ab c", level="char", lower=True) == ["a", "b", " ", "c"]
 
 
+@pytest.mark.corpus("ptb/ptb.train.txt", "ptb/ptb.test.txt")
 def test_ptb_matches_the_textbook():
     train = load_ptb("train")
     assert len(train.ids) == 929_589 and len(train.vocab) == 10_000
@@ -51,6 +52,7 @@ def test_ptb_matches_the_textbook():
         load_ptb("dev")
 
 
+@pytest.mark.corpus("timemachine.txt")
 def test_timemachine_char_level():
     tm = load_timemachine("char")
     assert len(tm.vocab) == 28 and tm.vocab.id_to_word[:3] == ["<unk>", " ", "e"]
@@ -188,6 +190,7 @@ def test_vectors_tools_and_word2vec_format(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.corpus("ptb/ptb.train.txt")
 def test_cbow_training_smoke_on_ptb():
     """600 steps of the textbook's CBOW-NS setting: the loss falls from ln2·6 ≈ 4.16 to below 3.0
     (the full 10-epoch run reaches about 1.5 — see the closing note / README)."""

@@ -137,6 +137,7 @@ def test_bleu_d2l_and_accuracy():
     assert accuracy(np.array([[1, 2], [3, 4]]), np.array([[1, 2], [3, 5]])) == 0.5
 
 
+@pytest.mark.corpus("addition.txt", "date.txt")
 def test_textbook_data_and_bad_input():
     add = load_addition()
     assert add.x_train.shape == (45000, 7) and add.t_test.shape == (5000, 5)
@@ -179,6 +180,7 @@ def test_plot_attention(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.corpus("addition.txt")
 def test_addition_smoke_reversed_peeky():
     """200 steps of the textbook's reversed+peeky setting: the loss falls from ln(13) ≈ 2.56 to
     below 1.95 (the full 25-epoch run ends far lower, above 97% accuracy; see README)."""
