@@ -26,8 +26,9 @@ def _check_ids(name: str, ids: Any, vocab_size: int, ndim: int) -> np.ndarray:
     return arr
 
 
-class SimpleCBOW(nn.Module):
-    """h = mean of W_in[contexts];  s = h @ W_out;  L = cross_entropy(s, target)"""
+class _FullSoftmax(nn.Module):
+    """Shared parts of SimpleCBOW and SimpleSkipGram: W_in (the word vectors) and W_out, scored
+    against the whole vocabulary with a softmax."""
 
     def __init__(self, vocab_size: int, hidden_size: int, generator: Any = None):
         super().__init__()
@@ -35,6 +36,10 @@ class SimpleCBOW(nn.Module):
         self.embed_in = nn.Embedding(vocab_size, hidden_size, generator=generator)
         self.out = nn.Linear(hidden_size, vocab_size, bias=False, generator=generator)
         self.word_vecs = self.embed_in.W
+
+
+class SimpleCBOW(_FullSoftmax):
+    """h = mean of W_in[contexts];  s = h @ W_out;  L = cross_entropy(s, target)"""
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
         contexts = _check_ids("SimpleCBOW contexts", contexts, self.vocab_size, 2)
@@ -42,15 +47,8 @@ class SimpleCBOW(nn.Module):
         return F.cross_entropy(self.out(h), _check_ids("SimpleCBOW target", target, self.vocab_size, 1))
 
 
-class SimpleSkipGram(nn.Module):
+class SimpleSkipGram(_FullSoftmax):
     """h = W_in[target];  s = h @ W_out;  L = Σ over context positions of cross_entropy(s, context)"""
-
-    def __init__(self, vocab_size: int, hidden_size: int, generator: Any = None):
-        super().__init__()
-        self.vocab_size = vocab_size
-        self.embed_in = nn.Embedding(vocab_size, hidden_size, generator=generator)
-        self.out = nn.Linear(hidden_size, vocab_size, bias=False, generator=generator)
-        self.word_vecs = self.embed_in.W
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
         contexts = _check_ids("SimpleSkipGram contexts", contexts, self.vocab_size, 2)
