@@ -33,7 +33,7 @@ def child(time_size: int, steps: int) -> dict:
     sys.path.insert(0, str(ROOT))
     import tinygrad_nlp as tg
     from models import Rnnlm
-    from tinygrad_nlp.datasets import load_ptb
+    from tinygrad_nlp.data.datasets import load_ptb
     from tinygrad_nlp.lm import sequential_batches
     from tinygrad_nlp.nn import functional as F
 

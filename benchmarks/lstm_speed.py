@@ -19,8 +19,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 from models import Rnnlm  # noqa: E402
-from tinygrad_nlp.datasets import load_ptb  # noqa: E402
-from tinygrad_nlp.lm import sequential_batches  # noqa: E402
+from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
+from tinygrad_nlp.data.batches import sequential_batches  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 
 

@@ -19,8 +19,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 from models import CBOW  # noqa: E402
-from tinygrad_nlp.datasets import load_ptb  # noqa: E402
-from tinygrad_nlp.word2vec import UnigramSampler, create_contexts_target  # noqa: E402
+from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
+from tinygrad_nlp.data.contexts import UnigramSampler, create_contexts_target  # noqa: E402
 
 
 class FixedNegatives:

@@ -21,12 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 import viz  # noqa: E402
 from models import Rnnlm  # noqa: E402
-from tinygrad_nlp.generate import generate  # noqa: E402
-from tinygrad_nlp.graph import trace  # noqa: E402
-from tinygrad_nlp.lm import sequential_batches  # noqa: E402
+from tinygrad_nlp.evaluation.generate import generate  # noqa: E402
+from tinygrad_nlp.engine.graph import trace  # noqa: E402
+from tinygrad_nlp.data.batches import sequential_batches  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 from tinygrad_nlp.testing import gradcheck  # noqa: E402
-from tinygrad_nlp.text import Vocab, tokenize  # noqa: E402
+from tinygrad_nlp.data.text import Vocab, tokenize  # noqa: E402
 
 TINY_CORPUS = """the cat sat on the mat . the dog sat on the log . the cat saw the dog .
 the dog saw the cat . a cat and a dog sat on a mat . the mat was on the log .

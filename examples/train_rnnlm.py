@@ -23,9 +23,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 from models import BetterRnnlm, Rnnlm  # noqa: E402
-from tinygrad_nlp.datasets import load_ptb, load_timemachine  # noqa: E402
-from tinygrad_nlp.generate import generate  # noqa: E402
-from tinygrad_nlp.lm import num_sequential_batches, perplexity, sequential_batches  # noqa: E402
+from tinygrad_nlp.data.datasets import load_ptb, load_timemachine  # noqa: E402
+from tinygrad_nlp.evaluation.generate import generate  # noqa: E402
+from tinygrad_nlp.data.batches import num_sequential_batches, sequential_batches  # noqa: E402
+from tinygrad_nlp.evaluation.perplexity import perplexity  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 import viz  # noqa: E402
 from models import AttentionSeq2seq, PeekySeq2seq, Seq2seq  # noqa: E402
-from tinygrad_nlp.datasets import load_addition, load_date  # noqa: E402
-from tinygrad_nlp.decoding import beam_search, greedy  # noqa: E402
-from tinygrad_nlp.metrics import accuracy  # noqa: E402
+from tinygrad_nlp.data.datasets import load_addition, load_date  # noqa: E402
+from tinygrad_nlp.evaluation.decoding import beam_search, greedy  # noqa: E402
+from tinygrad_nlp.evaluation.metrics import accuracy  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
 MODELS = {"baseline": Seq2seq, "peeky": PeekySeq2seq, "attention": AttentionSeq2seq}

@@ -20,10 +20,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 from models import CBOW, SkipGram  # noqa: E402
-from tinygrad_nlp.datasets import load_ptb  # noqa: E402
+from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.trainer import Trainer  # noqa: E402
-from tinygrad_nlp.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format  # noqa: E402
-from tinygrad_nlp.word2vec import co_occurrence, create_contexts_target, ppmi, randomized_svd  # noqa: E402
+from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format  # noqa: E402
+from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd  # noqa: E402
 
 QUERIES = ["you", "year", "car", "toyota"]
 ANALOGIES = [("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad")]
@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-words", type=int, default=None, help="use only the first N words of PTB train")
     ap.add_argument("--count-based", action="store_true", help="PPMI + randomized SVD instead of training")
-    ap.add_argument("--data", default=None, help="folder with ptb/ptb.train.txt (default: see tinygrad_nlp.datasets)")
+    ap.add_argument("--data", default=None, help="folder with ptb/ptb.train.txt (default: see tinygrad_nlp.data.datasets)")
     ap.add_argument("--out", default="runs/word2vec")
     args = ap.parse_args()
 

@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nlp import Tensor, concat, nn, scope
-from tinygrad_nlp.tensor import wrap
+from tinygrad_nlp import Tensor, concat, nn, scope, zeros_like
 from tinygrad_nlp.nn import functional as F
 
 from .attention import Attention
@@ -38,7 +37,7 @@ def _decoder_start(state: Any) -> Any:
     """As the textbook: the decoder starts from the encoder's last h, with an LSTM's c at zero."""
     if isinstance(state, tuple):
         h, c = state
-        return h, wrap(np.zeros(c.shape, dtype=c.dtype))
+        return h, zeros_like(c)
     return state
 
 

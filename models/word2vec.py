@@ -12,7 +12,7 @@ import numpy as np
 
 from tinygrad_nlp import Tensor, nn
 from tinygrad_nlp.nn import functional as F
-from tinygrad_nlp.word2vec import UnigramSampler
+from tinygrad_nlp.data.contexts import UnigramSampler
 
 
 def _check_ids(name: str, ids: Any, vocab_size: int, ndim: int) -> np.ndarray:

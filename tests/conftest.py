@@ -28,7 +28,7 @@ def pytest_runtest_setup(item):
     with the reason, except in CI (CI=true), where the data must be there and they fail loudly."""
     import os
 
-    from tinygrad_nlp.datasets import data_file
+    from tinygrad_nlp.data.datasets import data_file
 
     for marker in item.iter_markers("corpus"):
         for name in marker.args:

@@ -11,12 +11,12 @@ import pytest
 
 import tinygrad_nlp as tg
 from models import CBOW, SimpleCBOW, SimpleSkipGram, SkipGram
-from tinygrad_nlp import datasets
-from tinygrad_nlp.datasets import Corpus, data_file, download, load_ptb, load_timemachine
+from tinygrad_nlp.data import datasets
+from tinygrad_nlp.data.datasets import Corpus, data_file, download, load_ptb, load_timemachine
 from tinygrad_nlp.testing import gradcheck_module
-from tinygrad_nlp.text import Vocab, tokenize
-from tinygrad_nlp.vectors import analogy, cos_similarity, load_word2vec_format, most_similar, save_word2vec_format
-from tinygrad_nlp.word2vec import UnigramSampler, co_occurrence, create_contexts_target, ppmi, randomized_svd
+from tinygrad_nlp.data.text import Vocab, tokenize
+from tinygrad_nlp.evaluation.vectors import analogy, cos_similarity, load_word2vec_format, most_similar, save_word2vec_format
+from tinygrad_nlp.data.contexts import UnigramSampler, co_occurrence, create_contexts_target, ppmi, randomized_svd
 
 TEXT = "you say goodbye and i say hello ."
 

@@ -4,12 +4,13 @@ import pytest
 
 import tinygrad_nlp as tg
 from models import Rnnlm, SimpleCBOW
-from tinygrad_nlp.generate import generate
-from tinygrad_nlp.lm import d2l_sequential_batches, perplexity, random_batches, sequential_batches
+from tinygrad_nlp.evaluation.generate import generate
+from tinygrad_nlp.data.batches import d2l_sequential_batches, random_batches, sequential_batches
+from tinygrad_nlp.evaluation.perplexity import perplexity
 from tinygrad_nlp.nn import functional as F
-from tinygrad_nlp.text import Vocab
+from tinygrad_nlp.data.text import Vocab
 from tinygrad_nlp.trainer import Trainer
-from tinygrad_nlp.word2vec import create_contexts_target
+from tinygrad_nlp.data.contexts import create_contexts_target
 
 CORPUS = np.arange(1000) % 37
 

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 import tinygrad_nlp as tg
 import viz
 from models import AdditiveAttentionWeight, AttentionSeq2seq, AttentionWeight, PeekySeq2seq, Seq2seq, WeightSum
-from tinygrad_nlp.datasets import encode_chars, load_addition, load_date, load_parallel
-from tinygrad_nlp.decoding import beam_search, greedy, sample
-from tinygrad_nlp.metrics import accuracy, bleu_d2l, corpus_bleu
+from tinygrad_nlp.data.datasets import encode_chars, load_addition, load_date, load_parallel
+from tinygrad_nlp.evaluation.decoding import beam_search, greedy, sample
+from tinygrad_nlp.evaluation.metrics import accuracy, bleu_d2l, corpus_bleu
 from tinygrad_nlp.testing import gradcheck, gradcheck_module
 from tinygrad_nlp.testing.strategies import arrays
 

@@ -4,9 +4,21 @@
     >>> x = tg.tensor([[1.0, 2.0]], requires_grad=True)
     >>> W = tg.tensor([[0.5], [-1.0]], requires_grad=True)
     >>> (x @ W).tanh().sum().backward()
+
+Reading order (each folder's `__init__` lists its own files in order):
+1. `engine/`      Tensor, the primitive nodes and the backward pass (start with engine/tensor.py)
+2. `nn/`          activations, losses and layers composed from the engine's ops (Linear,
+                  Embedding, RNN/LSTM/GRU); `Module` and `Parameter`
+3. `optim.py`     optimizers (SGD ... AdamW) and learning-rate schedules
+4. `data/`        text and vocabularies, corpus loaders, word2vec windows, LM batches
+5. `evaluation/`  perplexity, text generation, seq2seq decoding (greedy, sampling, beam), BLEU, word-vector queries
+6. `serialization.py`, `trainer.py`, `files.py`   checkpoints, the training loop, atomic file writes
+7. `testing/`     gradcheck and hypothesis strategies (public API for testing your own ops)
+The models of the course live in the top-level `models/` package, the drawings in `viz/`.
 """
-from .tensor import (  # first: every other module builds on Tensor
+from .engine import (  # first: every other module builds on Tensor
     Function,
+    RowSparse,
     Tensor,
     as_generator,
     concat,
@@ -15,6 +27,7 @@ from .tensor import (  # first: every other module builds on Tensor
     detect_anomaly,
     enable_grad,
     get_default_dtype,
+    grad,
     is_anomaly_enabled,
     is_grad_enabled,
     manual_seed,
@@ -26,17 +39,17 @@ from .tensor import (  # first: every other module builds on Tensor
     randn,
     scope,
     set_default_dtype,
+    set_grad_enabled,
     stack,
     tensor,
+    toposort,
     where,
     zeros,
     zeros_like,
 )
 
 from . import nn, optim  # noqa: E402
-from .autograd import grad, toposort  # noqa: E402
 from .serialization import load, save  # noqa: E402
-from .sparse import RowSparse  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -44,6 +57,6 @@ __all__ = [
     "RowSparse", "load", "nn", "optim", "save",
     "Function", "Tensor", "as_generator", "concat", "current_scope", "default_dtype", "detect_anomaly",
     "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled", "manual_seed", "matmul", "no_grad",
-    "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype", "stack", "tensor", "toposort", "where",
-    "zeros", "zeros_like",
+    "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype", "set_grad_enabled", "stack", "tensor", "toposort",
+    "where", "zeros", "zeros_like",
 ]

@@ -7,8 +7,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .sparse import RowSparse
-from .tensor import Tensor
+from .engine.sparse import RowSparse
+from .engine import Tensor
 
 
 class Optimizer:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .engine import Tensor
 
 FORMAT = "tinygrad_nlp-checkpoint"
 VERSION = 1

@@ -6,7 +6,7 @@ and plots (training curves, attention maps, embeddings).
     viz.save(viz.draw(loss, show="both", names=model), "graph.svg")
     viz.backprop_html(loss, "backprop.html")
 """
-from tinygrad_nlp.tensor import scope
+from tinygrad_nlp import scope
 
 from .draw import draw, format_array, render_graph
 from .frames import backprop_digraphs, backprop_frames, backprop_html, backprop_steps

@@ -13,8 +13,8 @@ from typing import Any, Iterable
 import graphviz
 import numpy as np
 
-from tinygrad_nlp.graph import Edge, Graph, Node, trace
-from tinygrad_nlp.tensor import Tensor
+from tinygrad_nlp.engine.graph import Edge, Graph, Node, trace
+from tinygrad_nlp import Tensor
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
 FORWARD_COLOR = "#1f3b73"
@@ -159,12 +159,12 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
         raise ValueError(f"draw: show must be one of {_SHOW}, got {show!r}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw: rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    name_map = _names(names)
-    graph = trace(tensor, name_map)
-    return render_graph(graph, show, values, rankdir, name_map, collapse, max_nodes, highlight, title)
+    names_by_id = name_map(names)
+    graph = trace(tensor, names_by_id)
+    return render_graph(graph, show, values, rankdir, names_by_id, collapse, max_nodes, highlight, title)
 
 
-def _names(names: Any) -> dict[int, str]:
+def name_map(names: Any) -> dict[int, str]:
     if names is None:
         return {}
     if hasattr(names, "named_parameters"):

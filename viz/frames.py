@@ -8,11 +8,11 @@ from typing import Any
 
 import graphviz
 
-from tinygrad_nlp.autograd import toposort
-from tinygrad_nlp.graph import trace
-from tinygrad_nlp.tensor import Tensor
+from tinygrad_nlp import toposort
+from tinygrad_nlp.engine.graph import trace
+from tinygrad_nlp import Tensor
 
-from .draw import _names, render_graph
+from .draw import name_map, render_graph
 from .render import render_bytes
 
 
@@ -33,12 +33,12 @@ def backprop_digraphs(loss: Tensor, names: Any = None, values: bool = True, rank
     highlighted and the edges into them carry their gradients."""
     _ensure_grads(loss)
     steps = backprop_steps(loss)
-    name_map = _names(names)
-    graph = trace(loss, name_map)
+    names_by_id = name_map(names)
+    graph = trace(loss, names_by_id)
     frames = []
     for k in range(1, len(steps) + 1):
         done = steps[:k]
-        frames.append(render_graph(graph, "both", values, rankdir, name_map, collapse, max_nodes, highlight=done,
+        frames.append(render_graph(graph, "both", values, rankdir, names_by_id, collapse, max_nodes, highlight=done,
                                    title=f"backward step {k}/{len(steps)}: {done[-1].name}",
                                    known_grads={id(f) for f in done}))
     return frames

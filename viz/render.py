@@ -8,7 +8,7 @@ from typing import Any
 
 import graphviz
 
-from tinygrad_nlp.tensor import Tensor
+from tinygrad_nlp import Tensor
 
 FORMATS = ("dot", "svg", "png", "pdf")
 INSTALL_HINT = (

@@ -1,8 +1,8 @@
 """Neural-network building blocks composed from the engine's ops (`F` is `nn.functional`)."""
 from . import functional
 from .layers import Dropout, Embedding, Linear, init_weight
-from .module import Module, Parameter, Sequential
+from .module import Module, Parameter, Sequential, evaluating
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .utils import clip_grad_norm_
 
-__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "Dropout", "Embedding", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "functional", "init_weight"]
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "Dropout", "Embedding", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "evaluating", "functional", "init_weight"]

@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ..ops import Gather
-from ..tensor import Tensor, as_generator, wrap
+from ..engine.ops import Gather
+from ..engine import Tensor, as_generator
+from ..engine.tensor import wrap
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -27,11 +28,6 @@ def tanh(x: Tensor) -> Tensor:
     return x.tanh()
 
 
-def _shift(x: Tensor, axis: int) -> Tensor:
-    """x - max(x) with the max as a constant: softmax is shift-invariant, so no gradient is lost."""
-    return x - x.data.max(axis=axis, keepdims=True)
-
-
 _SAFE_EXP = 60.0  # e^±60 and a 10⁶-word sum of them are comfortably inside float32's range
 
 
@@ -45,21 +41,18 @@ def _shift_if_needed(x: Tensor, axis: int) -> Tensor:
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m)"""
-    e = _shift(x, axis).exp()
-    return e / e.sum(axis=axis, keepdims=True)
+    """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m)  (`Tensor.softmax`)"""
+    return x.softmax(axis)
 
 
-def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x) = m + log Σ exp(x - m), stable for huge logits."""
-    m = x.data.max(axis=axis, keepdims=True)
-    out = (x - m).exp().sum(axis=axis, keepdims=True).log() + m
-    return out if keepdims else out.reshape(tuple(s for i, s in enumerate(out.shape) if i != axis % x.ndim))
+def logsumexp(x: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
+    """log Σ exp(x) = m + log Σ exp(x - m), stable for huge logits  (`Tensor.logsumexp`)"""
+    return x.logsumexp(axis, keepdims)
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log softmax(x) = x - logsumexp(x)"""
-    return x - logsumexp(x, axis, keepdims=True)
+    """log softmax(x) = x - logsumexp(x)  (`Tensor.log_softmax`)"""
+    return x.log_softmax(axis)
 
 
 def _reduce(loss: Tensor, reduction: str, count: int | None = None) -> Tensor:

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, as_generator, get_default_dtype
+from ..engine import Tensor, as_generator, get_default_dtype
 from . import functional as F
 from .module import Module, Parameter
 

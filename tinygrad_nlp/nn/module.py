@@ -2,11 +2,12 @@
 train()/eval(), state_dict()/load_state_dict()."""
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Iterator
 
 import numpy as np
 
-from ..tensor import Tensor, scope
+from ..engine import Tensor, no_grad, scope
 
 
 class Parameter(Tensor):
@@ -144,3 +145,20 @@ class Sequential(Module):
 
     def __len__(self) -> int:
         return len(self._modules)
+
+
+@contextlib.contextmanager
+def evaluating(model: Any, reset_state: bool = False) -> Iterator[Any]:
+    """Run a block in eval mode with no graph, then restore the model's mode. With reset_state=True
+    a recurrent model's state (`model.reset_state()`) is reset before and after the block."""
+    was_training = model.training
+    model.eval()
+    if reset_state:
+        model.reset_state()
+    try:
+        with no_grad():
+            yield model
+    finally:
+        if reset_state:
+            model.reset_state()
+        model.train(was_training)

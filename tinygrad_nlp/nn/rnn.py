@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, concat, get_default_dtype, scope, stack, wrap
+from ..engine import Tensor, concat, get_default_dtype, scope, stack
+from ..engine.tensor import wrap
 from .layers import Dropout, init_weight
 from .module import Module, Parameter
 

@@ -5,8 +5,8 @@ from typing import Iterable
 
 import numpy as np
 
-from ..sparse import RowSparse
-from ..tensor import Tensor
+from ..engine.sparse import RowSparse
+from ..engine import Tensor
 
 
 def clip_grad_norm_(params: Iterable[Tensor], max_norm: float) -> float:

@@ -13,8 +13,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..autograd import grad
-from ..tensor import Tensor, no_grad, wrap
+from ..engine import grad
+from ..engine import Tensor, no_grad
+from ..engine.tensor import wrap
 
 
 class GradcheckError(AssertionError):

@@ -5,8 +5,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .tensor import as_generator, no_grad
-from .text import Vocab, tokenize
+from ..data.text import Vocab, tokenize
+from ..engine import as_generator
+from ..nn import evaluating
 
 
 def _start_ids(start: Any, vocab: Vocab | None, level: str) -> list[int]:
@@ -38,11 +39,8 @@ def generate(model: Any, start: Any, length: int = 100, temperature: float = 1.0
         raise ValueError(f"generate: temperature must be > 0, got {temperature}")
     rng = as_generator(seed)
     ids = _start_ids(start, vocab, level)
-    was_training = model.training
-    model.eval()
-    model.reset_state()
     out: list[int] = []
-    with no_grad():
+    with evaluating(model, reset_state=True):
         logits = model(np.array([ids], dtype=np.int64)).data[0, -1].astype(np.float64)
         for _ in range(length):
             logits[list(skip_ids)] = -np.inf
@@ -58,6 +56,4 @@ def generate(model: Any, start: Any, length: int = 100, temperature: float = 1.0
                 nxt = int(rng.choice(p.size, p=p))
             out.append(nxt)
             logits = model(np.array([[nxt]], dtype=np.int64)).data[0, -1].astype(np.float64)
-    model.reset_state()
-    model.train(was_training)
     return out

@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, as_generator, no_grad
+from ..engine import Tensor, as_generator
+from ..nn import evaluating
 
 
 def select_batch(obj: Any, idx: np.ndarray) -> Any:
@@ -30,14 +31,9 @@ def _run(model: Any, fn: Any, xs: Any, lengths: Any, batch_size: int, pad: int) 
     """Run fn(xs_chunk, lengths_chunk) in eval mode with no graph, `batch_size` examples at a time
     (memory stays bounded), and join the results, padding shorter ones with `pad`."""
     xs = np.asarray(xs)
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            parts = [fn(xs[i:i + batch_size], None if lengths is None else np.asarray(lengths)[i:i + batch_size])
-                     for i in range(0, len(xs), batch_size)]
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        parts = [fn(xs[i:i + batch_size], None if lengths is None else np.asarray(lengths)[i:i + batch_size])
+                 for i in range(0, len(xs), batch_size)]
     width = max(p.shape[1] for p in parts)
     return np.concatenate([np.pad(p, ((0, 0), (0, width - p.shape[1])), constant_values=pad) for p in parts])
 

@@ -5,8 +5,9 @@ elementwise and shape nodes a real model needs. Everything else in the library (
 sigmoid, softmax, cross-entropy, every layer) is a composition of these.
 
 `backward(g, out, *xs)` gets the gradient of the loss w.r.t. the output (`g`), the output and the
-inputs, and returns dL/d(input) for each input. On the fast path these are numpy arrays; under
-`create_graph=True` they are Tensors, and the same lines record a graph of the backward pass.
+inputs, and returns dL/d(input) for each input, None for an input that needs none
+(`self.needs_input_grad`). On the fast path these are numpy arrays; under `create_graph=True` they
+are Tensors, and the same lines record a graph of the backward pass.
 """
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ from .tensor import Function, Tensor
 
 def _is_array(v: Any) -> bool:
     return isinstance(v, (np.ndarray, np.generic))
+
+
+def _data(v: Any) -> Any:
+    """The array of a Tensor (backward runs on Tensors under create_graph), or v itself."""
+    return v.data if isinstance(v, Tensor) else v
 
 
 def expand(g: Any, shape: tuple[int, ...]) -> Any:
@@ -71,14 +77,14 @@ class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x"""
 
     symbol = "×"
-    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x, y):
         return x * y
 
     def backward(self, g, out, x, y):
-        return g * y, g * x
+        need_x, need_y = self.needs_input_grad
+        return (g * y if need_x else None), (g * x if need_y else None)
 
 
 class Repeat(Function):
@@ -128,7 +134,6 @@ class MatMul(Function):
     """
 
     symbol = "MatMul"
-    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x, y):
@@ -137,36 +142,34 @@ class MatMul(Function):
         return x @ y
 
     def backward(self, g, out, x, y):
+        need_x, need_y = self.needs_input_grad
         if y.ndim == 2 and x.ndim > 2:
             g2 = g.reshape((-1, g.shape[-1]))
-            gx = (g2 @ y.mT).reshape(x.shape)
-            gy = x.reshape((-1, x.shape[-1])).mT @ g2
+            gx = (g2 @ y.mT).reshape(x.shape) if need_x else None
+            gy = x.reshape((-1, x.shape[-1])).mT @ g2 if need_y else None
             return gx, gy
-        return g @ y.mT, x.mT @ g
+        return (g @ y.mT if need_x else None), (x.mT @ g if need_y else None)
 
 
-class Branch(Function):
-    """Fan-out (the textbook's copy node): x goes to several consumers; dx = sum of their gradients.
+class Branch:
+    """Fan-out (the textbook's copy node): x goes to n consumers;  dx = g₁ + g₂ + … + gₙ
 
-    The engine applies `Branch.accumulate` whenever a second gradient reaches a tensor, and
-    `tinygrad_nlp.graph.trace` shows a Branch node on every tensor with more than one consumer.
+    Its forward is the identity, so the engine records no node for it: the gradient buffer
+    (`gradbuffer.py`) applies `accumulate` whenever one more gradient reaches a tensor, and
+    `graph.trace` draws a Branch node on every tensor with more than one consumer.
     """
 
     symbol = "Branch"
-    __slots__ = ("n",)
-
-    def __init__(self, n: int = 2):
-        self.n = n
-
-    def forward(self, x):
-        return x
-
-    def backward(self, g, out, x):
-        return (g,)
 
     @staticmethod
-    def accumulate(g_sum: Any, g: Any) -> Any:
-        return g_sum + g
+    def accumulate(total: Any, g: Any, in_place: bool = False) -> Any:
+        """total + g; with in_place=True (the caller owns `total`'s buffer) g is added into it."""
+        if not in_place:
+            return total + g
+        if type(g) is Scatter:
+            return g.add_to(total)
+        total += g
+        return total
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,7 +179,6 @@ class Neg(Function):
     """z = -x;  dx = -g"""
 
     symbol = "−"
-    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -187,29 +189,63 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """z = x ** p (p a number);  dx = g * p * x ** (p - 1)"""
+    """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x)
+
+    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0. The exponent is usually
+    a number (a constant); a Tensor exponent gets its gradient too.
+    """
 
     symbol = "**"
-    fresh_grads = True
-    __slots__ = ("p",)
+    __slots__ = ()
 
-    def __init__(self, p: float):
-        self.p = p
+    def forward(self, x, y):
+        return x ** y
 
-    def forward(self, x):
-        return x ** self.p
+    def backward(self, g, out, x, y):
+        need_x, need_y = self.needs_input_grad
+        dx = dy = None
+        if need_x:
+            if isinstance(y, (int, float)):
+                dx = g * 0 if y == 0 else (g * (x * 2) if y == 2 else g * (x ** (y - 1) * y))
+            else:
+                nonzero = (_data(y) != 0).astype(g.dtype)  # y - nonzero is y - 1, or 0 where y = 0
+                dx = g * (y * x ** (y - nonzero))
+        if need_y:
+            if isinstance(x, (int, float)):
+                dy = g * out * float(np.log(x)) if x != 0 else g * 0
+            else:
+                zero = (_data(x) == 0).astype(g.dtype)  # log(x + 1) = 0 where x = 0
+                dy = g * out * (x + zero).log() if isinstance(x, Tensor) else g * out * np.log(x + zero)
+        return dx, dy
 
-    def backward(self, g, out, x):
-        if self.p == 2:
-            return (g * (x * 2),)
-        return (g * (x ** (self.p - 1) * self.p),)
+
+class Where(Function):
+    """z = x where c else y (c a constant boolean mask);  dx = g where c else 0, dy = g where not c else 0
+
+    A selection: what the mask does not choose never reaches z, and gets a zero gradient.
+    """
+
+    symbol = "where"
+    __slots__ = ("c",)
+
+    def __init__(self, c: np.ndarray):
+        self.c = c
+
+    def forward(self, x, y):
+        return np.where(self.c, x, y)
+
+    def backward(self, g, out, x, y):
+        need_x, need_y = self.needs_input_grad
+        zero = np.zeros((), dtype=_data(g).dtype)
+        dx = Where(self.c)(g, zero) if need_x and isinstance(g, Tensor) else (np.where(self.c, g, zero) if need_x else None)
+        dy = Where(self.c)(zero, g) if need_y and isinstance(g, Tensor) else (np.where(self.c, zero, g) if need_y else None)
+        return dx, dy
 
 
 class Exp(Function):
     """z = exp(x);  dx = g * z"""
 
     symbol = "exp"
-    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -223,7 +259,6 @@ class Log(Function):
     """z = log(x);  dx = g / x"""
 
     symbol = "log"
-    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -237,7 +272,6 @@ class Tanh(Function):
     """z = tanh(x);  dx = g * (1 - z²)"""
 
     symbol = "tanh"
-    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
@@ -251,22 +285,19 @@ class ReLU(Function):
     """z = max(x, 0);  dx = g where x > 0"""
 
     symbol = "ReLU"
-    fresh_grads = True
     __slots__ = ()
 
     def forward(self, x):
         return np.maximum(x, 0)
 
     def backward(self, g, out, x):
-        mask = (x.data if isinstance(x, Tensor) else x) > 0
-        return (g * mask.astype(g.dtype),)
+        return (g * (_data(x) > 0).astype(g.dtype),)
 
 
 class Max(Function):
     """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
 
     symbol = "max"
-    fresh_grads = True
     __slots__ = ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
@@ -277,7 +308,7 @@ class Max(Function):
         return x.max(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
-        xd = x.data if isinstance(x, Tensor) else x
+        xd = _data(x)
         top = xd.max(axis=self.axis, keepdims=True)
         mask = (xd == top).astype(xd.dtype)
         mask /= mask.sum(axis=self.axis, keepdims=True)
@@ -389,8 +420,8 @@ class Concat(Function):
     def backward(self, g, out, *xs):
         grads, start = [], 0
         lead = (slice(None),) * self.axis
-        for x in xs:
+        for x, need in zip(xs, self.needs_input_grad):
             stop = start + x.shape[self.axis]
-            grads.append(g[lead + (slice(start, stop),)])
+            grads.append(g[lead + (slice(start, stop),)] if need else None)
             start = stop
         return tuple(grads)

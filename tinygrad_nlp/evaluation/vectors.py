@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .text import Vocab
+from ..data.text import Vocab
 
 
 def cos_similarity(x: Any, y: Any, eps: float = 1e-8) -> float:

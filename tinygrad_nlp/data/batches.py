@@ -1,12 +1,11 @@
-"""Language-model data and evaluation: the textbook's sequential streams, perplexity."""
+"""Language-model batches: the textbook's sequential streams and d2l's random and sequential partitioning."""
 from __future__ import annotations
 
 from typing import Any, Iterator
 
 import numpy as np
 
-from .nn import functional as F
-from .tensor import no_grad
+from ..engine import as_generator
 
 
 def sequential_batches(corpus: Any, batch_size: int, time_size: int, start: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -32,28 +31,9 @@ def num_sequential_batches(corpus: Any, batch_size: int, time_size: int) -> int:
     return (len(corpus) - 1) // (batch_size * time_size)
 
 
-def perplexity(model: Any, corpus: Any, batch_size: int = 10, time_size: int = 35) -> float:
-    """exp(mean cross-entropy per word) over the corpus, in eval mode with no graph; the model's
-    recurrent state is reset first and carried across windows."""
-    was_training = model.training
-    model.eval()
-    model.reset_state()
-    total, count = 0.0, 0
-    with no_grad():
-        for xs, ts in sequential_batches(corpus, batch_size, time_size):
-            loss = F.cross_entropy(model(xs), ts, reduction="sum")
-            total += float(loss.data)
-            count += ts.size
-    model.reset_state()
-    model.train(was_training)
-    return float(np.exp(total / count))
-
-
 def random_batches(corpus: Any, batch_size: int, num_steps: int, generator: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """d2l's random partitioning: start at a random offset, cut the stream into num_steps-long
     subsequences, and serve them in random order (no state carries between batches)."""
-    from .tensor import as_generator
-
     rng = as_generator(generator)
     corpus = np.asarray(corpus)
     corpus = corpus[rng.integers(0, num_steps):]
@@ -69,8 +49,6 @@ def random_batches(corpus: Any, batch_size: int, num_steps: int, generator: Any 
 def d2l_sequential_batches(corpus: Any, batch_size: int, num_steps: int, generator: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """d2l's sequential partitioning: a random offset, then batch_size parallel streams read in
     order (neighbouring batches continue each other, so state may carry)."""
-    from .tensor import as_generator
-
     corpus = np.asarray(corpus)
     offset = as_generator(generator).integers(0, num_steps)
     n = ((len(corpus) - offset - 1) // batch_size) * batch_size

@@ -1,0 +1,27 @@
+"""The autodiff engine: tensors that record a graph, the primitive nodes, and the backward pass.
+
+Reading order:
+1. `modes.py`      the global switches (no_grad, detect_anomaly, default dtype, scope)
+2. `tensor.py`     `Function` (a graph node) and `Tensor` (a value that records its graph)
+3. `ops.py`        the primitive nodes, each forward with its local backward: Add, Mul, Repeat,
+                   Sum, MatMul, Branch, then the elementwise and shape nodes
+4. `autograd.py`   the backward loop (toposort, sweep, backward, grad)
+5. `gradbuffer.py` where the gradients reaching a tensor are summed (the Branch rule), in place when safe
+6. `sparse.py`     gradients that touch only some rows or positions (RowSparse, Scatter)
+7. `creation.py`, `combine.py`, `shapes.py`   constructors, concat/stack/where, argument checking
+8. `graph.py`      the recorded graph as the textbook draws it (used by viz)
+"""
+from .tensor import Function, Tensor, matmul  # first: tensor.py and ops.py import each other
+from .autograd import backward, grad, toposort  # noqa: E402
+from .combine import concat, stack, where  # noqa: E402
+from .creation import as_generator, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .modes import (current_scope, default_dtype, detect_anomaly, enable_grad, get_default_dtype, is_anomaly_enabled,
+                    is_grad_enabled, no_grad, scope, set_default_dtype, set_grad_enabled)
+from .sparse import RowSparse
+
+__all__ = [
+    "Function", "RowSparse", "Tensor", "as_generator", "backward", "concat", "current_scope", "default_dtype",
+    "detect_anomaly", "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled",
+    "manual_seed", "matmul", "no_grad", "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype",
+    "set_grad_enabled", "stack", "tensor", "toposort", "where", "zeros", "zeros_like",
+]

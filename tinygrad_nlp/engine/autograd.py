@@ -1,0 +1,166 @@
+"""Reverse-mode automatic differentiation over the graph recorded by Tensor operations.
+
+1. `toposort` lists the nodes that lead to the outputs, inputs before outputs (iteratively:
+   a chain of 100,000 ops needs no deep recursion).
+2. `sweep` walks that list backwards. Each node turns dL/d(output) into dL/d(input) with its
+   local `backward`; a tensor reached by several consumers sums what they send (the Branch rule,
+   kept with the in-place bookkeeping in `GradBuffer`).
+3. Leaves (tensors created by the user with requires_grad=True) accumulate into `.grad`.
+
+Fast path (`create_graph=False`): the backward code runs on raw numpy arrays and records nothing.
+With `create_graph=True` the same code runs on Tensors with recording on, so the gradients are
+themselves differentiable.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .gradbuffer import GradBuffer
+from .modes import check_finite, set_grad_enabled, state
+from .sparse import RowSparse
+from .tensor import Tensor, wrap
+
+_FREED = (
+    "backward: trying to backward through the graph a second time (or after its buffers were freed). "
+    "Pass retain_graph=True to the first backward() if you need to go through it again."
+)
+
+
+def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+    """(nodes, leaves): the non-leaf tensors that require grad and lead to `roots`, inputs before
+    outputs; and the leaf tensors that require grad.
+
+    Every node gets a creation number when it is recorded, and a node's inputs always exist
+    before it, so sorting the reachable nodes by that number is a topological order.
+    """
+    nodes: list[Tensor] = []
+    leaves: list[Tensor] = []
+    stack = [r for r in roots if r.requires_grad]
+    seen = {id(r) for r in stack}
+    while stack:
+        t = stack.pop()
+        fn = t._ctx
+        if fn is None:
+            leaves.append(t)
+            continue
+        if fn.parents is None:
+            raise RuntimeError(_FREED)
+        nodes.append(t)
+        for p in fn.parents:
+            if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    nodes.sort(key=lambda t: t._ctx.seq)
+    return nodes, leaves
+
+
+def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False, retain_graph: bool = False,
+          keep_edge_grads: bool = False, capture: Sequence[Tensor] = ()) -> tuple[GradBuffer, list[Tensor], dict[int, Any]]:
+    """The backward loop. Returns the buffer holding the leaves' gradients, the leaves, and the
+    gradients of the non-leaf tensors in `capture` by id."""
+    order, leaves = toposort(roots)
+    buffer = GradBuffer(in_place=not create_graph)
+    for r, s in zip(roots, seeds):
+        buffer.add(r, s)
+    wanted, captured = {id(t) for t in capture}, {}
+    for t in reversed(order):
+        g = buffer.pop(t)
+        if g is None:  # nothing reached this node (its output does not affect the roots)
+            continue
+        if id(t) in wanted:
+            captured[id(t)] = g
+        fn = t._ctx
+        gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
+        if state.anomaly:
+            check_finite(fn.name, fn.scope, "backward", gs)
+        if keep_edge_grads:
+            fn.grad_out, fn.grad_inputs = g, gs
+        for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
+            if need and gp is not None:
+                buffer.add(p, gp)
+        if not retain_graph:
+            fn.parents = fn.args = None  # free the graph as we go
+    return buffer, leaves, captured
+
+
+def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
+    if not root.requires_grad:
+        raise RuntimeError(f"backward: tensor of shape {root.shape} does not require grad and has no graph "
+                           "(was it computed under no_grad(), or from tensors without requires_grad=True?)")
+    if grad is None:
+        if root.data.size != 1:
+            raise RuntimeError(f"backward: grad can be created implicitly only for a scalar output, but this tensor has "
+                               f"shape {root.shape}; pass grad= with that shape (or reduce it, e.g. .sum())")
+        g = np.ones_like(root.data)
+    else:
+        g = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=root.dtype)
+        if g.shape != root.shape:
+            raise ValueError(f"backward: grad has shape {g.shape} but the output has shape {root.shape}")
+    if create_graph:
+        return grad if isinstance(grad, Tensor) else wrap(g)
+    return g
+
+
+def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False,
+             keep_edge_grads: bool | None = None) -> None:
+    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad.
+
+    retain_graph: keep the graph for another backward (implied by create_graph).
+    keep_edge_grads: store on every node the gradient that flowed along each of its edges, for
+    `viz`; by default it follows retain_graph (a graph kept to be drawn shows its gradients).
+    """
+    retain_graph = retain_graph or create_graph
+    keep = retain_graph if keep_edge_grads is None else keep_edge_grads
+    seed = _seed(root, grad, create_graph)
+    with set_grad_enabled(create_graph):
+        buffer, leaves, _ = sweep([root], [seed], create_graph, retain_graph, keep)
+        for leaf in leaves:
+            g = buffer.take(leaf, leaf.dtype)
+            if g is None:
+                continue
+            if create_graph:
+                leaf.grad = g if leaf.grad is None else leaf.grad + g
+            elif isinstance(g, RowSparse):
+                leaf.grad = g if leaf.grad is None else g + leaf.grad.data
+            else:
+                leaf.grad = wrap(g if leaf.grad is None else g + leaf.grad.data)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, create_graph: bool = False, retain_graph: bool | None = None,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """d(outputs)/d(inputs) as a tuple of Tensors, without touching `.grad` (like torch.autograd.grad).
+
+    With create_graph=True the returned gradients are part of the graph (for higher-order gradients).
+    """
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        gos: list[Any] = [None] * len(outs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
+        gos = [grad_outputs]
+    else:
+        gos = list(grad_outputs)
+    if len(gos) != len(outs):
+        raise ValueError(f"grad: got {len(gos)} grad_outputs for {len(outs)} outputs")
+    for x in ins:
+        if not isinstance(x, Tensor) or not x.requires_grad:
+            raise RuntimeError("grad: every input must be a Tensor with requires_grad=True")
+    retain = create_graph if retain_graph is None else retain_graph
+    seeds = [_seed(o, go, create_graph) for o, go in zip(outs, gos)]
+    with set_grad_enabled(create_graph):
+        buffer, _, captured = sweep(outs, seeds, create_graph, retain, capture=[x for x in ins if not x.is_leaf])
+        result: list[Tensor | None] = []
+        for i, x in enumerate(ins):
+            if x.is_leaf:
+                g = buffer.take(x, x.dtype)  # an array nothing else refers to
+                g = g.to_dense() if isinstance(g, RowSparse) else g
+            else:
+                g = captured.get(id(x))
+                g = g if g is None or isinstance(g, Tensor) else np.array(g, dtype=x.dtype)  # a copy: ops may share it
+            if g is None and not allow_unused:
+                raise RuntimeError(f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; pass allow_unused=True")
+            result.append(g if g is None or isinstance(g, Tensor) else wrap(g))
+    return tuple(result)

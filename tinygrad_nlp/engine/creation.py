@@ -1,0 +1,64 @@
+"""Making tensors: from data, filled, random; and the default random generator."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .modes import state
+from .shapes import shape_args
+from .tensor import Tensor, wrap
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    """Create a Tensor (like `torch.tensor`)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return wrap(np.zeros(shape_args(shape), dtype=dtype or state.default_dtype), requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return wrap(np.ones(shape_args(shape), dtype=dtype or state.default_dtype), requires_grad)
+
+
+def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=t.dtype, requires_grad=requires_grad)
+
+
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the default generator used wherever no `generator` is passed (init, dropout, sampling)."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    return _rng
+
+
+def as_generator(generator: np.random.Generator | int | None) -> np.random.Generator:
+    """A numpy Generator from a Generator, a seed, or None (the default one, see `manual_seed`)."""
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if generator is None:
+        return _rng
+    return np.random.default_rng(generator)
+
+
+def randn(*shape: Any, generator: np.random.Generator | int | None = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples; `generator` is a numpy Generator or an int seed."""
+    data = as_generator(generator).standard_normal(shape_args(shape)).astype(dtype or state.default_dtype)
+    return wrap(data, requires_grad)
+
+
+def rand(*shape: Any, generator: np.random.Generator | int | None = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    data = as_generator(generator).random(shape_args(shape)).astype(dtype or state.default_dtype)
+    return wrap(data, requires_grad)

@@ -1,0 +1,115 @@
+"""Global switches of the engine, each a context manager (like DeZero's `Config` and torch's modes).
+
+- grad recording: `no_grad()`, `enable_grad()`, `set_grad_enabled(mode)`
+- anomaly detection: `detect_anomaly()` raises naming the first op that made NaN/inf
+- default float dtype: `set_default_dtype`, `default_dtype(...)`
+- scope: `scope(name)` labels the nodes created inside it (viz draws clusters)
+
+The state lives in the module-level `state` object so that the hot path (`Function.__call__`)
+reads it with one attribute lookup.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+
+class _State:
+    __slots__ = ("grad_enabled", "anomaly", "default_dtype", "scope", "seq")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.default_dtype = np.dtype(np.float32)
+        self.scope: tuple[str, ...] = ()
+        self.seq = 0  # creation counter of recorded nodes: sorting by it gives a topological order
+
+
+state = _State()
+
+
+@contextlib.contextmanager
+def set_grad_enabled(mode: bool) -> Iterator[None]:
+    """Context in which graph recording is on (mode=True) or off (like `torch.set_grad_enabled`)."""
+    previous, state.grad_enabled = state.grad_enabled, bool(mode)
+    try:
+        yield
+    finally:
+        state.grad_enabled = previous
+
+
+def no_grad() -> contextlib.AbstractContextManager:
+    """Context in which operations build no graph (inference, optimizer updates)."""
+    return set_grad_enabled(False)
+
+
+def enable_grad() -> contextlib.AbstractContextManager:
+    """Context that turns graph recording back on inside a `no_grad` block."""
+    return set_grad_enabled(True)
+
+
+def is_grad_enabled() -> bool:
+    return state.grad_enabled
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise FloatingPointError naming the first op whose forward or backward made NaN/inf."""
+    previous, state.anomaly = state.anomaly, True
+    try:
+        yield
+    finally:
+        state.anomaly = previous
+
+
+def is_anomaly_enabled() -> bool:
+    return state.anomaly
+
+
+def check_finite(op: str, where: Sequence[str], phase: str, arrays: Sequence[Any]) -> None:
+    """Anomaly check: raise FloatingPointError if any float array (or RowSparse values) is NaN/inf."""
+    for a in arrays:
+        a = getattr(a, "data", a)  # Tensor -> array; RowSparse.data is itself
+        a = getattr(a, "values", a)  # RowSparse -> its rows
+        if a is not None and np.issubdtype(np.asarray(a).dtype, np.floating) and not np.isfinite(a).all():
+            place = "/".join(where) or "top level"
+            raise FloatingPointError(f"detect_anomaly: {op} ({place}) produced NaN or inf in its {phase}")
+
+
+@contextlib.contextmanager
+def scope(name: str) -> Iterator[None]:
+    """Label the nodes created inside the block (viz draws each scope as a cluster)."""
+    previous, state.scope = state.scope, state.scope + (str(name),)
+    try:
+        yield
+    finally:
+        state.scope = previous
+
+
+def current_scope() -> tuple[str, ...]:
+    return state.scope
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Float dtype given to float data that does not ask for one (float32 unless changed)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a float dtype, got {dtype}")
+    state.default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    return state.default_dtype
+
+
+@contextlib.contextmanager
+def default_dtype(dtype: Any) -> Iterator[None]:
+    """Context that sets the default float dtype (e.g. float64 for gradient checks)."""
+    previous = state.default_dtype
+    set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        state.default_dtype = previous

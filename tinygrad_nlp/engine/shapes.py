@@ -1,0 +1,82 @@
+"""Argument normalising shared by the Tensor methods and constructors: shapes, axes, indices.
+
+Each function raises an error naming the op, the shapes and what was expected.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def shape_args(args: tuple) -> tuple[int, ...]:
+    """`f(2, 3)` and `f((2, 3))` both mean shape (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(int(s) for s in args)
+
+
+def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """None (every axis), or the sorted, non-negative axes named by an int or a sequence of ints."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def resolve_shape(old: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape `new` (which may hold one -1) that keeps the element count of `old`."""
+    size = int(np.prod(old))
+    known = int(np.prod([s for s in new if s != -1]))
+    if new.count(-1) > 1 or any(s < -1 for s in new):
+        raise ValueError(f"reshape: invalid target shape {new}")
+    if -1 in new:
+        if known == 0 or size % known:
+            raise ValueError(f"reshape: cannot reshape {old} ({size} elements) into {new}")
+        new = tuple(size // known if s == -1 else s for s in new)
+    elif known != size:
+        raise ValueError(f"reshape: cannot reshape {old} ({size} elements) into {new}")
+    return new
+
+
+def expand_shape(old: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape `new` with -1 meaning "keep this size" (torch's expand); checked to broadcast."""
+    lead = len(new) - len(old)
+    if lead < 0:
+        raise ValueError(f"repeat: cannot broadcast shape {old} to {new} (fewer dimensions)")
+    if any(s == -1 for s in new[:lead]):
+        raise ValueError(f"repeat: -1 is not allowed for the new leading dimensions in {new}")
+    new = tuple(old[i - lead] if s == -1 else s for i, s in enumerate(new))
+    try:
+        if np.broadcast_shapes(old, new) != new:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"repeat: cannot broadcast shape {old} to {new}") from None
+    return new
+
+
+def normalize_index(index: Any) -> Any:
+    """Tensors and lists inside an index become arrays; float index arrays are refused."""
+    if isinstance(index, tuple):
+        return tuple(normalize_index(i) for i in index)
+    if hasattr(index, "requires_grad"):  # a Tensor of ids or a mask
+        index = index.data
+    if isinstance(index, list):
+        index = np.asarray(index)
+    if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
+        raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {index.dtype}")
+    return index
+
+
+def describe_index(index: Any) -> str:
+    if isinstance(index, tuple):
+        return "(" + ", ".join(describe_index(i) for i in index) + ")"
+    if isinstance(index, np.ndarray):
+        return f"array{index.shape}[{index.min() if index.size else ''}..{index.max() if index.size else ''}]"
+    return repr(index)

@@ -1,0 +1,452 @@
+"""Tensor: an ndarray that records the computation graph that produced it; Function: a graph node.
+
+Calling a node runs its `forward` on numpy arrays and, when gradients are wanted, links the output
+tensor to the node (`tensor._ctx`) and the node to its input tensors (`node.parents`).
+`loss.backward()` walks that graph in reverse (see `autograd.py`).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .modes import check_finite, state
+from .shapes import describe_index, expand_shape, normalize_axes, normalize_index, resolve_shape, shape_args
+
+
+class Function:
+    """A graph node: `forward(*arrays)` computes the output; `backward(g, out, *inputs)` returns one
+    gradient per input, or None for an input that needs none (`self.needs_input_grad[i]` is False).
+
+    `backward` sees numpy arrays on the fast path and Tensors under `create_graph=True`, so it is
+    written with operations both understand; that is what makes higher-order gradients work.
+    `parents` holds the inputs as given (Tensors, or raw constants), `args` their arrays.
+    After `backward(keep_edge_grads=True)` a node keeps `grad_out` (dL/d output) and `grad_inputs`
+    (dL/d each input along this edge) for viz.
+    """
+
+    symbol = "?"
+    __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq", "grad_out", "grad_inputs")
+
+    def forward(self, *xs: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, g: Any, out: Any, *xs: Any) -> tuple:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __call__(self, *inputs: Any) -> Tensor:
+        """Run forward on the inputs' arrays; record this node as the output's creator if any input
+        requires grad (and recording is on). Non-Tensor inputs are constants."""
+        args, needs = [], []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                args.append(x.data)
+                needs.append(x.requires_grad)
+            else:
+                args.append(x)
+                needs.append(False)
+        data = self.forward(*args)
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = Tensor.__new__(Tensor)
+        out.data, out.grad, out.name = data, None, None
+        if state.grad_enabled and True in needs:
+            out.requires_grad, out._ctx = True, self
+            self.parents, self.args, self.needs_input_grad, self.scope = inputs, args, needs, state.scope
+            state.seq += 1
+            self.seq = state.seq
+        else:
+            out.requires_grad, out._ctx = False, None
+        if state.anomaly:
+            check_finite(self.name, state.scope, "forward", (data,))
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{self.name} node>"
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f" and arr.dtype != state.default_dtype:
+        arr = arr.astype(state.default_dtype)
+    elif arr.dtype.kind not in "fiub":
+        raise TypeError(f"Tensor: unsupported data of dtype {arr.dtype} (expected numbers)")
+    return arr
+
+
+class Tensor:
+    """A node value in the computation graph (like `torch.Tensor`).
+
+    Float data is stored as float32 unless `dtype` says otherwise (or `set_default_dtype`).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "__weakref__")
+    __array_priority__ = 100  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.name = name
+        self._ctx: Function | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- basic properties ----------------------------------------------------------------------
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
+    is_leaf = property(lambda self: self._ctx is None)
+    grad_fn = property(lambda self: self._ctx)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element tensor converts to a Python number, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20, prefix="tensor(")
+        extra = f", grad_fn=<{self._ctx.name}>" if self._ctx is not None else (", requires_grad=True" if self.requires_grad else "")
+        if self.name:
+            extra += f", name={self.name!r}"
+        return f"tensor({body}, dtype={self.dtype}{extra})"
+
+    # -- graph handling ------------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad: only float tensors can require gradients, got dtype {self.dtype} "
+                            f"(shape {self.shape}); integer tensors hold ids or counts")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_: cannot turn off gradients of a non-leaf tensor; use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing the data, cut from the graph."""
+        t = wrap(self.data)
+        t.name = self.name
+        return t
+
+    def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False,
+                 keep_edge_grads: bool | None = None) -> None:
+        """Reverse-mode autodiff: accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.backward)."""
+        from .autograd import backward
+
+        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph, keep_edge_grads=keep_edge_grads)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # -- arithmetic: sub and div are compositions -------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return _binary(Add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(Add, other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _binary(Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(Mul, other, self)
+
+    def __neg__(self) -> Tensor:
+        return Neg()(self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        """a - b = a + (-b)"""
+        return self + (-other if isinstance(other, Tensor) else -constant_operand(other, self))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return (-self) + other
+
+    def __truediv__(self, other: Any) -> Tensor:
+        """a / b = a * b**-1 (true division: integers give floats; x / 0 gives ±inf or nan)"""
+        a = _as_float(self)
+        if isinstance(other, Tensor):
+            return a * _as_float(other) ** -1
+        c = constant_operand(other, a)
+        return a * (_reciprocal(c) if isinstance(c, (int, float)) else np.reciprocal(np.asarray(c, dtype=a.dtype)))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _as_float(self) ** -1 * other
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        """x ** p: a Pow node (the exponent may be a number or a Tensor)"""
+        if isinstance(exponent, Tensor):
+            return _binary(Pow, self, exponent)
+        if not isinstance(exponent, (int, float, np.number)):
+            raise TypeError(f"pow: exponent must be a number or a Tensor, got {type(exponent).__name__}")
+        return Pow()(self, exponent.item() if isinstance(exponent, np.number) else exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _binary(Pow, base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(other, self)
+
+    # comparisons give boolean tensors that carry no gradient
+    def __lt__(self, other: Any) -> Tensor:
+        return wrap(self.data < _raw(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return wrap(self.data <= _raw(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return wrap(self.data > _raw(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return wrap(self.data >= _raw(other))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return wrap(self.data == _raw(other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return wrap(self.data != _raw(other))
+
+    # -- elementwise -----------------------------------------------------------------------------
+    def exp(self) -> Tensor:
+        return Exp()(self)
+
+    def log(self) -> Tensor:
+        return Log()(self)
+
+    def tanh(self) -> Tensor:
+        return Tanh()(self)
+
+    def relu(self) -> Tensor:
+        return ReLU()(self)
+
+    def sigmoid(self) -> Tensor:
+        """σ(x) = 1 / (1 + exp(-x)) = 0.5 * (tanh(x / 2) + 1), stable for any |x|."""
+        return (self * 0.5).tanh() * 0.5 + 0.5
+
+    def sqrt(self) -> Tensor:
+        return self ** 0.5
+
+    def abs(self) -> Tensor:
+        return self * np.sign(self.data)
+
+    # -- reductions ------------------------------------------------------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Sum(normalize_axes(axis, self.ndim, "sum"), keepdims)(self)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """mean = sum / count"""
+        axes = normalize_axes(axis, self.ndim, "mean")
+        count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(axes, keepdims) * (1.0 / max(count, 1))
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        if self.data.size == 0:
+            raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
+        return Max(normalize_axes(axis, self.ndim, "max"), keepdims)(self)
+
+    def logsumexp(self, axis: Any = -1, keepdims: bool = False) -> Tensor:
+        """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits."""
+        axes = normalize_axes(axis, self.ndim, "logsumexp")
+        m = self.data.max(axis=axes, keepdims=True)
+        out = (self - m).exp().sum(axes, keepdims=True).log() + m
+        return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
+        e = (self - self.data.max(axis=axis, keepdims=True)).exp()
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """log softmax(x) = x - logsumexp(x)"""
+        return self - self.logsumexp(axis, keepdims=True)
+
+    # -- shape -----------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        target = resolve_shape(self.shape, shape_args(shape))
+        return self if target == self.shape else Reshape(target)(self)
+
+    def flatten(self) -> Tensor:
+        return self.reshape(-1)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        axes = shape_args(axes) or tuple(reversed(range(self.ndim)))
+        if len(axes) != self.ndim or sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
+        return Transpose(tuple(a % self.ndim for a in axes))(self)
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    @property
+    def mT(self) -> Tensor:
+        """Swap the last two axes (matrix transpose of a batch)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
+        return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
+
+    def expand(self, *shape: Any) -> Tensor:
+        """Broadcast to `shape`, -1 keeping a size (the textbook's Repeat node; its backward is a Sum)."""
+        shape = expand_shape(self.shape, shape_args(shape))
+        return self if shape == self.shape else Repeat(shape)(self)
+
+    def repeat(self, n: int, axis: int = 0) -> Tensor:
+        """Repeat each element `n` times along `axis` (numpy.repeat), composed from Repeat."""
+        if self.ndim == 0:
+            return self.reshape(1).repeat(n, 0)
+        axis = normalize_axes(axis, self.ndim, "repeat")[0]
+        shape = self.shape
+        if shape[axis] == 1:
+            return self.expand(shape[:axis] + (n,) + shape[axis + 1:])
+        spread = self.reshape(shape[: axis + 1] + (1,) + shape[axis + 1:])
+        spread = spread.expand(shape[: axis + 1] + (n,) + shape[axis + 1:])
+        return spread.reshape(shape[:axis] + (shape[axis] * n,) + shape[axis + 1:])
+
+    def __getitem__(self, index: Any) -> Tensor:
+        index = normalize_index(index)
+        try:
+            self.data[index]
+        except IndexError as e:
+            raise IndexError(f"getitem: index {describe_index(index)} is out of range for shape {self.shape}: {e}") from None
+        return GetItem(index)(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers of the Tensor methods: constants, type promotion, broadcasting, matmul
+# ---------------------------------------------------------------------------------------------
+def wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
+    """A leaf Tensor around `data` exactly as it is (no dtype conversion, no copy)."""
+    t = Tensor.__new__(Tensor)
+    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t.grad = t.name = t._ctx = None
+    t.requires_grad = False
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _as_float(t: Tensor) -> Tensor:
+    """Integer and bool tensors (which never need gradients) as the default float dtype."""
+    return t if t.data.dtype.kind == "f" else wrap(t.data.astype(state.default_dtype))
+
+
+def _reciprocal(c: float) -> float:
+    if c == 0:
+        return math.copysign(math.inf, c) if isinstance(c, float) else math.inf
+    return 1.0 / c
+
+
+def constant_operand(x: Any, like: Tensor) -> Any:
+    """A non-Tensor operand. Python and numpy scalars stay Python numbers, weakly typed as in
+    torch (float32 * np.float64(2) is float32); arrays are cast to the tensor's float dtype."""
+    if type(x) is float or type(x) is int or type(x) is bool:
+        return x
+    if isinstance(x, (np.generic, np.ndarray)) and np.ndim(x) == 0:
+        return x.item()
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"cannot combine a Tensor with {type(x).__name__} of dtype {arr.dtype}")
+    if like.dtype.kind == "f" and arr.dtype != like.dtype:
+        arr = arr.astype(like.dtype)
+    return arr
+
+
+def _binary(op: type, a: Any, b: Any) -> Tensor:
+    """Elementwise binary op with torch's type rules; a broadcast operand that needs a gradient
+    gets an explicit Repeat node."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.data.dtype != b.data.dtype and (a.data.dtype.kind == "f") != (b.data.dtype.kind == "f"):
+            a, b = (a, wrap(b.data.astype(a.dtype))) if a.data.dtype.kind == "f" else (wrap(a.data.astype(b.dtype)), b)
+    elif isinstance(a, Tensor):
+        b = constant_operand(b, a)
+        if type(b) is float and a.data.dtype.kind != "f":
+            a = _as_float(a)
+    else:
+        a = constant_operand(a, b)
+        if type(a) is float and b.data.dtype.kind != "f":
+            b = _as_float(b)
+    sa, sb = np.shape(a), np.shape(b)
+    if sa != sb and sa != () and sb != ():
+        try:
+            shape = np.broadcast_shapes(sa, sb)
+        except ValueError:
+            raise ValueError(f"{op.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast together") from None
+        if sa != shape and isinstance(a, Tensor) and a.requires_grad and state.grad_enabled:
+            a = a.expand(shape)
+        if sb != shape and isinstance(b, Tensor) and b.requires_grad and state.grad_enabled:
+            b = b.expand(shape)
+    elif sa != sb and state.grad_enabled:  # a 0-d tensor against a bigger one
+        if sa == () and isinstance(a, Tensor) and a.requires_grad:
+            a = a.expand(sb)
+        elif sb == () and isinstance(b, Tensor) and b.requires_grad:
+            b = b.expand(sa)
+    return op()(a, b)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product: (..., n, k) @ (k, m) or batched (B..., n, k) @ (B..., k, m); a 1-D operand
+    is a row (left) or a column (right) vector whose axis is dropped from the result, as in torch.
+
+    Batch dimensions that broadcast get an explicit Repeat node.
+    """
+    a = a if isinstance(a, Tensor) else Tensor(a, dtype=b.dtype if b.dtype.kind == "f" and np.asarray(a).dtype.kind == "f" else None)
+    b = b if isinstance(b, Tensor) else Tensor(b, dtype=a.dtype if a.dtype.kind == "f" and np.asarray(b).dtype.kind == "f" else None)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least 1 dimension")
+    if a.ndim == 1 or b.ndim == 1:
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        out = matmul(a2, b2)
+        shape = out.shape[:-2] + (() if a.ndim == 1 else out.shape[-2:-1]) + (() if b.ndim == 1 else out.shape[-1:])
+        return out.reshape(shape)
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {a.shape[-1]} != {b.shape[-2]}")
+    if b.ndim > 2 and a.shape[:-2] != b.shape[:-2]:
+        try:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast") from None
+        a = a.expand(batch + a.shape[-2:])
+        b = b.expand(batch + b.shape[-2:])
+    return MatMul()(a, b)
+
+
+from .ops import Add, Exp, GetItem, Log, MatMul, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose  # noqa: E402
