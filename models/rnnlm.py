@@ -10,17 +10,8 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nlp import Tensor, nn
+from tinygrad_nlp.nn import functional as F
 
-
-def _check_ids(name: str, xs: Any, vocab_size: int) -> np.ndarray:
-    xs = np.asarray(xs)
-    if xs.dtype.kind not in "iu":
-        raise TypeError(f"{name}: word ids must be integers, got dtype {xs.dtype}")
-    if xs.ndim != 2:
-        raise ValueError(f"{name}: expected ids of shape (N, T), got {xs.shape}")
-    if xs.size and (xs.min() < 0 or xs.max() >= vocab_size):
-        raise IndexError(f"{name}: ids must be in [0, {vocab_size}), got {xs.min()}..{xs.max()}")
-    return xs
 
 
 class Rnnlm(nn.Module):
@@ -45,7 +36,7 @@ class Rnnlm(nn.Module):
             self.out = nn.Linear(hidden_size, vocab_size, generator=generator)
 
     def forward(self, xs: Any) -> Tensor:
-        x = self.embed(_check_ids(type(self).__name__, xs, self.vocab_size))
+        x = self.embed(F.check_ids(type(self).__name__, xs, self.vocab_size, ndim=2))
         if self.drop is not None:
             x = self.drop(x)
         h, _ = self.rnn(x)

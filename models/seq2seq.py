@@ -22,16 +22,6 @@ from .attention import Attention
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 
-def _check_ids(name: str, ids: Any, vocab_size: int) -> np.ndarray:
-    ids = np.asarray(ids)
-    if ids.dtype.kind not in "iu":
-        raise TypeError(f"{name}: ids must be integers, got dtype {ids.dtype}")
-    if ids.ndim != 2 or ids.shape[1] == 0:
-        raise ValueError(f"{name}: expected ids of shape (N, T) with T > 0, got {ids.shape}")
-    if ids.min() < 0 or ids.max() >= vocab_size:
-        raise IndexError(f"{name}: ids must be in [0, {vocab_size}), got {ids.min()}..{ids.max()}")
-    return ids
-
 
 def _decoder_start(state: Any) -> Any:
     """As the textbook: the decoder starts from the encoder's last h, with an LSTM's c at zero."""
@@ -59,7 +49,7 @@ class Encoder(nn.Module):
                                 generator=generator)
 
     def forward(self, xs: Any, lengths: Any = None) -> tuple[Tensor, Any]:
-        xs = _check_ids("Encoder", xs, self.vocab_size)
+        xs = F.check_ids("Encoder", xs, self.vocab_size, ndim=2, min_length=1)
         hs, state = self.rnn(self.embed(xs), lengths=lengths)
         if self.bidirectional:  # (2, N, H/2) per part -> (1, N, H): forward and backward halves side by side
             join = (lambda s: concat([s[0], s[1]], axis=1).reshape(1, s.shape[1], -1))
@@ -82,7 +72,7 @@ class Decoder(nn.Module):
 
     def forward(self, ys: Any, state: Any, enc: Any = None) -> tuple[Tensor, Any]:
         """Logits (N, T, V) for decoder inputs ys, and the state after them."""
-        x = self.embed(_check_ids(type(self).__name__, ys, self.vocab_size))
+        x = self.embed(F.check_ids(type(self).__name__, ys, self.vocab_size, ndim=2, min_length=1))
         h_enc = None
         if self.peeky:
             h_enc = _first(enc).reshape(x.shape[0], 1, -1).expand(x.shape[0], x.shape[1], _first(enc).shape[-1])
@@ -114,7 +104,7 @@ class AttentionDecoder(nn.Module):
 
     def forward(self, ys: Any, state: Any, enc: Any = None) -> tuple[Tensor, Any]:
         enc_hs, mask = enc
-        x = self.embed(_check_ids("AttentionDecoder", ys, self.vocab_size))
+        x = self.embed(F.check_ids("AttentionDecoder", ys, self.vocab_size, ndim=2, min_length=1))
         dec_hs, state = self.rnn(x, state)
         contexts, self.weights = [], []
         for t in range(dec_hs.shape[1]):
@@ -147,7 +137,7 @@ class Seq2seq(nn.Module):
         return self.decoder(ys, state, enc)
 
     def forward(self, xs: Any, ts: Any, lengths: Any = None, ignore_index: int | None = None) -> Tensor:
-        ts = _check_ids(type(self).__name__ + " targets", ts, self.vocab_size)
+        ts = F.check_ids(type(self).__name__ + " targets", ts, self.vocab_size, ndim=2, min_length=1)
         if ts.shape[1] < 2:
             raise ValueError(f"{type(self).__name__}: targets need a start symbol and at least one token, got shape {ts.shape}")
         state, enc = self.encode(xs, lengths)

@@ -15,16 +15,6 @@ from tinygrad_nlp.nn import functional as F
 from tinygrad_nlp.data.contexts import UnigramSampler
 
 
-def _check_ids(name: str, ids: Any, vocab_size: int, ndim: int) -> np.ndarray:
-    arr = np.asarray(ids)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name}: ids must be integers, got dtype {arr.dtype}")
-    if arr.ndim != ndim:
-        raise ValueError(f"{name}: expected {ndim}-D ids, got shape {arr.shape}")
-    if arr.size and (arr.min() < 0 or arr.max() >= vocab_size):
-        raise IndexError(f"{name}: ids must be in [0, {vocab_size}), got {arr.min()}..{arr.max()}")
-    return arr
-
 
 class _FullSoftmax(nn.Module):
     """Shared parts of SimpleCBOW and SimpleSkipGram: W_in (the word vectors) and W_out, scored
@@ -42,17 +32,17 @@ class SimpleCBOW(_FullSoftmax):
     """h = mean of W_in[contexts];  s = h @ W_out;  L = cross_entropy(s, target)"""
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
-        contexts = _check_ids("SimpleCBOW contexts", contexts, self.vocab_size, 2)
+        contexts = F.check_ids("SimpleCBOW contexts", contexts, self.vocab_size, ndim=2)
         h = self.embed_in(contexts).mean(axis=1)
-        return F.cross_entropy(self.out(h), _check_ids("SimpleCBOW target", target, self.vocab_size, 1))
+        return F.cross_entropy(self.out(h), F.check_ids("SimpleCBOW target", target, self.vocab_size, ndim=1))
 
 
 class SimpleSkipGram(_FullSoftmax):
     """h = W_in[target];  s = h @ W_out;  L = Σ over context positions of cross_entropy(s, context)"""
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
-        contexts = _check_ids("SimpleSkipGram contexts", contexts, self.vocab_size, 2)
-        s = self.out(self.embed_in(_check_ids("SimpleSkipGram target", target, self.vocab_size, 1)))
+        contexts = F.check_ids("SimpleSkipGram contexts", contexts, self.vocab_size, ndim=2)
+        s = self.out(self.embed_in(F.check_ids("SimpleSkipGram target", target, self.vocab_size, ndim=1)))
         n, c = contexts.shape
         s = s.reshape(n, 1, -1).expand(n, c, self.vocab_size)
         return F.cross_entropy(s, contexts, reduction="sum") * (1.0 / n)
@@ -106,17 +96,17 @@ class CBOW(_NegativeSampling):
     """h = mean of W_in[contexts];  L = NegativeSamplingLoss(h, target)"""
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
-        contexts = _check_ids("CBOW contexts", contexts, self.vocab_size, 2)
+        contexts = F.check_ids("CBOW contexts", contexts, self.vocab_size, ndim=2)
         if contexts.shape[1] != 2 * self.window_size:
             raise ValueError(f"CBOW: contexts of shape {contexts.shape} need {2 * self.window_size} columns (window {self.window_size})")
         h = self.embed_in(contexts).mean(axis=1)
-        return self.ns_loss(h, _check_ids("CBOW target", target, self.vocab_size, 1))
+        return self.ns_loss(h, F.check_ids("CBOW target", target, self.vocab_size, ndim=1))
 
 
 class SkipGram(_NegativeSampling):
     """h = W_in[target];  L = Σ over context positions of NegativeSamplingLoss(h, context)"""
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
-        contexts = _check_ids("SkipGram contexts", contexts, self.vocab_size, 2)
-        h = self.embed_in(_check_ids("SkipGram target", target, self.vocab_size, 1))  # (N, H)
+        contexts = F.check_ids("SkipGram contexts", contexts, self.vocab_size, ndim=2)
+        h = self.embed_in(F.check_ids("SkipGram target", target, self.vocab_size, ndim=1))  # (N, H)
         return self.ns_loss(h.reshape(h.shape[0], 1, h.shape[1]), contexts)

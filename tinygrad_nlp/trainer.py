@@ -88,22 +88,8 @@ class Trainer:
         return self.loss_list
 
     def plot(self, path: str | Path, ylim: tuple[float, float] | None = None) -> Path:
-        """Save the loss curve (one point per eval_interval steps) with matplotlib."""
-        import matplotlib
+        """Save the loss curve (one point per eval_interval steps) with `viz.plot_curves` (matplotlib)."""
+        from viz.plots import plot_curves  # the drawing package is optional for training
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(np.arange(len(self.loss_list)) * self.eval_interval, self.loss_list, label="train")
-        ax.set_xlabel("iterations")
-        ax.set_ylabel("loss")
-        if ylim:
-            ax.set_ylim(*ylim)
-        ax.legend()
-        fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
-        plt.close(fig)
-        return path
+        return plot_curves({"train": self.loss_list}, path, xlabel="iterations", ylabel="loss", ylim=ylim,
+                           x_step=self.eval_interval, x_start=0)

@@ -11,13 +11,14 @@ Reading order:
 7. `creation.py`, `combine.py`, `shapes.py`   constructors, concat/stack/where, argument checking
 8. `graph.py`      the recorded graph as the textbook draws it (used by viz)
 """
-from .tensor import Function, Tensor, matmul  # first: tensor.py and ops.py import each other
+from .tensor import Function, Tensor  # first: tensor.py and ops/ import each other
 from .autograd import backward, grad, toposort  # noqa: E402
 from .combine import concat, stack, where  # noqa: E402
 from .creation import as_generator, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .modes import (current_scope, default_dtype, detect_anomaly, enable_grad, get_default_dtype, is_anomaly_enabled,
                     is_grad_enabled, no_grad, scope, set_default_dtype, set_grad_enabled)
-from .sparse import RowSparse
+from .ops import matmul  # noqa: E402
+from .sparse import RowSparse  # noqa: E402
 
 __all__ = [
     "Function", "RowSparse", "Tensor", "as_generator", "backward", "concat", "current_scope", "default_dtype",

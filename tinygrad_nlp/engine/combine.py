@@ -6,9 +6,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from .modes import state
-from .ops import Concat, Where
+from .ops import Concat, Where, constant_operand
 from .shapes import normalize_axes
-from .tensor import Tensor, constant_operand, wrap
+from .tensor import Tensor, wrap
 
 
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:

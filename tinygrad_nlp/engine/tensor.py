@@ -174,16 +174,16 @@ class Tensor:
 
     # -- arithmetic: sub and div are compositions -------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        return _binary(Add, self, other)
+        return binary(Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _binary(Add, other, self)
+        return binary(Add, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _binary(Mul, self, other)
+        return binary(Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _binary(Mul, other, self)
+        return binary(Mul, other, self)
 
     def __neg__(self) -> Tensor:
         return Neg()(self)
@@ -197,25 +197,25 @@ class Tensor:
 
     def __truediv__(self, other: Any) -> Tensor:
         """a / b = a * b**-1 (true division: integers give floats; x / 0 gives ±inf or nan)"""
-        a = _as_float(self)
+        a = as_float(self)
         if isinstance(other, Tensor):
-            return a * _as_float(other) ** -1
+            return a * as_float(other) ** -1
         c = constant_operand(other, a)
         return a * (_reciprocal(c) if isinstance(c, (int, float)) else np.reciprocal(np.asarray(c, dtype=a.dtype)))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _as_float(self) ** -1 * other
+        return as_float(self) ** -1 * other
 
     def __pow__(self, exponent: Any) -> Tensor:
         """x ** p: a Pow node (the exponent may be a number or a Tensor)"""
         if isinstance(exponent, Tensor):
-            return _binary(Pow, self, exponent)
+            return binary(Pow, self, exponent)
         if not isinstance(exponent, (int, float, np.number)):
             raise TypeError(f"pow: exponent must be a number or a Tensor, got {type(exponent).__name__}")
         return Pow()(self, exponent.item() if isinstance(exponent, np.number) else exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
-        return _binary(Pow, base, self)
+        return binary(Pow, base, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, other)
@@ -348,7 +348,7 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
-# helpers of the Tensor methods: constants, type promotion, broadcasting, matmul
+# helpers of the Tensor methods (type promotion, broadcasting and matmul are in ops/apply.py)
 # ---------------------------------------------------------------------------------------------
 def wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     """A leaf Tensor around `data` exactly as it is (no dtype conversion, no copy)."""
@@ -363,7 +363,7 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def _as_float(t: Tensor) -> Tensor:
+def as_float(t: Tensor) -> Tensor:
     """Integer and bool tensors (which never need gradients) as the default float dtype."""
     return t if t.data.dtype.kind == "f" else wrap(t.data.astype(state.default_dtype))
 
@@ -374,79 +374,4 @@ def _reciprocal(c: float) -> float:
     return 1.0 / c
 
 
-def constant_operand(x: Any, like: Tensor) -> Any:
-    """A non-Tensor operand. Python and numpy scalars stay Python numbers, weakly typed as in
-    torch (float32 * np.float64(2) is float32); arrays are cast to the tensor's float dtype."""
-    if type(x) is float or type(x) is int or type(x) is bool:
-        return x
-    if isinstance(x, (np.generic, np.ndarray)) and np.ndim(x) == 0:
-        return x.item()
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"cannot combine a Tensor with {type(x).__name__} of dtype {arr.dtype}")
-    if like.dtype.kind == "f" and arr.dtype != like.dtype:
-        arr = arr.astype(like.dtype)
-    return arr
-
-
-def _binary(op: type, a: Any, b: Any) -> Tensor:
-    """Elementwise binary op with torch's type rules; a broadcast operand that needs a gradient
-    gets an explicit Repeat node."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if a.data.dtype != b.data.dtype and (a.data.dtype.kind == "f") != (b.data.dtype.kind == "f"):
-            a, b = (a, wrap(b.data.astype(a.dtype))) if a.data.dtype.kind == "f" else (wrap(a.data.astype(b.dtype)), b)
-    elif isinstance(a, Tensor):
-        b = constant_operand(b, a)
-        if type(b) is float and a.data.dtype.kind != "f":
-            a = _as_float(a)
-    else:
-        a = constant_operand(a, b)
-        if type(a) is float and b.data.dtype.kind != "f":
-            b = _as_float(b)
-    sa, sb = np.shape(a), np.shape(b)
-    if sa != sb and sa != () and sb != ():
-        try:
-            shape = np.broadcast_shapes(sa, sb)
-        except ValueError:
-            raise ValueError(f"{op.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast together") from None
-        if sa != shape and isinstance(a, Tensor) and a.requires_grad and state.grad_enabled:
-            a = a.expand(shape)
-        if sb != shape and isinstance(b, Tensor) and b.requires_grad and state.grad_enabled:
-            b = b.expand(shape)
-    elif sa != sb and state.grad_enabled:  # a 0-d tensor against a bigger one
-        if sa == () and isinstance(a, Tensor) and a.requires_grad:
-            a = a.expand(sb)
-        elif sb == () and isinstance(b, Tensor) and b.requires_grad:
-            b = b.expand(sa)
-    return op()(a, b)
-
-
-def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product: (..., n, k) @ (k, m) or batched (B..., n, k) @ (B..., k, m); a 1-D operand
-    is a row (left) or a column (right) vector whose axis is dropped from the result, as in torch.
-
-    Batch dimensions that broadcast get an explicit Repeat node.
-    """
-    a = a if isinstance(a, Tensor) else Tensor(a, dtype=b.dtype if b.dtype.kind == "f" and np.asarray(a).dtype.kind == "f" else None)
-    b = b if isinstance(b, Tensor) else Tensor(b, dtype=a.dtype if a.dtype.kind == "f" and np.asarray(b).dtype.kind == "f" else None)
-    if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least 1 dimension")
-    if a.ndim == 1 or b.ndim == 1:
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        out = matmul(a2, b2)
-        shape = out.shape[:-2] + (() if a.ndim == 1 else out.shape[-2:-1]) + (() if b.ndim == 1 else out.shape[-1:])
-        return out.reshape(shape)
-    if a.shape[-1] != b.shape[-2]:
-        raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {a.shape[-1]} != {b.shape[-2]}")
-    if b.ndim > 2 and a.shape[:-2] != b.shape[:-2]:
-        try:
-            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        except ValueError:
-            raise ValueError(f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast") from None
-        a = a.expand(batch + a.shape[-2:])
-        b = b.expand(batch + b.shape[-2:])
-    return MatMul()(a, b)
-
-
-from .ops import Add, Exp, GetItem, Log, MatMul, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose  # noqa: E402
+from .ops import Add, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, binary, constant_operand, matmul  # noqa: E402,I001

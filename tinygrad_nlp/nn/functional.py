@@ -133,16 +133,25 @@ def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce((pred - target) ** 2, reduction)
 
 
+def check_ids(op: str, ids: Any, num_ids: int, ndim: int | None = None, min_length: int = 0) -> np.ndarray:
+    """`ids` as an integer array of values in [0, num_ids), else an error naming `op`, the shape or
+    the range. `ndim`: the rank required ((N, T) is 2); `min_length`: the least size of the last axis."""
+    arr = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{op}: ids must be integers, got dtype {arr.dtype}")
+    if ndim is not None and (arr.ndim != ndim or (ndim and arr.shape[-1] < min_length)):
+        expected = {1: "(N,)", 2: "(N, T)"}.get(ndim, f"{ndim} dimensions")
+        extra = f" with T > {min_length - 1}" if min_length else ""
+        raise ValueError(f"{op}: expected ids of shape {expected}{extra}, got {arr.shape}")
+    if arr.size and (arr.min() < 0 or arr.max() >= num_ids):
+        raise IndexError(f"{op}: ids must be in [0, {num_ids}), got {arr.min()}..{arr.max()}")
+    return arr
+
+
 def embedding(ids: Any, weight: Tensor, sparse: bool = False) -> Tensor:
     """Rows of `weight` at integer `ids` (any shape): a Gather node, whose backward scatter-adds
     (into a RowSparse gradient when sparse=True)."""
-    arr = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"embedding: ids must be integers, got dtype {arr.dtype}")
-    V = weight.shape[0]
-    if arr.size and (arr.min() < 0 or arr.max() >= V):
-        raise IndexError(f"embedding: ids must be in [0, {V}) for a table of shape {weight.shape}, got {arr.min()}..{arr.max()}")
-    return Gather(arr, sparse)(weight)
+    return Gather(check_ids(f"embedding (table {weight.shape})", ids, weight.shape[0]), sparse)(weight)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:
@@ -161,6 +170,6 @@ def one_hot(ids: Any, num_classes: int, dtype: Any = np.float32) -> Tensor:
 
 
 __all__ = [
-    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "embedding", "log_softmax", "logsumexp",
+    "binary_cross_entropy_with_logits", "check_ids", "cross_entropy", "dropout", "embedding", "log_softmax", "logsumexp",
     "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]

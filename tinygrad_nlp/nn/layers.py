@@ -12,7 +12,7 @@ from .module import Module, Parameter
 _INITS = ("xavier", "he", "uniform")
 
 
-def init_weight(fan_in: int, shape: tuple[int, ...], init: str, generator: Any = None, fan_out: int | None = None) -> np.ndarray:
+def init_weight(fan_in: int, shape: tuple[int, ...], init: str, generator: Any = None) -> np.ndarray:
     """Initial weights: "xavier" N(0, 1/fan_in) (the textbook's), "he" N(0, 2/fan_in),
     "uniform" U(-1/√fan_in, 1/√fan_in) (PyTorch's Linear default)."""
     rng = as_generator(generator)

@@ -1,0 +1,21 @@
+"""The primitive graph nodes. Each one keeps its forward and its local backward side by side.
+
+The textbook's six: Add, Mul, Repeat (broadcast), Sum, MatMul, Branch (fan-out). Plus the
+elementwise and shape nodes a real model needs. Everything else in the library (sub, div, mean,
+sigmoid, softmax, cross-entropy, every layer) is a composition of these.
+
+`backward(g, out, *xs)` gets the gradient of the loss w.r.t. the output (`g`), the output and the
+inputs, and returns dL/d(input) for each input, None for an input that needs none
+(`self.needs_input_grad`). On the fast path these are numpy arrays; under `create_graph=True` they
+are Tensors, and the same lines record a graph of the backward pass.
+"""
+from .textbook import Add, Branch, MatMul, Mul, Repeat, Sum  # noqa: I001 (the textbook's six first)
+from .elementwise import Exp, Log, Max, Neg, Pow, ReLU, Tanh, Where
+from .indexing import Concat, Gather, GetItem, Reshape, ScatterAdd, Transpose, scatter_add
+from .apply import binary, constant_operand, matmul
+
+__all__ = [
+    "Add", "Branch", "Concat", "Exp", "Gather", "GetItem", "Log", "MatMul", "Max", "Mul", "Neg", "Pow", "ReLU",
+    "Repeat", "Reshape", "ScatterAdd", "Sum", "Tanh", "Transpose", "Where", "binary", "constant_operand", "matmul",
+    "scatter_add",
+]

@@ -1,0 +1,86 @@
+"""How Tensor methods apply nodes: torch's type rules for constants and mixed dtypes, and the
+explicit Repeat node on an operand that is broadcast."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..modes import state
+from ..tensor import Tensor, as_float, wrap
+from .textbook import MatMul
+
+
+def constant_operand(x: Any, like: Tensor) -> Any:
+    """A non-Tensor operand. Python and numpy scalars stay Python numbers, weakly typed as in
+    torch (float32 * np.float64(2) is float32); arrays are cast to the tensor's float dtype."""
+    if type(x) is float or type(x) is int or type(x) is bool:
+        return x
+    if isinstance(x, (np.generic, np.ndarray)) and np.ndim(x) == 0:
+        return x.item()
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"cannot combine a Tensor with {type(x).__name__} of dtype {arr.dtype}")
+    if like.dtype.kind == "f" and arr.dtype != like.dtype:
+        arr = arr.astype(like.dtype)
+    return arr
+
+
+def binary(op: type, a: Any, b: Any) -> Tensor:
+    """Elementwise binary op with torch's type rules; a broadcast operand that needs a gradient
+    gets an explicit Repeat node."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.data.dtype != b.data.dtype and (a.data.dtype.kind == "f") != (b.data.dtype.kind == "f"):
+            a, b = (a, wrap(b.data.astype(a.dtype))) if a.data.dtype.kind == "f" else (wrap(a.data.astype(b.dtype)), b)
+    elif isinstance(a, Tensor):
+        b = constant_operand(b, a)
+        if type(b) is float and a.data.dtype.kind != "f":
+            a = as_float(a)
+    else:
+        a = constant_operand(a, b)
+        if type(a) is float and b.data.dtype.kind != "f":
+            b = as_float(b)
+    sa, sb = np.shape(a), np.shape(b)
+    if sa != sb and sa != () and sb != ():
+        try:
+            shape = np.broadcast_shapes(sa, sb)
+        except ValueError:
+            raise ValueError(f"{op.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast together") from None
+        if sa != shape and isinstance(a, Tensor) and a.requires_grad and state.grad_enabled:
+            a = a.expand(shape)
+        if sb != shape and isinstance(b, Tensor) and b.requires_grad and state.grad_enabled:
+            b = b.expand(shape)
+    elif sa != sb and state.grad_enabled:  # a 0-d tensor against a bigger one
+        if sa == () and isinstance(a, Tensor) and a.requires_grad:
+            a = a.expand(sb)
+        elif sb == () and isinstance(b, Tensor) and b.requires_grad:
+            b = b.expand(sa)
+    return op()(a, b)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product: (..., n, k) @ (k, m) or batched (B..., n, k) @ (B..., k, m); a 1-D operand
+    is a row (left) or a column (right) vector whose axis is dropped from the result, as in torch.
+
+    Batch dimensions that broadcast get an explicit Repeat node.
+    """
+    a = a if isinstance(a, Tensor) else Tensor(a, dtype=b.dtype if b.dtype.kind == "f" and np.asarray(a).dtype.kind == "f" else None)
+    b = b if isinstance(b, Tensor) else Tensor(b, dtype=a.dtype if a.dtype.kind == "f" and np.asarray(b).dtype.kind == "f" else None)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least 1 dimension")
+    if a.ndim == 1 or b.ndim == 1:
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        out = matmul(a2, b2)
+        shape = out.shape[:-2] + (() if a.ndim == 1 else out.shape[-2:-1]) + (() if b.ndim == 1 else out.shape[-1:])
+        return out.reshape(shape)
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {a.shape[-1]} != {b.shape[-2]}")
+    if b.ndim > 2 and a.shape[:-2] != b.shape[:-2]:
+        try:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} do not broadcast") from None
+        a = a.expand(batch + a.shape[-2:])
+        b = b.expand(batch + b.shape[-2:])
+    return MatMul()(a, b)

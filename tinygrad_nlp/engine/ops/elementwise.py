@@ -1,0 +1,148 @@
+"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, ReLU, and the Max reduction."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Function, Tensor
+from .arrays import data
+from .textbook import Sum
+
+
+class Neg(Function):
+    """z = -x;  dx = -g"""
+
+    symbol = "−"
+    __slots__ = ()
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g, out, x):
+        return (-g,)
+
+
+class Pow(Function):
+    """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x)
+
+    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0. The exponent is usually
+    a number (a constant); a Tensor exponent gets its gradient too.
+    """
+
+    symbol = "**"
+    __slots__ = ()
+
+    def forward(self, x, y):
+        return x ** y
+
+    def backward(self, g, out, x, y):
+        need_x, need_y = self.needs_input_grad
+        dx = dy = None
+        if need_x:
+            if isinstance(y, (int, float)):
+                dx = g * 0 if y == 0 else (g * (x * 2) if y == 2 else g * (x ** (y - 1) * y))
+            else:
+                nonzero = (data(y) != 0).astype(g.dtype)  # y - nonzero is y - 1, or 0 where y = 0
+                dx = g * (y * x ** (y - nonzero))
+        if need_y:
+            if isinstance(x, (int, float)):
+                dy = g * out * float(np.log(x)) if x != 0 else g * 0
+            else:
+                zero = (data(x) == 0).astype(g.dtype)  # log(x + 1) = 0 where x = 0
+                dy = g * out * (x + zero).log() if isinstance(x, Tensor) else g * out * np.log(x + zero)
+        return dx, dy
+
+
+class Where(Function):
+    """z = x where c else y (c a constant boolean mask);  dx = g where c else 0, dy = g where not c else 0
+
+    A selection: what the mask does not choose never reaches z, and gets a zero gradient.
+    """
+
+    symbol = "where"
+    __slots__ = ("c",)
+
+    def __init__(self, c: np.ndarray):
+        self.c = c
+
+    def forward(self, x, y):
+        return np.where(self.c, x, y)
+
+    def backward(self, g, out, x, y):
+        need_x, need_y = self.needs_input_grad
+        zero = np.zeros((), dtype=data(g).dtype)
+        dx = Where(self.c)(g, zero) if need_x and isinstance(g, Tensor) else (np.where(self.c, g, zero) if need_x else None)
+        dy = Where(self.c)(zero, g) if need_y and isinstance(g, Tensor) else (np.where(self.c, zero, g) if need_y else None)
+        return dx, dy
+
+
+class Exp(Function):
+    """z = exp(x);  dx = g * z"""
+
+    symbol = "exp"
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g, out, x):
+        return (g * out,)
+
+
+class Log(Function):
+    """z = log(x);  dx = g / x"""
+
+    symbol = "log"
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g, out, x):
+        return (g / x,)
+
+
+class Tanh(Function):
+    """z = tanh(x);  dx = g * (1 - z²)"""
+
+    symbol = "tanh"
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, g, out, x):
+        return (g * (1 - out * out),)
+
+
+class ReLU(Function):
+    """z = max(x, 0);  dx = g where x > 0"""
+
+    symbol = "ReLU"
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, g, out, x):
+        return (g * (data(x) > 0).astype(g.dtype),)
+
+
+class Max(Function):
+    """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
+
+    symbol = "max"
+    __slots__ = ("axis", "keepdims")
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
+        self.axis = axis
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        return x.max(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g, out, x):
+        xd = data(x)
+        top = xd.max(axis=self.axis, keepdims=True)
+        mask = (xd == top).astype(xd.dtype)
+        mask /= mask.sum(axis=self.axis, keepdims=True)
+        return (Sum(self.axis, self.keepdims).backward(g, out, x)[0] * mask,)

@@ -1,0 +1,122 @@
+"""The textbook's node types: Add, Mul, Repeat (broadcast), Sum, MatMul, Branch (fan-out)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..sparse import Scatter
+from ..tensor import Function
+from .arrays import expand, reduce_to
+
+
+class Add(Function):
+    """z = x + y;  dx = g, dy = g"""
+
+    symbol = "+"
+    __slots__ = ()
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, g, out, x, y):
+        return g, g
+
+
+class Mul(Function):
+    """z = x * y;  dx = g * y, dy = g * x"""
+
+    symbol = "×"
+    __slots__ = ()
+
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, g, out, x, y):
+        need_x, need_y = self.needs_input_grad
+        return (g * y if need_x else None), (g * x if need_y else None)
+
+
+class Repeat(Function):
+    """Broadcast x to `shape` (copies along new or size-1 axes);  dx = sum of g over the copies."""
+
+    symbol = "Repeat"
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, g, out, x):
+        return (reduce_to(g, x.shape),)
+
+
+class Sum(Function):
+    """z = sum(x, axis);  dx = g repeated back over the summed axes"""
+
+    symbol = "Σ"
+    __slots__ = ("axis", "keepdims")
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
+        self.axis = axis
+        self.keepdims = keepdims
+
+    def forward(self, x):
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g, out, x):
+        if not self.keepdims:
+            axes = range(x.ndim) if self.axis is None else self.axis
+            kept = list(x.shape)
+            for a in axes:
+                kept[a] = 1
+            g = g.reshape(tuple(kept))
+        return (expand(g, x.shape),)
+
+
+class MatMul(Function):
+    """z = x @ y;  dx = g @ yᵀ, dy = xᵀ @ g  (x may carry leading batch axes over a 2-D y)
+
+    With a 2-D y, x's leading axes are folded into its rows: one large GEMM is several times
+    faster than numpy's stacked matmul.
+    """
+
+    symbol = "MatMul"
+    __slots__ = ()
+
+    def forward(self, x, y):
+        if y.ndim == 2 and x.ndim > 2:
+            return (x.reshape(-1, x.shape[-1]) @ y).reshape(x.shape[:-1] + (y.shape[1],))
+        return x @ y
+
+    def backward(self, g, out, x, y):
+        need_x, need_y = self.needs_input_grad
+        if y.ndim == 2 and x.ndim > 2:
+            g2 = g.reshape((-1, g.shape[-1]))
+            gx = (g2 @ y.mT).reshape(x.shape) if need_x else None
+            gy = x.reshape((-1, x.shape[-1])).mT @ g2 if need_y else None
+            return gx, gy
+        return (g @ y.mT if need_x else None), (x.mT @ g if need_y else None)
+
+
+class Branch:
+    """Fan-out (the textbook's copy node): x goes to n consumers;  dx = g₁ + g₂ + … + gₙ
+
+    Its forward is the identity, so the engine records no node for it: the gradient buffer
+    (`gradbuffer.py`) applies `accumulate` whenever one more gradient reaches a tensor, and
+    `graph.trace` draws a Branch node on every tensor with more than one consumer.
+    """
+
+    symbol = "Branch"
+
+    @staticmethod
+    def accumulate(total: Any, g: Any, in_place: bool = False) -> Any:
+        """total + g; with in_place=True (the caller owns `total`'s buffer) g is added into it."""
+        if not in_place:
+            return total + g
+        if type(g) is Scatter:
+            return g.add_to(total)
+        total += g
+        return total
