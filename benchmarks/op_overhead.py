@@ -8,7 +8,7 @@ Two variants, each with its own numpy reference: c1, c2 Python scalars, and c1, 
 torch as a torch.Tensor). Prints microseconds per op and the ratio to the bare numpy forward of
 the same chain, measured in this run, with rows for a hand-written numpy forward+backward and
 PyTorch eager (2 threads) when installed.
-Usage: python benchmarks/op_overhead.py [--ops 2000] [--repeats 7] [--profile]
+Usage: python benchmarks/op_overhead.py [--ops 2000] [--repeats 15] [--profile]
 """
 from __future__ import annotations
 
@@ -79,34 +79,37 @@ def torch_forward_backward(torch, x: np.ndarray, n: int, c1, c2) -> np.ndarray:
     return leaf.grad.numpy()
 
 
-def best_time(fn: Callable[[], object], repeats: int) -> float:
-    times = []
+def best_times(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Best time of each function over `repeats` rounds; each round runs every function once, in
+    turn, so that all of them see the same machine load."""
+    best = [float("inf")] * len(fns)
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return best
 
 
 def variant(title: str, x: np.ndarray, n: int, repeats: int, consts: dict) -> None:
     """Time one chain. `consts` maps an implementation name to its (c1, c2)."""
     c1, c2 = consts["numpy"]
     reference = numpy_forward_backward(x, n, c1, c2)
-    rows = [
-        ("numpy forward (reference)", best_time(lambda: numpy_forward(x, n, c1, c2), repeats)),
-        ("numpy forward+backward by hand", best_time(lambda: numpy_forward_backward(x, n, c1, c2), repeats)),
-    ]
+    names = ["numpy forward (reference)", "numpy forward+backward by hand"]
+    fns = [lambda: numpy_forward(x, n, c1, c2), lambda: numpy_forward_backward(x, n, c1, c2)]
     for name in ("tinygrad_nlp", "tinygrad_nlp (ndarray constants)"):
         if name in consts:
             a, b = consts[name]
             np.testing.assert_allclose(ours_forward_backward(x, n, a, b), reference, rtol=1e-5, atol=1e-6)
-            rows.append((f"{name} forward+backward", best_time(lambda: ours_forward_backward(x, n, a, b), repeats)))
+            names.append(f"{name} forward+backward")
+            fns.append(lambda a=a, b=b: ours_forward_backward(x, n, a, b))
     if "torch" in consts:
         torch, (a, b) = consts["torch"]
         np.testing.assert_allclose(torch_forward_backward(torch, x, n, a, b), reference, rtol=1e-4, atol=1e-5)
-        rows.append((f"torch {torch.__version__} eager autograd (2 threads)",
-                     best_time(lambda: torch_forward_backward(torch, x, n, a, b), repeats)))
-    else:
+        names.append(f"torch {torch.__version__} eager autograd (2 threads)")
+        fns.append(lambda a=a, b=b: torch_forward_backward(torch, x, n, a, b))
+    rows = list(zip(names, best_times(fns, repeats)))
+    if "torch" not in consts:
         rows.append(("torch (not installed)", float("nan")))
     base = rows[0][1]
     print(f"\n{title}: chain of {n} elementwise ops on (20, 100) float32, best of {repeats}")
@@ -118,7 +121,7 @@ def variant(title: str, x: np.ndarray, n: int, repeats: int, consts: dict) -> No
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ops", type=int, default=2000)
-    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--profile", action="store_true", help="print a cProfile of our forward+backward (tensor constants)")
     args = ap.parse_args()
     n = args.ops

@@ -280,3 +280,54 @@ def test_cross_entropy_gradient_with_in_place_accumulation():
 
     t = np.array([0, 2, 2, 1])
     gradcheck(lambda z: F.cross_entropy(z, t), [np.random.default_rng(0).standard_normal((4, 3))])
+
+
+# ---------------------------------------------------------------------------------------------
+# the gradient buffer: in place only into arrays nothing else refers to
+# ---------------------------------------------------------------------------------------------
+def test_grad_buffer_keeps_unshared_arrays_and_copies_shared_ones():
+    from tinygrad_nlp.engine.gradbuffer import GradBuffer
+
+    a, b, c = object(), object(), object()
+    buffer = GradBuffer()
+    buffer.add(a, np.ones(3))  # referenced by the buffer alone
+    users = np.ones(3)
+    buffer.add(b, users)  # the caller still holds it
+    buffer.add(c, np.ones(6)[::2])  # a view: its memory belongs to another array
+    ga, gb, gc = buffer.take(a, np.float64), buffer.take(b, np.float64), buffer.take(c, np.float64)
+    assert gb is not users and gb.base is None and np.shares_memory(gb, users) is False
+    assert gc.base is None and gc.flags.owndata
+    assert ga.flags.owndata and np.all(ga == 1)
+
+
+def test_grad_buffer_never_adds_into_an_array_someone_else_holds():
+    from tinygrad_nlp.engine.gradbuffer import GradBuffer
+
+    t = object()
+    first, second, third = np.ones(3), np.full(3, 2.0), np.full(3, 4.0)
+    buffer = GradBuffer()
+    buffer.add(t, first)
+    buffer.add(t, second)
+    buffer.add(t, third)
+    assert np.all(first == 1) and np.all(second == 2) and np.all(third == 4)  # the caller's arrays unchanged
+    assert np.all(buffer.pop(t) == 7)
+
+
+def test_shared_gradients_are_not_aliased_between_leaves():
+    # Add sends the same array to both inputs: each leaf must get its own .grad buffer
+    a, b = tg.tensor([1.0, 2.0], requires_grad=True), tg.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data *= 10  # what clip_grad_norm_ does in place
+    assert np.all(b.grad.data == 1)
+
+
+def test_edge_gradients_kept_for_viz_are_never_modified_in_place():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2.0
+    loss = (y * y).sum() + y.sum() + y[1:].sum()  # y gets three gradients, one a Scatter
+    loss.backward(keep_edge_grads=True)
+    kept = [np.array(g) for g in loss._ctx.grad_inputs if g is not None]
+    for fn_input, copy in zip([g for g in loss._ctx.grad_inputs if g is not None], kept):
+        np.testing.assert_array_equal(np.asarray(fn_input), copy)
+    np.testing.assert_allclose(x.grad.data, 2 * (2 * 2 * np.array([1.0, 2.0, 3.0]) + 1 + np.array([0, 1, 1])))

@@ -13,6 +13,7 @@ themselves differentiable.
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, Sequence
 
 import numpy as np
@@ -26,6 +27,9 @@ _FREED = (
     "backward: trying to backward through the graph a second time (or after its buffers were freed). "
     "Pass retain_graph=True to the first backward() if you need to go through it again."
 )
+
+
+_creation_number = attrgetter("_ctx.seq")
 
 
 def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
@@ -52,7 +56,7 @@ def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
             if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
                 seen.add(id(p))
                 stack.append(p)
-    nodes.sort(key=lambda t: t._ctx.seq)
+    nodes.sort(key=_creation_number)
     return nodes, leaves
 
 
@@ -65,21 +69,23 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     for r, s in zip(roots, seeds):
         buffer.add(r, s)
     wanted, captured = {id(t) for t in capture}, {}
+    anomaly = state.anomaly
     for t in reversed(order):
         g = buffer.pop(t)
         if g is None:  # nothing reached this node (its output does not affect the roots)
             continue
-        if id(t) in wanted:
+        if wanted and id(t) in wanted:
             captured[id(t)] = g
         fn = t._ctx
         gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
-        if state.anomaly:
+        if anomaly:
             check_finite(fn.name, fn.scope, "backward", gs)
         if keep_edge_grads:
             fn.grad_out, fn.grad_inputs = g, gs
         for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
             if need and gp is not None:
                 buffer.add(p, gp)
+        g = gs = gp = None  # drop our references: the buffer adds in place only into arrays nothing else holds
         if not retain_graph:
             fn.parents = fn.args = None  # free the graph as we go
     return buffer, leaves, captured

@@ -50,20 +50,19 @@ class Function:
             else:
                 args.append(x)
                 needs.append(False)
-        data = self.forward(*args)
-        if type(data) is not np.ndarray:
-            data = np.asarray(data)
         out = Tensor.__new__(Tensor)
-        out.data, out.grad, out.name = data, None, None
-        if state.grad_enabled and True in needs:
+        out.data = data = self.forward(*args)
+        if type(data) is not np.ndarray:
+            out.data = np.asarray(data)
+        out.grad = out.name = None
+        if True in needs and state.grad_enabled:
             out.requires_grad, out._ctx = True, self
             self.parents, self.args, self.needs_input_grad, self.scope = inputs, args, needs, state.scope
-            state.seq += 1
-            self.seq = state.seq
+            state.seq = self.seq = state.seq + 1
         else:
             out.requires_grad, out._ctx = False, None
         if state.anomaly:
-            check_finite(self.name, state.scope, "forward", (data,))
+            check_finite(self.name, state.scope, "forward", (out.data,))
         return out
 
     def __repr__(self) -> str:

@@ -12,8 +12,10 @@ from .textbook import MatMul
 
 
 def constant_operand(x: Any, like: Tensor) -> Any:
-    """A non-Tensor operand. Python and numpy scalars stay Python numbers, weakly typed as in
+    """A non-Tensor operand. Python and numpy scalars become Python numbers, weakly typed as in
     torch (float32 * np.float64(2) is float32); arrays are cast to the tensor's float dtype."""
+    if type(x) is np.ndarray and x.ndim and (x.dtype is like.data.dtype or like.data.dtype.kind != "f"):
+        return x  # the common array constant: nothing to convert
     if type(x) is float or type(x) is int or type(x) is bool:
         return x
     if isinstance(x, (np.generic, np.ndarray)) and np.ndim(x) == 0:
@@ -30,32 +32,51 @@ def binary(op: type, a: Any, b: Any) -> Tensor:
     """Elementwise binary op with torch's type rules; a broadcast operand that needs a gradient
     gets an explicit Repeat node."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if a.data.dtype != b.data.dtype and (a.data.dtype.kind == "f") != (b.data.dtype.kind == "f"):
-            a, b = (a, wrap(b.data.astype(a.dtype))) if a.data.dtype.kind == "f" else (wrap(a.data.astype(b.dtype)), b)
+        if a.data.dtype is not b.data.dtype:
+            a, b = _promote(a, b)
+        if a.data.shape == b.data.shape:  # the common case: nothing to broadcast
+            return op()(a, b)
     elif isinstance(a, Tensor):
-        b = constant_operand(b, a)
-        if type(b) is float and a.data.dtype.kind != "f":
-            a = as_float(a)
+        if type(b) is not float:
+            b = constant_operand(b, a)
+        if type(b) is float:  # a Python number: weakly typed (keeps a float tensor's dtype), broadcast by numpy
+            return op()(a if a.data.dtype.kind == "f" else as_float(a), b)
+        if type(b) is int or type(b) is bool or b.shape == a.data.shape:
+            return op()(a, b)
     else:
-        a = constant_operand(a, b)
-        if type(a) is float and b.data.dtype.kind != "f":
-            b = as_float(b)
+        if type(a) is not float:
+            a = constant_operand(a, b)
+        if type(a) is float:
+            return op()(a, b if b.data.dtype.kind == "f" else as_float(b))
+        if type(a) is int or type(a) is bool or a.shape == b.data.shape:
+            return op()(a, b)
+    return op()(*_broadcast(op.__name__.lower(), a, b))
+
+
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """An integer or bool tensor meeting a float one takes its dtype (int64 * float32 is float32);
+    two float dtypes promote as numpy does (float32 + float64 is float64, as in torch)."""
+    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
+    if fa and not fb:
+        return a, wrap(b.data.astype(a.dtype))
+    if fb and not fa:
+        return wrap(a.data.astype(b.dtype)), b
+    return a, b
+
+
+def _broadcast(op: str, a: Any, b: Any) -> tuple[Any, Any]:
+    """Operands of different shapes: check they broadcast; expand (Repeat) a Tensor that needs a gradient."""
     sa, sb = np.shape(a), np.shape(b)
-    if sa != sb and sa != () and sb != ():
-        try:
-            shape = np.broadcast_shapes(sa, sb)
-        except ValueError:
-            raise ValueError(f"{op.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast together") from None
-        if sa != shape and isinstance(a, Tensor) and a.requires_grad and state.grad_enabled:
+    try:
+        shape = np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {sa} and {sb} cannot be broadcast together") from None
+    if state.grad_enabled:
+        if sa != shape and isinstance(a, Tensor) and a.requires_grad:
             a = a.expand(shape)
-        if sb != shape and isinstance(b, Tensor) and b.requires_grad and state.grad_enabled:
+        if sb != shape and isinstance(b, Tensor) and b.requires_grad:
             b = b.expand(shape)
-    elif sa != sb and state.grad_enabled:  # a 0-d tensor against a bigger one
-        if sa == () and isinstance(a, Tensor) and a.requires_grad:
-            a = a.expand(sb)
-        elif sb == () and isinstance(b, Tensor) and b.requires_grad:
-            b = b.expand(sa)
-    return op()(a, b)
+    return a, b
 
 
 def matmul(a: Any, b: Any) -> Tensor:
