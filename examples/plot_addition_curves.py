@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from viz.plots import _pyplot, _save  # noqa: E402
+from viz.plots import plot_curves  # noqa: E402
 
 RUNS = {"baseline": "seq2seq_addition_baseline", "reversed": "seq2seq_addition_baseline_rev",
         "reversed + peeky": "seq2seq_addition_peeky_rev"}
@@ -26,24 +26,18 @@ def main() -> None:
     ap.add_argument("--runs", default="runs")
     ap.add_argument("--out", default="runs/addition_curves.png")
     args = ap.parse_args()
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    curves = {}
     for label, folder in RUNS.items():
         path = Path(args.runs) / folder / "history.json"
         if not path.exists():
             print(f"missing {path}; run the training first")
             continue
-        acc = [h["accuracy"] for h in json.loads(path.read_text())]
-        ax.plot(range(1, len(acc) + 1), acc, marker="o", markersize=3, label=f"tinygrad_nlp {label}")
+        acc = [h["accuracy"] for h in json.loads(path.read_text(encoding="utf-8"))]
+        curves[f"tinygrad_nlp {label}"] = acc
         print(f"{label:>17}: " + " ".join(f"{a:.1%}" for a in acc))
-    ax.plot(list(TEXTBOOK_PEEKY_REVERSED), list(TEXTBOOK_PEEKY_REVERSED.values()), "k*", markersize=9,
-            label="textbook code, reversed + peeky")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("test accuracy")
-    ax.set_ylim(0, 1)
-    ax.grid(alpha=0.3)
-    ax.legend()
-    print("wrote", _save(fig, args.out))
+    out = plot_curves(curves, args.out, ylabel="test accuracy", ylim=(0, 1),
+                      points={"textbook code, reversed + peeky": TEXTBOOK_PEEKY_REVERSED})
+    print("wrote", out)
 
 
 if __name__ == "__main__":
