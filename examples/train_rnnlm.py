@@ -102,7 +102,7 @@ def main() -> None:
     model = build(args.model, len(vocab), args)
     Optim = tg.optim.Adam if args.optim == "adam" else tg.optim.SGD
     optimizer = Optim(model.parameters(), lr=args.lr)
-    plateau = tg.optim.ReduceLROnPlateau(optimizer, factor=0.25)
+    plateau = tg.optim.ReduceLROnPlateau(optimizer, factor=0.25, patience=0, threshold=0)  # the textbook: lr / 4 when worse
     history: list[dict] = []
     start_epoch = 1
     if args.resume and (out / "last.npz").exists():

@@ -62,13 +62,27 @@ class Optimizer:
                 "state": {str(i): {k: np.array(v) for k, v in s.items()} for i, s in enumerate(self.state)}}
 
     def load_state_dict(self, sd: dict[str, Any]) -> None:
-        self.lr = float(sd["lr"])
-        self.steps = int(sd["steps"])
-        states = sd.get("state", {})
-        if len(states) > len(self.params):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: state for {len(states)} parameters, optimizer has {len(self.params)}")
+        """Restore lr, step count and per-parameter state; every array is checked against its
+        parameter's shape here (not later inside step())."""
+        name = f"{type(self).__name__}.load_state_dict"
+        try:
+            lr, steps, states = float(sd["lr"]), int(sd["steps"]), dict(sd.get("state", {}))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{name}: not an optimizer state (needs lr, steps, state): {e}") from None
+        loaded: dict[int, dict[str, np.ndarray]] = {}
         for i, s in states.items():
-            self.state[int(i)] = {k: np.array(v) for k, v in s.items()}
+            if not str(i).isdigit() or int(i) >= len(self.params):
+                raise ValueError(f"{name}: state for parameter {i!r}, but the optimizer has {len(self.params)} parameters")
+            p = self.params[int(i)]
+            loaded[int(i)] = {k: np.array(v) for k, v in dict(s).items()}
+            for k, v in loaded[int(i)].items():
+                if k in self.state_keys and v.shape != p.shape:
+                    raise ValueError(f"{name}: state {k!r} of parameter {i} has shape {v.shape}, the parameter has {p.shape}")
+                if k not in self.state_keys and v.ndim != 0:
+                    raise ValueError(f"{name}: state {k!r} of parameter {i} must be a number, got shape {v.shape}")
+        self.lr, self.steps = lr, steps
+        for i, s in loaded.items():
+            self.state[i] = s
 
 
 class SGD(Optimizer):
@@ -138,7 +152,9 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """m ← β₁m + (1-β₁)g;  v ← β₂v + (1-β₂)g²;  w ← w - lr · (m / (1-β₁ᵗ)) / (√(v / (1-β₂ᵗ)) + eps)
 
-    Row-sparse gradients update m, v and w only at their rows (torch.optim.SparseAdam's rule).
+    t counts the steps in which this parameter had a gradient (torch keeps it per parameter).
+    Row-sparse gradients update m, v and w only at their rows with torch.optim.SparseAdam's rule,
+    which adds eps before the bias correction: w ← w - lr · √(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√v + eps).
     """
 
     decoupled = False
@@ -163,12 +179,27 @@ class Adam(Optimizer):
         m += (1 - b1) * g
         v *= b2
         v += (1 - b2) * (g * g)
-        t = self.steps
+        t = state["step"] = int(state.get("step", 0)) + 1
         step_size = self.lr / (1 - b1 ** t)
         denom = np.sqrt(v)
         denom /= np.sqrt(1 - b2 ** t)
         denom += self.eps
         w -= step_size * (m / denom)
+
+    def update_rows(self, w, ids, g, state):
+        b1, b2 = self.betas
+        if self.weight_decay:
+            if self.decoupled:
+                w[ids] *= 1 - self.lr * self.weight_decay
+            else:
+                g = g + self.weight_decay * w[ids]
+        m = state.setdefault("m", np.zeros_like(w))
+        v = state.setdefault("v", np.zeros_like(w))
+        m[ids] = mr = b1 * m[ids] + (1 - b1) * g
+        v[ids] = vr = b2 * v[ids] + (1 - b2) * (g * g)
+        t = state["step"] = int(state.get("step", 0)) + 1
+        step_size = self.lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        w[ids] -= (step_size * (mr / (np.sqrt(vr) + self.eps))).astype(w.dtype)
 
 
 class AdamW(Adam):
@@ -195,22 +226,44 @@ class StepLR:
 
 
 class ReduceLROnPlateau:
-    """lr ← lr · factor when the watched metric (e.g. validation perplexity) did not improve:
-    the textbook's BetterRnnlm divides lr by 4 (factor=0.25) whenever perplexity gets worse."""
+    """lr ← max(lr · factor, min_lr) when the watched metric has not improved for more than
+    `patience` calls of step(); torch's defaults and rules (mode, threshold, threshold_mode,
+    cooldown, eps). The textbook's BetterRnnlm divides lr by 4 whenever validation perplexity gets
+    worse: `ReduceLROnPlateau(opt, factor=0.25, patience=0, threshold=0)`."""
 
-    def __init__(self, optimizer: Optimizer, factor: float = 0.25, patience: int = 0, min_lr: float = 0.0):
-        self.optimizer, self.factor, self.patience, self.min_lr = optimizer, factor, patience, min_lr
-        self.best = float("inf")
-        self.bad = 0
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0.0,
+                 eps: float = 1e-8):
+        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
+                             f"got {mode!r}, {threshold_mode!r}")
+        if not 0.0 <= factor < 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be in [0, 1), got {factor}")
+        self.optimizer, self.mode, self.factor, self.patience = optimizer, mode, factor, patience
+        self.threshold, self.threshold_mode, self.cooldown, self.min_lr, self.eps = threshold, threshold_mode, cooldown, min_lr, eps
+        self.best = float("inf") if mode == "min" else float("-inf")
+        self.num_bad_epochs = self.cooldown_counter = 0
+
+    def is_better(self, metric: float) -> bool:
+        rel = self.threshold_mode == "rel"
+        if self.mode == "min":
+            return metric < (self.best * (1 - self.threshold) if rel else self.best - self.threshold)
+        return metric > (self.best * (1 + self.threshold) if rel else self.best + self.threshold)
 
     def step(self, metric: float) -> float:
-        if metric < self.best:
-            self.best, self.bad = metric, 0
+        metric = float(metric)
+        if self.is_better(metric):
+            self.best, self.num_bad_epochs = metric, 0
         else:
-            self.bad += 1
-            if self.bad > self.patience:
-                self.optimizer.lr = max(self.optimizer.lr * self.factor, self.min_lr)
-                self.bad = 0
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            new_lr = max(self.optimizer.lr * self.factor, self.min_lr)
+            if self.optimizer.lr - new_lr > self.eps:
+                self.optimizer.lr = new_lr
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         return self.optimizer.lr
 
 

@@ -18,10 +18,13 @@ def shape_args(args: tuple) -> tuple[int, ...]:
 
 
 def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
-    """None (every axis), or the sorted, non-negative axes named by an int or a sequence of ints."""
+    """None (every axis), or the sorted, non-negative axes named by an int or a sequence of ints.
+    An empty sequence means every axis, as in torch (numpy would reduce none)."""
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    if not axes:
+        return None
     out = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):

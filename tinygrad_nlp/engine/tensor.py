@@ -70,12 +70,11 @@ class Function:
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """A copy of `data` (as torch.tensor copies: a Tensor never shares memory with the caller's array)."""
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        return np.asarray(data, dtype=dtype)
-    arr = np.asarray(data)
-    if arr.dtype.kind == "f" and arr.dtype != state.default_dtype:
+    arr = np.array(data, dtype=dtype)
+    if dtype is None and arr.dtype.kind == "f" and arr.dtype != state.default_dtype:
         arr = arr.astype(state.default_dtype)
     elif arr.dtype.kind not in "fiub":
         raise TypeError(f"Tensor: unsupported data of dtype {arr.dtype} (expected numbers)")
@@ -85,7 +84,8 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
 class Tensor:
     """A node value in the computation graph (like `torch.Tensor`).
 
-    Float data is stored as float32 unless `dtype` says otherwise (or `set_default_dtype`).
+    The data is copied, as `torch.tensor` does; float data is stored as float32 unless `dtype` says
+    otherwise (or `set_default_dtype`).
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "__weakref__")
@@ -255,8 +255,12 @@ class Tensor:
         return ReLU()(self)
 
     def sigmoid(self) -> Tensor:
-        """σ(x) = 1 / (1 + exp(-x)) = 0.5 * (tanh(x / 2) + 1), stable for any |x|."""
-        return (self * 0.5).tanh() * 0.5 + 0.5
+        """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ). With e = exp(-|x|) (never above 1) and r = 1 / (1 + e):
+        σ = r where x ≥ 0, e · r where x < 0: no overflow, full relative precision in the tails."""
+        positive = self.data >= 0
+        e = (self * np.where(positive, -1, 1).astype(self.dtype)).exp()
+        r = (e + 1.0) ** -1
+        return Where(positive)(r, e * r)
 
     def sqrt(self) -> Tensor:
         return self ** 0.5
@@ -272,7 +276,7 @@ class Tensor:
         """mean = sum / count"""
         axes = normalize_axes(axis, self.ndim, "mean")
         count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
-        return self.sum(axes, keepdims) * (1.0 / max(count, 1))
+        return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)  # the mean of nothing is NaN, as in torch
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         if self.data.size == 0:
@@ -280,9 +284,11 @@ class Tensor:
         return Max(normalize_axes(axis, self.ndim, "max"), keepdims)(self)
 
     def logsumexp(self, axis: Any = -1, keepdims: bool = False) -> Tensor:
-        """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits."""
+        """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits;
+        a row that is all -inf (fully masked) gives -inf, as in torch."""
         axes = normalize_axes(axis, self.ndim, "logsumexp")
         m = self.data.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
 
@@ -373,4 +379,5 @@ def _reciprocal(c: float) -> float:
     return 1.0 / c
 
 
-from .ops import Add, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, binary, constant_operand, matmul  # noqa: E402,I001
+from .ops import (Add, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, Where,  # noqa: E402,I001
+                  binary, constant_operand, matmul)

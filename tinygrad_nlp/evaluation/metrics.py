@@ -29,10 +29,8 @@ def bleu_d2l(pred: str, label: str, k: int = 2) -> float:
     if not p:
         return 0.0
     score = math.exp(min(0.0, 1 - len(l) / len(p)))
-    for n in range(1, k + 1):
+    for n in range(1, min(k, len(p)) + 1):  # as d2l: a prediction shorter than k uses the n-grams it has
         total = len(p) - n + 1
-        if total <= 0:
-            return 0.0
         ref = _ngrams(l, n)
         matches = sum(min(c, ref[g]) for g, c in _ngrams(p, n).items())
         score *= (matches / total) ** (0.5 ** n)

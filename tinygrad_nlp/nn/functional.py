@@ -4,12 +4,13 @@ Imported as `F`, like torch's: `from tinygrad_nlp.nn import functional as F`.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..engine.ops import Gather
-from ..engine import Tensor, as_generator
+from ..engine import Tensor, as_generator, concat, where, zeros
 from ..engine.tensor import wrap
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -56,12 +57,14 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 def _reduce(loss: Tensor, reduction: str, count: int | None = None) -> Tensor:
+    """"none", "sum", or "mean" over `count` terms (all of them by default); the mean of no terms is NaN, as in torch."""
     if reduction == "none":
         return loss
     total = loss.sum()
     if reduction == "sum":
         return total
-    return total * (1.0 / max(count if count is not None else loss.size, 1))
+    count = loss.size if count is None else count
+    return total * (1.0 / count if count else math.nan)
 
 
 def _check_reduction(op: str, reduction: str) -> None:
@@ -69,38 +72,58 @@ def _check_reduction(op: str, reduction: str) -> None:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def cross_entropy(logits: Tensor, targets: Any, ignore_index: int | None = None, reduction: str = "mean") -> Tensor:
-    """Softmax-with-loss: L = -log softmax(logits)[target] = logsumexp(logits) - logits[target].
-
-    logits (N, V) or (N, T, V); targets integer ids (N,) or (N, T). Targets equal to
-    `ignore_index` add nothing; "mean" divides by the number of counted targets.
-    """
-    _check_reduction("cross_entropy", reduction)
+def _class_targets(op: str, scores: Tensor, targets: Any, ignore_index: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The one validation of class-id targets for scores of shape (..., V): returns (ids, keep),
+    flat, with ignored positions pointing at class 0 and keep False there."""
     t = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: targets must be integer class ids, got dtype {t.dtype}")
-    if logits.ndim < 2 or t.shape != logits.shape[:-1]:
-        raise ValueError(f"cross_entropy: logits {logits.shape} need targets of shape {logits.shape[:-1]}, got {t.shape}")
-    V = logits.shape[-1]
+        raise TypeError(f"{op}: targets must be integer class ids, got dtype {t.dtype}")
+    if scores.ndim < 2 or t.shape != scores.shape[:-1]:
+        raise ValueError(f"{op}: scores {scores.shape} need targets of shape {scores.shape[:-1]}, got {t.shape}")
+    V = scores.shape[-1]
     keep = np.ones(t.shape, dtype=bool) if ignore_index is None else t != ignore_index
     bad = keep & ((t < 0) | (t >= V))
     if bad.any():
-        raise IndexError(f"cross_entropy: target ids must be in [0, {V}), got {t[bad].min()}..{t[bad].max()}")
-    z = _shift_if_needed(logits.reshape(-1, V), axis=-1)  # the loss is shift-invariant; exp must not overflow
-    ids = np.where(keep, t, 0).reshape(-1)
+        raise IndexError(f"{op}: target ids must be in [0, {V}), got {t[bad].min()}..{t[bad].max()}")
+    return np.where(keep, t, 0).reshape(-1), keep.reshape(-1)
+
+
+def cross_entropy(logits: Tensor, targets: Any, ignore_index: int | None = -100, reduction: str = "mean") -> Tensor:
+    """Softmax-with-loss: L = -log softmax(logits)[target] = logsumexp(logits) - logits[target].
+
+    logits (N, V) or (N, T, V) (classes on the last axis); targets integer ids (N,) or (N, T).
+    Targets equal to `ignore_index` (-100 by default, as in torch) add nothing: their rows are left
+    out of the computation (zero gradient, even if they hold inf or NaN); "mean" divides by the
+    number of counted targets (NaN when there are none, as in torch).
+    """
+    _check_reduction("cross_entropy", reduction)
+    ids, keep = _class_targets("cross_entropy", logits, targets, ignore_index)
+    V = logits.shape[-1]
+    rows = logits.reshape(-1, V)
+    if not keep.all():
+        rows, ids = rows[np.flatnonzero(keep)], ids[keep]
+    z = _shift_if_needed(rows, axis=-1)  # the loss is shift-invariant; exp must not overflow
     loss = z.exp().sum(axis=-1).log() - z[np.arange(ids.size), ids]
-    if ignore_index is not None:
-        loss = loss * keep.reshape(-1).astype(logits.dtype)
-    loss = loss.reshape(t.shape)
-    return _reduce(loss, reduction, int(keep.sum()))
+    if reduction != "none":
+        return _reduce(loss, reduction)
+    return loss.reshape(logits.shape[:-1]) if keep.all() else _scatter_rows(loss, keep, logits.shape[:-1])
 
 
-def nll_loss(log_probs: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
-    """L = -log_probs[target]"""
+def _scatter_rows(values: Tensor, keep: np.ndarray, shape: tuple[int, ...]) -> Tensor:
+    """`values` at the kept positions of a zero tensor of `shape` (composed: concat a zero, then index)."""
+    padded = concat([values, zeros(1, dtype=values.dtype)])
+    index = np.full(keep.size, values.size)
+    index[keep] = np.arange(values.size)
+    return padded[index].reshape(shape)
+
+
+def nll_loss(log_probs: Tensor, targets: Any, ignore_index: int | None = -100, reduction: str = "mean") -> Tensor:
+    """L = -log_probs[target]  (log_probs (N, V) or (N, T, V); the targets checked as in cross_entropy)"""
     _check_reduction("nll_loss", reduction)
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets).reshape(-1)
-    picked = log_probs.reshape(-1, log_probs.shape[-1])[np.arange(t.size), t]
-    return _reduce(-picked, reduction)
+    ids, keep = _class_targets("nll_loss", log_probs, targets, ignore_index)
+    picked = log_probs.reshape(-1, log_probs.shape[-1])[np.arange(ids.size), ids]
+    loss = -picked if keep.all() else where(keep, -picked, 0.0)
+    return _reduce(loss.reshape(log_probs.shape[:-1]), reduction, int(keep.sum()))
 
 
 def softplus(x: Tensor) -> Tensor:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, concat, get_default_dtype, scope, stack
+from ..engine import Tensor, concat, get_default_dtype, scope, stack, where
 from ..engine.tensor import wrap
 from .layers import Dropout, init_weight
 from .module import Module, Parameter
@@ -208,20 +208,16 @@ class _RecurrentLayer(Module):
         steps = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
         hs: list[Any] = [None] * len(xs)
         for t in steps:
+            m = masks[t] if masks is not None else None
+            x = xs[t] if m is None else where(m, xs[t], 0.0)  # a padded input never reaches the cell
             with scope(f"t={t}"):
-                new = cell(xs[t], state)
-            if masks is not None:  # padded positions keep the state and output zeros
-                m = masks[t]
-                new = tuple(_keep(n, s, m) for n, s in zip(new, state)) if isinstance(new, tuple) else _keep(new, state, m)
+                new = cell(x, state)
+            if m is not None:  # padded positions keep the state and output zeros
+                new = tuple(where(m, n, s) for n, s in zip(new, state)) if isinstance(new, tuple) else where(m, new, state)
             state = new
             h = state[0] if isinstance(state, tuple) else state
-            hs[t] = h * masks[t] if masks is not None else h
+            hs[t] = h if m is None else where(m, h, 0.0)
         return hs, state
-
-
-def _keep(new: Tensor, old: Tensor, m: np.ndarray) -> Tensor:
-    """new where the step is real (m = 1), old where it is padding (m = 0)."""
-    return new * m + old * (1.0 - m)
 
 
 def _concat_pair(a: Tensor, b: Tensor) -> Tensor:
@@ -236,7 +232,7 @@ def _length_masks(lengths: Any, N: int, T: int, dtype: np.dtype) -> list[np.ndar
         raise ValueError(f"lengths must be {N} integers (one per sequence), got shape {lengths.shape} dtype {lengths.dtype}")
     if lengths.min() < 1 or lengths.max() > T:
         raise ValueError(f"lengths must be in [1, {T}], got {lengths.min()}..{lengths.max()}")
-    return [(t < lengths).astype(dtype)[:, None] for t in range(T)]
+    return [(t < lengths)[:, None] for t in range(T)]
 
 
 class RNN(_RecurrentLayer):
