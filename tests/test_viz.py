@@ -39,7 +39,7 @@ def test_lstm_cell_has_the_expected_nodes():
     assert counts["MatMul"] == 2
     assert counts["Repeat"] == 1  # the bias broadcast over the batch
     assert counts["Tanh"] == 2  # g and tanh(c)
-    assert counts["Exp"] == 3 and counts["Where"] == 3  # one stable sigmoid each for f, i, o
+    assert counts["Exp"] == 3 and counts["Pow"] == 3  # one stable sigmoid each for f, i, o: (m + (1-m)e) / (1 + e)
     assert counts["Branch"] >= 2  # A feeds four gate slices; h feeds h*h twice
     assert counts["GetItem"] == 4  # the gate slices f, g, i, o
 

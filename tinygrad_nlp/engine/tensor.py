@@ -255,12 +255,12 @@ class Tensor:
         return ReLU()(self)
 
     def sigmoid(self) -> Tensor:
-        """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ). With e = exp(-|x|) (never above 1) and r = 1 / (1 + e):
-        σ = r where x ≥ 0, e · r where x < 0: no overflow, full relative precision in the tails."""
-        positive = self.data >= 0
-        e = (self * np.where(positive, -1, 1).astype(self.dtype)).exp()
-        r = (e + 1.0) ** -1
-        return Where(positive)(r, e * r)
+        """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ): with e = exp(-|x|), which never overflows, and the
+        constant mask m = [x ≥ 0], σ = (m + (1 - m)·e) / (1 + e) — full relative precision in both
+        tails (e is finite, so the masked blend is exact)."""
+        m = (self.data >= 0).astype(self.dtype)
+        e = (self * (1 - 2 * m)).exp()
+        return (e * (1 - m) + m) * (e + 1.0) ** -1
 
     def sqrt(self) -> Tensor:
         return self ** 0.5
@@ -379,5 +379,4 @@ def _reciprocal(c: float) -> float:
     return 1.0 / c
 
 
-from .ops import (Add, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, Where,  # noqa: E402,I001
-                  binary, constant_operand, matmul)
+from .ops import Add, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, binary, constant_operand, matmul  # noqa: E402,I001

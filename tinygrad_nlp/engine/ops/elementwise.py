@@ -38,8 +38,17 @@ class Pow(Function):
         need_x, need_y = self.needs_input_grad
         dx = dy = None
         if need_x:
-            if isinstance(y, (int, float)):
-                dx = g * 0 if y == 0 else (g * (x * 2) if y == 2 else g * (x ** (y - 1) * y))
+            if isinstance(y, (int, float)):  # common exponents from the output (numpy's x ** -2 is slow)
+                if y == 0:
+                    dx = g * 0
+                elif y == 2:
+                    dx = g * (x * 2)
+                elif y == -1:
+                    dx = g * -(out * out)  # d(1/x) = -1/x²
+                elif y == 0.5:
+                    dx = g * (0.5 / out)  # d√x = 1 / (2√x)
+                else:
+                    dx = g * (x ** (y - 1) * y)
             else:
                 nonzero = (data(y) != 0).astype(g.dtype)  # y - nonzero is y - 1, or 0 where y = 0
                 dx = g * (y * x ** (y - nonzero))
