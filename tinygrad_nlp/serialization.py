@@ -3,13 +3,16 @@
 Anything nested of dicts, arrays/Tensors, numbers, strings, bools, None and lists of those can be
 saved (a Module is saved as its state_dict): a checkpoint can hold the model, the optimizer state,
 the epoch and the vocabulary.
+
+`load` treats the file as untrusted: every array must be exactly as large as the header says, the
+arrays together at most `max_bytes` (1 GiB unless you say otherwise), and anything malformed is
+one ValueError "not a valid tinygrad_nlp checkpoint".
 """
 from __future__ import annotations
 
 import io
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,10 +20,12 @@ from typing import Any
 import numpy as np
 
 from .engine import Tensor
+from .files import atomic_open
 
 FORMAT = "tinygrad_nlp-checkpoint"
 VERSION = 1
 _HEADER = "__header__"
+MAX_BYTES = 1 << 30  # default cap on the arrays `load` unpacks (a 2 MB zip can hold a 2 GB array)
 
 
 def _flatten(obj: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
@@ -72,41 +77,45 @@ def save(obj: Any, path: str | os.PathLike) -> None:
     payload = {f"a{i}": v for i, v in enumerate(arrays.values())}
     header["keys"] = {k: f"a{i}" for i, k in enumerate(arrays)}
     payload[_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **payload)
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read what `save` wrote. Never unpickles; a truncated, corrupted or foreign file raises ValueError."""
+def load(path: str | os.PathLike, max_bytes: int | None = MAX_BYTES) -> Any:
+    """Read what `save` wrote. Never unpickles; a truncated, corrupted, foreign or oversized file
+    raises ValueError before any large array is unpacked (`max_bytes=None` lifts the size cap)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            sizes = {info.filename.removesuffix(".npy"): info.file_size for info in zf.infolist()}
         with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            if _HEADER not in z.files:
+            if _HEADER not in z.files or sizes.get(_HEADER, 0) > (1 << 26):
                 raise ValueError("no tinygrad_nlp header")
             header = json.loads(z[_HEADER].tobytes().decode())
-            if header.get("format") != FORMAT:
-                raise ValueError(f"format is {header.get('format')!r}")
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise ValueError(f"format is {header.get('format') if isinstance(header, dict) else None!r}")
             if header.get("version", 0) > VERSION:
                 raise ValueError(f"version {header['version']} is newer than this library's {VERSION}")
+            declared = {name: (tuple(int(n) for n in shape), np.dtype(dtype)) for name, (shape, dtype) in header["arrays"].items()}
+            total = sum(int(np.prod(shape)) * dt.itemsize for shape, dt in declared.values())
+            if max_bytes is not None and total > max_bytes:
+                raise ValueError(f"its arrays hold {total:,} bytes, more than max_bytes={max_bytes:,} "
+                                 "(pass max_bytes=None to load it anyway)")
             arrays = {}
             for name, key in header["keys"].items():
+                shape, dt = declared[name]
+                expected = int(np.prod(shape)) * dt.itemsize
+                if key not in sizes or sizes[key] > expected + 4096:  # the .npy header is a few hundred bytes
+                    raise ValueError(f"array {name} unpacks to {sizes.get(key)} bytes, the header says {expected}")
                 arr = z[key]
-                shape, dtype = header["arrays"][name]
-                if list(arr.shape) != shape or arr.dtype.str != dtype:
-                    raise ValueError(f"array {name} is {arr.shape} {arr.dtype}, header says {tuple(shape)} {dtype}")
+                if arr.shape != shape or arr.dtype != dt:
+                    raise ValueError(f"array {name} is {arr.shape} {arr.dtype}, header says {shape} {dt}")
                 arrays[name] = arr
+            return _unflatten(header["tree"], arrays)
     except FileNotFoundError:
         raise
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile, EOFError, json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"load: {path} is not a valid tinygrad_nlp checkpoint (truncated, corrupted or foreign file): {e}") from None
-    return _unflatten(header["tree"], arrays)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, zipfile.BadZipFile, EOFError,
+            RecursionError, MemoryError, UnicodeDecodeError) as e:
+        raise ValueError(f"load: {path} is not a valid tinygrad_nlp checkpoint (truncated, corrupted, foreign or "
+                         f"oversized file): {e}") from None

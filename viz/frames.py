@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import graphviz
 from tinygrad_nlp import toposort
 from tinygrad_nlp.engine.graph import trace
 from tinygrad_nlp import Tensor
+from tinygrad_nlp.files import atomic_write
 
 from .draw import name_map, render_graph
 from .render import render_bytes
@@ -53,8 +55,7 @@ def backprop_frames(loss: Tensor, out_dir: str | os.PathLike, fmt: str = "svg", 
     paths = []
     for k, dg in enumerate(backprop_digraphs(loss, **draw_kwargs), start=1):
         path = out / f"frame_{k:03d}.{fmt}"
-        path.write_bytes(render_bytes(dg, fmt, path))
-        paths.append(path)
+        paths.append(atomic_write(path, render_bytes(dg, fmt, path)))
     return paths
 
 
@@ -103,10 +104,7 @@ def backprop_html(loss: Tensor, path: str | os.PathLike, title: str = "Backpropa
         svg = render_bytes(dg, "svg").decode("utf-8")
         svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE
         parts.append(f'<div class="frame" data-step="{k}">{svg}</div>')
-    html = _PAGE.format(title=title, n=len(digraphs), frames="\n".join(parts),
-                        captions=json.dumps([f.name for f in steps]))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    captions = json.dumps([f.name for f in steps]).replace("</", "<\\/")  # inside <script>
+    html = _PAGE.format(title=escape(title), n=len(digraphs), frames="\n".join(parts), captions=captions)
+    return atomic_write(path, html)
 

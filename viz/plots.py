@@ -7,6 +7,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from tinygrad_nlp.files import atomic_open
+
 
 def _pyplot():
     import matplotlib
@@ -19,9 +21,9 @@ def _pyplot():
 
 def _save(fig: Any, path: str | os.PathLike) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, dpi=120, format=path.suffix.lstrip(".") or "png")
     _pyplot().close(fig)
     return path
 

@@ -9,6 +9,7 @@ from typing import Any
 import graphviz
 
 from tinygrad_nlp import Tensor
+from tinygrad_nlp.files import atomic_write
 
 FORMATS = ("dot", "svg", "png", "pdf")
 INSTALL_HINT = (
@@ -35,7 +36,9 @@ def render_bytes(dg: graphviz.Digraph, fmt: str, source_path: Path | None = None
         where = ""
         if source_path is not None:
             dot_path = Path(source_path).with_suffix(".dot")
-            dot_path.write_text(dg.source, encoding="utf-8")
+            if dot_path.exists() and dot_path.read_text(encoding="utf-8", errors="replace") != dg.source:
+                dot_path = Path(source_path).with_name(Path(source_path).name + ".dot")  # never replace another graph
+            atomic_write(dot_path, dg.source)
             where = f"The DOT source was written to {dot_path}."
         raise GraphvizNotFound(INSTALL_HINT.format(fmt=fmt, where=where)) from None
 
@@ -50,9 +53,4 @@ def save(graph: Any, path: str | os.PathLike, **draw_kwargs: Any) -> Path:
     if fmt not in FORMATS:
         raise ValueError(f"save: unsupported extension {path.suffix!r}; use one of {', '.join('.' + f for f in FORMATS)}")
     dg = draw(graph, **draw_kwargs) if isinstance(graph, Tensor) else graph
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "dot":
-        path.write_text(dg.source, encoding="utf-8")
-    else:
-        path.write_bytes(render_bytes(dg, fmt, path))
-    return path
+    return atomic_write(path, dg.source if fmt == "dot" else render_bytes(dg, fmt, path))

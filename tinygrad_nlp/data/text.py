@@ -9,6 +9,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..files import atomic_write
+
 
 def tokenize(text: str, level: str = "word", lower: bool = False) -> list[str]:
     """Split text into words (on whitespace) or characters."""
@@ -93,11 +95,12 @@ class Vocab:
         return v
 
     def save(self, path: str | os.PathLike) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), ensure_ascii=False))
+        """JSON, UTF-8, written atomically (a token that cannot be encoded leaves the old file intact)."""
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
     def __repr__(self) -> str:
         head = ", ".join(self.id_to_word[:5])

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..data.text import Vocab
+from ..files import atomic_open
 
 
 def cos_similarity(x: Any, y: Any, eps: float = 1e-8) -> float:
@@ -60,7 +61,7 @@ def analogy_accuracy(questions: list[tuple[str, str, str, str]], vocab: Vocab, W
 def save_word2vec_format(path: str | os.PathLike, vocab: Vocab, W: Any) -> None:
     """Text format: a header "count dim", then "word v1 v2 ..." per line (gensim's KeyedVectors.load_word2vec_format)."""
     W = np.asarray(W)
-    with open(path, "w", encoding="utf-8") as f:
+    with atomic_open(path, "w") as f:
         f.write(f"{W.shape[0]} {W.shape[1]}\n")
         for word, vec in zip(vocab.id_to_word, W):
             f.write(word + " " + " ".join(f"{v:.6g}" for v in vec) + "\n")
