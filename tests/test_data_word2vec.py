@@ -64,10 +64,15 @@ def test_env_variable_and_explicit_path(tmp_path, monkeypatch):
     for split in ("train", "valid", "test"):
         (tmp_path / "ptb" / f"ptb.{split}.txt").write_text(" a b c \n b c d \n" if split == "train" else " d a \n")
     monkeypatch.setenv("TINYGRAD_NLP_DATA", str(tmp_path))
-    c = load_ptb("valid")
+    with pytest.raises(ValueError, match=r"ptb.train.txt is not the known ptb/ptb.train.txt: its SHA-256 is [0-9a-f]{64}, expected fcea"):
+        load_ptb("valid")  # a custom (or truncated) PTB is refused unless asked for
+    c = load_ptb("valid", verify=False)
     assert c.vocab.decode(c.ids) == ["d", "a", "<eos>"]
-    assert data_file("ptb/ptb.train.txt") == tmp_path / "ptb" / "ptb.train.txt"
+    assert data_file("ptb/ptb.train.txt", verify_hash=False) == tmp_path / "ptb" / "ptb.train.txt"
+    monkeypatch.setenv("TINYGRAD_NLP_VERIFY", "0")
     assert load_ptb("train", path=tmp_path).ids.tolist() == [0, 1, 2, 3, 1, 2, 4, 3]
+    with pytest.raises(ValueError, match="pass the folder that holds ptb.valid.txt"):
+        load_ptb("valid", path=tmp_path / "ptb" / "ptb.train.txt")  # one file is not train, valid and test
 
 
 def _serve(folder: Path):

@@ -83,20 +83,30 @@ class UnigramSampler:
         self.p = p / p.sum()
         self.cdf = np.cumsum(self.p)
         self.cdf[-1] = 1.0
+        self.start = np.concatenate([[0.0], self.cdf[:-1]])
         self.vocab_size = counts.size
+        self.last = int(np.flatnonzero(counts)[-1])  # the highest id that can be drawn
+        self.top, self.second = (list(np.argsort(-self.p, kind="stable")[:2]) + [0])[:2]
+        if sample_size < 1:
+            raise ValueError(f"UnigramSampler: sample_size must be >= 1, got {sample_size}")
         self.sample_size = sample_size
         self.rng = as_generator(generator)
 
-    def _draw(self, n: int) -> np.ndarray:
-        return np.searchsorted(self.cdf, self.rng.random(n), side="right")
-
     def get_negative_sample(self, target: Any) -> np.ndarray:
-        """(N, sample_size) ids for target ids of shape (N,) (or (N, ...) -> (N, ..., sample_size))."""
+        """(N, sample_size) ids for target ids of shape (N,) (or (N, ...) -> (N, ..., sample_size)),
+        drawn from P with each row's target removed (and renormalised), without any redraw loop:
+        u ~ U[0, 1 - p_t) is mapped through the cdf, skipping the target's interval."""
         target = np.asarray(target)
-        shape = target.shape + (self.sample_size,)
-        neg = self._draw(int(np.prod(shape))).reshape(shape)
-        clash = neg == target[..., None]
-        while clash.any():  # redraw collisions: the same as sampling from P with the target removed
-            neg[clash] = self._draw(int(clash.sum()))
-            clash = neg == target[..., None]
+        if target.size and (target.min() < 0 or target.max() >= self.vocab_size):
+            raise IndexError(f"UnigramSampler: target ids must be in [0, {self.vocab_size}), got {target.min()}..{target.max()}")
+        p_t = self.p[target][..., None]
+        if np.any(p_t >= 1.0):
+            raise ValueError("UnigramSampler: the corpus has a single distinct word, so no negative sample can differ from the target")
+        start = self.start[target][..., None]  # where the target's interval begins in the cdf
+        u = self.rng.random(target.shape + (self.sample_size,)) * (1.0 - p_t)
+        neg = np.searchsorted(self.cdf, np.where(u < start, u, u + p_t), side="right")
+        neg = np.minimum(neg, self.last)
+        clash = neg == target[..., None]  # only by rounding at an interval's edge
+        if clash.any():
+            neg[clash] = np.where(target[..., None] == self.top, self.second, self.top)[clash]
         return neg

@@ -3,7 +3,11 @@
 Where files come from, in order: an explicit `path`; the folder in the environment variable
 TINYGRAD_NLP_DATA; `../shared/data` next to the repository (or the working directory); the cache
 folder (~/.cache/tinygrad_nlp, or $TINYGRAD_NLP_CACHE), downloading from the canonical public
-location when the file is missing there, checked against its SHA-256.
+location when the file is missing there.
+
+Wherever a known corpus is found it is checked against its recorded SHA-256 (a PTB file cut short
+is refused by name, with both hashes). A deliberate custom file: pass `verify=False` to the
+loader, or set TINYGRAD_NLP_VERIFY=0.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from .text import Vocab
 
 DATA_ENV = "TINYGRAD_NLP_DATA"
 CACHE_ENV = "TINYGRAD_NLP_CACHE"
+VERIFY_ENV = "TINYGRAD_NLP_VERIFY"
 
 _PTB_URL = "https://raw.githubusercontent.com/tomsercu/lstm/master/data/"
 _SAITO_URL = "https://raw.githubusercontent.com/oreilly-japan/deep-learning-from-scratch-2/master/dataset/"
@@ -48,6 +53,24 @@ def sha256(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+_CHECKED: dict[tuple[str, int, int], str] = {}  # (file, size, mtime) -> its SHA-256, so each file is hashed once
+
+
+def verify(file: Path, name: str) -> Path:
+    """Refuse `file` if `name` is a known corpus and the file's SHA-256 is not the recorded one."""
+    if name not in SOURCES or os.environ.get(VERIFY_ENV, "1") == "0":
+        return file
+    stat = file.stat()
+    key = (str(file.resolve()), stat.st_size, stat.st_mtime_ns)
+    got = _CHECKED.get(key) or sha256(file)
+    _CHECKED[key] = got
+    expected = SOURCES[name][1]
+    if got != expected:
+        raise ValueError(f"{file} is not the known {name}: its SHA-256 is {got}, expected {expected} (a truncated or "
+                         f"edited copy?). If it is a deliberate custom file, pass verify=False (or set {VERIFY_ENV}=0).")
+    return file
 
 
 def download(url: str, dest: str | os.PathLike, expected_sha256: str | None = None, timeout: float = 60.0) -> Path:
@@ -86,25 +109,29 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "tinygrad_nlp"))
 
 
-def data_file(name: str, path: str | os.PathLike | None = None, download_missing: bool = True) -> Path:
-    """Locate a corpus file by its relative name (e.g. "ptb/ptb.train.txt"); see the module doc."""
+def data_file(name: str, path: str | os.PathLike | None = None, download_missing: bool = True, verify_hash: bool = True) -> Path:
+    """Locate a corpus file by its relative name (e.g. "ptb/ptb.train.txt"); see the module doc.
+    A file that belongs to a set (the PTB splits) must be given by its folder, not as one file."""
     if path is not None:
         p = Path(path)
         if p.is_dir():
             for candidate in (p / name, p / Path(name).name):
                 if candidate.is_file():
-                    return candidate
+                    return verify(candidate, name) if verify_hash else candidate
             raise FileNotFoundError(f"{name} is not in the folder {p}")
         if not p.is_file():
             raise FileNotFoundError(f"no such file: {p}")
-        return p
+        if "/" in name and p.name != Path(name).name:
+            raise ValueError(f"{name} is one file of a set: pass the folder that holds {Path(name).name} and the "
+                             f"other files of the set, not the single file {p}")
+        return verify(p, name) if verify_hash else p
     for d in _search_dirs():
         for candidate in (d / name, d / Path(name).name):
             if candidate.is_file():
-                return candidate
+                return verify(candidate, name) if verify_hash else candidate
     cached = cache_dir() / name
     if cached.is_file():
-        return cached
+        return verify(cached, name) if verify_hash else cached
     if name not in SOURCES or not download_missing:
         raise FileNotFoundError(f"{name} was not found in {[str(d) for d in _search_dirs()]} or {cache_dir()}; set {DATA_ENV}")
     url, digest = SOURCES[name]
@@ -121,34 +148,36 @@ def _read_text(file: Path) -> str:
 _PTB_VOCAB: dict[str, Vocab] = {}
 
 
-def load_ptb(split: str = "train", path: str | os.PathLike | None = None) -> Corpus:
+def load_ptb(split: str = "train", path: str | os.PathLike | None = None, verify: bool = True) -> Corpus:
     """Penn Treebank as one id stream, the textbook's way: each line ends with "<eos>", and ids
-    are numbered on the train split in order of first appearance (shared by valid and test)."""
+    are numbered on the train split in order of first appearance (shared by valid and test).
+    `path`: a folder holding ptb.train.txt, ptb.valid.txt and ptb.test.txt."""
     if split not in ("train", "valid", "test"):
         raise ValueError(f"load_ptb: split must be 'train', 'valid' or 'test', got {split!r}")
-    folder = None if path is None else Path(path)
 
-    def words(s: str) -> list[str]:
-        file = data_file(f"ptb/ptb.{s}.txt", folder)
+    def words(file: Path) -> list[str]:
         return _read_text(file).replace("\n", "<eos>").strip().split()
 
-    key = str(folder)
+    train = data_file("ptb/ptb.train.txt", path, verify_hash=verify)
+    stat = train.stat()
+    key = f"{train.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"  # the vocabulary of exactly this train file
     if key not in _PTB_VOCAB:
-        _PTB_VOCAB[key] = Vocab(words("train"))
+        _PTB_VOCAB[key] = Vocab(words(train))
     vocab = _PTB_VOCAB[key]
-    toks = words(split)
+    toks = words(data_file(f"ptb/ptb.{split}.txt", path, verify_hash=verify))
     missing = {t for t in toks if t not in vocab}
     if missing:
         raise ValueError(f"load_ptb: {split} has words not in the train vocabulary: {sorted(missing)[:5]}")
     return Corpus(vocab.lookup(toks), vocab)
 
 
-def load_timemachine(level: str = "char", path: str | os.PathLike | None = None, max_tokens: int | None = None) -> Corpus:
+def load_timemachine(level: str = "char", path: str | os.PathLike | None = None, max_tokens: int | None = None,
+                     verify: bool = True) -> Corpus:
     """The Time Machine as d2l prepares it: letters only, lower case, one space between words;
     lines are joined with spaces. Vocabulary by frequency, with "<unk>"."""
     if level not in ("char", "word"):
         raise ValueError(f"load_timemachine: level must be 'char' or 'word', got {level!r}")
-    text = _read_text(data_file("timemachine.txt", path))
+    text = _read_text(data_file("timemachine.txt", path, verify_hash=verify))
     lines = [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in text.splitlines()]
     joined = " ".join(line for line in lines if line)
     tokens = list(joined) if level == "char" else joined.split()
@@ -168,11 +197,13 @@ class Seq2seqData(NamedTuple):
     vocab: Vocab
 
 
-def load_seq2seq_text(name: str, path: str | os.PathLike | None = None, seed: int | None = 1984, test_ratio: float = 0.1) -> Seq2seqData:
+def load_seq2seq_text(name: str, path: str | os.PathLike | None = None, seed: int | None = 1984, test_ratio: float = 0.1,
+                      verify: bool = True, answer_pattern: str | None = None) -> Seq2seqData:
     """Lines "question_answer": every line the same width; char ids in order of first appearance
     (questions then answers, line by line), shuffled with `seed` and split like the textbook's
-    `sequence.load_data` (seed 1984 gives its split)."""
-    text = _read_text(data_file(name, path))
+    `sequence.load_data` (seed 1984 gives its split). `answer_pattern` (a regex) must match every
+    answer, so that one task's file is not silently loaded as another's."""
+    text = _read_text(data_file(name, path, verify_hash=verify))
     questions, answers = [], []
     for i, line in enumerate(text.split("\n")):
         if not line.strip():
@@ -182,6 +213,9 @@ def load_seq2seq_text(name: str, path: str | os.PathLike | None = None, seed: in
             raise ValueError(f"{name}: line {i + 1} has no question before '_': {line!r}")
         questions.append(line[:cut])
         answers.append(line[cut:])
+        if answer_pattern is not None and not re.fullmatch(answer_pattern, line[cut:]):
+            raise ValueError(f"{name}: line {i + 1} is not a {name} example (its answer {line[cut:]!r} does not match "
+                             f"{answer_pattern!r}); is this the file of another task?")
     if len({len(q) for q in questions}) != 1 or len({len(a) for a in answers}) != 1:
         raise ValueError(f"{name}: questions and answers must be padded to fixed widths")
     chars: list[str] = []
@@ -199,14 +233,14 @@ def load_seq2seq_text(name: str, path: str | os.PathLike | None = None, seed: in
     return Seq2seqData(x[:split], t[:split], x[split:], t[split:], vocab)
 
 
-def load_addition(path: str | os.PathLike | None = None, seed: int | None = 1984) -> Seq2seqData:
+def load_addition(path: str | os.PathLike | None = None, seed: int | None = 1984, verify: bool = True) -> Seq2seqData:
     """addition.txt: "16+75  _91  " -> 45,000 train / 5,000 test pairs of char ids."""
-    return load_seq2seq_text("addition.txt", path, seed)
+    return load_seq2seq_text("addition.txt", path, seed, verify=verify, answer_pattern=r"_-?[0-9]+ *")
 
 
-def load_date(path: str | os.PathLike | None = None, seed: int | None = 1984) -> Seq2seqData:
+def load_date(path: str | os.PathLike | None = None, seed: int | None = 1984, verify: bool = True) -> Seq2seqData:
     """date.txt: "september 27, 1994           _1994-09-27" -> 45,000 train / 5,000 test pairs."""
-    return load_seq2seq_text("date.txt", path, seed)
+    return load_seq2seq_text("date.txt", path, seed, verify=verify, answer_pattern=r"_[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def encode_chars(texts: list[str], vocab: Vocab, width: int, pad: str = " ") -> np.ndarray:
