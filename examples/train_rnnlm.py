@@ -28,6 +28,8 @@ from tinygrad_nlp.evaluation.generate import generate  # noqa: E402
 from tinygrad_nlp.data.batches import num_sequential_batches, sequential_batches  # noqa: E402
 from tinygrad_nlp.evaluation.perplexity import perplexity  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
+from viz.plots import plot_curves  # noqa: E402
+from tinygrad_nlp.runs import RunExists, bounded, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
 PRESETS = {
@@ -46,42 +48,27 @@ def build(name: str, vocab_size: int, args: argparse.Namespace):
     return Rnnlm(vocab_size, args.wordvec, args.hidden, cell=cell, dropout=args.dropout, generator=args.seed)
 
 
-def plot_curve(history: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot([h["epoch"] for h in history], [h["train_ppl"] for h in history], "o-", label="train")
-    ax.plot([h["epoch"] for h in history], [h["valid_ppl"] for h in history], "o-", label="valid")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("perplexity")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=sorted(PRESETS), default="rnnlm")
-    ap.add_argument("--wordvec", type=int)
-    ap.add_argument("--hidden", type=int)
-    ap.add_argument("--dropout", type=float)
-    ap.add_argument("--lr", type=float)
-    ap.add_argument("--epochs", type=int)
+    ap.add_argument("--wordvec", type=positive_int)
+    ap.add_argument("--hidden", type=positive_int)
+    ap.add_argument("--dropout", type=bounded(float, 0.0, 0.99))
+    ap.add_argument("--lr", type=positive_float)
+    ap.add_argument("--epochs", type=positive_int)
     ap.add_argument("--corpus", choices=["ptb", "timemachine"], default="ptb")
     ap.add_argument("--optim", choices=["sgd", "adam"])
-    ap.add_argument("--batch", type=int)
-    ap.add_argument("--time", type=int, default=35)
-    ap.add_argument("--clip", type=float)
+    ap.add_argument("--batch", type=positive_int)
+    ap.add_argument("--time", type=positive_int, default=35)
+    ap.add_argument("--clip", type=positive_float)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--log-every", type=int, default=100)
-    ap.add_argument("--max-steps", type=int, default=None, help="stop each epoch after this many steps (smoke runs)")
+    ap.add_argument("--log-every", type=positive_int, default=100)
+    ap.add_argument("--max-steps", type=positive_int, default=None, help="stop each epoch after this many steps (smoke runs)")
     ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
+    ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
     ap.add_argument("--no-test", action="store_true", help="skip the test-set perplexity at the end")
-    ap.add_argument("--data", default=None)
+    ap.add_argument("--data", default=None, help="folder with the corpus files (default: see tinygrad_nlp.data.datasets)")
+    ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
     ap.add_argument("--out", default=None, help="default runs/<model>")
     args = ap.parse_args()
     preset = PRESETS["char" if args.corpus == "timemachine" and args.model == "rnnlm" else args.model]
@@ -89,14 +76,17 @@ def main() -> None:
         if getattr(args, k) is None:
             setattr(args, k, v)
     out = Path(args.out or f"runs/{args.model if args.corpus == 'ptb' else 'char_lm'}")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        ckpt = open_run(out, args.resume, args.overwrite)
+    except RunExists as e:
+        ap.error(str(e))
 
     tg.manual_seed(args.seed)
     if args.corpus == "ptb":
-        train, vocab = load_ptb("train", args.data)  # ids, Vocab
-        valid, test = load_ptb("valid", args.data).ids, load_ptb("test", args.data).ids
+        train, vocab = load_ptb("train", args.data, verify=not args.no_verify)  # ids, Vocab
+        valid, test = (load_ptb(split, args.data, verify=not args.no_verify).ids for split in ("valid", "test"))
     else:  # characters of The Time Machine: the last 10% split between valid and test
-        ids, vocab = load_timemachine("char", args.data)
+        ids, vocab = load_timemachine("char", args.data, verify=not args.no_verify)
         cut, mid = int(len(ids) * 0.9), int(len(ids) * 0.95)
         train, valid, test = ids[:cut], ids[cut:mid], ids[mid:]
     model = build(args.model, len(vocab), args)
@@ -105,8 +95,7 @@ def main() -> None:
     plateau = tg.optim.ReduceLROnPlateau(optimizer, factor=0.25, patience=0, threshold=0)  # the textbook: lr / 4 when worse
     history: list[dict] = []
     start_epoch = 1
-    if args.resume and (out / "last.npz").exists():
-        ckpt = tg.load(out / "last.npz")
+    if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         plateau.best = ckpt["best_ppl"]
@@ -147,7 +136,8 @@ def main() -> None:
         plateau.step(valid_ppl)
         tg.save({"model": model, "optimizer": optimizer.state_dict(), "epoch": epoch, "best_ppl": plateau.best,
                  "history": history}, out / "last.npz")
-        plot_curve(history, out / "perplexity.png")
+        plot_curves({"train": [h["train_ppl"] for h in history], "valid": [h["valid_ppl"] for h in history]},
+                    out / "perplexity.png", ylabel="perplexity")
 
     if (out / "best.npz").exists():
         model.load_state_dict(tg.load(out / "best.npz")["model"])
@@ -160,7 +150,8 @@ def main() -> None:
             print(f"--- generated after 'time traveller' (temperature {temperature}):\ntime traveller{''.join(vocab.decode(ids))}")
         return
     skip = [vocab.word_to_id[w] for w in ("<unk>", "N") if w in vocab]
-    for prefix in ("you", "the stock market"):
+    prefixes = [p for p in ("you", "the stock market") if all(w in vocab for w in p.split())]
+    for prefix in prefixes or [vocab.id_to_word[int(valid[0])]]:  # a custom corpus may lack the textbook's prefixes
         ids = generate(model, prefix, length=40, vocab=vocab, skip_ids=skip, seed=args.seed, top_k=50)
         text = " ".join(vocab.decode(ids)).replace(" <eos>", ".\n")
         print(f"--- generated after '{prefix}':\n{prefix} {text}")

@@ -24,6 +24,8 @@ from models import AttentionSeq2seq, PeekySeq2seq, Seq2seq  # noqa: E402
 from tinygrad_nlp.data.datasets import load_addition, load_date  # noqa: E402
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy  # noqa: E402
 from tinygrad_nlp.evaluation.metrics import accuracy  # noqa: E402
+from tinygrad_nlp.files import atomic_write  # noqa: E402
+from tinygrad_nlp.runs import RunExists, nonnegative_int, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
 MODELS = {"baseline": Seq2seq, "peeky": PeekySeq2seq, "attention": AttentionSeq2seq}
@@ -40,24 +42,32 @@ def main() -> None:
     ap.add_argument("--task", choices=["addition", "date"], default="addition")
     ap.add_argument("--model", choices=sorted(MODELS), default="peeky")
     ap.add_argument("--reverse", action="store_true", help="feed the question reversed")
-    ap.add_argument("--epochs", type=int, default=25)
-    ap.add_argument("--wordvec", type=int, default=16)
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--clip", type=float, default=5.0)
-    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--epochs", type=positive_int, default=25)
+    ap.add_argument("--wordvec", type=positive_int, default=16)
+    ap.add_argument("--hidden", type=positive_int, default=128)
+    ap.add_argument("--batch", type=positive_int, default=128)
+    ap.add_argument("--clip", type=positive_float, default=5.0)
+    ap.add_argument("--lr", type=positive_float, default=0.001)
     ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     ap.add_argument("--score", choices=["dot", "scaled_dot", "additive"], default="dot")
-    ap.add_argument("--beam", type=int, default=0, help="also report accuracy with beam search of this size")
+    ap.add_argument("--beam", type=nonnegative_int, default=0, help="also report accuracy with beam search of this size")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--data", default=None)
+    ap.add_argument("--data", default=None, help="the task's text file (default: see tinygrad_nlp.data.datasets)")
+    ap.add_argument("--no-verify", action="store_true", help="accept a task file whose SHA-256 is not the known one")
+    ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
+    ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     out = Path(args.out or f"runs/seq2seq_{args.task}_{args.model}{'_rev' if args.reverse else ''}")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        ckpt = open_run(out, args.resume, args.overwrite)
+    except RunExists as e:
+        ap.error(str(e))
 
     tg.manual_seed(args.seed)
-    data = (load_addition if args.task == "addition" else load_date)(args.data)
+    data = (load_addition if args.task == "addition" else load_date)(args.data, verify=not args.no_verify)
+    if args.batch > len(data.x_train):
+        ap.error(f"--batch {args.batch} is larger than the {len(data.x_train)} training examples")
     vocab = data.vocab
     x_train, x_test = (data.x_train[:, ::-1].copy(), data.x_test[:, ::-1].copy()) if args.reverse else (data.x_train, data.x_test)
     t_train, t_test = data.t_train, data.t_test
@@ -69,8 +79,15 @@ def main() -> None:
     iters = len(x_train) // args.batch
     print(f"{args.task} / {args.model}{' / reversed' if args.reverse else ''}: {model.num_parameters():,} parameters, "
           f"{len(x_train):,} train / {len(x_test):,} test, {iters} steps per epoch")
-    history = []
-    for epoch in range(1, args.epochs + 1):
+    history, start = [], 1
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        history, start = list(ckpt["history"]), int(ckpt["epoch"]) + 1
+        print(f"resumed from {out / 'last.npz'} after epoch {start - 1}")
+    for _ in range(1, start):
+        rng.permutation(len(x_train))  # the data order of the epochs already done
+    for epoch in range(start, args.epochs + 1):
         model.train()
         progress = Progress(iters, max(iters // 4, 1), unit="examples")
         order = rng.permutation(len(x_train))
@@ -94,7 +111,9 @@ def main() -> None:
             print(show(vocab, x_test[k], t_test[k], guess[k], args.reverse))
         beam = f" | beam {args.beam}: {record['beam_accuracy']:.2%}" if args.beam else ""
         print(f"epoch {epoch}: test accuracy {acc:.2%}{beam} | {format_duration(seconds)} of training")
-        (out / "history.json").write_text(json.dumps(history, indent=1))
+        atomic_write(out / "history.json", json.dumps(history, indent=1))
+        tg.save({"model": model, "optimizer": optimizer.state_dict(), "epoch": epoch, "history": history,
+                 "vocab": vocab.id_to_word}, out / "last.npz")
     viz.plot_curves({f"{args.model}{' reversed' if args.reverse else ''}": [h["accuracy"] for h in history]},
                     out / "accuracy.png", ylabel="test accuracy", ylim=(0, 1))
     tg.save({"model": model, "vocab": vocab.id_to_word, "history": history}, out / "model.npz")

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 from models import CBOW, SkipGram  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
+from tinygrad_nlp.runs import RunExists, bounded, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Trainer  # noqa: E402
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format  # noqa: E402
 from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd  # noqa: E402
@@ -31,7 +32,7 @@ QUESTIONS = Path(__file__).with_name("data") / "ptb_analogies.txt"
 
 
 def read_questions(path: Path) -> list[tuple[str, ...]]:
-    lines = [line.split() for line in path.read_text().splitlines()]
+    lines = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
     return [tuple(q) for q in lines if len(q) == 4 and not q[0].startswith(("#", ":"))]
 
 
@@ -47,25 +48,35 @@ def report(vocab, W) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=["cbow", "skipgram"], default="cbow")
-    ap.add_argument("--window", type=int, default=5)
-    ap.add_argument("--hidden", type=int, default=100)
-    ap.add_argument("--batch", type=int, default=100)
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--negatives", type=int, default=5)
-    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--window", type=bounded(int, 1, 50), default=5)
+    ap.add_argument("--hidden", type=bounded(int, 1, 2000), default=100)
+    ap.add_argument("--batch", type=bounded(int, 1, 100_000), default=100)
+    ap.add_argument("--epochs", type=positive_int, default=10)
+    ap.add_argument("--negatives", type=bounded(int, 1, 100), default=5)
+    ap.add_argument("--lr", type=positive_float, default=0.001)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--max-words", type=int, default=None, help="use only the first N words of PTB train")
+    ap.add_argument("--max-words", type=bounded(int, 3), default=None, help="use only the first N words of PTB train")
     ap.add_argument("--count-based", action="store_true", help="PPMI + randomized SVD instead of training")
     ap.add_argument("--data", default=None, help="folder with ptb/ptb.train.txt (default: see tinygrad_nlp.data.datasets)")
+    ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
+    ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
+    ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
     ap.add_argument("--out", default="runs/word2vec")
     args = ap.parse_args()
 
     tg.manual_seed(args.seed)
-    corpus, vocab = load_ptb("train", args.data)
+    corpus, vocab = load_ptb("train", args.data, verify=not args.no_verify)
     if args.max_words:
         corpus = corpus[: args.max_words]
+    if args.count_based and args.hidden >= len(vocab):
+        ap.error(f"--hidden {args.hidden} must be below the vocabulary size {len(vocab)} for the SVD")
+    if len(corpus) <= 2 * args.window:
+        ap.error(f"--window {args.window} needs more than {2 * args.window} words, the corpus has {len(corpus)}")
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        ckpt = open_run(out, args.resume, args.overwrite)
+    except RunExists as e:
+        ap.error(str(e))
 
     if args.count_based:
         t0 = time.perf_counter()
@@ -79,10 +90,18 @@ def main() -> None:
         return
 
     contexts, target = create_contexts_target(corpus, args.window)
+    if args.batch > len(target):
+        ap.error(f"--batch {args.batch} is larger than the {len(target)} training targets")
     Model = CBOW if args.model == "cbow" else SkipGram
     model = Model(len(vocab), args.hidden, args.window, corpus, sample_size=args.negatives, generator=args.seed)
     optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
     trainer = Trainer(model, optimizer, generator=args.seed)
+    start = 0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        start = int(ckpt["epoch"])
+        print(f"resumed from {out / 'last.npz'} after epoch {start}")
     print(f"{args.model}: {len(target):,} targets, vocab {len(vocab):,}, window {args.window}, hidden {args.hidden}, "
           f"batch {args.batch}, {args.negatives} negatives, Adam lr {args.lr}")
     epoch_times: list[float] = []
@@ -92,14 +111,18 @@ def main() -> None:
         nonlocal t_epoch
         epoch_times.append(time.perf_counter() - t_epoch)
         print(f"epoch {epoch}: {epoch_times[-1]:.1f} s, {len(target) / epoch_times[-1]:,.0f} targets/s")
-        tg.save({"model": model, "epoch": epoch, "vocab": vocab.id_to_word}, out / "model.npz")
+        tg.save({"model": model, "optimizer": optimizer.state_dict(), "epoch": epoch, "vocab": vocab.id_to_word},
+                out / "last.npz")
         t_epoch = time.perf_counter()
 
-    trainer.fit(contexts, target, args.epochs, args.batch, eval_interval=1000, on_epoch=on_epoch)
-    trainer.plot(out / "loss.png")
+    trainer.fit(contexts, target, args.epochs, args.batch, eval_interval=1000, on_epoch=on_epoch, start_epoch=start)
+    if trainer.loss_list:
+        trainer.plot(out / "loss.png")
+    tg.save({"model": model, "vocab": vocab.id_to_word}, out / "model.npz")
     W = model.word_vecs.data
     save_word2vec_format(out / "vectors.txt", vocab, W)
-    print(f"mean epoch time {np.mean(epoch_times):.1f} s; vectors in {out / 'vectors.txt'}")
+    if epoch_times:
+        print(f"mean epoch time {np.mean(epoch_times):.1f} s; vectors in {out / 'vectors.txt'}")
     report(vocab, W)
 
 

@@ -59,17 +59,22 @@ class Trainer:
         self.eval_interval = 1
 
     def fit(self, x: np.ndarray, t: np.ndarray, max_epoch: int = 10, batch_size: int = 32, max_grad: float | None = None,
-            eval_interval: int = 20, out: TextIO | None = None, on_epoch: Callable[[int], None] | None = None) -> list[float]:
+            eval_interval: int = 20, out: TextIO | None = None, on_epoch: Callable[[int], None] | None = None,
+            start_epoch: int = 0) -> list[float]:
+        """Train epochs start_epoch+1 .. max_epoch (start_epoch > 0 resumes: the data order of the
+        epochs before is drawn and skipped, so a resumed run sees the same batches)."""
         if len(x) != len(t):
             raise ValueError(f"Trainer.fit: x has {len(x)} rows but t has {len(t)}")
         if len(x) < batch_size:
             raise ValueError(f"Trainer.fit: batch_size {batch_size} is larger than the {len(x)} examples")
         iters = len(x) // batch_size
         self.eval_interval = eval_interval
-        progress = Progress(iters * max_epoch, eval_interval, unit="targets", out=out)
+        progress = Progress(iters * (max_epoch - start_epoch), eval_interval, unit="targets", out=out)
         self.model.train()
         step = 0
-        for epoch in range(max_epoch):
+        for _ in range(start_epoch):
+            self.rng.permutation(len(x))
+        for epoch in range(start_epoch, max_epoch):
             order = self.rng.permutation(len(x))
             for i in range(iters):
                 idx = order[i * batch_size:(i + 1) * batch_size]

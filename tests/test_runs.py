@@ -1,0 +1,88 @@
+"""Training scripts never replace another run's checkpoints, validate sizes up front, and resume."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_nlp as tg
+from tinygrad_nlp.runs import RunExists, open_run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(script: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, f"examples/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_open_run_refuses_resumes_or_starts_fresh(tmp_path, capsys):
+    assert open_run(tmp_path / "new") is None
+    tg.save({"epoch": 3}, tmp_path / "new" / "last.npz")
+    with pytest.raises(RunExists, match="pass --resume to continue it, --overwrite to replace it"):
+        open_run(tmp_path / "new")
+    assert open_run(tmp_path / "new", resume=True)["epoch"] == 3
+    assert open_run(tmp_path / "new", overwrite=True) is None
+    assert open_run(tmp_path / "empty", resume=True) is None
+    assert "starts fresh" in capsys.readouterr().out
+
+
+@pytest.fixture
+def tiny_ptb(tmp_path):
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(30)]
+    folder = tmp_path / "data" / "ptb"
+    folder.mkdir(parents=True)
+    for split, n in (("train", 3000), ("valid", 400), ("test", 400)):
+        lines = [" " + " ".join(rng.choice(words, 10)) + " " for _ in range(n // 10)]
+        (folder / f"ptb.{split}.txt").write_text("\n".join(lines) + "\n")
+    return tmp_path / "data"
+
+
+def test_lm_script_refuses_to_replace_a_run_and_resumes_it(tiny_ptb, tmp_path):
+    out = tmp_path / "run"
+    common = ["--data", str(tiny_ptb), "--no-verify", "--out", str(out), "--hidden", "8", "--wordvec", "8",
+              "--batch", "4", "--time", "5", "--max-steps", "3", "--no-test"]
+    first = run("train_rnnlm.py", *common, "--epochs", "1")
+    assert first.returncode == 0, first.stderr
+    best = (out / "best.npz").read_bytes()
+    again = run("train_rnnlm.py", *common, "--epochs", "1")
+    assert again.returncode == 2 and "already holds a run" in again.stderr and "--resume" in again.stderr
+    assert (out / "best.npz").read_bytes() == best  # untouched
+    resumed = run("train_rnnlm.py", *common, "--epochs", "2", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed from" in resumed.stdout and "epoch 2:" in resumed.stdout and "epoch 1:" not in resumed.stdout
+    unverified = run("train_rnnlm.py", *common[:1], str(tiny_ptb), "--out", str(tmp_path / "other"), "--max-steps", "1")
+    assert unverified.returncode != 0 and "is not the known ptb/ptb.train.txt" in unverified.stderr
+
+
+def test_seq2seq_script_validates_checkpoints_each_epoch_and_resumes(tmp_path):
+    rng = np.random.default_rng(0)
+    lines = [f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) for a, b in rng.integers(0, 999, (200, 2))]
+    data = tmp_path / "addition.txt"
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "s2s"
+    common = ["--data", str(data), "--no-verify", "--out", str(out), "--hidden", "8", "--wordvec", "4", "--batch", "32"]
+    for bad, message in ((["--epochs", "0"], "--epochs: must be >= 1"), (["--epochs", "-1"], "--epochs: must be >= 1"),
+                         (["--batch", "100000"], "larger than the 180 training examples")):
+        result = run("train_seq2seq.py", *common[:-2], *bad) if "--batch" in bad else run("train_seq2seq.py", *common, *bad)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert not (out / "model.npz").exists()
+    first = run("train_seq2seq.py", *common, "--epochs", "1")
+    assert first.returncode == 0, first.stderr
+    assert tg.load(out / "last.npz")["epoch"] == 1
+    again = run("train_seq2seq.py", *common, "--epochs", "1")
+    assert again.returncode == 2 and "already holds a run" in again.stderr
+    resumed = run("train_seq2seq.py", *common, "--epochs", "2", "--resume")
+    assert resumed.returncode == 0 and "resumed from" in resumed.stdout, resumed.stderr
+    assert [h["epoch"] for h in tg.load(out / "model.npz")["history"]] == [1, 2]
+
+
+def test_word2vec_script_validates_sizes_at_once():
+    for args, message in ((["--negatives", "100000"], "--negatives: must be <= 100"),
+                          (["--count-based", "--hidden", "100000"], "--hidden: must be <= 2000"),
+                          (["--window", "0"], "--window: must be >= 1")):
+        result = run("train_word2vec.py", *args)
+        assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -1,0 +1,63 @@
+"""Run folders and argument checks shared by the training scripts.
+
+A run folder holds one training run's checkpoints. `open_run` never lets a new run replace
+another run's files: it refuses unless told to continue (`resume`) or to replace (`overwrite`),
+and when resuming says plainly whether it found a checkpoint or starts fresh.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from .serialization import load
+
+
+class RunExists(RuntimeError):
+    """The run folder already holds another run's checkpoints."""
+
+
+def open_run(out: str | os.PathLike, resume: bool = False, overwrite: bool = False, checkpoint: str = "last.npz") -> Any:
+    """Create the run folder `out`; return the checkpoint to resume from, or None for a fresh run.
+
+    Raises RunExists when `out` already holds checkpoints (*.npz) and neither `resume` nor
+    `overwrite` was asked for."""
+    out = Path(out)
+    existing = sorted(p.name for p in out.glob("*.npz")) if out.is_dir() else []
+    if existing and not (resume or overwrite):
+        raise RunExists(f"{out} already holds a run ({', '.join(existing)}); pass --resume to continue it, "
+                        "--overwrite to replace it, or --out to start a new run elsewhere")
+    out.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        return None
+    path = out / checkpoint
+    if not path.exists():
+        print(f"--resume: {path} does not exist, so this run starts fresh")
+        return None
+    return load(path)
+
+
+def bounded(kind: Callable[[str], Any], low: float | None = None, high: float | None = None,
+            low_open: bool = False) -> Callable[[str], Any]:
+    """An argparse `type` that parses with `kind` and checks low <= value <= high (low < value with
+    low_open), so that a bad size fails at once with exit code 2 instead of running for minutes."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if low is not None and (value <= low if low_open else value < low):
+            raise argparse.ArgumentTypeError(f"must be {'>' if low_open else '>='} {low}, got {value}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be <= {high}, got {value}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+positive_int = bounded(int, 1)
+nonnegative_int = bounded(int, 0)
+positive_float = bounded(float, 0.0, low_open=True)
