@@ -1,10 +1,10 @@
-"""Regenerate the textbook's computation-graph figures from real computations.
+"""Regenerate the textbooks' computation-graph figures from real computations.
 
     python examples/graph_gallery.py [--out runs/gallery] [--format png]
 
-Each figure shows forward values on the edges and, in red against the flow, the gradients that
-came back (small numbers so that they can be checked by hand). Also renders a 2-layer LSTM
-unrolled over 35 steps with the time steps collapsed, and prints how long that took.
+Each figure shows forward values on the edges and, in red on the same edge, the gradient that came
+back (small numbers, so that they can be checked by hand). Composite functions and layers are one
+node with the textbook's name (σ, Affine, Softmax with Loss, LSTM, ...) unless a figure opens them.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 import viz  # noqa: E402
-from models import Attention  # noqa: E402
+from models import CBOW, Attention, Seq2seq  # noqa: E402
 from tinygrad_nlp import nn  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 
@@ -30,37 +30,52 @@ def t(values, name, grad=True):
 def figures():
     """(file name, loss, names, draw options) for each figure."""
     x, y = t(2.0, "x"), t(3.0, "y")
-    yield "add", x + y, None, {}
+    yield "node_add", x + y, None, {}
     x, y = t(2.0, "x"), t(3.0, "y")
-    yield "mul", x * y, None, {}
+    yield "node_mul", x * y, None, {}
     x = t([1.0, 2.0], "x")
-    yield "branch", (x * 3 + x * 5).sum(), None, {}  # x feeds two ops: a Branch node
+    yield "node_branch", (x * 3 + x * 5).sum(), None, {}  # x feeds two ops: a Branch node
     b = t([[1.0, 2.0, 3.0]], "b")
-    yield "repeat", (b.repeat(2, axis=0) * t([[1, 1, 1], [2, 2, 2]], "w", grad=False)).sum(), None, {}
+    yield "node_repeat", (b.repeat(2, axis=0) * t([[1, 1, 1], [2, 2, 2]], "w", grad=False)).sum(), None, {}
     x = t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "x")
-    yield "sum", x.sum(axis=0).sum(), None, {}
+    yield "node_sum", x.sum(axis=0).sum(), None, {}
     x, W = t([[1.0, 2.0]], "x"), t([[0.5, -1.0, 0.2], [0.3, 0.1, -0.4]], "W")
-    yield "matmul", (x @ W).sum(), None, {}
+    yield "node_matmul", (x @ W).sum(), None, {}
 
     with tg.default_dtype(np.float64):
         net = nn.Sequential(nn.Linear(2, 3, generator=0), nn.Linear(3, 2, generator=1))
     xs = tg.tensor([[1.0, -1.0], [0.5, 2.0]], dtype=np.float64, name="x")
-    h = net[0](xs).sigmoid()
-    yield "two_layer_net", F.cross_entropy(net[1](h), np.array([0, 1])), net, {}
+    loss = F.cross_entropy(net[1](net[0](xs).sigmoid()), np.array([0, 1]))
+    yield "two_layer_net", loss, net, {}
+    yield "two_layer_net_expanded", loss, net, {"expand": True}
+    x = t([[-1.0, 0.5]], "x")
+    yield "sigmoid_expanded", x.sigmoid().sum(), None, {"expand": {"sigmoid"}}
 
     with tg.default_dtype(np.float64):
         rnn_cell = nn.RNNCell(2, 2, generator=0)
         lstm_cell = nn.LSTMCell(2, 2, generator=0)
+        gru_cell = nn.GRUCell(2, 2, generator=0)
         rnn = nn.RNN(2, 2, generator=0)
     x_t = tg.tensor([[1.0, -0.5]], dtype=np.float64, name="x_t")
     h_prev = tg.tensor([[0.1, 0.2]], dtype=np.float64, name="h_prev")
-    yield "rnn_step", rnn_cell(x_t, h_prev).sum(), rnn_cell, {}
     c_prev = tg.tensor([[0.3, -0.1]], dtype=np.float64, name="c_prev")
+    yield "rnn_cell", rnn_cell(x_t, h_prev).sum(), rnn_cell, {"expand": {"RNN"}}
     h, c = lstm_cell(x_t, (h_prev, c_prev))
-    yield "lstm_cell", (h.sum() + c.sum()), lstm_cell, {}
+    yield "lstm_cell", h.sum() + c.sum(), lstm_cell, {"expand": {"LSTM"}}
+    yield "gru_cell", gru_cell(x_t, h_prev).sum(), gru_cell, {"expand": {"GRU"}}
     xs = tg.tensor(np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]]), dtype=np.float64, name="xs")
     out, _ = rnn(xs)
-    yield "rnn_unrolled_3_steps", out.sum(), rnn, {}
+    yield "time_rnn_3_steps", out.sum(), rnn, {}
+    yield "time_rnn_rolled", out.sum(), rnn, {"roll": True}
+
+    corpus = np.array([0, 1, 2, 3, 1, 2, 4, 0, 3, 2])
+    with tg.default_dtype(np.float64):
+        cbow = CBOW(5, 3, 1, corpus, sample_size=2, generator=0)
+    yield "cbow_negative_sampling", cbow(np.array([[0, 2]]), np.array([1])), cbow, {"expand": {"NegativeSamplingLoss"}}
+
+    with tg.default_dtype(np.float64):
+        s2s = Seq2seq(6, 2, 3, generator=0)
+    yield "seq2seq", s2s(np.array([[1, 2, 3]]), np.array([[0, 4, 5]])), s2s, {}
 
     hs = t([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]], "hs")
     hq = t([[2.0, 1.0]], "h")
@@ -74,17 +89,18 @@ def main() -> None:
     args = ap.parse_args()
     out = Path(args.out)
     for name, loss, names, opts in figures():
-        loss.backward(retain_graph=True)
+        if loss._ctx is not None and not hasattr(loss._ctx, "grad_inputs"):
+            loss.backward(retain_graph=True)
         path = viz.save(viz.draw(loss, show="both", names=names, **opts), out / f"{name}.{args.format}")
         print("wrote", path)
 
     lstm = nn.LSTM(100, 100, num_layers=2, generator=0)
     x = tg.randn(20, 35, 100, generator=1)
     loss = lstm(x)[0].sum()
-    t0 = time.perf_counter()
-    path = viz.save(viz.draw(loss, names=lstm, collapse=2, rankdir="TB", values=False), out / f"lstm_2x35_collapsed.{args.format}")
-    print(f"wrote {path}: 2-layer LSTM unrolled over 35 steps, one node per cell and time step, drawn and rendered in "
-          f"{time.perf_counter() - t0:.2f} s")
+    for suffix, opts in (("unrolled", {}), ("rolled", {"roll": True})):
+        t0 = time.perf_counter()
+        path = viz.save(viz.draw(loss, names=lstm, values=False, **opts), out / f"lstm_2x35_{suffix}.{args.format}")
+        print(f"wrote {path}: 2-layer LSTM over 35 steps, {suffix}, drawn and rendered in {time.perf_counter() - t0:.2f} s")
 
 
 if __name__ == "__main__":

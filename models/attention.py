@@ -29,6 +29,8 @@ def _masked_softmax(s: Tensor, mask: Any) -> Tensor:
 class AttentionWeight(nn.Module):
     """s_t = Σ_h hs_t ⊙ repeat(h) (repeat h over time, multiply, sum over the hidden axis);  a = softmax(s)"""
 
+    textbook_name = "Attention Weight"
+
     def __init__(self, scaled: bool = False):
         super().__init__()
         self.scaled = scaled
@@ -45,6 +47,8 @@ class AttentionWeight(nn.Module):
 class AdditiveAttentionWeight(nn.Module):
     """s_t = v · tanh(hs_t @ W_k + h @ W_q);  a = softmax(s)"""
 
+    textbook_name = "Attention Weight (additive)"
+
     def __init__(self, hidden_size: int, generator: Any = None):
         super().__init__()
         self.key = nn.Linear(hidden_size, hidden_size, bias=False, generator=generator)
@@ -59,6 +63,8 @@ class AdditiveAttentionWeight(nn.Module):
 
 class WeightSum(nn.Module):
     """c = Σ_t hs_t ⊙ repeat(a_t) (repeat a over the hidden axis, multiply, sum over time)"""
+
+    textbook_name = "Weight Sum"
 
     def forward(self, hs: Tensor, a: Tensor) -> Tensor:
         N, T, H = hs.shape

@@ -51,6 +51,8 @@ class SimpleSkipGram(_FullSoftmax):
 class EmbeddingDot(nn.Module):
     """score = Σ_d W[idx]_d · h_d  (gather, then mul and sum over the hidden axis)"""
 
+    textbook_name = "Embedding Dot"
+
     def __init__(self, vocab_size: int, hidden_size: int, sparse: bool = True, generator: Any = None):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)

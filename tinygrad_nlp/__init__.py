@@ -18,6 +18,7 @@ The models of the course live in the top-level `models/` package, the drawings i
 """
 from .engine import (  # first: every other module builds on Tensor
     Function,
+    Group,
     RowSparse,
     Tensor,
     as_generator,
@@ -28,6 +29,7 @@ from .engine import (  # first: every other module builds on Tensor
     enable_grad,
     get_default_dtype,
     grad,
+    group,
     is_anomaly_enabled,
     is_grad_enabled,
     manual_seed,
@@ -55,7 +57,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "RowSparse", "load", "nn", "optim", "save",
-    "Function", "Tensor", "as_generator", "concat", "current_scope", "default_dtype", "detect_anomaly",
+    "Function", "Group", "Tensor", "group", "as_generator", "concat", "current_scope", "default_dtype", "detect_anomaly",
     "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled", "manual_seed", "matmul", "no_grad",
     "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype", "set_grad_enabled", "stack", "tensor", "toposort",
     "where", "zeros", "zeros_like",

@@ -1,49 +1,92 @@
-"""Step-by-step backprop: one picture per backward step, and an HTML page with a slider over them."""
+"""Step-by-step backprop: one picture per backward step, and an HTML page that steps through them.
+
+The graph is laid out once: every frame has the same nodes in the same places. Step k colours the
+node whose backward runs (orange), the nodes already done (green), and shows the gradients known
+so far; the caption gives the op's symbol and its backward rule. Nothing here runs backward or
+changes `.grad`: the edge gradients are those of a retained backward, or computed by a private
+sweep (`edge_gradients`) when there is none.
+"""
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
-from tinygrad_nlp import toposort
-from tinygrad_nlp.engine.graph import trace
-from tinygrad_nlp import Tensor
+from tinygrad_nlp import Tensor, toposort
+from tinygrad_nlp.engine.autograd import edge_gradients
+from tinygrad_nlp.engine.graph import Graph, trace
 from tinygrad_nlp.files import atomic_write
 
-from .draw import name_map, render_graph
+from .draw import drawing, name_map, to_digraph
+from .layout import Drawing
 from .render import render_bytes
+
+CURRENT_COLOR = "#f5b041"
+DONE_COLOR = "#abebc6"
 
 
 def backprop_steps(loss: Tensor) -> list[Any]:
-    """The graph's Functions in the order backward() runs them (after a retained backward)."""
+    """The graph's Functions in the order backward() runs them (runs nothing)."""
     nodes, _ = toposort([loss])
     return [t._ctx for t in reversed(nodes)]
 
 
-def _ensure_grads(loss: Tensor) -> None:
-    if loss._ctx is not None and not hasattr(loss._ctx, "grad_out"):
-        loss.backward(retain_graph=True)
+@dataclass
+class Stepper:
+    """One layout and, per backward step, which drawn nodes run or are done and which gradients are known."""
+
+    graph: Graph
+    drawing: Drawing
+    steps: list[Any]  # Functions in backward order
+    node_steps: dict[str, list[int]]  # drawn key -> the steps (1-based) of its ops
+    edge_known: list[int]  # per drawn edge: the step after which its gradient is known (0: from the start)
+
+    def fills(self, k: int) -> dict[str, str]:
+        out = {}
+        for key, steps in self.node_steps.items():
+            if k in steps:
+                out[key] = CURRENT_COLOR
+            elif steps and k > max(steps):
+                out[key] = DONE_COLOR
+        return out
+
+    def hidden(self, k: int) -> set[int]:
+        return {i for i, s in enumerate(self.edge_known) if s > k}
+
+    def caption(self, k: int) -> str:
+        fn = self.steps[k - 1]
+        doc = (type(fn).__doc__ or "").strip().splitlines()
+        rule = doc[0].split(";", 1)[-1].strip() if doc else ""
+        inside = [self.drawing.nodes[key].label for key, s in self.node_steps.items()
+                  if k in s and self.drawing.nodes[key].kind != "op"]
+        where = f" inside {inside[0]}" if inside else ""
+        return f"{fn.symbol} ({fn.name}){where}: {rule}"
 
 
-def backprop_digraphs(loss: Tensor, names: Any = None, values: bool = True, rankdir: str = "LR", collapse: Any = None,
-                      max_nodes: int = 3000) -> list[graphviz.Digraph]:
-    """Frame k (k = 1..steps) shows the graph after the k-th backward step: the ops run so far are
-    highlighted and the edges into them carry their gradients."""
-    _ensure_grads(loss)
+def stepper(loss: Tensor, names: Any = None, expand: Any = None, collapse: Any = None, roll: bool = False,
+            max_nodes: int = 3000) -> Stepper:
+    kept = loss._ctx is not None and hasattr(loss._ctx, "grad_inputs")
+    graph = trace(loss, name_map(names), None if kept else edge_gradients(loss))
+    d = drawing(graph, expand, collapse, roll, max_nodes)
     steps = backprop_steps(loss)
-    names_by_id = name_map(names)
-    graph = trace(loss, names_by_id)
-    frames = []
-    for k in range(1, len(steps) + 1):
-        done = steps[:k]
-        frames.append(render_graph(graph, "both", values, rankdir, names_by_id, collapse, max_nodes, highlight=done,
-                                   title=f"backward step {k}/{len(steps)}: {done[-1].name}",
-                                   known_grads={id(f) for f in done}))
-    return frames
+    step_of = {id(fn): k for k, fn in enumerate(steps, start=1)}
+    node_steps = {key: sorted(step_of[id(graph.nodes[m].fn)] for m in n.members if graph.nodes[m].fn is not None)
+                  for key, n in d.nodes.items()}
+    known = [max((step_of.get(id(graph.nodes[r].fn), 0) for r in e.readers), default=0) for e in d.edges]
+    return Stepper(graph, d, steps, node_steps, known)
+
+
+def backprop_digraphs(loss: Tensor, names: Any = None, values: bool = True, rankdir: str | None = None, collapse: Any = None,
+                      max_nodes: int = 3000, expand: Any = None, roll: bool = False) -> list[graphviz.Digraph]:
+    """Frame k (k = 1..steps) after the k-th backward step; every frame has the same layout."""
+    s = stepper(loss, names, expand, collapse, roll, max_nodes)
+    return [to_digraph(s.drawing, s.graph, "both", values, rankdir, f"backward step {k}/{len(s.steps)}: {s.caption(k)}",
+                       s.fills(k), s.hidden(k)) for k in range(1, len(s.steps) + 1)]
 
 
 def backprop_frames(loss: Tensor, out_dir: str | os.PathLike, fmt: str = "svg", **draw_kwargs: Any) -> list[Path]:
@@ -51,7 +94,6 @@ def backprop_frames(loss: Tensor, out_dir: str | os.PathLike, fmt: str = "svg", 
     if fmt not in ("svg", "png"):
         raise ValueError(f"backprop_frames: fmt must be 'svg' or 'png', got {fmt!r}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = []
     for k, dg in enumerate(backprop_digraphs(loss, **draw_kwargs), start=1):
         path = out / f"frame_{k:03d}.{fmt}"
@@ -59,52 +101,107 @@ def backprop_frames(loss: Tensor, out_dir: str | os.PathLike, fmt: str = "svg", 
     return paths
 
 
+def backprop_html(loss: Tensor, path: str | os.PathLike, title: str = "Backpropagation, step by step", names: Any = None,
+                  values: bool = True, rankdir: str | None = None, collapse: Any = None, max_nodes: int = 3000,
+                  expand: Any = None, roll: bool = False) -> Path:
+    """One self-contained HTML page (the graph inline as SVG, no network access) that steps through
+    the backward pass: buttons, slider and arrow keys; fit to the window, wheel to zoom, drag to pan."""
+    s = stepper(loss, names, expand, collapse, roll, max_nodes)
+    svg = render_bytes(to_digraph(s.drawing, s.graph, "both", values, rankdir, ids=True), "svg").decode("utf-8")
+    svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE
+    data = {
+        "captions": [s.caption(k) for k in range(1, len(s.steps) + 1)],
+        "nodes": {"n_" + key: steps for key, steps in s.node_steps.items() if steps},
+        "edges": {f"e_{i}": k for i, k in enumerate(s.edge_known)},
+        "current": CURRENT_COLOR, "done": DONE_COLOR,
+    }
+    page = _PAGE.format(title=escape(title), n=len(s.steps), svg=svg,
+                        data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
+    return atomic_write(path, page)
+
+
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
-body {{ font-family: sans-serif; margin: 1em; }}
-#controls {{ display: flex; gap: 1em; align-items: center; }}
-#slider {{ width: 60%; }}
-.frame {{ display: none; }} .frame.shown {{ display: block; }}
-.frame svg {{ max-width: 100%; height: auto; }}
+body {{ font-family: sans-serif; margin: 0.6em 1em; }}
+#controls {{ display: flex; gap: 0.8em; align-items: center; flex-wrap: wrap; }}
+#slider {{ flex: 1; min-width: 12em; }}
+#caption {{ font-size: 1.15em; margin: 0.4em 0; min-height: 1.4em; }}
+#caption b {{ color: #b9770e; }}
+#view {{ border: 1px solid #ccc; height: calc(100vh - 8.5em); overflow: hidden; cursor: grab; }}
+#view svg {{ width: 100%; height: 100%; }}
+.legend span {{ display: inline-block; width: 0.9em; height: 0.9em; vertical-align: middle; border: 1px solid #888; }}
 </style></head>
 <body>
-<h2>{title}</h2>
+<h2 style="margin: 0.2em 0">{title}</h2>
 <div id="controls">
-  <button id="prev" type="button">&larr;</button>
-  <input id="slider" type="range" min="1" max="{n}" value="1" step="1" aria-label="backward step">
-  <button id="next" type="button">&rarr;</button>
-  <span id="caption"></span>
+  <button id="prev" type="button" title="previous step (left arrow)">&larr;</button>
+  <input id="slider" type="range" min="0" max="{n}" value="0" step="1" aria-label="backward step">
+  <button id="next" type="button" title="next step (right arrow)">&rarr;</button>
+  <button id="fit" type="button">fit</button>
+  <span class="legend"><span style="background:#f5b041"></span> running <span style="background:#abebc6"></span> done</span>
 </div>
-{frames}
+<div id="caption"></div>
+<div id="view">{svg}</div>
 <script>
-const captions = {captions};
-const slider = document.getElementById("slider");
-function show(k) {{
-  document.querySelectorAll(".frame").forEach(f => f.classList.toggle("shown", f.dataset.step === String(k)));
-  document.getElementById("caption").textContent = "step " + k + " / " + captions.length + ": " + captions[k - 1];
-  slider.value = k;
+const data = {data};
+const n = {n};
+const svg = document.querySelector("#view svg");
+svg.removeAttribute("width"); svg.removeAttribute("height");
+const full = svg.getAttribute("viewBox").split(" ").map(Number);
+let box = full.slice();
+function setBox(b) {{ box = b; svg.setAttribute("viewBox", b.join(" ")); }}
+function shapes(g) {{ return g ? g.querySelectorAll("ellipse, polygon, path") : []; }}
+const original = {{}};
+for (const id in data.nodes) {{
+  const g = document.getElementById(id);
+  original[id] = Array.from(shapes(g)).map(s => s.getAttribute("fill"));
 }}
+const grads = {{}};
+for (const id in data.edges) {{
+  const g = document.getElementById(id);
+  grads[id] = g ? Array.from(g.querySelectorAll("text")).filter(t => t.getAttribute("fill") === "#c0392b") : [];
+}}
+function show(k) {{
+  k = Math.max(0, Math.min(n, k));
+  for (const id in data.nodes) {{
+    const steps = data.nodes[id], g = document.getElementById(id);
+    const fill = steps.includes(k) ? data.current : (k > Math.max(...steps) ? data.done : null);
+    Array.from(shapes(g)).forEach((s, i) => {{ if (i === 0 && s.tagName !== "path") s.setAttribute("fill", fill || original[id][i] || "white"); }});
+  }}
+  for (const id in data.edges) grads[id].forEach(t => t.style.visibility = data.edges[id] <= k ? "visible" : "hidden");
+  document.getElementById("caption").innerHTML = k === 0
+    ? "step 0 / " + n + ": the forward pass; press &rarr; to run backward"
+    : "step " + k + " / " + n + ": <b>" + data.captions[k - 1].replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</b>";
+  document.getElementById("slider").value = k;
+}}
+const slider = document.getElementById("slider");
 slider.addEventListener("input", () => show(Number(slider.value)));
-document.getElementById("prev").addEventListener("click", () => show(Math.max(1, Number(slider.value) - 1)));
-document.getElementById("next").addEventListener("click", () => show(Math.min(captions.length, Number(slider.value) + 1)));
-show(1);
+document.getElementById("prev").addEventListener("click", () => show(Number(slider.value) - 1));
+document.getElementById("next").addEventListener("click", () => show(Number(slider.value) + 1));
+document.getElementById("fit").addEventListener("click", () => setBox(full.slice()));
+document.addEventListener("keydown", e => {{
+  if (e.key === "ArrowRight") show(Number(slider.value) + 1);
+  if (e.key === "ArrowLeft") show(Number(slider.value) - 1);
+}});
+const view = document.getElementById("view");
+view.addEventListener("wheel", e => {{
+  e.preventDefault();
+  const r = svg.getBoundingClientRect(), f = e.deltaY > 0 ? 1.15 : 1 / 1.15;
+  const scale = Math.max(box[2] / r.width, box[3] / r.height);
+  const x = box[0] + (e.clientX - r.left - (r.width - box[2] / scale) / 2) * scale;
+  const y = box[1] + (e.clientY - r.top - (r.height - box[3] / scale) / 2) * scale;
+  setBox([x - (x - box[0]) * f, y - (y - box[1]) * f, box[2] * f, box[3] * f]);
+}}, {{ passive: false }});
+let drag = null;
+view.addEventListener("mousedown", e => {{ drag = [e.clientX, e.clientY, box.slice()]; view.style.cursor = "grabbing"; }});
+window.addEventListener("mouseup", () => {{ drag = null; view.style.cursor = "grab"; }});
+window.addEventListener("mousemove", e => {{
+  if (!drag) return;
+  const r = svg.getBoundingClientRect(), scale = Math.max(box[2] / r.width, box[3] / r.height);
+  setBox([drag[2][0] - (e.clientX - drag[0]) * scale, drag[2][1] - (e.clientY - drag[1]) * scale, box[2], box[3]]);
+}});
+show(0);
 </script>
 </body></html>
 """
-
-
-def backprop_html(loss: Tensor, path: str | os.PathLike, title: str = "Backpropagation, step by step", **draw_kwargs: Any) -> Path:
-    """One self-contained HTML page (every frame inline as SVG, no network access) with a slider
-    over the backward steps."""
-    digraphs = backprop_digraphs(loss, **draw_kwargs)
-    steps = backprop_steps(loss)
-    parts = []
-    for k, dg in enumerate(digraphs, start=1):
-        svg = render_bytes(dg, "svg").decode("utf-8")
-        svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE
-        parts.append(f'<div class="frame" data-step="{k}">{svg}</div>')
-    captions = json.dumps([f.name for f in steps]).replace("</", "<\\/")  # inside <script>
-    html = _PAGE.format(title=escape(title), n=len(digraphs), frames="\n".join(parts), captions=captions)
-    return atomic_write(path, html)
-

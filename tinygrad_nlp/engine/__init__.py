@@ -15,13 +15,13 @@ from .tensor import Function, Tensor  # first: tensor.py and ops/ import each ot
 from .autograd import backward, grad, toposort  # noqa: E402
 from .combine import concat, stack, where  # noqa: E402
 from .creation import as_generator, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like
-from .modes import (current_scope, default_dtype, detect_anomaly, enable_grad, get_default_dtype, is_anomaly_enabled,
-                    is_grad_enabled, no_grad, scope, set_default_dtype, set_grad_enabled)
+from .modes import (Group, current_scope, default_dtype, detect_anomaly, enable_grad, get_default_dtype, group,
+                    is_anomaly_enabled, is_grad_enabled, no_grad, scope, set_default_dtype, set_grad_enabled)
 from .ops import matmul  # noqa: E402
 from .sparse import RowSparse  # noqa: E402
 
 __all__ = [
-    "Function", "RowSparse", "Tensor", "as_generator", "backward", "concat", "current_scope", "default_dtype",
+    "Function", "Group", "RowSparse", "Tensor", "group", "as_generator", "backward", "concat", "current_scope", "default_dtype",
     "detect_anomaly", "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled",
     "manual_seed", "matmul", "no_grad", "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype",
     "set_grad_enabled", "stack", "tensor", "toposort", "where", "zeros", "zeros_like",

@@ -14,7 +14,7 @@ themselves differentiable.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -61,9 +61,11 @@ def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
 
 
 def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False, retain_graph: bool = False,
-          keep_edge_grads: bool = False, capture: Sequence[Tensor] = ()) -> tuple[GradBuffer, list[Tensor], dict[int, Any]]:
+          on_node: Callable[[Any, Any, tuple], None] | None = None,
+          capture: Sequence[Tensor] = ()) -> tuple[GradBuffer, list[Tensor], dict[int, Any]]:
     """The backward loop. Returns the buffer holding the leaves' gradients, the leaves, and the
-    gradients of the non-leaf tensors in `capture` by id."""
+    gradients of the non-leaf tensors in `capture` by id. `on_node(fn, g, gs)` sees each node's
+    output gradient and input gradients as they are computed (how edge gradients are kept)."""
     order, leaves = toposort(roots)
     buffer = GradBuffer(in_place=not create_graph)
     for r, s in zip(roots, seeds):
@@ -80,8 +82,8 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
         gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
         if anomaly:
             check_finite(fn.name, fn.scope, "backward", gs)
-        if keep_edge_grads:
-            fn.grad_out, fn.grad_inputs = g, gs
+        if on_node is not None:
+            on_node(fn, g, gs)
         for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
             if need and gp is not None:
                 buffer.add(p, gp)
@@ -121,7 +123,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
     keep = retain_graph if keep_edge_grads is None else keep_edge_grads
     seed = _seed(root, grad, create_graph)
     with set_grad_enabled(create_graph):
-        buffer, leaves, _ = sweep([root], [seed], create_graph, retain_graph, keep)
+        buffer, leaves, _ = sweep([root], [seed], create_graph, retain_graph, _keep_on_node if keep else None)
         for leaf in leaves:
             g = buffer.take(leaf, leaf.dtype)
             if g is None:
@@ -132,6 +134,19 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
                 leaf.grad = g if leaf.grad is None else g + leaf.grad.data
             else:
                 leaf.grad = wrap(g if leaf.grad is None else g + leaf.grad.data)
+
+
+def _keep_on_node(fn: Any, g: Any, gs: tuple) -> None:
+    fn.grad_out, fn.grad_inputs = g, gs
+
+
+def edge_gradients(root: Tensor) -> dict[int, tuple[Any, tuple]]:
+    """{id(Function): (dL/d output, dL/d each input)} for the retained graph of a scalar `root`,
+    computed by a sweep that changes no `.grad` and keeps the graph (what viz draws)."""
+    found: dict[int, tuple[Any, tuple]] = {}
+    with set_grad_enabled(False):
+        sweep([root], [_seed(root, None, False)], retain_graph=True, on_node=lambda fn, g, gs: found.__setitem__(id(fn), (g, gs)))
+    return found
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

@@ -3,7 +3,9 @@
 `trace(output)` returns a `Graph` whose nodes are the ops (Add, Mul, Repeat, Sum, MatMul, ...),
 the leaves (parameters, inputs, constants) and the output; a tensor consumed by several ops gets an
 explicit Branch node. Each edge carries the forward value and, after
-`backward(retain_graph=True)`, the gradient that flowed back along it.
+`backward(retain_graph=True)` (or given `grads` from `autograd.edge_gradients`), the gradient that
+flowed back along it. Every op node keeps its scope: module and time-step names, and the Groups
+of the composite functions and layers it was made in (viz folds those into textbook nodes).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .sparse import RowSparse, Scatter
 from .tensor import Function, Tensor
 
 
@@ -25,7 +28,9 @@ class Node:
     fn: Function | None = None
     tensor: Tensor | None = None
     value: Any = None  # constants: the raw value
-    scope: tuple[str, ...] = ()
+    scope: tuple = ()  # module and time-step names (str) and Groups, outermost first
+    loss: bool = False  # the output of a graph that holds a loss function
+    named: bool = True  # False for a leaf given a default name (x1, w1, ...)
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Edge:
 class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
+    has_grads: bool = False  # the edges carry gradients (a retained backward, or grads= given)
 
     def ops(self, op: str | None = None) -> list[Node]:
         """Op nodes (including Branch), optionally only those of one Function class name."""
@@ -52,20 +58,27 @@ class Graph:
 
 
 def _array(v: Any) -> Any:
+    """A gradient as an array; a RowSparse stays one (viz prints its rows), a Scatter is made dense."""
     if v is None:
         return None
-    return v.data if isinstance(v, Tensor) else np.asarray(v)
+    if isinstance(v, Tensor):
+        return v.data
+    if isinstance(v, Scatter):
+        return v.to_dense()
+    return v if isinstance(v, RowSparse) else np.asarray(v)
 
 
 def _leaf_kind(t: Tensor) -> str:
     return "param" if t.requires_grad else "input"
 
 
-def trace(output: Tensor, names: dict[int, str] | None = None) -> Graph:
+def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, tuple[Any, tuple]] | None = None) -> Graph:
     """The graph that produced `output` (it must not have been freed by a backward()).
 
     `names` maps id(tensor) -> display name (e.g. from `Module.named_parameters()`); otherwise
-    a tensor's own `.name` is used.
+    a tensor's own `.name`, else x1, x2, ... for inputs and w1, w2, ... for parameters.
+    `grads` ({id(Function): (grad_out, grad_inputs)}) supplies the edge gradients; by default those
+    kept by `backward(keep_edge_grads=True)` are used. Nothing in the recorded graph is changed.
     """
     names = names or {}
     graph = Graph()
@@ -95,10 +108,22 @@ def trace(output: Tensor, names: dict[int, str] | None = None) -> Graph:
     def label(t: Tensor, default: str) -> str:
         return names.get(id(t)) or t.name or default
 
+    def edge_grads(fn: Function) -> tuple[Any, Any]:
+        if grads is not None:
+            return grads.get(id(fn), (None, None))
+        return getattr(fn, "grad_out", None), getattr(fn, "grad_inputs", None)
+
     source: dict[int, str] = {}  # id(tensor) -> key of the node whose output it is
+    unnamed = [t for t in leaves.values() if not (names.get(id(t)) or t.name)]
+    counters = {"x": 0, "w": 0}
     for i, t in enumerate(leaves.values()):
         key = f"leaf{i}"
-        graph.nodes[key] = Node(key, _leaf_kind(t), label(t, "x" if not t.requires_grad else "w"), tensor=t)
+        stem = "w" if t.requires_grad else "x"
+        default = stem
+        if sum(1 for u in unnamed if u.requires_grad == t.requires_grad) > 1:  # x1, x2, ...: never two the same
+            counters[stem] += 1
+            default = f"{stem}{counters[stem]}"
+        graph.nodes[key] = Node(key, _leaf_kind(t), label(t, default), tensor=t, named=bool(names.get(id(t)) or t.name))
         source[id(t)] = key
     for i, (t, fn) in enumerate(fns):
         key = f"op{i}"
@@ -114,14 +139,15 @@ def trace(output: Tensor, names: dict[int, str] | None = None) -> Graph:
             scope = t._ctx.scope if t._ctx is not None else ()
             graph.nodes[key] = Node(key, "branch", "Branch", "Branch", fn=None, tensor=t, scope=tuple(scope))
             branch_of[tid] = key
-            graph.edges.append(Edge(source[tid], key, t.data, _total_grad(t)))
+            graph.edges.append(Edge(source[tid], key, t.data, _array(edge_grads(t._ctx)[0]) if t._ctx is not None else _array(t.grad)))
 
     consts = 0
     for t, fn in fns:
         dst = source[id(t)]
-        grads = getattr(fn, "grad_inputs", None)
+        gs = edge_grads(fn)[1]
+        graph.has_grads = graph.has_grads or gs is not None
         for slot, (p, a) in enumerate(zip(fn.parents, fn.args)):
-            g = _array(grads[slot]) if grads is not None else None
+            g = _array(gs[slot]) if gs is not None else None
             if not isinstance(p, Tensor):
                 key = f"const{consts}"
                 consts += 1
@@ -132,16 +158,11 @@ def trace(output: Tensor, names: dict[int, str] | None = None) -> Graph:
             graph.edges.append(Edge(src, dst, p.data, g if p.requires_grad else None, slot))
 
     out_key = "output"
-    graph.nodes[out_key] = Node(out_key, "output", label(output, "L" if output.size == 1 else "y"), tensor=output)
+    loss = output.size == 1 and any(getattr(s, "loss", False) for _, fn in fns for s in fn.scope)
+    graph.nodes[out_key] = Node(out_key, "output", label(output, "L" if loss else "y"), tensor=output, loss=loss)
     if output._ctx is not None:
-        graph.edges.append(Edge(source[id(output)], out_key, output.data, _array(getattr(output._ctx, "grad_out", None))))
+        graph.edges.append(Edge(source[id(output)], out_key, output.data, _array(edge_grads(output._ctx)[0])))
     return graph
-
-
-def _total_grad(t: Tensor) -> Any:
-    if t._ctx is not None:
-        return _array(getattr(t._ctx, "grad_out", None))
-    return _array(t.grad) if t.grad is not None else None
 
 
 def _const_label(a: Any) -> str:

@@ -3,7 +3,8 @@
 - grad recording: `no_grad()`, `enable_grad()`, `set_grad_enabled(mode)`
 - anomaly detection: `detect_anomaly()` raises naming the first op that made NaN/inf
 - default float dtype: `set_default_dtype`, `default_dtype(...)`
-- scope: `scope(name)` labels the nodes created inside it (viz draws clusters)
+- scope: `scope(name)` labels the nodes created inside it (viz draws clusters); `group(...)` marks
+  a composite function or a textbook layer (viz draws it as one node: σ, Affine, Softmax with Loss)
 
 The state lives in the module-level `state` object so that the hot path (`Function.__call__`)
 reads it with one attribute lookup.
@@ -11,7 +12,9 @@ reads it with one attribute lookup.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator, Sequence
+import functools
+import itertools
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
@@ -74,8 +77,58 @@ def check_finite(op: str, where: Sequence[str], phase: str, arrays: Sequence[Any
         a = getattr(a, "data", a)  # Tensor -> array; RowSparse.data is itself
         a = getattr(a, "values", a)  # RowSparse -> its rows
         if a is not None and np.issubdtype(np.asarray(a).dtype, np.floating) and not np.isfinite(a).all():
-            place = "/".join(where) or "top level"
+            place = "/".join(map(str, where)) or "top level"
             raise FloatingPointError(f"detect_anomaly: {op} ({place}) produced NaN or inf in its {phase}")
+
+
+class Group(NamedTuple):
+    """A scope entry for one call of a composite function or a textbook layer. Its nodes stay
+    primitive in the graph (`graph.trace`); viz draws them as one node labelled `label`.
+
+    kind: "function" or "layer"; name: what `viz.draw(expand=...)` opens ("sigmoid", "linear");
+    label: the textbook's name ("σ", "Affine"); title: the layer's attribute name ("fc1") or "";
+    loss: True for a loss function (its output is drawn as the loss); serial: one per call.
+    """
+
+    kind: str
+    name: str
+    label: str
+    title: str
+    loss: bool
+    serial: int
+
+    def __str__(self) -> str:
+        return self.title or self.name
+
+
+_serials = itertools.count(1)
+
+
+class group:
+    """`with group("sigmoid", "σ"):` or `@group("sigmoid", "σ")`: the nodes made inside form one
+    composite (a new Group each time the block runs)."""
+
+    __slots__ = ("name", "label", "kind", "title", "loss", "previous")
+
+    def __init__(self, name: str, label: str, kind: str = "function", title: str = "", loss: bool = False):
+        self.name, self.label, self.kind, self.title, self.loss = name, label, kind, title, loss
+
+    def __enter__(self) -> None:
+        self.previous = state.scope
+        state.scope = self.previous + (Group(self.kind, self.name, self.label, self.title, self.loss, next(_serials)),)
+
+    def __exit__(self, *exc: Any) -> None:
+        state.scope = self.previous
+
+    def __call__(self, fn: Callable) -> Callable:
+        name, label, kind, title, loss = self.name, self.label, self.kind, self.title, self.loss
+
+        @functools.wraps(fn)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            with group(name, label, kind, title, loss):
+                return fn(*args, **kwargs)
+
+        return wrapped
 
 
 @contextlib.contextmanager

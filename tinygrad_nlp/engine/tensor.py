@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .modes import check_finite, state
+from .modes import check_finite, group, state
 from .shapes import describe_index, expand_shape, normalize_axes, normalize_index, resolve_shape, shape_args
 
 
@@ -254,6 +254,7 @@ class Tensor:
     def relu(self) -> Tensor:
         return ReLU()(self)
 
+    @group("sigmoid", "σ")
     def sigmoid(self) -> Tensor:
         """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ): with e = exp(-|x|), which never overflows, and the
         constant mask m = [x ≥ 0], σ = (m + (1 - m)·e) / (1 + e) — full relative precision in both
@@ -283,6 +284,7 @@ class Tensor:
             raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
         return Max(normalize_axes(axis, self.ndim, "max"), keepdims)(self)
 
+    @group("logsumexp", "LogSumExp")
     def logsumexp(self, axis: Any = -1, keepdims: bool = False) -> Tensor:
         """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits;
         a row that is all -inf (fully masked) gives -inf, as in torch."""
@@ -292,11 +294,13 @@ class Tensor:
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
 
+    @group("softmax", "Softmax")
     def softmax(self, axis: int = -1) -> Tensor:
         """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
         e = (self - self.data.max(axis=axis, keepdims=True)).exp()
         return e / e.sum(axis=axis, keepdims=True)
 
+    @group("log_softmax", "LogSoftmax")
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log softmax(x) = x - logsumexp(x)"""
         return self - self.logsumexp(axis, keepdims=True)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.ops import Gather
-from ..engine import Tensor, as_generator, concat, where, zeros
+from ..engine import Tensor, as_generator, concat, group, where, zeros
 from ..engine.tensor import wrap
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -88,6 +88,7 @@ def _class_targets(op: str, scores: Tensor, targets: Any, ignore_index: int | No
     return np.where(keep, t, 0).reshape(-1), keep.reshape(-1)
 
 
+@group("cross_entropy", "Softmax with Loss", loss=True)
 def cross_entropy(logits: Tensor, targets: Any, ignore_index: int | None = -100, reduction: str = "mean") -> Tensor:
     """Softmax-with-loss: L = -log softmax(logits)[target] = logsumexp(logits) - logits[target].
 
@@ -117,6 +118,7 @@ def _scatter_rows(values: Tensor, keep: np.ndarray, shape: tuple[int, ...]) -> T
     return padded[index].reshape(shape)
 
 
+@group("nll_loss", "NLL Loss", loss=True)
 def nll_loss(log_probs: Tensor, targets: Any, ignore_index: int | None = -100, reduction: str = "mean") -> Tensor:
     """L = -log_probs[target]  (log_probs (N, V) or (N, T, V); the targets checked as in cross_entropy)"""
     _check_reduction("nll_loss", reduction)
@@ -126,6 +128,7 @@ def nll_loss(log_probs: Tensor, targets: Any, ignore_index: int | None = -100, r
     return _reduce(loss.reshape(log_probs.shape[:-1]), reduction, int(keep.sum()))
 
 
+@group("softplus", "softplus")
 def softplus(x: Tensor) -> Tensor:
     """log(1 + exp(x)) = x·m + log(1 + exp(x·s)) with m = [x ≥ 0], s = -1 where x ≥ 0 else +1.
 
@@ -137,6 +140,7 @@ def softplus(x: Tensor) -> Tensor:
     return x * m.astype(x.dtype) + ((x * s).exp() + 1.0).log()
 
 
+@group("binary_cross_entropy_with_logits", "Sigmoid with Loss", loss=True)
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, stable for any logit."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
@@ -147,6 +151,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: st
     return _reduce(loss, reduction)
 
 
+@group("mse_loss", "MSE Loss", loss=True)
 def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """L = (pred - target)²"""
     _check_reduction("mse_loss", reduction)
@@ -177,6 +182,7 @@ def embedding(ids: Any, weight: Tensor, sparse: bool = False) -> Tensor:
     return Gather(check_ids(f"embedding (table {weight.shape})", ids, weight.shape[0]), sparse)(weight)
 
 
+@group("dropout", "Dropout")
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:
     """Inverted dropout: keep each unit with probability 1-p and scale it by 1/(1-p)."""
     if not 0.0 <= p < 1.0:

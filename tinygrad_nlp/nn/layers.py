@@ -31,6 +31,8 @@ def init_weight(fan_in: int, shape: tuple[int, ...], init: str, generator: Any =
 class Linear(Module):
     """y = x @ W + b, with W stored (in_features, out_features) as in the textbook."""
 
+    textbook_name = "Affine"
+
     def __init__(self, in_features: int, out_features: int, bias: bool = True, init: str = "xavier", generator: Any = None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
@@ -54,6 +56,8 @@ class Embedding(Module):
     optimizers update lazily: the fast path for word2vec.
     """
 
+    textbook_name = "Embedding"
+
     def __init__(self, num_embeddings: int, embedding_dim: int, init_std: float = 0.01, sparse: bool = False, generator: Any = None):
         super().__init__()
         self.num_embeddings, self.embedding_dim, self.sparse = num_embeddings, embedding_dim, sparse
@@ -69,6 +73,8 @@ class Embedding(Module):
 
 class Dropout(Module):
     """Inverted dropout: keep with probability 1-p, scale by 1/(1-p); identity in eval mode."""
+
+    textbook_name = "Dropout"
 
     def __init__(self, p: float = 0.5, generator: Any = None):
         super().__init__()

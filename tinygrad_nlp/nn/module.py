@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..engine import Tensor, no_grad, scope
+from ..engine import Tensor, group, no_grad, scope
 
 
 class Parameter(Tensor):
@@ -22,7 +22,11 @@ class Parameter(Tensor):
 class Module:
     """Base class of layers and models. Assigning a Parameter or a Module to an attribute
     registers it; `__call__` runs `forward` inside a scope named after the attribute, so that viz
-    can group the nodes by layer."""
+    can group the nodes by layer. A layer the textbook draws as one node sets `textbook_name`
+    ("Affine", "LSTM"): its call becomes a Group that viz folds into that node."""
+
+    textbook_name: str | None = None
+    textbook_loss = False  # True for a loss layer: its output is drawn as the loss
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -53,7 +57,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with scope(self._scope_name):
+        if self.textbook_name is None:
+            with scope(self._scope_name):
+                return self.forward(*args, **kwargs)
+        with group(type(self).__name__.lower(), self.textbook_name, "layer", self._scope_name, self.textbook_loss):
             return self.forward(*args, **kwargs)
 
     # -- traversal -----------------------------------------------------------------------------

@@ -32,6 +32,8 @@ def _zeros(*shape: int) -> np.ndarray:
 class RNNCell(Module):
     """h = tanh(x @ Wx + h_prev @ Wh + b)"""
 
+    textbook_name = "RNN"
+
     gates = 1
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, generator: Any = None):
@@ -63,6 +65,8 @@ class LSTMCell(RNNCell):
     """A = x @ Wx + h_prev @ Wh + b, split into f, g, i, o:
     f = σ(A_f), g = tanh(A_g), i = σ(A_i), o = σ(A_o);  c = f ⊙ c_prev + g ⊙ i;  h = o ⊙ tanh(c)"""
 
+    textbook_name = "LSTM"
+
     gates = 4
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
@@ -88,6 +92,8 @@ class LSTMCell(RNNCell):
 class GRUCell(Module):
     """PyTorch's GRU:  r = σ(x W_xr + b_xr + h W_hr + b_hr),  z = σ(x W_xz + b_xz + h W_hz + b_hz),
     n = tanh(x W_xn + b_xn + r ⊙ (h W_hn + b_hn)),  h = (1 - z) ⊙ n + z ⊙ h_prev"""
+
+    textbook_name = "GRU"
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, generator: Any = None):
         super().__init__()

@@ -1,0 +1,269 @@
+"""How a traced graph is drawn: which nodes fold into textbook nodes, the cluster each drawn node
+sits in, which edges and Branch nodes remain, and the rows of time steps.
+
+Pure decisions on a traced `Graph` (nothing in it is changed); `draw.py` turns a `Drawing` into
+Graphviz. The rules:
+- a composite function or textbook layer (a `Group` in the scope) is one node labelled with its
+  textbook name (σ, Affine, LSTM, Softmax with Loss), unless `expand` opens it (then it is a box
+  around its parts); `collapse` folds module or time-step clusters too;
+- edges between drawn nodes are merged per tensor: a folded box's boundary edge carries the
+  tensor's value and the sum of the gradients that crossed the boundary along it;
+- a tensor read by two or more drawn nodes gets a Branch node; one read by a single drawn node
+  does not (its fan-out is inside the box);
+- parameters and inputs are never folded: they sit in the innermost cluster shared by their readers;
+- steps "t=0", "t=1", ... of a layer form one row in time order (`time_rows`); `roll` draws all the
+  steps of a layer as one node "× T".
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nlp import Group
+from tinygrad_nlp.engine.graph import Graph, Node
+
+TIME = re.compile(r"t=(\d+)$")
+
+
+@dataclass
+class DrawnNode:
+    key: str
+    kind: str  # op, branch, param, input, const, output, group, collapsed, rolled
+    label: str
+    cluster: tuple = ()  # the scope entries of the boxes around it (strings and open Groups)
+    members: list[str] = field(default_factory=list)  # the traced nodes drawn as this one
+    tooltip: str = ""
+    loss: bool = False
+    entry: Any = None  # for a box: the scope entry (Group, module or time-step name) it folds
+
+
+@dataclass
+class DrawnEdge:
+    src: str
+    dst: str
+    value: Any
+    grad: Any  # the sum of the gradients along the traced edges merged into this one (None if unknown)
+    readers: list[str] = field(default_factory=list)  # traced op nodes whose backward sent that gradient
+    slot: int = 0
+
+
+@dataclass
+class Drawing:
+    nodes: dict[str, DrawnNode] = field(default_factory=dict)
+    edges: list[DrawnEdge] = field(default_factory=list)
+    time_rows: list[list[str]] = field(default_factory=list)  # drawn nodes to place in one row, in time order
+
+
+def is_time(entry: Any) -> bool:
+    return isinstance(entry, str) and TIME.match(entry) is not None
+
+
+def _opens(g: Group, expand: Any) -> bool:
+    if expand is True:
+        return True
+    if not expand:
+        return False
+    names = {expand} if isinstance(expand, str) else set(expand)
+    return bool(names & {g.name, g.label, g.title})
+
+
+def _fold_point(scope: tuple, expand: Any, collapse: Any, roll: bool) -> int | None:
+    """The index of the scope entry whose box this node is drawn as (None: drawn itself)."""
+    names = None if collapse is None or isinstance(collapse, int) else ({collapse} if isinstance(collapse, str) else set(collapse))
+    for i, entry in enumerate(scope):
+        if roll and is_time(entry):
+            return i
+        if isinstance(collapse, int) and not isinstance(collapse, bool) and i == collapse:
+            return i
+        if names is not None and str(entry) in names | {getattr(entry, "label", None)} - {None}:
+            return i
+        if isinstance(entry, Group) and not _opens(entry, expand):
+            return i
+    return None
+
+
+def _common_prefix(paths: list[tuple]) -> tuple:
+    if not paths:
+        return ()
+    common = paths[0]
+    for p in paths[1:]:
+        n = 0
+        while n < min(len(common), len(p)) and common[n] == p[n]:
+            n += 1
+        common = common[:n]
+    return common
+
+
+def _pull_into_time_steps(graph: Graph, scope_of: dict[str, tuple], readers: dict[str, list[str]],
+                          sources: dict[str, list[str]]) -> None:
+    """An op in a layer's own scope that only serves one time step (x[:, t] before the cell, the
+    reshape of h_t before the stack) is drawn inside that step."""
+    parents = {s[:i] for s in scope_of.values() for i, e in enumerate(s) if is_time(e)}
+    for _ in range(2):
+        for key, node in graph.nodes.items():
+            if node.kind != "op" or scope_of[key] not in parents:
+                continue
+            p = scope_of[key]
+            for around in (readers[key], [s for s in sources[key] if graph.nodes[s].kind == "op"]):
+                steps = {scope_of[k][: len(p) + 1] for k in around}
+                if len(steps) == 1 and around:
+                    (step,) = steps
+                    if len(step) == len(p) + 1 and is_time(step[-1]):
+                        scope_of[key] = step
+                        break
+
+
+def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = False) -> Drawing:
+    """Decide what is drawn; see the module docstring."""
+    d = Drawing()
+    branch_src = {e.dst: e.src for e in graph.edges if graph.nodes[e.dst].kind == "branch"}
+    flows = [(branch_src.get(e.src, e.src), e) for e in graph.edges if graph.nodes[e.dst].kind != "branch"]
+    readers: dict[str, list[str]] = defaultdict(list)
+    sources: dict[str, list[str]] = defaultdict(list)
+    for src, e in flows:
+        readers[src].append(e.dst)
+        sources[e.dst].append(src)
+    scope_of = {k: tuple(n.scope) for k, n in graph.nodes.items()}
+    _pull_into_time_steps(graph, scope_of, readers, sources)
+
+    rep: dict[str, str] = {}  # traced op or output -> drawn key
+    for key, node in graph.nodes.items():
+        if node.kind not in ("op", "output"):
+            continue
+        scope = scope_of[key] if node.kind == "op" else ()
+        i = _fold_point(scope, expand, collapse, roll)
+        if i is None:
+            dkey = f"{node.op}_{key}" if node.kind == "op" else key  # e.g. MatMul_op3
+            rep[key] = dkey
+            d.nodes[dkey] = DrawnNode(dkey, node.kind, node.label, scope, [key], tooltip=node.op, loss=node.loss)
+            continue
+        box = scope[: i + 1]
+        ids = [_entry_id(e) for e in box]
+        if roll and is_time(box[-1]):
+            ids[-1] = "rolled"  # every step of the layer: one node
+        dkey = "box_" + "_".join(ids)
+        rep[key] = dkey
+        if dkey not in d.nodes:
+            d.nodes[dkey] = _box_node(dkey, box, roll)
+        d.nodes[dkey].members.append(key)
+
+    # leaves and constants sit where their readers are drawn; a scalar constant goes into its op's label
+    for key, node in graph.nodes.items():
+        if node.kind not in ("param", "input", "const"):
+            continue
+        drawn_readers = [rep[r] for r in readers[key]]
+        if node.kind == "const":
+            visible = [dr for dr in drawn_readers if d.nodes[dr].kind == "op"]
+            if not visible:
+                continue  # a constant inside a folded box
+            if np.size(node.value) == 1:
+                op = d.nodes[visible[0]]
+                op.label = f"{op.label} {node.label}"
+                continue
+        rep[key] = key
+        cluster = _common_prefix([d.nodes[r].cluster for r in drawn_readers])
+        d.nodes[key] = DrawnNode(key, node.kind, node.label, cluster, [key])
+
+    # edges merged per (drawn source, drawn destination, tensor)
+    merged: dict[tuple[str, str, str], DrawnEdge] = {}
+    for src, e in flows:
+        if src not in rep:
+            continue
+        ds, dd = rep[src], rep[e.dst]
+        if ds == dd:
+            continue
+        rolled = "rolled" in (d.nodes[ds].kind, d.nodes[dd].kind)
+        k = (ds, dd, "*" if rolled and graph.nodes[src].kind == "op" else src)  # a rolled box: one edge for all steps
+        if k not in merged:
+            merged[k] = DrawnEdge(ds, dd, e.value, e.grad, [], e.slot)
+        else:
+            m = merged[k]
+            m.grad = None if m.grad is None or e.grad is None else m.grad + e.grad
+        merged[k].readers.append(e.dst)
+    by_tensor: dict[tuple[str, str], list[DrawnEdge]] = defaultdict(list)
+    for (ds, _, src), edge in merged.items():
+        by_tensor[(ds, src)].append(edge)
+    for (ds, src), edges in by_tensor.items():
+        if len(edges) < 2:
+            d.edges.extend(edges)
+            continue
+        bkey = "Branch_" + src
+        cluster = _common_prefix([d.nodes[e.dst].cluster for e in edges] + [d.nodes[ds].cluster])
+        d.nodes[bkey] = DrawnNode(bkey, "branch", "", cluster, [], tooltip="Branch")
+        grads = [e.grad for e in edges]
+        total = None if any(g is None for g in grads) else sum(grads[1:], grads[0])
+        d.edges.append(DrawnEdge(ds, bkey, edges[0].value, total, [r for e in edges for r in e.readers], edges[0].slot))
+        for e in edges:
+            d.edges.append(DrawnEdge(bkey, e.dst, e.value, e.grad, e.readers, e.slot))
+    if not roll:
+        d.time_rows = _time_rows(d)
+        _dissolve_time_boxes(d, graph)
+    return d
+
+
+def _entry_id(entry: Any) -> str:
+    text = f"{entry.name}{entry.serial}" if isinstance(entry, Group) else str(entry)
+    return "".join(ch if ch.isalnum() else "_" for ch in text)
+
+
+def _box_node(key: str, box: tuple, roll: bool) -> DrawnNode:
+    entry = box[-1]
+    path = "/".join(map(str, box))
+    if roll and is_time(entry):
+        return DrawnNode(key, "rolled", "", box[:-1], [], tooltip=path, entry=entry)
+    if isinstance(entry, Group):
+        return DrawnNode(key, "group", entry.label, box[:-1], [], tooltip=f"{path}: {entry.label}", loss=entry.loss, entry=entry)
+    return DrawnNode(key, "collapsed", str(entry), box[:-1], [], tooltip=path, entry=entry)
+
+
+def _time_rows(d: Drawing) -> list[list[str]]:
+    """The boxes of a layer's time steps, one row per layer (and per kind of box), in time order:
+    a folded cell inside step t, or step t itself folded."""
+    rows: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
+    for key, n in d.nodes.items():
+        if n.kind == "collapsed" and is_time(n.entry):
+            rows[(n.cluster, "step")].append((int(TIME.match(n.entry).group(1)), key))
+        elif n.kind == "group" and n.cluster and is_time(n.cluster[-1]):
+            rows[(n.cluster[:-1], n.entry.name, n.entry.title)].append((int(TIME.match(n.cluster[-1]).group(1)), key))
+    return [[k for _, k in sorted(r)] for r in rows.values() if len(r) > 1]
+
+
+def _dissolve_time_boxes(d: Drawing, graph: Graph) -> None:
+    """A step whose cell is one folded box needs no box of its own: the row is the picture (the
+    textbook's Time RNN). The cell is labelled with its step, an unnamed input with its step too."""
+    rowed = {d.nodes[k].cluster for row in d.time_rows for k in row if d.nodes[k].kind == "group"}
+    for n in d.nodes.values():
+        for depth, entry in enumerate(n.cluster):
+            if n.cluster[: depth + 1] in rowed:
+                step = TIME.match(entry).group(1)
+                if n.kind == "group" and depth == len(n.cluster) - 1:
+                    n.label = f"{n.label}\nt={step}"
+                elif n.kind == "input" and not graph.nodes[n.members[0]].named:
+                    n.label = f"x_t{step}"
+                n.cluster = n.cluster[:depth] + n.cluster[depth + 1:]
+                break
+
+
+def finish_labels(d: Drawing, graph: Graph) -> None:
+    """Counts and names that need the whole drawing: "(n ops)" of collapsed boxes, "LSTM × T"."""
+    for n in d.nodes.values():
+        ops = [m for m in n.members if graph.nodes[m].kind == "op"]
+        if n.kind == "collapsed":
+            n.label = f"{n.label}\n({len(ops)} ops)"
+        elif n.kind == "rolled":
+            inner = {s for m in ops for s in graph.nodes[m].scope if isinstance(s, Group)}
+            cells = {g.label for g in inner if g.kind == "layer"}
+            steps = {s for m in ops for s in graph.nodes[m].scope if is_time(s)}
+            name = next(iter(cells)) if len(cells) == 1 else "step"
+            n.label = f"{name} × {len(steps)}"
+            n.tooltip += f" ({len(ops)} ops over {len(steps)} time steps)"
+
+
+def describe(node: Node) -> str:
+    """Tooltip of a primitive op: its class and the first line of its docstring (forward; backward)."""
+    doc = (type(node.fn).__doc__ or "").strip().splitlines()
+    return f"{node.op}: {doc[0]}" if doc else node.op
