@@ -138,7 +138,8 @@ body {{ font-family: sans-serif; margin: 0.6em 1em; }}
   <button id="prev" type="button" title="previous step (left arrow)">&larr;</button>
   <input id="slider" type="range" min="0" max="{n}" value="0" step="1" aria-label="backward step">
   <button id="next" type="button" title="next step (right arrow)">&rarr;</button>
-  <button id="fit" type="button">fit</button>
+  <button id="fit" type="button" title="the whole graph">fit</button>
+  <button id="zoom" type="button" title="readable size">1:1</button>
   <span class="legend"><span style="background:#f5b041"></span> running <span style="background:#abebc6"></span> done</span>
 </div>
 <div id="caption"></div>
@@ -152,6 +153,24 @@ const full = svg.getAttribute("viewBox").split(" ").map(Number);
 let box = full.slice();
 function setBox(b) {{ box = b; svg.setAttribute("viewBox", b.join(" ")); }}
 function shapes(g) {{ return g ? g.querySelectorAll("ellipse, polygon, path") : []; }}
+function toUnits(clientX, clientY) {{  // a point on the screen in viewBox units ("xMidYMid meet" centres the box)
+  const r = svg.getBoundingClientRect(), scale = Math.max(box[2] / r.width, box[3] / r.height);
+  return [box[0] + (clientX - r.left - (r.width - box[2] / scale) / 2) * scale,
+          box[1] + (clientY - r.top - (r.height - box[3] / scale) / 2) * scale];
+}}
+function follow(el) {{  // keep the running node in view when zoomed in
+  if (!el) return;
+  const r = svg.getBoundingClientRect(), e = el.getBoundingClientRect(), m = 40;
+  if (e.left >= r.left + m && e.right <= r.right - m && e.top >= r.top + m && e.bottom <= r.bottom - m) return;
+  const [cx, cy] = toUnits(e.left + e.width / 2, e.top + e.height / 2);
+  setBox([cx - box[2] / 2, cy - box[3] / 2, box[2], box[3]]);
+}}
+function readable() {{  // fit if the text stays readable, else 1 unit = 1 px around the loss
+  const r = svg.getBoundingClientRect();
+  if (full[2] <= r.width * 1.1 && full[3] <= r.height * 1.1) return setBox(full.slice());
+  setBox([full[0], full[1], r.width, r.height]);
+  follow(document.getElementById("n_output"));
+}}
 const original = {{}};
 for (const id in data.nodes) {{
   const g = document.getElementById(id);
@@ -167,9 +186,11 @@ function show(k) {{
   for (const id in data.nodes) {{
     const steps = data.nodes[id], g = document.getElementById(id);
     const fill = steps.includes(k) ? data.current : (k > Math.max(...steps) ? data.done : null);
-    Array.from(shapes(g)).forEach((s, i) => {{ if (i === 0 && s.tagName !== "path") s.setAttribute("fill", fill || original[id][i] || "white"); }});
+    Array.from(shapes(g)).forEach((s, i) => {{ if (i === 0) s.setAttribute("fill", fill || original[id][i] || "white"); }});
   }}
   for (const id in data.edges) grads[id].forEach(t => t.style.visibility = data.edges[id] <= k ? "visible" : "hidden");
+  const running = Object.keys(data.nodes).find(id => data.nodes[id].includes(k));
+  if (running) follow(document.getElementById(running));
   document.getElementById("caption").innerHTML = k === 0
     ? "step 0 / " + n + ": the forward pass; press &rarr; to run backward"
     : "step " + k + " / " + n + ": <b>" + data.captions[k - 1].replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</b>";
@@ -180,6 +201,7 @@ slider.addEventListener("input", () => show(Number(slider.value)));
 document.getElementById("prev").addEventListener("click", () => show(Number(slider.value) - 1));
 document.getElementById("next").addEventListener("click", () => show(Number(slider.value) + 1));
 document.getElementById("fit").addEventListener("click", () => setBox(full.slice()));
+document.getElementById("zoom").addEventListener("click", readable);
 document.addEventListener("keydown", e => {{
   if (e.key === "ArrowRight") show(Number(slider.value) + 1);
   if (e.key === "ArrowLeft") show(Number(slider.value) - 1);
@@ -187,10 +209,7 @@ document.addEventListener("keydown", e => {{
 const view = document.getElementById("view");
 view.addEventListener("wheel", e => {{
   e.preventDefault();
-  const r = svg.getBoundingClientRect(), f = e.deltaY > 0 ? 1.15 : 1 / 1.15;
-  const scale = Math.max(box[2] / r.width, box[3] / r.height);
-  const x = box[0] + (e.clientX - r.left - (r.width - box[2] / scale) / 2) * scale;
-  const y = box[1] + (e.clientY - r.top - (r.height - box[3] / scale) / 2) * scale;
+  const f = e.deltaY > 0 ? 1.15 : 1 / 1.15, [x, y] = toUnits(e.clientX, e.clientY);
   setBox([x - (x - box[0]) * f, y - (y - box[1]) * f, box[2] * f, box[3] * f]);
 }}, {{ passive: false }});
 let drag = null;
@@ -201,6 +220,7 @@ window.addEventListener("mousemove", e => {{
   const r = svg.getBoundingClientRect(), scale = Math.max(box[2] / r.width, box[3] / r.height);
   setBox([drag[2][0] - (e.clientX - drag[0]) * scale, drag[2][1] - (e.clientY - drag[1]) * scale, box[2], box[3]]);
 }});
+readable();
 show(0);
 </script>
 </body></html>
