@@ -108,13 +108,14 @@ def main() -> None:
         steps = min(steps, args.max_steps)
     print(f"{args.model}: {model.num_parameters():,} parameters, {steps} steps/epoch of {args.batch}x{args.time} words, "
           f"lr {optimizer.lr}, clip {args.clip}")
+    model.reset_state()
     for epoch in range(start_epoch, args.epochs + 1):
+        # As the textbook's RnnlmTrainer: the stream and the LSTM state go on from one epoch to the next.
         model.train()
-        model.reset_state()
         progress = Progress(steps, args.log_every, unit="words", perplexity=True)
         t0 = time.perf_counter()
         total = 0.0
-        for step, (xs, ts) in enumerate(sequential_batches(train, args.batch, args.time), start=1):
+        for step, (xs, ts) in enumerate(sequential_batches(train, args.batch, args.time, epoch=epoch - 1), start=1):
             loss = F.cross_entropy(model(xs), ts)
             optimizer.zero_grad()
             loss.backward()
@@ -125,7 +126,9 @@ def main() -> None:
             if step >= steps:
                 break
         seconds = time.perf_counter() - t0
+        carried = model.rnn.state  # measuring valid perplexity resets the state; training goes on from here
         valid_ppl = perplexity(model, valid)
+        model.rnn.state = carried
         record = dict(epoch=epoch, train_ppl=float(np.exp(total / steps)), valid_ppl=valid_ppl, lr=optimizer.lr,
                       seconds=seconds, words_per_s=steps * args.batch * args.time / seconds)
         history.append(record)

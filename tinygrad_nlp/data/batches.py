@@ -8,10 +8,13 @@ import numpy as np
 from ..engine import as_generator
 
 
-def sequential_batches(corpus: Any, batch_size: int, time_size: int, start: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def sequential_batches(corpus: Any, batch_size: int, time_size: int, start: int = 0, epoch: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The textbook's stream batching: row i reads the corpus from offset i·(len // batch_size),
     consecutive windows of `time_size` continue where the last one stopped (so a stateful RNN can
-    carry its state). Yields (xs, ts) of shape (batch_size, time_size), ts = xs shifted by one."""
+    carry its state). Yields (xs, ts) of shape (batch_size, time_size), ts = xs shifted by one.
+
+    `epoch` > 0 continues the stream where the previous epochs stopped (wrapping around the
+    corpus), as the textbook's RnnlmTrainer does; `start` skips that many windows of the epoch."""
     corpus = np.asarray(corpus)
     if corpus.ndim != 1 or corpus.size < 2:
         raise ValueError(f"sequential_batches: corpus must be a 1-D id array of at least 2 words, got shape {corpus.shape}")
@@ -22,7 +25,7 @@ def sequential_batches(corpus: Any, batch_size: int, time_size: int, start: int 
         raise ValueError(f"sequential_batches: {size} words are too few for batch_size {batch_size} x time_size {time_size}")
     jump = size // batch_size
     offsets = np.arange(batch_size)[:, None] * jump
-    for it in range(start, iters):
+    for it in range(epoch * iters + start, (epoch + 1) * iters):
         pos = (offsets + it * time_size + np.arange(time_size)[None, :]) % size
         yield xs_all[pos], ts_all[pos]
 
