@@ -48,6 +48,8 @@ def main() -> None:
     ap.add_argument("--batch", type=positive_int, default=128)
     ap.add_argument("--clip", type=positive_float, default=5.0)
     ap.add_argument("--lr", type=positive_float, default=0.001)
+    ap.add_argument("--adam", choices=["textbook", "torch"], default="textbook",
+                    help="Adam's eps rule: the textbook's (eps 1e-7 before bias correction) or torch's (1e-8 after)")
     ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     ap.add_argument("--score", choices=["dot", "scaled_dot", "additive"], default="dot")
     ap.add_argument("--beam", type=nonnegative_int, default=0, help="also report accuracy with beam search of this size")
@@ -73,7 +75,10 @@ def main() -> None:
     t_train, t_test = data.t_train, data.t_test
     kwargs = dict(score=args.score) if args.model == "attention" else {}
     model = MODELS[args.model](len(vocab), args.wordvec, args.hidden, cell=args.cell, generator=args.seed, **kwargs)
-    optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
+    if args.adam == "textbook":  # DLFS2's common/optimizer.Adam: eps 1e-7 added before the bias correction
+        optimizer = tg.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7, eps_before_correction=True)
+    else:
+        optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     start_id, out_len = vocab["_"], t_test.shape[1] - 1
     iters = len(x_train) // args.batch

@@ -297,3 +297,18 @@ def test_matmul_with_vectors_sum_over_no_axes_and_expand_minus_one(torch):
     np.testing.assert_allclose(a.grad.data, A.sum(0))
     assert tg.tensor(A).sum(axis=()).item() == torch.tensor(A).sum(dim=()).item()
     assert tg.tensor([[1.0], [2.0]]).expand(-1, 3).shape == (2, 3)
+
+
+def test_adam_with_the_textbooks_eps_rule_matches_the_book_formula():
+    w0, g = np.array([1.0, -2.0, 0.5]), np.array([0.3, -1e-6, 0.0])
+    w = tg.tensor(w0, requires_grad=True, dtype="float64")
+    opt = optim.Adam([w], lr=0.01, eps=1e-7, eps_before_correction=True)
+    m = v = np.zeros(3)
+    ref = w0.copy()
+    for t in range(1, 4):  # DLFS2 common/optimizer.Adam, written out
+        w.grad = tg.tensor(g, dtype="float64")
+        opt.step()
+        m = m + (1 - 0.9) * (g - m)
+        v = v + (1 - 0.999) * (g ** 2 - v)
+        ref = ref - 0.01 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * m / (np.sqrt(v) + 1e-7)
+    np.testing.assert_allclose(w.data, ref, rtol=1e-12)

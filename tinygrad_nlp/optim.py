@@ -155,14 +155,17 @@ class Adam(Optimizer):
     t counts the steps in which this parameter had a gradient (torch keeps it per parameter).
     Row-sparse gradients update m, v and w only at their rows with torch.optim.SparseAdam's rule,
     which adds eps before the bias correction: w ← w - lr · √(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√v + eps).
+    `eps_before_correction=True` uses that rule for dense gradients too: it is the textbook's
+    (DLFS2 `common/optimizer.Adam`, with eps=1e-7), whose effective eps is larger early in training.
     """
 
     decoupled = False
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0):
+                 eps: float = 1e-8, weight_decay: float = 0.0, eps_before_correction: bool = False):
         super().__init__(params, lr)
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        self.eps_before_correction = eps_before_correction
 
     state_keys = ("m", "v")
 
@@ -180,9 +183,12 @@ class Adam(Optimizer):
         v *= b2
         v += (1 - b2) * (g * g)
         t = state["step"] = int(state.get("step", 0)) + 1
-        step_size = self.lr / (1 - b1 ** t)
         denom = np.sqrt(v)
-        denom /= np.sqrt(1 - b2 ** t)
+        if self.eps_before_correction:
+            step_size = self.lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        else:
+            step_size = self.lr / (1 - b1 ** t)
+            denom /= np.sqrt(1 - b2 ** t)
         denom += self.eps
         w -= step_size * (m / denom)
 
@@ -208,8 +214,8 @@ class AdamW(Adam):
     decoupled = True
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.01):
-        super().__init__(params, lr, betas, eps, weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 0.01, eps_before_correction: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, eps_before_correction)
 
 
 class StepLR:
