@@ -165,7 +165,9 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
     elif kind == "group" and n.loss:
         kind = "loss_group"
     attrs = dict(_NODE_STYLE[kind], tooltip=n.tooltip or n.label)
-    if n.kind in ("param", "input", "output"):
+    if n.kind in ("param", "input", "output") and len(n.members) > 1:  # the per-step inputs of a rolled cell
+        attrs["label"] = f"{n.label}\n× {len(n.members)} steps"
+    elif n.kind in ("param", "input", "output"):
         t = graph.nodes[n.members[0]].tensor
         shown = format_array(t, values) if t is not None and t.size <= 6 and values else str(t.shape if t is not None else "")
         attrs["label"] = f"{n.label}\n{shown}"

@@ -164,8 +164,14 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
                 op = d.nodes[visible[0]]
                 op.label = f"{op.label} {node.label}"
                 continue
-        rep[key] = key
         cluster = _common_prefix([d.nodes[r].cluster for r in drawn_readers])
+        if roll and node.kind == "input" and not node.named and len(set(drawn_readers)) == 1 \
+                and d.nodes[drawn_readers[0]].kind == "rolled":  # the per-step inputs of a rolled cell: one x_t
+            rep[key] = drawn_readers[0] + "_inputs"
+            d.nodes.setdefault(rep[key], DrawnNode(rep[key], "input", "x_t", cluster, [], tooltip="the input of every step"))
+            d.nodes[rep[key]].members.append(key)
+            continue
+        rep[key] = key
         d.nodes[key] = DrawnNode(key, node.kind, node.label, cluster, [key])
 
     # edges merged per (drawn source, drawn destination, tensor)
@@ -177,9 +183,12 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         if ds == dd:
             continue
         rolled = "rolled" in (d.nodes[ds].kind, d.nodes[dd].kind)
-        k = (ds, dd, "*" if rolled and graph.nodes[src].kind == "op" else src)  # a rolled box: one edge for all steps
+        per_step = graph.nodes[src].kind == "op" or len(d.nodes[ds].members) > 1
+        k = (ds, dd, "*" if rolled and per_step else src)  # a rolled box: one edge for all steps
         if k not in merged:
             merged[k] = DrawnEdge(ds, dd, e.value, e.grad, [], e.slot)
+        elif k[2] == "*":  # different tensors of different steps: no single number tells them
+            merged[k].value = merged[k].grad = None
         else:
             m = merged[k]
             m.grad = None if m.grad is None or e.grad is None else m.grad + e.grad
