@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .sparse import RowSparse, Scatter
-from .tensor import Function, Tensor
+from .ops import Function
+from .tensor import Tensor
 
 
 @dataclass

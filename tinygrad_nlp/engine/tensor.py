@@ -1,8 +1,9 @@
-"""Tensor: an ndarray that records the computation graph that produced it; Function: a graph node.
+"""Tensor: an ndarray that records the computation graph that produced it.
 
-Calling a node runs its `forward` on numpy arrays and, when gradients are wanted, links the output
-tensor to the node (`tensor._ctx`) and the node to its input tensors (`node.parents`).
-`loss.backward()` walks that graph in reverse (see `autograd.py`).
+Every operation is a graph node (a `Function`, see `ops/function.py`): calling a node runs its
+`forward` on numpy arrays and, when gradients are wanted, links the output tensor to the node
+(`tensor._ctx`) and the node to its input tensors (`node.parents`). `loss.backward()` walks that
+graph in reverse (see `autograd.py`).
 """
 from __future__ import annotations
 
@@ -11,62 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .modes import check_finite, group, state
+from .modes import group, state
 from .shapes import describe_index, expand_shape, normalize_axes, normalize_index, resolve_shape, shape_args
-
-
-class Function:
-    """A graph node: `forward(*arrays)` computes the output; `backward(g, out, *inputs)` returns one
-    gradient per input, or None for an input that needs none (`self.needs_input_grad[i]` is False).
-
-    `backward` sees numpy arrays on the fast path and Tensors under `create_graph=True`, so it is
-    written with operations both understand; that is what makes higher-order gradients work.
-    `parents` holds the inputs as given (Tensors, or raw constants), `args` their arrays.
-    After `backward(keep_edge_grads=True)` a node keeps `grad_out` (dL/d output) and `grad_inputs`
-    (dL/d each input along this edge) for viz.
-    """
-
-    symbol = "?"
-    __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq", "grad_out", "grad_inputs")
-
-    def forward(self, *xs: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def backward(self, g: Any, out: Any, *xs: Any) -> tuple:
-        raise NotImplementedError
-
-    @property
-    def name(self) -> str:
-        return type(self).__name__
-
-    def __call__(self, *inputs: Any) -> Tensor:
-        """Run forward on the inputs' arrays; record this node as the output's creator if any input
-        requires grad (and recording is on). Non-Tensor inputs are constants."""
-        args, needs = [], []
-        for x in inputs:
-            if isinstance(x, Tensor):
-                args.append(x.data)
-                needs.append(x.requires_grad)
-            else:
-                args.append(x)
-                needs.append(False)
-        out = Tensor.__new__(Tensor)
-        out.data = data = self.forward(*args)
-        if type(data) is not np.ndarray:
-            out.data = np.asarray(data)
-        out.grad = out.name = None
-        if True in needs and state.grad_enabled:
-            out.requires_grad, out._ctx = True, self
-            self.parents, self.args, self.needs_input_grad, self.scope = inputs, args, needs, state.scope
-            state.seq = self.seq = state.seq + 1
-        else:
-            out.requires_grad, out._ctx = False, None
-        if state.anomaly:
-            check_finite(self.name, state.scope, "forward", (out.data,))
-        return out
-
-    def __repr__(self) -> str:
-        return f"<{self.name} node>"
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -106,7 +53,7 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype)
     size = property(lambda self: self.data.size)
     is_leaf = property(lambda self: self._ctx is None)
-    grad_fn = property(lambda self: self._ctx)
+    grad_fn = property(lambda self: self._ctx)  # the Function that made it (None for a leaf)
 
     def __len__(self) -> int:
         return len(self.data)
@@ -200,7 +147,7 @@ class Tensor:
         if isinstance(other, Tensor):
             return a * as_float(other) ** -1
         c = constant_operand(other, a)
-        return a * (_reciprocal(c) if isinstance(c, (int, float)) else np.reciprocal(np.asarray(c, dtype=a.dtype)))
+        return a * (reciprocal(c) if isinstance(c, (int, float)) else np.reciprocal(np.asarray(c, dtype=a.dtype)))
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return as_float(self) ** -1 * other
@@ -269,6 +216,19 @@ class Tensor:
     def abs(self) -> Tensor:
         return self * np.sign(self.data)
 
+    __abs__ = abs
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """x limited to [min, max]: a selection (Where), so dx = g inside the range, 0 outside (torch's rule)."""
+        lo = -math.inf if min is None else min
+        hi = math.inf if max is None else max
+        return Where((self.data >= lo) & (self.data <= hi))(self, np.clip(self.data, lo, hi))
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """`value` where mask is True, x elsewhere (a Where node: dx = 0 where filled)."""
+        mask = np.broadcast_to(np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool), self.shape)
+        return Where(mask)(self.dtype.type(value), self)
+
     # -- reductions ------------------------------------------------------------------------------
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return Sum(normalize_axes(axis, self.ndim, "sum"), keepdims)(self)
@@ -283,6 +243,35 @@ class Tensor:
         if self.data.size == 0:
             raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
         return Max(normalize_axes(axis, self.ndim, "max"), keepdims)(self)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """min(x) = -max(-x)"""
+        return -(-self).max(axis, keepdims)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest value (flat when axis is None, as torch); carries no gradient."""
+        return wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
+    def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
+        """Σ (x - mean)² / (n - 1), or / n with unbiased=False (torch's default is unbiased)."""
+        axes = normalize_axes(axis, self.ndim, "var")
+        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        d = self - self.mean(axes, keepdims=True)
+        dof = n - 1 if unbiased else n
+        return (d * d).sum(axes, keepdims) * (1.0 / dof if dof > 0 else math.nan)
+
+    def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
+        return self.var(axis, keepdims, unbiased).sqrt()
+
+    def cumsum(self, axis: int = 0) -> Tensor:
+        """Running sums along `axis`, composed as a MatMul with an upper-triangular matrix of ones."""
+        axis = normalize_axes(axis, self.ndim, "cumsum")[0]
+        order = tuple(a for a in range(self.ndim) if a != axis) + (axis,)
+        ones = np.triu(np.ones((self.shape[axis],) * 2, dtype=self.dtype))
+        return (self.transpose(order) @ ones).transpose(tuple(np.argsort(order)))
 
     @group("logsumexp", "LogSumExp")
     def logsumexp(self, axis: Any = -1, keepdims: bool = False) -> Tensor:
@@ -312,6 +301,37 @@ class Tensor:
 
     def flatten(self) -> Tensor:
         return self.reshape(-1)
+
+    view = reshape
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """A new axis of size 1 at `axis` (negative counts from the end of the result)."""
+        a = normalize_axes(axis, self.ndim + 1, "unsqueeze")[0]
+        return self.reshape(self.shape[:a] + (1,) + self.shape[a:])
+
+    def squeeze(self, axis: int | None = None) -> Tensor:
+        """Drop the axes of size 1 (only `axis`, if given and of size 1, as torch)."""
+        if axis is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        a = normalize_axes(axis, self.ndim, "squeeze")[0]
+        return self if self.shape[a] != 1 else self.reshape(self.shape[:a] + self.shape[a + 1:])
+
+    def permute(self, *axes: Any) -> Tensor:
+        return self.transpose(*axes)
+
+    def split(self, size: int, axis: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of `size` along `axis` (the last may be smaller), as torch.split with an int."""
+        if size < 1:
+            raise ValueError(f"split: size must be >= 1, got {size}")
+        a = normalize_axes(axis, self.ndim, "split")[0]
+        lead = (slice(None),) * a
+        return tuple(self[lead + (slice(i, i + size),)] for i in range(0, self.shape[a], size))
+
+    def chunk(self, n: int, axis: int = 0) -> tuple[Tensor, ...]:
+        """At most `n` pieces of equal size (the last may be smaller), as torch.chunk."""
+        if n < 1:
+            raise ValueError(f"chunk: n must be >= 1, got {n}")
+        return self.split(max(1, -(-self.shape[normalize_axes(axis, self.ndim, "chunk")[0]] // n)), axis)
 
     def transpose(self, *axes: Any) -> Tensor:
         axes = shape_args(axes) or tuple(reversed(range(self.ndim)))
@@ -372,15 +392,5 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def as_float(t: Tensor) -> Tensor:
-    """Integer and bool tensors (which never need gradients) as the default float dtype."""
-    return t if t.data.dtype.kind == "f" else wrap(t.data.astype(state.default_dtype))
-
-
-def _reciprocal(c: float) -> float:
-    if c == 0:
-        return math.copysign(math.inf, c) if isinstance(c, float) else math.inf
-    return 1.0 / c
-
-
-from .ops import Add, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, binary, constant_operand, matmul  # noqa: E402,I001
+from .ops import (Add, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, Where,  # noqa: E402,I001
+                  as_float, binary, constant_operand, matmul, reciprocal)

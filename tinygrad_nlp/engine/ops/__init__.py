@@ -9,13 +9,14 @@ inputs, and returns dL/d(input) for each input, None for an input that needs non
 (`self.needs_input_grad`). On the fast path these are numpy arrays; under `create_graph=True` they
 are Tensors, and the same lines record a graph of the backward pass.
 """
-from .textbook import Add, Branch, MatMul, Mul, Repeat, Sum  # noqa: I001 (the textbook's six first)
+from .function import Function  # noqa: I001 (the node base class, then the textbook's six)
+from .textbook import Add, Branch, MatMul, Mul, Repeat, Sum
 from .elementwise import Exp, Log, Max, Neg, Pow, ReLU, Tanh, Where
 from .indexing import Concat, Gather, GetItem, Reshape, ScatterAdd, Transpose, scatter_add
-from .apply import binary, constant_operand, matmul
+from .apply import as_float, binary, constant_operand, matmul, reciprocal
 
 __all__ = [
-    "Add", "Branch", "Concat", "Exp", "Gather", "GetItem", "Log", "MatMul", "Max", "Mul", "Neg", "Pow", "ReLU",
-    "Repeat", "Reshape", "ScatterAdd", "Sum", "Tanh", "Transpose", "Where", "binary", "constant_operand", "matmul",
+    "Add", "Branch", "Function", "Concat", "Exp", "Gather", "GetItem", "Log", "MatMul", "Max", "Mul", "Neg", "Pow", "ReLU",
+    "Repeat", "Reshape", "ScatterAdd", "Sum", "Tanh", "Transpose", "Where", "as_float", "binary", "constant_operand", "matmul", "reciprocal",
     "scatter_add",
 ]

@@ -2,13 +2,26 @@
 explicit Repeat node on an operand that is broadcast."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..modes import state
-from ..tensor import Tensor, as_float, wrap
+from ..tensor import Tensor, wrap
 from .textbook import MatMul
+
+
+def as_float(t: Tensor) -> Tensor:
+    """Integer and bool tensors (which never need gradients) as the default float dtype."""
+    return t if t.data.dtype.kind == "f" else wrap(t.data.astype(state.default_dtype))
+
+
+def reciprocal(c: float) -> float:
+    """1 / c for a Python number, ±inf for ±0 (as torch's true division)."""
+    if c == 0:
+        return math.copysign(math.inf, c) if isinstance(c, float) else math.inf
+    return 1.0 / c
 
 
 def constant_operand(x: Any, like: Tensor) -> Any:

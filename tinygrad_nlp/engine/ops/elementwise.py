@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Function, Tensor
+from ..tensor import Tensor
+from .function import Function
 from .arrays import data
 from .textbook import Sum
 

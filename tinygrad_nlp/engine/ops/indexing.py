@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from ..sparse import RowSparse, Scatter
-from ..tensor import Function
+from .function import Function
 from .arrays import is_array
 
 

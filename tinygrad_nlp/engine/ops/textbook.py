@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from ..sparse import Scatter
-from ..tensor import Function
+from .function import Function
 from .arrays import expand, reduce_to
 
 
