@@ -3,6 +3,7 @@ from . import functional
 from .layers import Dropout, Embedding, Linear, init_weight
 from .module import Module, Parameter, Sequential, evaluating
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
-from .utils import clip_grad_norm_
+from . import utils
+from .utils import clip_grad_norm_, pad_sequence
 
-__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "Dropout", "Embedding", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "evaluating", "functional", "init_weight"]
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "Dropout", "Embedding", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "pad_sequence", "utils", "evaluating", "functional", "init_weight"]

@@ -176,10 +176,15 @@ def check_ids(op: str, ids: Any, num_ids: int, ndim: int | None = None, min_leng
     return arr
 
 
-def embedding(ids: Any, weight: Tensor, sparse: bool = False) -> Tensor:
+def embedding(ids: Any, weight: Tensor, sparse: bool = False, padding_idx: int | None = None) -> Tensor:
     """Rows of `weight` at integer `ids` (any shape): a Gather node, whose backward scatter-adds
-    (into a RowSparse gradient when sparse=True)."""
-    return Gather(check_ids(f"embedding (table {weight.shape})", ids, weight.shape[0]), sparse)(weight)
+    (into a RowSparse gradient when sparse=True). Positions holding `padding_idx` read that row as a
+    constant (a Where selection), so the padding row never gets a gradient, as in torch."""
+    arr = check_ids(f"embedding (table {weight.shape})", ids, weight.shape[0])
+    out = Gather(arr, sparse)(weight)
+    if padding_idx is None or not (arr == padding_idx).any():
+        return out
+    return where((arr != padding_idx)[..., None], out, weight.data[padding_idx])
 
 
 @group("dropout", "Dropout")

@@ -58,14 +58,21 @@ class Embedding(Module):
 
     textbook_name = "Embedding"
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, init_std: float = 0.01, sparse: bool = False, generator: Any = None):
+    def __init__(self, num_embeddings: int, embedding_dim: int, init_std: float = 0.01, sparse: bool = False, generator: Any = None,
+                 padding_idx: int | None = None):
         super().__init__()
         self.num_embeddings, self.embedding_dim, self.sparse = num_embeddings, embedding_dim, sparse
+        if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
+            raise ValueError(f"Embedding: padding_idx must be in [-{num_embeddings}, {num_embeddings}), got {padding_idx}")
+        self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings
         rng = as_generator(generator)
-        self.W = Parameter((rng.standard_normal((num_embeddings, embedding_dim)) * init_std).astype(get_default_dtype()))
+        W = (rng.standard_normal((num_embeddings, embedding_dim)) * init_std).astype(get_default_dtype())
+        if self.padding_idx is not None:
+            W[self.padding_idx] = 0  # as torch: the padding row starts at zero and is never updated
+        self.W = Parameter(W)
 
     def forward(self, ids: Any) -> Tensor:
-        return F.embedding(ids, self.W, sparse=self.sparse)
+        return F.embedding(ids, self.W, sparse=self.sparse, padding_idx=self.padding_idx)
 
     def __repr__(self) -> str:
         return f"Embedding({self.num_embeddings}, {self.embedding_dim}{', sparse=True' if self.sparse else ''})"
