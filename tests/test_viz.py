@@ -336,7 +336,7 @@ def test_backprop_page_slider_in_a_real_browser(tmp_path):
         page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file://", "data:")) else None)
         page.goto(page_path.as_uri())
         boxes_now = """() => Array.from(document.querySelectorAll("g.node")).map(g => {
-            const r = g.getBoundingClientRect(); return [g.id, Math.round(r.x), Math.round(r.y)]; })"""
+            const r = g.getBBox(); return [g.id, Math.round(r.x), Math.round(r.y)]; })"""  # layout coordinates
         fills = """() => Array.from(document.querySelectorAll("g.node")).map(g => {
             const s = g.querySelector("ellipse, polygon"); return s ? s.getAttribute("fill") : null; })"""
         visible_grads = """() => Array.from(document.querySelectorAll("g.edge text[fill='#c0392b']"))

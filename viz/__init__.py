@@ -9,11 +9,12 @@ and plots (training curves, attention maps, embeddings).
 from tinygrad_nlp import scope
 
 from .draw import draw, edge_label, format_array, render_graph
+from .explore import Explorer, explore
 from .frames import backprop_digraphs, backprop_frames, backprop_html, backprop_steps
 from .plots import plot_attention, plot_curves, plot_embeddings
 from .render import GraphvizNotFound, has_dot, render_bytes, save
 
 __all__ = [
-    "GraphvizNotFound", "backprop_digraphs", "backprop_frames", "backprop_html", "backprop_steps", "draw", "edge_label", "format_array",
+    "Explorer", "GraphvizNotFound", "backprop_digraphs", "backprop_frames", "backprop_html", "backprop_steps", "draw", "edge_label", "explore", "format_array",
     "has_dot", "plot_attention", "plot_curves", "plot_embeddings", "render_bytes", "render_graph", "save", "scope",
 ]

@@ -200,6 +200,11 @@ def _emit_edge(dot: graphviz.Digraph, e: DrawnEdge, show: str, values: bool, hid
     dot.edge(e.src, e.dst, **attrs)
 
 
+def cluster_id(path: tuple) -> str:
+    """The Graphviz (and SVG) id of the cluster for a scope path."""
+    return "cluster_" + "_".join(_safe(str(getattr(e, "serial", e))) for e in path)
+
+
 def _emit_clusters(dot: graphviz.Digraph, clusters: dict[tuple, list[tuple[str, dict]]]) -> None:
     """Nested subgraphs cluster_<path> for every scope path, children inside parents; time steps
     in time order, other clusters in creation order."""
@@ -217,8 +222,9 @@ def _emit_clusters(dot: graphviz.Digraph, clusters: dict[tuple, list[tuple[str, 
             g.node(node_id, **attrs)
         children = [c for c in paths if len(c) == len(path) + 1 and c[: len(path)] == path]
         for child in sorted(children, key=order):
-            with g.subgraph(name="cluster_" + "_".join(_safe(str(getattr(e, "serial", e))) for e in child)) as sub:
-                sub.attr(label=escape(_cluster_label(child[-1])), style="rounded,dashed", color="#aab7b8", fontcolor="#566573")
+            with g.subgraph(name=cluster_id(child)) as sub:
+                sub.attr(label=escape(_cluster_label(child[-1])), style="rounded,dashed", color="#aab7b8", fontcolor="#566573",
+                         id=cluster_id(child))
                 fill(sub, child)
 
     fill(dot, ())
@@ -228,7 +234,7 @@ def _cluster_label(entry: Any) -> str:
     label = getattr(entry, "label", None)
     if label is None:
         return str(entry)
-    return label if not entry.title or entry.title == entry.name else f"{label} ({entry.title})"
+    return label if not entry.title or entry.title.lower() == entry.name else f"{label} ({entry.title})"
 
 
 def _safe(s: str) -> str:

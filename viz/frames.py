@@ -4,14 +4,12 @@ The graph is laid out once: every frame has the same nodes in the same places. S
 node whose backward runs (orange), the nodes already done (green), and shows the gradients known
 so far; the caption gives the op's symbol and its backward rule. Nothing here runs backward or
 changes `.grad`: the edge gradients are those of a retained backward, or computed by a private
-sweep (`edge_gradients`) when there is none.
+sweep (`edge_gradients`) when there is none. The HTML page is `explore`'s (explore.py, page.py).
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -104,124 +102,9 @@ def backprop_frames(loss: Tensor, out_dir: str | os.PathLike, fmt: str = "svg", 
 def backprop_html(loss: Tensor, path: str | os.PathLike, title: str = "Backpropagation, step by step", names: Any = None,
                   values: bool = True, rankdir: str | None = None, collapse: Any = None, max_nodes: int = 3000,
                   expand: Any = None, roll: bool = False) -> Path:
-    """One self-contained HTML page (the graph inline as SVG, no network access) that steps through
-    the backward pass: buttons, slider and arrow keys; fit to the window, wheel to zoom, drag to pan."""
-    s = stepper(loss, names, expand, collapse, roll, max_nodes)
-    svg = render_bytes(to_digraph(s.drawing, s.graph, "both", values, rankdir, ids=True), "svg").decode("utf-8")
-    svg = svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE
-    data = {
-        "captions": [s.caption(k) for k in range(1, len(s.steps) + 1)],
-        "nodes": {"n_" + key: steps for key, steps in s.node_steps.items() if steps},
-        "edges": {f"e_{i}": k for i, k in enumerate(s.edge_known)},
-        "current": CURRENT_COLOR, "done": DONE_COLOR,
-    }
-    page = _PAGE.format(title=escape(title), n=len(s.steps), svg=svg,
-                        data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
-    return atomic_write(path, page)
+    """One self-contained page (no network) that steps through the backward pass: `viz.explore`
+    with the forward pass already done (buttons, slider, arrow keys; click a node to inspect it)."""
+    from .explore import explore
 
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: sans-serif; margin: 0.6em 1em; }}
-#controls {{ display: flex; gap: 0.8em; align-items: center; flex-wrap: wrap; }}
-#slider {{ flex: 1; min-width: 12em; }}
-#caption {{ font-size: 1.15em; margin: 0.4em 0; min-height: 1.4em; }}
-#caption b {{ color: #b9770e; }}
-#view {{ border: 1px solid #ccc; height: calc(100vh - 8.5em); overflow: hidden; cursor: grab; }}
-#view svg {{ width: 100%; height: 100%; }}
-.legend span {{ display: inline-block; width: 0.9em; height: 0.9em; vertical-align: middle; border: 1px solid #888; }}
-</style></head>
-<body>
-<h2 style="margin: 0.2em 0">{title}</h2>
-<div id="controls">
-  <button id="prev" type="button" title="previous step (left arrow)">&larr;</button>
-  <input id="slider" type="range" min="0" max="{n}" value="0" step="1" aria-label="backward step">
-  <button id="next" type="button" title="next step (right arrow)">&rarr;</button>
-  <button id="fit" type="button" title="the whole graph">fit</button>
-  <button id="zoom" type="button" title="readable size">1:1</button>
-  <span class="legend"><span style="background:#f5b041"></span> running <span style="background:#abebc6"></span> done</span>
-</div>
-<div id="caption"></div>
-<div id="view">{svg}</div>
-<script>
-const data = {data};
-const n = {n};
-const svg = document.querySelector("#view svg");
-svg.removeAttribute("width"); svg.removeAttribute("height");
-const full = svg.getAttribute("viewBox").split(" ").map(Number);
-let box = full.slice();
-function setBox(b) {{ box = b; svg.setAttribute("viewBox", b.join(" ")); }}
-function shapes(g) {{ return g ? g.querySelectorAll("ellipse, polygon, path") : []; }}
-function toUnits(clientX, clientY) {{  // a point on the screen in viewBox units ("xMidYMid meet" centres the box)
-  const r = svg.getBoundingClientRect(), scale = Math.max(box[2] / r.width, box[3] / r.height);
-  return [box[0] + (clientX - r.left - (r.width - box[2] / scale) / 2) * scale,
-          box[1] + (clientY - r.top - (r.height - box[3] / scale) / 2) * scale];
-}}
-function follow(el) {{  // keep the running node in view when zoomed in
-  if (!el) return;
-  const r = svg.getBoundingClientRect(), e = el.getBoundingClientRect(), m = 40;
-  if (e.left >= r.left + m && e.right <= r.right - m && e.top >= r.top + m && e.bottom <= r.bottom - m) return;
-  const [cx, cy] = toUnits(e.left + e.width / 2, e.top + e.height / 2);
-  setBox([cx - box[2] / 2, cy - box[3] / 2, box[2], box[3]]);
-}}
-function readable() {{  // fit if the text stays readable, else 1 unit = 1 px around the loss
-  const r = svg.getBoundingClientRect();
-  if (full[2] <= r.width * 1.1 && full[3] <= r.height * 1.1) return setBox(full.slice());
-  setBox([full[0], full[1], r.width, r.height]);
-  follow(document.getElementById("n_output"));
-}}
-const original = {{}};
-for (const id in data.nodes) {{
-  const g = document.getElementById(id);
-  original[id] = Array.from(shapes(g)).map(s => s.getAttribute("fill"));
-}}
-const grads = {{}};
-for (const id in data.edges) {{
-  const g = document.getElementById(id);
-  grads[id] = g ? Array.from(g.querySelectorAll("text")).filter(t => t.getAttribute("fill") === "#c0392b") : [];
-}}
-function show(k) {{
-  k = Math.max(0, Math.min(n, k));
-  for (const id in data.nodes) {{
-    const steps = data.nodes[id], g = document.getElementById(id);
-    const fill = steps.includes(k) ? data.current : (k > Math.max(...steps) ? data.done : null);
-    Array.from(shapes(g)).forEach((s, i) => {{ if (i === 0) s.setAttribute("fill", fill || original[id][i] || "white"); }});
-  }}
-  for (const id in data.edges) grads[id].forEach(t => t.style.visibility = data.edges[id] <= k ? "visible" : "hidden");
-  const running = Object.keys(data.nodes).find(id => data.nodes[id].includes(k));
-  if (running) follow(document.getElementById(running));
-  document.getElementById("caption").innerHTML = k === 0
-    ? "step 0 / " + n + ": the forward pass; press &rarr; to run backward"
-    : "step " + k + " / " + n + ": <b>" + data.captions[k - 1].replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</b>";
-  document.getElementById("slider").value = k;
-}}
-const slider = document.getElementById("slider");
-slider.addEventListener("input", () => show(Number(slider.value)));
-document.getElementById("prev").addEventListener("click", () => show(Number(slider.value) - 1));
-document.getElementById("next").addEventListener("click", () => show(Number(slider.value) + 1));
-document.getElementById("fit").addEventListener("click", () => setBox(full.slice()));
-document.getElementById("zoom").addEventListener("click", readable);
-document.addEventListener("keydown", e => {{
-  if (e.key === "ArrowRight") show(Number(slider.value) + 1);
-  if (e.key === "ArrowLeft") show(Number(slider.value) - 1);
-}});
-const view = document.getElementById("view");
-view.addEventListener("wheel", e => {{
-  e.preventDefault();
-  const f = e.deltaY > 0 ? 1.15 : 1 / 1.15, [x, y] = toUnits(e.clientX, e.clientY);
-  setBox([x - (x - box[0]) * f, y - (y - box[1]) * f, box[2] * f, box[3] * f]);
-}}, {{ passive: false }});
-let drag = null;
-view.addEventListener("mousedown", e => {{ drag = [e.clientX, e.clientY, box.slice()]; view.style.cursor = "grabbing"; }});
-window.addEventListener("mouseup", () => {{ drag = null; view.style.cursor = "grab"; }});
-window.addEventListener("mousemove", e => {{
-  if (!drag) return;
-  const r = svg.getBoundingClientRect(), scale = Math.max(box[2] / r.width, box[3] / r.height);
-  setBox([drag[2][0] - (e.clientX - drag[0]) * scale, drag[2][1] - (e.clientY - drag[1]) * scale, box[2], box[3]]);
-}});
-readable();
-show(0);
-</script>
-</body></html>
-"""
+    return explore(loss, names=names, expand=expand, collapse=collapse, roll=roll, values=values, rankdir=rankdir,
+                   max_nodes=max_nodes, title=title, forward=False).save(path)

@@ -49,6 +49,7 @@ class DrawnEdge:
     grad: Any  # the sum of the gradients along the traced edges merged into this one (None if unknown)
     readers: list[str] = field(default_factory=list)  # traced op nodes whose backward sent that gradient
     slot: int = 0
+    sources: list[str] = field(default_factory=list)  # traced nodes whose outputs the edge carries
 
 
 @dataclass
@@ -186,13 +187,15 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         per_step = graph.nodes[src].kind == "op" or len(d.nodes[ds].members) > 1
         k = (ds, dd, "*" if rolled and per_step else src)  # a rolled box: one edge for all steps
         if k not in merged:
-            merged[k] = DrawnEdge(ds, dd, e.value, e.grad, [], e.slot)
+            merged[k] = DrawnEdge(ds, dd, e.value, e.grad, [], e.slot, [])
         elif k[2] == "*":  # different tensors of different steps: no single number tells them
             merged[k].value = merged[k].grad = None
         else:
             m = merged[k]
             m.grad = None if m.grad is None or e.grad is None else m.grad + e.grad
         merged[k].readers.append(e.dst)
+        if src not in merged[k].sources:
+            merged[k].sources.append(src)
     by_tensor: dict[tuple[str, str], list[DrawnEdge]] = defaultdict(list)
     for (ds, _, src), edge in merged.items():
         by_tensor[(ds, src)].append(edge)
@@ -205,9 +208,10 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         d.nodes[bkey] = DrawnNode(bkey, "branch", "", cluster, [], tooltip="Branch")
         grads = [e.grad for e in edges]
         total = None if any(g is None for g in grads) else sum(grads[1:], grads[0])
-        d.edges.append(DrawnEdge(ds, bkey, edges[0].value, total, [r for e in edges for r in e.readers], edges[0].slot))
+        d.edges.append(DrawnEdge(ds, bkey, edges[0].value, total, [r for e in edges for r in e.readers], edges[0].slot,
+                                 edges[0].sources))
         for e in edges:
-            d.edges.append(DrawnEdge(bkey, e.dst, e.value, e.grad, e.readers, e.slot))
+            d.edges.append(DrawnEdge(bkey, e.dst, e.value, e.grad, e.readers, e.slot, e.sources))
     if not roll:
         d.time_rows = _time_rows(d)
         _dissolve_time_boxes(d, graph)

@@ -1,0 +1,133 @@
+"""viz.explore: the page's data, the check that finds a wrong op, Jupyter display, and the page in a
+real browser (inspect, step to the end, fold a box; no console errors, no network)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+import tinygrad_nlp as tg
+import viz
+from tinygrad_nlp import Function, nn
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.get("CI"), reason="Graphviz dot not installed")
+
+
+def page_data(html: str) -> dict:
+    return json.loads(re.search(r"const data = (\{.*?\});\nconst n =", html, re.S).group(1).replace("<\\/", "</"))
+
+
+class WrongSquare(Function):
+    """z = x²;  dx = g * x  (wrong on purpose: it should be 2 g x)"""
+
+    symbol = "²"
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, g, out, x):
+        return (g * x,)
+
+
+def small_net():
+    x = tg.tensor([[1.0, -2.0]], name="x")
+    W = tg.tensor([[0.5, 0.1], [0.2, -0.3]], requires_grad=True, name="W")
+    return W, ((x @ W).tanh() * 2.0).sum()
+
+
+@needs_dot
+def test_the_page_has_forward_and_backward_steps_and_changes_nothing(tmp_path):
+    W, loss = small_net()
+    explorer = viz.explore(loss, tmp_path / "e.html")
+    html = (tmp_path / "e.html").read_text(encoding="utf-8")
+    assert html == explorer.html and html.count("<svg") == 1
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+    data = page_data(html)
+    assert data["forward"] == data["backward"] == len(tg.toposort([loss])[0])
+    assert data["captions"][0] == "MatMul (MatMul): z = x @ y"
+    assert data["captions"][data["forward"]].startswith("Σ (Sum)") and any("dx = g * (1 - z²)" in c for c in data["captions"])
+    assert W.grad is None and loss._ctx.parents is not None
+    assert explorer._repr_html_().startswith("<iframe srcdoc=") and "&lt;svg" in explorer._repr_html_()
+
+
+@needs_dot
+def test_check_paints_the_wrong_op_and_only_it():
+    x = tg.tensor([1.5, -0.5], requires_grad=True, name="x")
+    loss = (WrongSquare()(x.tanh()) * 3.0).sum()
+    data = page_data(viz.explore(loss, check=True).html)
+    wrong = [k for k, e in data["check"].items() if e > 1e-3]
+    assert len(wrong) == 1 and wrong[0].startswith("n_WrongSquare_")
+    assert all(e < 1e-6 for k, e in data["check"].items() if k not in wrong)
+    assert "dx = g * x" in data["info"][wrong[0]]  # its inspector states the rule it claims
+
+
+@needs_dot
+def test_inspector_writes_the_chain_rule_with_numbers():
+    a = tg.tensor([2.0], requires_grad=True, name="a")
+    b = tg.tensor([-1.5], requires_grad=True, name="b")
+    loss = (a * b).sum()
+    data = page_data(viz.explore(loss).html)
+    (mul,) = [v for k, v in data["info"].items() if k.startswith("n_Mul_")]
+    assert "dx = g * y" in mul and "[-1.5]" in mul and "[2.]" in mul  # dx = g·y = 1 × (-1.5), dy = g·x = 1 × 2
+
+
+@needs_dot
+def test_composite_nodes_carry_their_inside():
+    cell = nn.LSTMCell(3, 2, generator=0)
+    h, c = cell(tg.tensor(np.ones((1, 3)), name="x_t"), cell.init_state(1))
+    data = page_data(viz.explore((h * h).sum() + c.sum(), names=cell).html)
+    (box,) = [k for k in data["inside"]]
+    assert data["inside"][box].startswith("<svg") and "MatMul" in data["inside"][box] and "LSTM" in data["info"][box]
+
+
+@needs_dot
+def test_explorer_in_a_real_browser(tmp_path):
+    from test_viz import _chromium, _has_playwright
+
+    if _chromium() is None or not _has_playwright():
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium and Playwright (see .ci/run)")
+        pytest.skip("Chromium or Playwright not installed")
+    from playwright.sync_api import sync_playwright
+
+    model = nn.Sequential(nn.Linear(2, 3, generator=0), nn.Linear(3, 2, generator=1))
+    x = tg.tensor([[1.0, -1.0]], name="x")
+    loss = tg.nn.functional.cross_entropy(model(x).tanh(), np.array([1]))
+    path = viz.explore(loss, tmp_path / "e.html", names=model).save(tmp_path / "e.html")
+    n = len(page_data(path.read_text(encoding="utf-8"))["captions"])
+    loss.backward()
+    W = model[0].W
+    errors, requests = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file://", "data:")) else None)
+        t0 = time.perf_counter()
+        page.goto(path.as_uri())
+        assert time.perf_counter() - t0 < 3
+        page.fill("#slider", str(n))  # to the end of backward
+        assert f"step {n} / {n} (backward)" in page.inner_text("#caption")
+        leaf = page.locator("g.node", has_text="0.W").first
+        leaf.click()
+        shown = page.inner_text("#inspector")
+        squash = lambda text: re.sub(r"\s+", " ", text)  # noqa: E731 (HTML folds white space)
+        assert "0.W" in shown and squash(viz.explore.__globals__["_show"](W.grad)) in squash(shown)  # the displayed gradient is .grad
+        page.locator("g.node", has_text="Affine").first.click()
+        page.click("#open")
+        assert page.locator("#inspector .inside svg").count() == 1
+        cluster = page.locator("g.cluster text").first  # a box's label
+        inside = page.evaluate("() => Array.from(document.querySelectorAll('g.node')).filter(g => g.style.display === 'none').length")
+        cluster.click()
+        hidden = page.evaluate("() => Array.from(document.querySelectorAll('g.node')).filter(g => g.style.display === 'none').length")
+        assert inside == 0 and hidden > 0  # folded
+        cluster.click()
+        assert page.evaluate("() => Array.from(document.querySelectorAll('g.node')).filter(g => g.style.display === 'none').length") == 0
+        browser.close()
+    assert errors == [] and requests == []

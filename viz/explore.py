@@ -1,0 +1,250 @@
+"""viz.explore: one self-contained page to explore the graph of a loss.
+
+- one layout (Graphviz at build time): nothing moves; fit, wheel zoom, drag to pan;
+- a timeline: forward steps show each op's value on its edges, backward steps each gradient
+  (a fan-out's sum when its last part arrives); buttons, slider and arrow keys;
+- click a node: its op and symbol, forward formula and backward rule, input and output shapes,
+  values and gradients, and the chain-rule step with the numbers for small tensors;
+- click a cluster's label to fold or open it; "open" on a composite node (σ, Affine, LSTM ...)
+  shows its inside, drawn at build time;
+- check=True: a numerical-vs-analytic check of every node's backward (float64), painted on the
+  graph, so a wrong op (a user's own) is found on the picture.
+`explore` returns an `Explorer` that displays inline in Jupyter and has `.save(path)`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nlp import Tensor, toposort
+from tinygrad_nlp.engine.autograd import edge_gradients
+from tinygrad_nlp.engine.graph import Edge, Graph, Node, trace
+from tinygrad_nlp.files import atomic_write
+
+from .draw import cluster_id, drawing, format_array, name_map, to_digraph
+from .frames import CURRENT_COLOR, DONE_COLOR, backprop_steps
+from .layout import Drawing, DrawnNode
+from .page import PAGE
+from .render import render_bytes
+
+FORWARD_CURRENT, FORWARD_DONE = "#85c1e9", "#d6eaf8"
+SMALL = 8  # tensors up to this many elements are written out in full in the inspector
+MAX_INTERIORS = 40  # composite nodes whose inside is drawn into the page
+
+
+@dataclass
+class Explorer:
+    """The page; `save(path)` writes it, and Jupyter shows it inline."""
+
+    html: str
+
+    def save(self, path: str | os.PathLike) -> Path:
+        return atomic_write(path, self.html)
+
+    def _repr_html_(self) -> str:
+        return f'<iframe srcdoc="{escape(self.html, quote=True)}" style="width:100%;height:760px;border:0"></iframe>'
+
+
+def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = None, check: bool = False, expand: Any = None,
+            collapse: Any = None, roll: bool = False, values: bool = True, rankdir: str | None = None, max_nodes: int = 3000,
+            title: str = "Explore the graph", forward: bool = True) -> Explorer:
+    """Build the page for `loss` (see the module docstring); with `path`, also write it there.
+    forward=False steps through the backward pass only. Nothing here changes `.grad` or the graph."""
+    kept = loss._ctx is not None and hasattr(loss._ctx, "grad_inputs")
+    grads = {id(t._ctx): (t._ctx.grad_out, t._ctx.grad_inputs) for t in toposort([loss])[0]} if kept else edge_gradients(loss)
+    graph = trace(loss, name_map(names), grads)
+    d = drawing(graph, expand, collapse, roll, max_nodes)
+    fns = [t._ctx for t in toposort([loss])[0]] if forward else []
+    back = backprop_steps(loss)
+    f_step = {id(fn): k for k, fn in enumerate(fns, start=1)}
+    b_step = {id(fn): len(fns) + k for k, fn in enumerate(back, start=1)}
+    fn_of = {k: n.fn for k, n in graph.nodes.items() if n.fn is not None}
+    nodes, infos, interiors = {}, {}, {}
+    for key, n in d.nodes.items():
+        fs = sorted(f_step[id(fn_of[m])] for m in n.members if m in fn_of and id(fn_of[m]) in f_step)
+        bs = sorted(b_step[id(fn_of[m])] for m in n.members if m in fn_of)
+        nodes["n_" + key] = {"f": fs, "b": bs}
+        infos["n_" + key] = _info(n, graph, grads)
+        if n.kind == "group" and len(interiors) < MAX_INTERIORS and len(n.members) <= 200:
+            interiors["n_" + key] = _interior_svg(n, graph, values, grads)
+    edges = {}
+    for i, e in enumerate(d.edges):
+        value_at = max((f_step.get(id(fn_of[s]), 0) for s in e.sources if s in fn_of), default=0)
+        grad_at = max((b_step.get(id(fn_of[r]), len(fns)) for r in e.readers if r in fn_of), default=len(fns))
+        edges[f"e_{i}"] = [value_at, grad_at]
+    clusters = {}
+    for key, n in d.nodes.items():
+        for depth in range(1, len(n.cluster) + 1):
+            clusters.setdefault(cluster_id(n.cluster[:depth]), []).append("n_" + key)
+    svg = render_bytes(to_digraph(d, graph, "both", values, rankdir, ids=True), "svg").decode("utf-8")
+    data = {
+        "forward": len(fns), "backward": len(back), "nodes": nodes, "edges": edges, "clusters": clusters,
+        "edgeEnds": {f"e_{i}": ["n_" + e.src, "n_" + e.dst] for i, e in enumerate(d.edges)},
+        "captions": [_caption(fn, "forward") for fn in fns] + [_caption(fn, "backward") for fn in back],
+        "info": infos, "inside": interiors, "check": _check(d, graph, grads) if check else {},
+        "colors": {"fcur": FORWARD_CURRENT, "fdone": FORWARD_DONE, "bcur": CURRENT_COLOR, "bdone": DONE_COLOR},
+    }
+    page = PAGE.format(title=escape(title), n=len(fns) + len(back), svg=svg[svg.index("<svg"):],
+                       data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
+    explorer = Explorer(page)
+    if path is not None:
+        explorer.save(path)
+    return explorer
+
+
+def _rule(fn: Any) -> tuple[str, str]:
+    """(forward formula, backward rule) from the first docstring line "z = ...;  dx = ..."."""
+    doc = (type(fn).__doc__ or "").strip().splitlines()
+    head = doc[0] if doc else ""
+    forward, _, backward = head.partition(";")
+    return forward.strip(), backward.strip()
+
+
+def _caption(fn: Any, phase: str) -> str:
+    forward, backward = _rule(fn)
+    return f"{fn.symbol} ({fn.name}): {forward if phase == 'forward' else backward}"
+
+
+def _show(a: Any) -> str:
+    if a is None:
+        return "—"
+    if hasattr(a, "to_dense") and not isinstance(a, np.ndarray):
+        a = a.to_dense()
+    a = np.asarray(getattr(a, "data", a))
+    if a.size <= SMALL:
+        return np.array2string(a, precision=4, separator=", ", suppress_small=True).replace("\n", " ")
+    return format_array(a)
+
+
+def _info(n: DrawnNode, graph: Graph, grads: dict) -> str:
+    """The inspector's HTML for a drawn node."""
+    rows: list[str] = []
+    if n.kind == "op":
+        node = graph.nodes[n.members[0]]
+        fn = node.fn
+        forward, backward = _rule(fn)
+        g_out, g_ins = grads.get(id(fn), (None, None))
+        rows.append(f"<h3>{escape(fn.symbol)} &nbsp;<small>{escape(fn.name)}</small></h3>")
+        rows.append(f"<p><b>forward</b> {escape(forward)}<br><b>backward</b> {escape(backward)} &nbsp;(g = ∂L/∂z)</p>")
+        letters = "xyuvw"
+        table = ["<table><tr><th></th><th>shape</th><th>value</th><th>gradient ∂L/∂·</th></tr>"]
+        for slot, (p, a) in enumerate(zip(fn.parents, fn.args)):
+            name = letters[slot] if slot < len(letters) else f"x{slot}"
+            g = g_ins[slot] if g_ins is not None and isinstance(p, Tensor) and fn.needs_input_grad[slot] else None
+            table.append(f"<tr><td>{name}</td><td>{np.shape(a)}</td><td>{escape(_show(a))}</td><td>{escape(_show(g))}</td></tr>")
+        table.append(f"<tr><td>z</td><td>{node.tensor.shape}</td><td>{escape(_show(node.tensor))}</td><td>{escape(_show(g_out))}</td></tr></table>")
+        rows.extend(table)
+        if g_out is not None and all(np.size(a) <= SMALL for a in fn.args):
+            parts = [r.strip() for r in backward.split(",")]
+            names_ = {letters[i]: _show(a) for i, a in enumerate(fn.args) if i < len(letters)}
+            plugged = "; ".join(f"{k} = {v}" for k, v in names_.items())
+            lines = [f"{escape(r)} &nbsp;→&nbsp; {escape(_show(g_ins[i]))}" for i, r in enumerate(parts)
+                     if g_ins is not None and i < len(g_ins) and g_ins[i] is not None]
+            rows.append(f"<p><b>chain rule</b> with g = {escape(_show(g_out))}; {escape(plugged)}<br>" + "<br>".join(lines) + "</p>")
+    elif n.kind in ("group", "collapsed", "rolled"):
+        ops = Counter(graph.nodes[m].op for m in n.members if graph.nodes[m].kind == "op")
+        rows.append(f"<h3>{escape(n.label)}</h3><p>{escape(n.tooltip)}</p>")
+        rows.append("<p>" + escape(", ".join(f"{op} × {c}" for op, c in ops.most_common())) + f" ({sum(ops.values())} ops)</p>")
+    elif n.kind == "branch":
+        rows.append("<h3>Branch</h3><p>fan-out: the value goes to several ops; ∂L/∂x is the sum of what they send back</p>")
+    else:
+        t = graph.nodes[n.members[0]].tensor
+        rows.append(f"<h3>{escape(n.label)}</h3><p>{escape(n.kind)}, shape {t.shape if t is not None else ''}</p>")
+        if t is not None:
+            total = _leaf_grad(graph, n.members[0])
+            rows.append(f"<p><b>value</b> {escape(_show(t))}<br><b>gradient</b> {escape(_show(total))}</p>")
+    return "\n".join(rows)
+
+
+def _leaf_grad(graph: Graph, key: str) -> Any:
+    """The total gradient reaching a leaf (or the output): the sum over its outgoing edges."""
+    if graph.nodes[key].kind == "output":
+        return next((e.grad for e in graph.edges if e.dst == key), None)
+    out = [e for e in graph.edges if e.src == key]
+    if any(graph.nodes[e.dst].kind == "branch" for e in out):
+        out = [e for e in out if graph.nodes[e.dst].kind == "branch"]
+    grads = [e.grad for e in out]
+    if not grads or any(g is None for g in grads):
+        return None
+    return sum(grads[1:], grads[0])
+
+
+def _interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> str:
+    """The inside of a folded composite node, every primitive op drawn, its boundary as inputs and outputs."""
+    members = set(box.members)
+    sub = Graph(has_grads=graph.has_grads)
+    branch_src = {e.dst: e.src for e in graph.edges if graph.nodes[e.dst].kind == "branch"}
+    for m in box.members:
+        n = graph.nodes[m]
+        sub.nodes[m] = Node(m, n.kind, n.label, n.op, n.fn, n.tensor, n.value, ())
+    for e in graph.edges:
+        if graph.nodes[e.dst].kind == "branch":
+            continue
+        src = branch_src.get(e.src, e.src)
+        inside_src, inside_dst = src in members, e.dst in members
+        if inside_dst and not inside_src:
+            outer = graph.nodes[src]
+            key = "in_" + src
+            if key not in sub.nodes:
+                kind = outer.kind if outer.kind in ("param", "input", "const") else "input"
+                label = outer.label if outer.kind != "op" else f"{outer.label} out"
+                sub.nodes[key] = Node(key, kind, label, tensor=outer.tensor, value=outer.value)
+            sub.edges.append(Edge(key, e.dst, e.value, e.grad, e.slot))
+        elif inside_src and inside_dst:
+            sub.edges.append(Edge(src, e.dst, e.value, e.grad, e.slot))
+        elif inside_src:
+            key = "out_" + src
+            sub.nodes.setdefault(key, Node(key, "output", "out", tensor=graph.nodes[src].tensor))
+            if not any(x.src == src and x.dst == key for x in sub.edges):
+                sub.edges.append(Edge(src, key, e.value, grads.get(id(graph.nodes[src].fn), (None,))[0], 0))
+    inner = drawing(sub, expand=True)
+    svg = render_bytes(to_digraph(inner, sub, "both", values, "LR"), "svg").decode("utf-8")
+    return svg[svg.index("<svg"):]
+
+
+def _check(d: Drawing, graph: Graph, grads: dict, probes: int = 6, eps: float = 1e-6) -> dict[str, float]:
+    """Per drawn node, the largest relative error between each op's backward and central differences
+    of <g, forward(x)> in float64, at up to `probes` coordinates of each input."""
+    rng = np.random.default_rng(0)
+    errors: dict[str, float] = {}
+    for key, n in d.nodes.items():
+        worst = 0.0
+        for m in n.members:
+            fn = graph.nodes[m].fn
+            if fn is None or id(fn) not in grads or grads[id(fn)][0] is None:
+                continue
+            worst = max(worst, _vjp_error(fn, grads[id(fn)][0], rng, probes, eps))
+        if any(graph.nodes[m].fn is not None for m in n.members):
+            errors["n_" + key] = worst
+    return errors
+
+
+def _vjp_error(fn: Any, g: Any, rng: np.random.Generator, probes: int, eps: float) -> float:
+    args = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in fn.args]
+    g = np.asarray(g.to_dense() if hasattr(g, "to_dense") else g, dtype=np.float64)
+    out = fn.forward(*args)
+    analytic = fn.backward(g, out, *args)
+    worst = 0.0
+    for i, (a, need) in enumerate(zip(args, fn.needs_input_grad)):
+        if not need or not isinstance(a, np.ndarray) or a.dtype.kind != "f" or analytic[i] is None:
+            continue
+        ga = analytic[i]
+        ga = np.asarray(ga.to_dense() if hasattr(ga, "to_dense") else ga, dtype=np.float64)
+        for j in rng.choice(a.size, size=min(probes, a.size), replace=False):
+            plus, minus = [x.copy() if k == i else x for k, x in enumerate(args)], [x.copy() if k == i else x for k, x in enumerate(args)]
+            plus[i].flat[j] += eps
+            minus[i].flat[j] -= eps
+            numeric = float(np.sum(g * (fn.forward(*plus) - fn.forward(*minus))) / (2 * eps))
+            exact = float(ga.flat[j])
+            worst = max(worst, abs(exact - numeric) / max(1e-6, abs(exact) + abs(numeric)))
+    return worst
+
+
+__all__ = ["Explorer", "explore"]
