@@ -82,6 +82,40 @@ def figures():
     yield "attention", Attention()(hs, hq).sum(), None, {}
 
 
+def gradient_flow_figures(out: Path, fmt: str) -> None:
+    """‖∂L/∂h_t‖ over time: RNN vs LSTM vs GRU language models on one PTB batch (the loss of the last
+    step only), and the textbook's experiment of scaling Wh on a real RNN layer."""
+    from models import Rnnlm
+    from tinygrad_nlp.data.datasets import load_ptb
+
+    try:
+        corpus = load_ptb("train").ids[:2000]
+    except (FileNotFoundError, OSError, ValueError) as e:
+        print(f"skipped the PTB gradient-flow figure: {e}")
+    else:
+        xs, ts = corpus[:700].reshape(20, 35), corpus[1:701].reshape(20, 35)
+        flows = {}
+        for cell in ("rnn", "lstm", "gru"):
+            model = Rnnlm(10000, 100, 100, cell=cell, generator=0)
+            logits = model(xs)
+            flows[cell.upper()] = viz.gradient_flow(F.cross_entropy(logits[:, -1], ts[:, -1]), model.rnn.hidden_states)
+        print("wrote", viz.plot_gradient_flows(flows, out / f"gradient_flow_rnn_lstm_gru.{fmt}",
+                                                title="PTB batch, last-step loss; untrained (forget gate ≈ σ(0) = 0.5)"))
+    flows = {}
+    rng = np.random.default_rng(0)
+    q, _ = np.linalg.qr(rng.standard_normal((16, 16)))
+    for scale in (0.5, 1.0, 1.5):
+        with tg.default_dtype(np.float64):
+            rnn = nn.RNN(4, 16, generator=0)
+        rnn.cell_l0.Wh.data = q * scale  # eigenvalues of modulus `scale`: gradients shrink or grow by it per step
+        h0 = tg.tensor(rng.standard_normal((1, 1, 16)) * 1e-4)  # small: tanh stays in its linear part
+        out_seq, _ = rnn(tg.zeros(1, 20, 4, dtype=np.float64), h0)
+        flows[f"Wh scale {scale}"] = viz.gradient_flow((out_seq[:, -1] * tg.tensor(rng.standard_normal((1, 16)))).sum(),
+                                                       rnn.hidden_states)
+    print("wrote", viz.plot_gradient_flows(flows, out / f"gradient_flow_wh_scale.{fmt}",
+                                            title="RNN layer: vanishing (scale < 1) and exploding (scale > 1) gradients"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/gallery")
@@ -94,6 +128,8 @@ def main() -> None:
         path = viz.save(viz.draw(loss, show="both", names=names, **opts), out / f"{name}.{args.format}")
         print("wrote", path)
 
+    if args.format == "png":
+        gradient_flow_figures(out, args.format)
     lstm = nn.LSTM(100, 100, num_layers=2, generator=0)
     x = tg.randn(20, 35, 100, generator=1)
     loss = lstm(x)[0].sum()

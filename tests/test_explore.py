@@ -131,3 +131,32 @@ def test_explorer_in_a_real_browser(tmp_path):
         assert page.evaluate("() => Array.from(document.querySelectorAll('g.node')).filter(g => g.style.display === 'none').length") == 0
         browser.close()
     assert errors == [] and requests == []
+
+
+def test_gradient_flow_norms_equal_tg_grad_and_show_vanishing_and_exploding(tmp_path):
+    rng = np.random.default_rng(0)
+    q, _ = np.linalg.qr(rng.standard_normal((6, 6)))
+    slopes = {}
+    for scale in (0.5, 1.5):
+        with tg.default_dtype(np.float64):
+            rnn = nn.RNN(2, 6, generator=0)
+        rnn.cell_l0.Wh.data = q * scale
+        out, _ = rnn(tg.zeros(1, 12, 2, dtype=np.float64), tg.tensor(rng.standard_normal((1, 1, 6)) * 1e-6))
+        loss = (out[:, -1] * tg.tensor(rng.standard_normal((1, 6)))).sum()
+        norms = viz.gradient_flow(loss, rnn.hidden_states, path=tmp_path / f"flow{scale}.png")
+        expected = [np.linalg.norm(g.data) for g in tg.grad(loss, rnn.hidden_states, retain_graph=True)]
+        np.testing.assert_allclose(norms, expected)
+        slopes[scale] = norms[0] / norms[1]
+        assert (tmp_path / f"flow{scale}.png").read_bytes()[:4] == b"\x89PNG"
+        assert rnn.cell_l0.Wh.grad is None
+    assert slopes[0.5] == pytest.approx(0.5, rel=1e-3) and slopes[1.5] == pytest.approx(1.5, rel=1e-3)
+
+
+def test_truncated_bptt_draws_the_carried_state_as_a_detached_input():
+    lstm = nn.LSTM(2, 3, stateful=True, generator=0)
+    lstm(tg.randn(1, 4, 2, generator=1))  # window 1
+    out, _ = lstm(tg.randn(1, 4, 2, generator=2))  # window 2 starts from the carried state
+    src = viz.draw(out.sum(), names=lstm).source
+    assert "h carried (detached)" in src and "c carried (detached)" in src
+    grads = tg.grad(out.sum(), lstm.parameters(), allow_unused=True)
+    assert all(g is not None for g in grads)  # the weights get gradients; the carried state is a leaf without one

@@ -131,6 +131,7 @@ class _RecurrentLayer(Module):
             raise ValueError(f"{type(self).__name__}: num_layers must be >= 1, got {num_layers}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.batch_first, self.dropout, self.bidirectional, self.stateful = batch_first, dropout, bidirectional, stateful
+        self.hidden_states: list[Tensor] = []  # the top layer's per-step h_t of the last call
         self.num_directions = 2 if bidirectional else 1
         self.cells: list[list[Module]] = []
         for layer in range(num_layers):
@@ -163,9 +164,8 @@ class _RecurrentLayer(Module):
         for p in parts:
             if p.shape != (L, n, self.hidden_size):
                 raise ValueError(f"{type(self).__name__}: initial state has shape {p.shape}, expected {(L, n, self.hidden_size)}")
-        if self.has_cell_state:
-            return [(state[0][k], state[1][k]) for k in range(L)]
-        return [state[k] for k in range(L)]
+        pieces = [tuple(_piece(p, k) for p in parts) for k in range(L)]
+        return pieces if self.has_cell_state else [p[0] for p in pieces]
 
     def _join_state(self, finals: list[Any]) -> Any:
         if self.has_cell_state:
@@ -173,7 +173,11 @@ class _RecurrentLayer(Module):
         return stack(finals)
 
     def _detached(self, state: Any) -> Any:
-        return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        """The state carried to the next window, cut from this window's graph (truncated BPTT):
+        named so that a drawing of the next window shows where the gradient stops."""
+        parts = state if isinstance(state, tuple) else (state,)
+        cut = tuple(_named(s.detach(), f"{n} carried (detached)") for s, n in zip(parts, "hc"))
+        return cut if isinstance(state, tuple) else cut[0]
 
     def forward(self, x: Any, state: Any = None, lengths: Any = None) -> tuple[Tensor, Any]:
         x = x if isinstance(x, Tensor) else wrap(np.asarray(x, dtype=get_default_dtype()))
@@ -196,9 +200,11 @@ class _RecurrentLayer(Module):
             outs = []
             for d, cell in enumerate(row):
                 k = layer * self.num_directions + d
-                hs, final = self._run(cell, xs, states[k], masks, reverse=d == 1)
+                hs, final, carried = self._run(cell, xs, states[k], masks, reverse=d == 1)
                 outs.append(hs)
                 finals.append(final)
+                if d == 0:
+                    self.hidden_states = carried  # the top layer's h_t of the last call (viz.gradient_flow)
             xs = outs[0] if len(outs) == 1 else [_concat_pair(a, b) for a, b in zip(*outs)]
             if self.drop is not None and layer < self.num_layers - 1:
                 xs = [self.drop(h) for h in xs]
@@ -213,6 +219,7 @@ class _RecurrentLayer(Module):
     def _run(self, cell: Module, xs: list[Tensor], state: Any, masks: list[np.ndarray] | None, reverse: bool) -> tuple[list[Tensor], Any]:
         steps = range(len(xs) - 1, -1, -1) if reverse else range(len(xs))
         hs: list[Any] = [None] * len(xs)
+        carried: list[Any] = [None] * len(xs)  # the state h_t handed to the next step
         for t in steps:
             m = masks[t] if masks is not None else None
             x = xs[t] if m is None else where(m, xs[t], 0.0)  # a padded input never reaches the cell
@@ -221,13 +228,26 @@ class _RecurrentLayer(Module):
             if m is not None:  # padded positions keep the state and output zeros
                 new = tuple(where(m, n, s) for n, s in zip(new, state)) if isinstance(new, tuple) else where(m, new, state)
             state = new
-            h = state[0] if isinstance(state, tuple) else state
+            h = carried[t] = state[0] if isinstance(state, tuple) else state
             hs[t] = h if m is None else where(m, h, 0.0)
-        return hs, state
+        return hs, state, carried
 
 
 def _concat_pair(a: Tensor, b: Tensor) -> Tensor:
     return concat([a, b], axis=1)
+
+
+def _piece(state: Tensor, k: int) -> Tensor:
+    """Layer k's part of a stacked state; a named (carried) state keeps its name on the piece."""
+    piece = state[k]
+    if state.name and piece.name is None:
+        piece.name = state.name if state.shape[0] == 1 else f"{state.name} [{k}]"
+    return piece
+
+
+def _named(t: Tensor, name: str) -> Tensor:
+    t.name = name
+    return t
 
 
 def _length_masks(lengths: Any, N: int, T: int, dtype: np.dtype) -> list[np.ndarray] | None:
