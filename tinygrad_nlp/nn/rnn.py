@@ -11,6 +11,7 @@ Gate order. LSTMCell keeps the textbook's order f, g, i, o in its fused affine m
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -131,7 +132,7 @@ class _RecurrentLayer(Module):
             raise ValueError(f"{type(self).__name__}: num_layers must be >= 1, got {num_layers}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.batch_first, self.dropout, self.bidirectional, self.stateful = batch_first, dropout, bidirectional, stateful
-        self.hidden_states: list[Tensor] = []  # the top layer's per-step h_t of the last call
+        self._last_states: list[Any] = []  # weak references to the top layer's h_t of the last call
         self.num_directions = 2 if bidirectional else 1
         self.cells: list[list[Module]] = []
         for layer in range(num_layers):
@@ -147,6 +148,15 @@ class _RecurrentLayer(Module):
 
     def reset_state(self) -> None:
         self.state = None
+
+    @property
+    def hidden_states(self) -> list[Tensor]:
+        """The top layer's state h_t at every step of the last call (for `viz.gradient_flow`); held
+        weakly, so they live only as long as the graph of that call."""
+        states = [r() for r in self._last_states]
+        if any(h is None for h in states):
+            raise RuntimeError(f"{type(self).__name__}.hidden_states: the last call's graph is gone; ask right after the forward")
+        return states
 
     def torch_state_dict(self) -> dict[str, np.ndarray]:
         """Weights under torch's names and gate order (see the module-level function)."""
@@ -204,7 +214,7 @@ class _RecurrentLayer(Module):
                 outs.append(hs)
                 finals.append(final)
                 if d == 0:
-                    self.hidden_states = carried  # the top layer's h_t of the last call (viz.gradient_flow)
+                    self._last_states = [weakref.ref(h) for h in carried]
             xs = outs[0] if len(outs) == 1 else [_concat_pair(a, b) for a, b in zip(*outs)]
             if self.drop is not None and layer < self.num_layers - 1:
                 xs = [self.drop(h) for h in xs]
