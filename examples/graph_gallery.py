@@ -116,10 +116,31 @@ def gradient_flow_figures(out: Path, fmt: str) -> None:
                                             title="RNN layer: vanishing (scale < 1) and exploding (scale > 1) gradients"))
 
 
+def beam_figure(out: Path, fmt: str, checkpoint: Path) -> None:
+    """The beam search of a trained date model (train_seq2seq.py --task date --model attention --reverse --hidden 256)."""
+    from models import AttentionSeq2seq
+    from tinygrad_nlp.data.datasets import load_date
+    from tinygrad_nlp.evaluation.decoding import beam_search
+
+    if not checkpoint.exists():
+        print(f"skipped the beam-search figure: no {checkpoint} (train the date model first)")
+        return
+    data = load_date()
+    model = AttentionSeq2seq(len(data.vocab), 16, 256, generator=0)
+    model.load_state_dict(tg.load(checkpoint)["model"])
+    x = data.x_test[:1, ::-1].copy()
+    _, tree = beam_search(model, x, data.vocab["_"], data.t_test.shape[1] - 1, beam_size=3, return_tree=True)
+    question = "".join(data.vocab.decode(data.x_test[0])).strip()
+    print("wrote", viz.save(viz.draw_beam(tree, data.vocab, title=f"beam search (3 beams), date task: {question}"),
+                            out / f"beam_search_date.{fmt}"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/gallery")
     ap.add_argument("--format", choices=["png", "svg", "pdf"], default="png")
+    ap.add_argument("--date-model", default="runs/seq2seq_date_attention_rev/model.npz",
+                    help="a trained date model for the beam-search figure (skipped when missing)")
     args = ap.parse_args()
     out = Path(args.out)
     for name, loss, names, opts in figures():
@@ -130,6 +151,7 @@ def main() -> None:
 
     if args.format == "png":
         gradient_flow_figures(out, args.format)
+    beam_figure(out, args.format, Path(args.date_model))
     lstm = nn.LSTM(100, 100, num_layers=2, generator=0)
     x = tg.randn(20, 35, 100, generator=1)
     loss = lstm(x)[0].sum()

@@ -160,3 +160,22 @@ def test_truncated_bptt_draws_the_carried_state_as_a_detached_input():
     assert "h carried (detached)" in src and "c carried (detached)" in src
     grads = tg.grad(out.sum(), lstm.parameters(), allow_unused=True)
     assert all(g is not None for g in grads)  # the weights get gradients; the carried state is a leaf without one
+
+
+def test_beam_tree_records_the_search_and_draws_the_chosen_path():
+    from models import Seq2seq
+    from tinygrad_nlp.evaluation.decoding import beam_search
+
+    model = Seq2seq(7, 4, 8, generator=0)
+    xs = np.array([[1, 2, 3], [4, 5, 6]])
+    plain = beam_search(model, xs, 0, 5, beam_size=3)
+    ids, tree = beam_search(model, xs, 0, 5, beam_size=3, return_tree=True)
+    np.testing.assert_array_equal(ids, plain)  # recording changes nothing
+    assert len(tree.levels) == 5 and all(sum(n.kept for n in level) == 3 for level in tree.levels[1:])
+    assert [tree.levels[d][i].token for d, i in enumerate(tree.chosen)] == ids[0].tolist()
+    for level in tree.levels[1:]:  # scores add up along the tree
+        for node in level:
+            parent = tree.levels[tree.levels.index(level) - 1][node.parent]
+            assert node.score == pytest.approx(parent.score + node.logp)
+    src = viz.draw_beam(tree).source
+    assert src.count("#f5b041") == 5 and "dashed" in src  # the chosen path; pruned branches

@@ -6,6 +6,7 @@ step looks at (attention: (hs, mask)), reordered along the batch with `select_ba
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -77,12 +78,51 @@ def sample(model: Any, xs: Any, start_id: int, max_len: int, eos_id: int | None 
     return _run(model, go, xs, lengths, batch_size, 0 if eos_id is None else eos_id)
 
 
+@dataclass
+class BeamNode:
+    """One hypothesis extended by one token: `parent` indexes the previous level (-1: the start)."""
+
+    parent: int
+    token: int
+    logp: float  # log p(token | prefix)
+    score: float  # log p of the whole prefix
+    length: int  # tokens counted for length normalisation
+    kept: bool  # among the beam_size best (else pruned)
+
+
+@dataclass
+class BeamTree:
+    """The search of the first example: per step, the kept hypotheses first, then the best pruned ones."""
+
+    levels: list[list[BeamNode]] = field(default_factory=list)
+    chosen: list[int] = field(default_factory=list)  # the returned output's node index at each level
+    length_penalty: float = 0.0
+
+    def normalized(self, node: BeamNode) -> float:
+        return node.score / max(node.length, 1) ** self.length_penalty if self.length_penalty else node.score
+
+
 def beam_search(model: Any, xs: Any, start_id: int, max_len: int, beam_size: int = 5, eos_id: int | None = None,
-                lengths: Any = None, length_penalty: float = 0.0, batch_size: int = 128) -> np.ndarray:
+                lengths: Any = None, length_penalty: float = 0.0, batch_size: int = 128, return_tree: bool = False) -> Any:
     """Keep the `beam_size` best partial outputs per example; score = log p / len^length_penalty.
-    beam_size=1 is greedy decoding. Returns the best ids (N, ≤ max_len)."""
+    beam_size=1 is greedy decoding. Returns the best ids (N, ≤ max_len); with return_tree=True,
+    (ids, BeamTree) where the tree records the first example's search (for `viz.draw_beam`)."""
     if beam_size < 1:
         raise ValueError(f"beam_search: beam_size must be >= 1, got {beam_size}")
+    tree = BeamTree(length_penalty=length_penalty)
+
+    def record(cand: np.ndarray, top: np.ndarray, V: int, lens: np.ndarray, prev_done: np.ndarray) -> None:
+        order = np.argsort(-cand[0], kind="stable")[: 2 * beam_size]
+        prev = tree.levels[-1] if tree.levels else []
+        level = []
+        for rank, c in enumerate(order):
+            if not np.isfinite(cand[0, c]):
+                continue
+            origin, token = divmod(int(c), V)
+            base = prev[origin].score if prev else 0.0
+            length = (prev[origin].length if prev else 0) + (0 if prev and rank < beam_size and prev_done[0, rank] else 1)
+            level.append(BeamNode(origin if prev else -1, token, float(cand[0, c] - base), float(cand[0, c]), length, rank < beam_size))
+        tree.levels.append(level)
 
     def go(xs: np.ndarray, lengths: Any) -> np.ndarray:
         N, B = xs.shape[0], beam_size
@@ -108,6 +148,8 @@ def beam_search(model: Any, xs: Any, start_id: int, max_len: int, beam_size: int
                 logp = np.where(done[:, :, None], frozen, logp)
             cand = (scores[:, :, None] + logp).reshape(N, B * V)
             top = np.argsort(-cand, axis=1, kind="stable")[:, :B]
+            if return_tree and not tree.chosen:
+                record(cand, top, V, lens, np.take_along_axis(done, top // V, axis=1))
             origin, token = top // V, top % V
             scores = np.take_along_axis(cand, top, axis=1)
             seqs = np.concatenate([np.take_along_axis(seqs, origin[:, :, None], axis=1), token[:, :, None]], axis=2)
@@ -121,6 +163,13 @@ def beam_search(model: Any, xs: Any, start_id: int, max_len: int, beam_size: int
                 break
         final = scores / np.maximum(lens, 1) ** length_penalty if length_penalty else scores
         best = final.argmax(axis=1)
+        if return_tree and not tree.chosen:
+            path, b = [], int(best[0])
+            for level in reversed(tree.levels):
+                path.append(b)
+                b = level[b].parent
+            tree.chosen = path[::-1]
         return seqs[np.arange(N), best]
 
-    return _run(model, go, xs, lengths, batch_size, 0 if eos_id is None else eos_id)
+    ids = _run(model, go, xs, lengths, batch_size, 0 if eos_id is None else eos_id)
+    return (ids, tree) if return_tree else ids
