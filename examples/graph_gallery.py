@@ -77,6 +77,12 @@ def figures():
         s2s = Seq2seq(6, 2, 3, generator=0)
     yield "seq2seq", s2s(np.array([[1, 2, 3]]), np.array([[0, 4, 5]])), s2s, {}
 
+    with tg.default_dtype(np.float64):
+        tbptt = nn.LSTM(2, 2, stateful=True, generator=0)
+    tbptt(tg.tensor(np.array([[[1.0, 0.0], [0.0, 1.0]]]), dtype=np.float64))  # window 1: its final state is carried
+    window2, _ = tbptt(tg.tensor(np.array([[[1.0, 1.0], [0.5, 0.0]]]), dtype=np.float64, name="xs (window 2)"))
+    yield "truncated_bptt_window2", window2.sum(), tbptt, {}
+
     hs = t([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]], "hs")
     hq = t([[2.0, 1.0]], "h")
     yield "attention", Attention()(hs, hq).sum(), None, {}

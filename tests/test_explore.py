@@ -179,3 +179,50 @@ def test_beam_tree_records_the_search_and_draws_the_chosen_path():
             assert node.score == pytest.approx(parent.score + node.logp)
     src = viz.draw_beam(tree).source
     assert src.count("#f5b041") == 5 and "dashed" in src  # the chosen path; pruned branches
+
+
+def attention_model_loss():
+    from models import AttentionSeq2seq
+
+    model = AttentionSeq2seq(8, 4, 6, generator=0)
+    xs, ts = np.array([[1, 2, 3, 4]]), np.array([[0, 5, 6]])
+    loss = model(xs, ts)
+    weights = np.stack([a.data[0] for a in model.decoder.weights])
+    return model, loss, (weights, ["a", "b", "c", "d"], ["x", "y"])
+
+
+@needs_dot
+def test_attention_view_maps_each_output_step_to_its_nodes_and_edges():
+    model, loss, attention = attention_model_loss()
+    data = page_data(viz.explore(loss, names=model, attention=attention).html)
+    att = data["attention"]
+    assert len(att["steps"]) == 2 and all(len(s) == 2 for s in att["steps"])  # Attention Weight + Weight Sum per step
+    assert att["steps"][0] != att["steps"][1] and all(att["edges"])
+    labels = [data["info"][k] for k in att["steps"][0]]
+    assert any("Attention Weight" in text for text in labels) and any("Weight Sum" in text for text in labels)
+    np.testing.assert_allclose(att["weights"], attention[0].round(3))
+
+
+@needs_dot
+def test_attention_view_in_a_real_browser(tmp_path):
+    from test_viz import _chromium, _has_playwright
+
+    if _chromium() is None or not _has_playwright():
+        pytest.skip("Chromium or Playwright not installed")
+    from playwright.sync_api import sync_playwright
+
+    model, loss, attention = attention_model_loss()
+    path = viz.explore(loss, tmp_path / "att.html", names=model, attention=attention).save(tmp_path / "att.html")
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.locator("#heatmap tr.row").nth(1).click()
+        step = page_data(path.read_text(encoding="utf-8"))["attention"]["steps"][1]
+        strokes = [page.evaluate(f"() => document.querySelector('#{i} ellipse, #{i} polygon, #{i} path').getAttribute('stroke')")
+                   for i in step]
+        assert strokes == ["#8e44ad", "#8e44ad"]
+        browser.close()
+    assert errors == []

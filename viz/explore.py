@@ -54,9 +54,14 @@ class Explorer:
 
 def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = None, check: bool = False, expand: Any = None,
             collapse: Any = None, roll: bool = False, values: bool = True, rankdir: str | None = None, max_nodes: int = 3000,
-            title: str = "Explore the graph", forward: bool = True) -> Explorer:
+            title: str = "Explore the graph", forward: bool = True, attention: Any = None) -> Explorer:
     """Build the page for `loss` (see the module docstring); with `path`, also write it there.
-    forward=False steps through the backward pass only. Nothing here changes `.grad` or the graph."""
+    forward=False steps through the backward pass only. Nothing here changes `.grad` or the graph.
+
+    attention: (weights (T_out, T_in), source tokens, output tokens) of a seq2seq model with attention
+    (e.g. `np.stack([a.data[0] for a in model.decoder.weights])`): the page shows the heatmap, and
+    choosing output step k highlights its row, that step's Attention Weight and Weight Sum nodes, and
+    the edges from the encoder states into them (the gradients flowing back to the encoder)."""
     kept = loss._ctx is not None and hasattr(loss._ctx, "grad_inputs")
     grads = {id(t._ctx): (t._ctx.grad_out, t._ctx.grad_inputs) for t in toposort([loss])[0]} if kept else edge_gradients(loss)
     graph = trace(loss, name_map(names), grads)
@@ -89,6 +94,7 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
         "edgeEnds": {f"e_{i}": ["n_" + e.src, "n_" + e.dst] for i, e in enumerate(d.edges)},
         "captions": [_caption(fn, "forward") for fn in fns] + [_caption(fn, "backward") for fn in back],
         "info": infos, "inside": interiors, "check": _check(d, graph, grads) if check else {},
+        "attention": _attention_view(d, attention) if attention is not None else None,
         "colors": {"fcur": FORWARD_CURRENT, "fdone": FORWARD_DONE, "bcur": CURRENT_COLOR, "bdone": DONE_COLOR},
     }
     page = PAGE.format(title=escape(title), n=len(fns) + len(back), svg=svg[svg.index("<svg"):],
@@ -99,11 +105,31 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     return explorer
 
 
+def _attention_view(d: Drawing, attention: Any) -> dict:
+    """The heatmap and, per output step, its attention nodes and the edges into them."""
+    weights, src, tgt = attention
+    weights = np.asarray(getattr(weights, "data", weights), dtype=float)
+    if weights.shape != (len(tgt), len(src)):
+        raise ValueError(f"explore: attention weights {weights.shape} need (len(output tokens), len(source tokens)) = "
+                         f"{(len(tgt), len(src))}")
+    names = ("attentionweight", "additiveattentionweight", "weightsum")
+    boxes = sorted((n for n in d.nodes.values() if n.kind == "group" and n.entry.name in names), key=lambda n: n.entry.serial)
+    weight_nodes = [n for n in boxes if n.entry.name != "weightsum"]
+    sum_nodes = [n for n in boxes if n.entry.name == "weightsum"]
+    steps, edges = [], []
+    for k in range(len(tgt)):
+        keys = {n.key for n in (weight_nodes[k:k + 1] + sum_nodes[k:k + 1])}
+        steps.append(["n_" + key for key in sorted(keys)])
+        edges.append([f"e_{i}" for i, e in enumerate(d.edges) if e.dst in keys])
+    return {"weights": weights.round(3).tolist(), "src": [str(s) for s in src], "tgt": [str(t) for t in tgt],
+            "steps": steps, "edges": edges}
+
+
 def _rule(fn: Any) -> tuple[str, str]:
     """(forward formula, backward rule) from the first docstring line "z = ...;  dx = ..."."""
     doc = (type(fn).__doc__ or "").strip().splitlines()
     head = doc[0] if doc else ""
-    forward, _, backward = head.partition(";")
+    forward, _, backward = head.partition(";  ")  # the docstrings' "formula;  rule" (a formula may hold ';')
     return forward.strip(), backward.strip()
 
 

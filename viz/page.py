@@ -19,6 +19,11 @@ body {{ font-family: sans-serif; margin: 0.6em 1em; }}
 #inspector table {{ border-collapse: collapse; font-size: 0.9em; }}
 #inspector td, #inspector th {{ border: 1px solid #ddd; padding: 2px 4px; vertical-align: top; }}
 #inspector .inside {{ overflow: auto; border-top: 1px solid #ddd; }}
+#heatmap {{ overflow-x: auto; }}
+#heatmap table {{ border-collapse: collapse; font-size: 0.75em; margin: 0.4em 0; }}
+#heatmap td {{ min-width: 0.9em; height: 1.1em; padding: 0; text-align: center; border: 1px solid #eee; }}
+#heatmap tr.row {{ cursor: pointer; }}
+#heatmap tr.row.chosen td {{ outline: 2px solid #8e44ad; }}
 #inspector .inside svg {{ max-width: none; }}
 g.node, g.cluster text {{ cursor: pointer; }}
 .legend {{ font-size: 0.85em; color: #444; margin-top: 0.2em; }}
@@ -36,7 +41,7 @@ g.node, g.cluster text {{ cursor: pointer; }}
 <div class="legend"><i style="background:#85c1e9"></i> forward <i style="background:#f5b041"></i> backward
   <i style="background:#abebc6"></i> done <span id="checklegend"></span></div>
 <div id="caption"></div>
-<div id="main"><div id="view">{svg}</div><div id="inspector"><p>Click a node to inspect it; click a box's label to fold or open it.</p></div></div>
+<div id="main"><div id="view">{svg}</div><div id="inspector"><div id="heatmap"></div><div id="details"><p>Click a node to inspect it; click a box's label to fold or open it.</p></div></div></div>
 <script>
 const data = {data};
 const n = {n}, F = data.forward;
@@ -98,7 +103,7 @@ function show(k) {{
   if (running) follow(document.getElementById(running));
 }}
 function inspect(id) {{
-  const panel = document.getElementById("inspector");
+  const panel = document.getElementById("details");
   panel.innerHTML = data.info[id] || "";
   if (data.check[id] !== undefined) panel.innerHTML += "<p><b>check</b> largest relative error of the backward: " + data.check[id].toExponential(2) + "</p>";
   if (data.inside[id]) {{
@@ -130,6 +135,31 @@ if (checked.length) {{
     const s = shape(document.getElementById(id)), e = data.check[id];
     if (s) {{ s.setAttribute("stroke", e < 1e-5 ? "#1e8449" : (e < 1e-3 ? "#d68910" : "#c0392b")); s.setAttribute("stroke-width", "3"); }}
   }}
+}}
+let chosenStep = null;
+function attend(k) {{
+  const att = data.attention;
+  document.querySelectorAll("#heatmap tr.row").forEach((r, i) => r.classList.toggle("chosen", i === k));
+  if (chosenStep !== null) {{
+    att.steps[chosenStep].forEach(id => {{ const s = shape(document.getElementById(id)); if (s) {{ s.setAttribute("stroke", s.dataset.stroke); s.setAttribute("stroke-width", s.dataset.width); }} }});
+    att.edges[chosenStep].forEach(id => document.getElementById(id).querySelectorAll("path, polygon").forEach(p => {{ p.setAttribute("stroke", "#1f3b73"); p.setAttribute("stroke-width", "1"); }}));
+  }}
+  chosenStep = k;
+  att.steps[k].forEach(id => {{
+    const s = shape(document.getElementById(id));
+    if (s) {{ s.dataset.stroke = s.getAttribute("stroke"); s.dataset.width = s.getAttribute("stroke-width") || "1"; s.setAttribute("stroke", "#8e44ad"); s.setAttribute("stroke-width", "4"); }}
+  }});
+  att.edges[k].forEach(id => document.getElementById(id).querySelectorAll("path, polygon").forEach(p => {{ p.setAttribute("stroke", "#8e44ad"); p.setAttribute("stroke-width", "3"); }}));
+  if (att.steps[k].length) follow(document.getElementById(att.steps[k][0]));
+}}
+if (data.attention) {{
+  const att = data.attention, esc = s => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  let html = "<p><b>attention</b>: click an output step</p><table><tr><td></td>" + att.src.map(s => "<td>" + esc(s) + "</td>").join("") + "</tr>";
+  att.weights.forEach((row, k) => {{
+    html += "<tr class='row'><td>" + esc(att.tgt[k]) + "</td>" + row.map(w => "<td title='" + w + "' style='background: rgba(142, 68, 173, " + w + ")'></td>").join("") + "</tr>";
+  }});
+  document.getElementById("heatmap").innerHTML = html + "</table>";
+  document.querySelectorAll("#heatmap tr.row").forEach((r, k) => r.addEventListener("click", () => attend(k)));
 }}
 const slider = document.getElementById("slider");
 slider.addEventListener("input", () => show(Number(slider.value)));
