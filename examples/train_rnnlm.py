@@ -6,7 +6,7 @@ generate text.
     python examples/train_rnnlm.py --model rnn|gru ...       # SimpleRnnlm / GRU LM
     python examples/train_rnnlm.py --corpus timemachine      # char-level LSTM LM on The Time Machine
 
-A progress line every --log-every steps (loss, perplexity, words/s, ETA); validation perplexity
+A progress line every --log-every steps (loss, perplexity, words/s or chars/s, ETA); validation perplexity
 after each epoch; the best model so far is checkpointed atomically to --out/best.npz and the
 latest state (model, optimizer, epoch, lr) to --out/last.npz, from which --resume continues.
 The learning rate is divided by 4 when validation perplexity gets worse (BetterRnnlm's rule).
@@ -44,7 +44,7 @@ PRESETS = {
 def build(name: str, vocab_size: int, args: argparse.Namespace):
     if name == "better":
         return BetterRnnlm(vocab_size, args.wordvec, args.hidden, args.dropout, generator=args.seed)
-    cell = {"rnnlm": "lstm", "rnn": "rnn", "gru": "gru"}[name]
+    cell = {"rnnlm": "lstm", "char": "lstm", "rnn": "rnn", "gru": "gru"}[name]
     return Rnnlm(vocab_size, args.wordvec, args.hidden, cell=cell, dropout=args.dropout, generator=args.seed)
 
 
@@ -71,7 +71,12 @@ def main() -> None:
     ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
     ap.add_argument("--out", default=None, help="default runs/<model>")
     args = ap.parse_args()
-    preset = PRESETS["char" if args.corpus == "timemachine" and args.model == "rnnlm" else args.model]
+    if args.model == "char":  # the character-level LM is a Time Machine model
+        if args.corpus == "ptb" and "--corpus" in sys.argv:
+            ap.error("--model char is the character-level LM of --corpus timemachine")
+        args.corpus = "timemachine"
+    preset = PRESETS["char" if args.corpus == "timemachine" and args.model in ("rnnlm", "char") else args.model]
+    unit = "chars" if args.corpus == "timemachine" else "words"
     for k, v in {"optim": "sgd", "clip": 0.25, "batch": 20, **preset}.items():
         if getattr(args, k) is None:
             setattr(args, k, v)
@@ -112,7 +117,7 @@ def main() -> None:
     for epoch in range(start_epoch, args.epochs + 1):
         # As the textbook's RnnlmTrainer: the stream and the LSTM state go on from one epoch to the next.
         model.train()
-        progress = Progress(steps, args.log_every, unit="words", perplexity=True)
+        progress = Progress(steps, args.log_every, unit=unit, perplexity=True)
         t0 = time.perf_counter()
         total = 0.0
         for step, (xs, ts) in enumerate(sequential_batches(train, args.batch, args.time, epoch=epoch - 1), start=1):
@@ -130,10 +135,10 @@ def main() -> None:
         valid_ppl = perplexity(model, valid)
         model.rnn.state = carried
         record = dict(epoch=epoch, train_ppl=float(np.exp(total / steps)), valid_ppl=valid_ppl, lr=optimizer.lr,
-                      seconds=seconds, words_per_s=steps * args.batch * args.time / seconds)
+                      seconds=seconds, tokens_per_s=steps * args.batch * args.time / seconds)
         history.append(record)
         print(f"epoch {epoch}: valid perplexity {valid_ppl:.2f} | train {record['train_ppl']:.2f} | "
-              f"{format_duration(seconds)} ({record['words_per_s']:,.0f} words/s) | lr {optimizer.lr}")
+              f"{format_duration(seconds)} ({record['tokens_per_s']:,.0f} {unit}/s) | lr {optimizer.lr}")
         if valid_ppl < plateau.best:
             tg.save({"model": model, "epoch": epoch, "valid_ppl": valid_ppl}, out / "best.npz")
         plateau.step(valid_ppl)

@@ -86,3 +86,12 @@ def test_word2vec_script_validates_sizes_at_once():
                           (["--window", "0"], "--window: must be >= 1")):
         result = run("train_word2vec.py", *args)
         assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+@pytest.mark.corpus("timemachine.txt")
+def test_char_model_runs_without_naming_its_corpus_and_counts_chars(tmp_path):
+    result = run("train_rnnlm.py", "--model", "char", "--max-steps", "2", "--epochs", "1", "--no-test", "--out", str(tmp_path / "c"))
+    assert result.returncode == 0, result.stderr
+    assert "chars/s" in result.stdout and "words/s" not in result.stdout
+    clash = run("train_rnnlm.py", "--model", "char", "--corpus", "ptb")
+    assert clash.returncode == 2 and "--model char is the character-level LM" in clash.stderr
