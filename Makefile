@@ -6,13 +6,21 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,compare,plot,browser]'
+
+# the demo needs only numpy, graphviz and matplotlib
+$(VENV)/.demo-installed: pyproject.toml $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[plot]'
 	touch $@
 
-demo: $(VENV)/.installed
+# the tests also need pytest, hypothesis, sacrebleu, PyTorch (cross-checks) and Playwright (browser tests)
+$(VENV)/.installed: pyproject.toml $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[test,compare,plot,browser]'
+	touch $@ $(VENV)/.demo-installed
+
+demo: $(VENV)/.demo-installed
 	$(PY) examples/demo.py
 
 test: $(VENV)/.installed
