@@ -22,13 +22,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
-from models import BetterRnnlm, Rnnlm  # noqa: E402
+from models import build_model, save_model  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb, load_timemachine  # noqa: E402
 from tinygrad_nlp.evaluation.generate import generate  # noqa: E402
 from tinygrad_nlp.data.batches import num_sequential_batches, sequential_batches  # noqa: E402
 from tinygrad_nlp.evaluation.perplexity import perplexity  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 from viz.plots import plot_curves  # noqa: E402
+from tinygrad_nlp.files import atomic_write  # noqa: E402
 from tinygrad_nlp.runs import RunExists, bounded, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
@@ -42,10 +43,33 @@ PRESETS = {
 
 
 def build(name: str, vocab_size: int, args: argparse.Namespace):
+    """The model and the config that describes it (saved in every checkpoint)."""
     if name == "better":
-        return BetterRnnlm(vocab_size, args.wordvec, args.hidden, args.dropout, generator=args.seed)
+        return build_model("BetterRnnlm", vocab_size=vocab_size, wordvec_size=args.wordvec, hidden_size=args.hidden,
+                           dropout=args.dropout, generator=args.seed)
     cell = {"rnnlm": "lstm", "char": "lstm", "rnn": "rnn", "gru": "gru"}[name]
-    return Rnnlm(vocab_size, args.wordvec, args.hidden, cell=cell, dropout=args.dropout, generator=args.seed)
+    return build_model("Rnnlm", vocab_size=vocab_size, wordvec_size=args.wordvec, hidden_size=args.hidden, cell=cell,
+                       dropout=args.dropout, generator=args.seed)
+
+
+def sample_text(model, vocab, args: argparse.Namespace, final: bool = False) -> str:
+    """Text generated from the textbook's prefixes (the model runs in eval mode, its state reset)."""
+    if args.corpus == "timemachine":
+        temperatures = (0.5, 1.0) if final else (0.5,)
+        texts = []
+        for temperature in temperatures:
+            ids = generate(model, "time traveller", length=200 if final else 100, vocab=vocab, level="char", seed=args.seed,
+                           temperature=temperature, skip_ids=[vocab["<unk>"]])
+            texts.append(f"--- generated after 'time traveller' (temperature {temperature}):\ntime traveller{''.join(vocab.decode(ids))}")
+        return "\n".join(texts)
+    skip = [vocab.word_to_id[w] for w in ("<unk>", "N") if w in vocab]
+    prefixes = [p for p in ("you", "the stock market") if all(w in vocab for w in p.split())]
+    texts = []
+    for prefix in (prefixes or [vocab.id_to_word[0]])[: 2 if final else 1]:  # a custom corpus may lack the textbook's prefixes
+        ids = generate(model, prefix, length=40 if final else 25, vocab=vocab, skip_ids=skip, seed=args.seed, top_k=50)
+        text = " ".join(vocab.decode(ids)).replace(" <eos>", ".\n")
+        texts.append(f"--- generated after '{prefix}':\n{prefix} {text}")
+    return "\n".join(texts)
 
 
 def main() -> None:
@@ -94,7 +118,9 @@ def main() -> None:
         ids, vocab = load_timemachine("char", args.data, verify=not args.no_verify)
         cut, mid = int(len(ids) * 0.9), int(len(ids) * 0.95)
         train, valid, test = ids[:cut], ids[cut:mid], ids[mid:]
-    model = build(args.model, len(vocab), args)
+    model, config = build(args.model, len(vocab), args)
+    described = {"vocab": vocab.to_dict(), "level": "char" if args.corpus == "timemachine" else "word",
+                 "settings": {k: v for k, v in vars(args).items() if isinstance(v, (int, float, str, bool, type(None)))}}
     Optim = tg.optim.Adam if args.optim == "adam" else tg.optim.SGD
     optimizer = Optim(model.parameters(), lr=args.lr)
     plateau = tg.optim.ReduceLROnPlateau(optimizer, factor=0.25, patience=0, threshold=0)  # the textbook: lr / 4 when worse
@@ -136,14 +162,18 @@ def main() -> None:
         model.rnn.state = carried
         record = dict(epoch=epoch, train_ppl=float(np.exp(total / steps)), valid_ppl=valid_ppl, lr=optimizer.lr,
                       seconds=seconds, tokens_per_s=steps * args.batch * args.time / seconds)
+        record["sample"] = sample_text(model, vocab, args)  # generate() resets the state: restore it after
+        model.rnn.state = carried
         history.append(record)
+        atomic_write(out / "samples.txt", "".join(f"--- epoch {h['epoch']} (valid perplexity {h['valid_ppl']:.2f})\n{h['sample']}\n"
+                                                  for h in history if "sample" in h))
         print(f"epoch {epoch}: valid perplexity {valid_ppl:.2f} | train {record['train_ppl']:.2f} | "
               f"{format_duration(seconds)} ({record['tokens_per_s']:,.0f} {unit}/s) | lr {optimizer.lr}")
         if valid_ppl < plateau.best:
-            tg.save({"model": model, "epoch": epoch, "valid_ppl": valid_ppl}, out / "best.npz")
+            save_model(out / "best.npz", model, config, **described, epoch=epoch, valid_ppl=valid_ppl, history=history)
         plateau.step(valid_ppl)
-        tg.save({"model": model, "optimizer": optimizer.state_dict(), "epoch": epoch, "best_ppl": plateau.best,
-                 "history": history}, out / "last.npz")
+        save_model(out / "last.npz", model, config, **described, optimizer=optimizer.state_dict(), epoch=epoch,
+                   best_ppl=plateau.best, history=history)
         plot_curves({"train": [h["train_ppl"] for h in history], "valid": [h["valid_ppl"] for h in history]},
                     out / "perplexity.png", ylabel="perplexity")
 
@@ -151,19 +181,7 @@ def main() -> None:
         model.load_state_dict(tg.load(out / "best.npz")["model"])
     if not args.no_test:
         print(f"test perplexity (best checkpoint): {perplexity(model, test):.2f}")
-    if args.corpus == "timemachine":
-        for temperature in (0.5, 1.0):
-            ids = generate(model, "time traveller", length=200, vocab=vocab, level="char", seed=args.seed,
-                           temperature=temperature, skip_ids=[vocab["<unk>"]])
-            print(f"--- generated after 'time traveller' (temperature {temperature}):\ntime traveller{''.join(vocab.decode(ids))}")
-        return
-    skip = [vocab.word_to_id[w] for w in ("<unk>", "N") if w in vocab]
-    prefixes = [p for p in ("you", "the stock market") if all(w in vocab for w in p.split())]
-    for prefix in prefixes or [vocab.id_to_word[int(valid[0])]]:  # a custom corpus may lack the textbook's prefixes
-        ids = generate(model, prefix, length=40, vocab=vocab, skip_ids=skip, seed=args.seed, top_k=50)
-        text = " ".join(vocab.decode(ids)).replace(" <eos>", ".\n")
-        print(f"--- generated after '{prefix}':\n{prefix} {text}")
-
+    print(sample_text(model, vocab, args, final=True))
 
 if __name__ == "__main__":
     main()

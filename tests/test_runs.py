@@ -95,3 +95,23 @@ def test_char_model_runs_without_naming_its_corpus_and_counts_chars(tmp_path):
     assert "chars/s" in result.stdout and "words/s" not in result.stdout
     clash = run("train_rnnlm.py", "--model", "char", "--corpus", "ptb")
     assert clash.returncode == 2 and "--model char is the character-level LM" in clash.stderr
+
+
+def test_a_checkpoint_describes_its_model_and_generates_alone(tiny_ptb, tmp_path):
+    out = tmp_path / "lm"
+    trained = run("train_rnnlm.py", "--data", str(tiny_ptb), "--no-verify", "--out", str(out), "--hidden", "8",
+                  "--wordvec", "8", "--batch", "4", "--time", "5", "--max-steps", "3", "--no-test", "--epochs", "2")
+    assert trained.returncode == 0, trained.stderr
+    assert (out / "samples.txt").read_text(encoding="utf-8").count("--- epoch") == 2
+    from models import Rnnlm, load_model
+
+    model, ckpt = load_model(out / "best.npz")
+    assert isinstance(model, Rnnlm) and ckpt["config"]["args"]["hidden_size"] == 8 and ckpt["level"] == "word"
+    generated = run("generate_text.py", str(out / "best.npz"), "--prefix", "w3 w4", "--length", "5")  # a fresh process
+    assert generated.returncode == 0, generated.stderr
+    assert generated.stdout.startswith("w3 w4 ") and len(generated.stdout.split()) >= 7
+    unknown = run("generate_text.py", str(out / "best.npz"), "--prefix", "zebra")
+    assert unknown.returncode == 2 and "not in the vocabulary" in unknown.stderr
+    with pytest.raises(ValueError, match="does not describe its model"):
+        tg.save({"model": {}}, tmp_path / "bare.npz")
+        load_model(tmp_path / "bare.npz")
