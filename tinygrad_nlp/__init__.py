@@ -12,8 +12,10 @@ Reading order (each folder's `__init__` lists its own files in order):
 3. `optim.py`     optimizers (SGD ... AdamW) and learning-rate schedules
 4. `data/`        text and vocabularies, corpus loaders, word2vec windows, LM batches
 5. `evaluation/`  perplexity, text generation, seq2seq decoding (greedy, sampling, beam), BLEU, word-vector queries
-6. `serialization.py`, `trainer.py`, `files.py`   checkpoints, the training loop, atomic file writes
-7. `testing/`     gradcheck and hypothesis strategies (public API for testing your own ops)
+6. `lm.py`        count-based n-gram language models (the baseline the RNN LMs beat)
+7. `serialization.py`, `files.py`, `runs.py`, `trainer.py`   checkpoints, atomic file writes, run
+                  folders and argument checks, the training loop
+8. `testing/`     gradcheck and hypothesis strategies (public API for testing your own ops)
 The models of the course live in the top-level `models/` package, the drawings in `viz/`.
 """
 from .engine import (  # first: every other module builds on Tensor
