@@ -226,3 +226,13 @@ def test_attention_view_in_a_real_browser(tmp_path):
         assert strokes == ["#8e44ad", "#8e44ad"]
         browser.close()
     assert errors == []
+
+
+def test_explore_refuses_what_it_cannot_draw_clearly():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"explore: the loss must have one element, got shape \(2,\)"):
+        viz.explore(x * 2)
+    y = (x * 2).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="explore: the graph was freed by backward"):
+        viz.explore(y)

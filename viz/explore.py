@@ -62,6 +62,10 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     (e.g. `np.stack([a.data[0] for a in model.decoder.weights])`): the page shows the heatmap, and
     choosing output step k highlights its row, that step's Attention Weight and Weight Sum nodes, and
     the edges from the encoder states into them (the gradients flowing back to the encoder)."""
+    if loss.size != 1:
+        raise ValueError(f"explore: the loss must have one element, got shape {loss.shape} (reduce it, e.g. .sum())")
+    if loss._ctx is not None and loss._ctx.parents is None:
+        raise RuntimeError("explore: the graph was freed by backward(); call backward(retain_graph=True), or explore before backward")
     kept = loss._ctx is not None and hasattr(loss._ctx, "grad_inputs")
     grads = {id(t._ctx): (t._ctx.grad_out, t._ctx.grad_inputs) for t in toposort([loss])[0]} if kept else edge_gradients(loss)
     graph = trace(loss, name_map(names), grads)
