@@ -159,3 +159,24 @@ def test_lm_training_steps_free_their_graph():
         step()
     assert live() == before
     assert before[1] == 0  # no graph node outlives its step
+
+
+def test_simplified_gru_follows_ngs_equations_and_its_gradients_check():
+    from tinygrad_nlp.testing import gradcheck
+
+    with tg.default_dtype(np.float64):
+        gru = nn.GRU(3, 4, simplified=True, generator=0)
+    cell = gru.cell_l0
+    assert isinstance(cell, nn.SimplifiedGRUCell) and cell.Wx.shape == (3, 8)
+    x = np.random.default_rng(1).standard_normal((2, 5, 3))
+    out, h_n = gru(tg.tensor(x, dtype="float64"))
+    c = np.zeros((2, 4))
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    for t in range(5):  # Ng: Γu = σ(...), c̃ = tanh(...), c = Γu c̃ + (1 - Γu) c
+        A = x[:, t] @ cell.Wx.data + c @ cell.Wh.data + cell.b.data
+        u, c_tilde = sig(A[:, :4]), np.tanh(A[:, 4:])
+        c = u * c_tilde + (1 - u) * c
+        np.testing.assert_allclose(out.data[:, t], c, rtol=1e-12)
+    gradcheck(lambda a: gru(a)[0].sum(), [x[:, :3]])
+    with pytest.raises(ValueError, match="no torch counterpart"):
+        gru.torch_state_dict()

@@ -2,8 +2,8 @@
 from . import functional
 from .layers import Dropout, Embedding, Linear, init_weight
 from .module import Module, Parameter, Sequential, evaluating
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, SimplifiedGRUCell
 from . import utils
 from .utils import clip_grad_norm_, pad_sequence
 
-__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "Dropout", "Embedding", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "pad_sequence", "utils", "evaluating", "functional", "init_weight"]
+__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "SimplifiedGRUCell", "Dropout", "Embedding", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "pad_sequence", "utils", "evaluating", "functional", "init_weight"]

@@ -119,6 +119,22 @@ class GRUCell(Module):
         return _named_zeros("h0", n, self.hidden_size)
 
 
+class SimplifiedGRUCell(RNNCell):
+    """Ng's simplified GRU (the update gate only), with c the memory cell (= h):
+    Γu = σ(x Wx_u + c_prev Wh_u + b_u),  c̃ = tanh(x Wx_c + c_prev Wh_c + b_c),  c = Γu ⊙ c̃ + (1 - Γu) ⊙ c_prev"""
+
+    textbook_name = "GRU (simplified)"
+    gates = 2
+
+    def forward(self, x: Tensor, c_prev: Tensor) -> Tensor:
+        H = self.hidden_size
+        A = self.affine(x, c_prev)
+        with scope("u"):
+            update = A[:, :H].sigmoid()
+        c_tilde = A[:, H:].tanh()
+        return update * c_tilde + (1.0 - update) * c_prev
+
+
 class _RecurrentLayer(Module):
     """Runs a cell over time; subclasses choose the cell. Inputs (N, T, D) when batch_first."""
 
@@ -126,8 +142,11 @@ class _RecurrentLayer(Module):
     has_cell_state = False
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = True,
-                 dropout: float = 0.0, bidirectional: bool = False, stateful: bool = False, generator: Any = None):
+                 dropout: float = 0.0, bidirectional: bool = False, stateful: bool = False, generator: Any = None,
+                 cell_class: type | None = None):
         super().__init__()
+        if cell_class is not None:
+            self.cell_class = cell_class
         if num_layers < 1:
             raise ValueError(f"{type(self).__name__}: num_layers must be >= 1, got {num_layers}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
@@ -285,9 +304,16 @@ class LSTM(_RecurrentLayer):
 
 
 class GRU(_RecurrentLayer):
-    """GRU over time (PyTorch's formulation).  `out, h_n = gru(x, h_0)`"""
+    """GRU over time (PyTorch's formulation).  `out, h_n = gru(x, h_0)`.
+    `simplified=True`: Ng's simplified GRU, the update gate only (`SimplifiedGRUCell`)."""
 
     cell_class = GRUCell
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = True,
+                 dropout: float = 0.0, bidirectional: bool = False, stateful: bool = False, generator: Any = None,
+                 simplified: bool = False):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, stateful, generator,
+                         cell_class=SimplifiedGRUCell if simplified else GRUCell)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,6 +332,8 @@ def _permute_lstm_blocks(W: np.ndarray, H: int, to_torch: bool) -> np.ndarray:
 def torch_state_dict(layer: _RecurrentLayer) -> dict[str, np.ndarray]:
     """Our weights under torch.nn.RNN/LSTM/GRU's names, shapes and gate order (numpy arrays).
     Our single bias b goes to bias_ih and zeros to bias_hh (their sum is what matters)."""
+    if layer.cell_class is SimplifiedGRUCell:
+        raise ValueError("torch_state_dict: the simplified GRU has no torch counterpart")
     sd = {}
     H = layer.hidden_size
     for layer_i, row in enumerate(layer.cells):
