@@ -24,7 +24,7 @@ from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.runs import RunExists, bounded, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Trainer  # noqa: E402
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format  # noqa: E402
-from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd  # noqa: E402
+from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample  # noqa: E402
 
 QUERIES = ["you", "year", "car", "toyota"]
 ANALOGIES = [("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad")]
@@ -57,6 +57,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-words", type=bounded(int, 3), default=None, help="use only the first N words of PTB train")
     ap.add_argument("--count-based", action="store_true", help="PPMI + randomized SVD instead of training")
+    ap.add_argument("--subsample", type=bounded(float, 0.0), default=0.0,
+                    help="Mikolov's subsampling of frequent words with threshold t, e.g. 1e-4 (default 0: off)")
     ap.add_argument("--data", default=None, help="folder with ptb/ptb.train.txt (default: see tinygrad_nlp.data.datasets)")
     ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
     ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
@@ -68,6 +70,10 @@ def main() -> None:
     corpus, vocab = load_ptb("train", args.data, verify=not args.no_verify)
     if args.max_words:
         corpus = corpus[: args.max_words]
+    if args.subsample:
+        before = len(corpus)
+        corpus = subsample(corpus, args.subsample, generator=args.seed)
+        print(f"subsampling t={args.subsample}: {before:,} -> {len(corpus):,} words")
     if args.count_based and args.hidden >= len(vocab):
         ap.error(f"--hidden {args.hidden} must be below the vocabulary size {len(vocab)} for the SVD")
     if len(corpus) <= 2 * args.window:

@@ -208,3 +208,33 @@ def test_chunked_decoding_equals_whole_batch():
     xs = rng.integers(0, 10, (7, 5))
     np.testing.assert_array_equal(greedy(model, xs, 0, 4, batch_size=3), greedy(model, xs, 0, 4))
     np.testing.assert_array_equal(beam_search(model, xs, 0, 4, beam_size=3, batch_size=2), beam_search(model, xs, 0, 4, beam_size=3))
+
+
+def test_sequence_log_prob_and_beam_error_analysis():
+    from models import Seq2seq
+    from tinygrad_nlp.evaluation.decoding import beam_error_analysis, sequence_log_prob
+
+    model = Seq2seq(6, 4, 8, generator=0)
+    xs = np.array([[1, 2, 3], [3, 2, 1], [4, 4, 5]])
+    refs = np.array([[2, 3, 4], [5, 1, 1], [3, 3, 3]])
+    lp = sequence_log_prob(model, xs, refs, 0)
+    with tg.no_grad():  # the same sum from the model's own loss (mean per token)
+        loss = model(xs, np.concatenate([np.zeros((3, 1), dtype=int), refs], axis=1)).item()
+    assert -lp.sum() / refs.size == pytest.approx(loss, rel=1e-5)
+    report = beam_error_analysis(model, xs, refs, 0, beam_size=2)
+    assert report["wrong"] == report["search_errors"] + report["model_errors"] and report["examples"] == 3
+    greedy_out = report["outputs"]
+    for i in range(3):  # a model error means the model scores its own output at least as high
+        if not (greedy_out[i] == refs[i]).all() and report["log_p_reference"][i] <= report["log_p_output"][i]:
+            assert sequence_log_prob(model, xs[i:i + 1], greedy_out[i:i + 1], 0)[0] >= report["log_p_reference"][i]
+
+
+def test_subsampling_drops_frequent_words_and_keeps_rare_ones():
+    from tinygrad_nlp.data.contexts import subsample
+
+    corpus = np.array([0] * 9000 + [1] * 900 + list(range(2, 102)))  # word 0: 90%, words 2..101: once each
+    kept = subsample(corpus, t=1e-3, generator=0)
+    counts = np.bincount(kept, minlength=102)
+    assert counts[0] < 0.05 * 9000 and counts[1] < 0.2 * 900 and np.all(counts[2:] == 1)
+    with pytest.raises(ValueError, match="threshold t must be > 0"):
+        subsample(corpus, t=0)

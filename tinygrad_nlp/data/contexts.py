@@ -24,6 +24,19 @@ def _check_corpus(corpus: Any, name: str = "corpus") -> np.ndarray:
     return arr
 
 
+def subsample(corpus: Any, t: float = 1e-4, generator: Any = None) -> np.ndarray:
+    """Mikolov's subsampling of frequent words: each occurrence of word w is kept with probability
+    min(1, (√(f(w)/t) + 1) · t/f(w)), f(w) its relative frequency (word2vec's C code and gensim).
+    Frequent words ("the", "<eos>") lose most of their occurrences; rare words keep all of theirs."""
+    corpus = _check_corpus(corpus)
+    if not t > 0:
+        raise ValueError(f"subsample: the threshold t must be > 0, got {t}")
+    f = np.bincount(corpus) / corpus.size
+    ratio = np.divide(t, f, out=np.zeros_like(f), where=f > 0)
+    keep = np.minimum(1.0, (np.sqrt(np.divide(1.0, ratio, out=np.zeros_like(f), where=ratio > 0)) + 1) * ratio)
+    return corpus[as_generator(generator).random(corpus.size) < keep[corpus]]
+
+
 def create_contexts_target(corpus: Any, window_size: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """contexts (N, 2·window) and targets (N,): every position with a full window on both sides."""
     corpus = _check_corpus(corpus)

@@ -173,3 +173,41 @@ def beam_search(model: Any, xs: Any, start_id: int, max_len: int, beam_size: int
 
     ids = _run(model, go, xs, lengths, batch_size, 0 if eos_id is None else eos_id)
     return (ids, tree) if return_tree else ids
+
+
+def sequence_log_prob(model: Any, xs: Any, ys: Any, start_id: int, eos_id: int | None = None) -> np.ndarray:
+    """log P(y | x) of whole output sequences ys (N, T) under a seq2seq model (teacher forcing from
+    `start_id`); tokens after the first `eos_id` do not count."""
+    xs, ys = np.asarray(xs), np.asarray(ys)
+    inputs = np.concatenate([np.full((len(ys), 1), start_id, dtype=ys.dtype), ys[:, :-1]], axis=1)
+    with evaluating(model):
+        state, enc = model.encode(xs)
+        logits, _ = model.decode_step(inputs, state, enc)
+    z = logits.data.astype(np.float64)
+    logp = z - z.max(axis=-1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(logp, ys[..., None], axis=-1)[..., 0]
+    if eos_id is not None:
+        after = np.cumsum(ys == eos_id, axis=1) - (ys == eos_id) > 0  # positions after the first eos
+        picked = np.where(after, 0.0, picked)
+    return picked.sum(axis=1)
+
+
+def beam_error_analysis(model: Any, xs: Any, references: Any, start_id: int, beam_size: int = 5,
+                        eos_id: int | None = None, length_penalty: float = 0.0) -> dict:
+    """Ng's error analysis of beam search: for each example whose beam output ŷ differs from the
+    reference y*, compare log P(y*|x) with log P(ŷ|x). If P(y*|x) > P(ŷ|x) the search missed a
+    better output (search error: a wider beam may help); otherwise the model prefers a wrong output
+    (model error). Returns the fractions and, per example, both log-probabilities."""
+    references = np.asarray(references)
+    outputs = beam_search(model, xs, start_id, references.shape[1], beam_size, eos_id, length_penalty=length_penalty)
+    outputs = np.pad(outputs, ((0, 0), (0, references.shape[1] - outputs.shape[1])), constant_values=eos_id or 0)
+    wrong = ~(outputs == references).all(axis=1)
+    lp_ref = sequence_log_prob(model, xs, references, start_id, eos_id)
+    lp_out = sequence_log_prob(model, xs, outputs, start_id, eos_id)
+    search = wrong & (lp_ref > lp_out)
+    n_wrong = int(wrong.sum())
+    return {"examples": len(references), "wrong": n_wrong, "search_errors": int(search.sum()), "model_errors": n_wrong - int(search.sum()),
+            "search_fraction": float(search.sum() / n_wrong) if n_wrong else 0.0,
+            "model_fraction": float((n_wrong - search.sum()) / n_wrong) if n_wrong else 0.0,
+            "log_p_reference": lp_ref, "log_p_output": lp_out, "outputs": outputs}
