@@ -88,3 +88,25 @@ def test_dropout_gradient_is_the_scaled_mask():
     np.testing.assert_allclose(x.grad.data, y.data)  # kept units: 1/(1-p), dropped: 0
     np.testing.assert_allclose(np.unique(y.data), [0.0, 1 / 0.7], rtol=1e-6)
     assert F.dropout(x, 0.3, training=False) is x
+
+
+def test_fixed_window_lm_shapes_gradients_and_a_tiny_fit():
+    from models import FixedWindowLM
+    from models.fixed_window_lm import windows
+    from tinygrad_nlp.testing import gradcheck_module
+
+    corpus = np.array([0, 1, 2, 3] * 30)
+    x, t = windows(corpus, 3)
+    assert x.shape == (117, 3) and (x[:-1, 1:] == x[1:, :2]).all() and (t == corpus[3:]).all()
+    with tg.default_dtype(np.float64):
+        model = FixedWindowLM(4, context=3, wordvec_size=2, hidden_size=3, generator=0)
+    gradcheck_module(lambda: F.cross_entropy(model(x[:5]), t[:5]), model)
+    opt = tg.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(60):
+        loss = F.cross_entropy(model(x), t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.1  # the next word of a periodic corpus is certain
+    with pytest.raises(ValueError, match="expected 3 context words"):
+        model(x[:, :2])
