@@ -20,7 +20,7 @@ from models import build_model, save_model  # noqa: E402
 from models.fixed_window_lm import windows  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
-from tinygrad_nlp.runs import RunExists, bounded, open_run, positive_float, positive_int  # noqa: E402
+from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
 
@@ -42,11 +42,7 @@ def main() -> None:
     ap.add_argument("--lr", type=positive_float, default=0.001, help="Adam's learning rate (default: %(default)s)")
     ap.add_argument("--max-steps", type=positive_int, default=None, help="stop each epoch after this many steps")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--data", default=None, help="folder with the PTB files")
-    ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
-    ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
-    ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
-    ap.add_argument("--out", default="runs/fixed_window_lm")
+    add_run_arguments(ap, "runs/fixed_window_lm", "the PTB files")
     args = ap.parse_args()
     try:
         ckpt = open_run(args.out, args.resume, args.overwrite)

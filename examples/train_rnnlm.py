@@ -30,7 +30,7 @@ from tinygrad_nlp.evaluation.perplexity import perplexity  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 from viz.plots import plot_curves  # noqa: E402
 from tinygrad_nlp.files import atomic_write  # noqa: E402
-from tinygrad_nlp.runs import RunExists, bounded, open_run, positive_float, positive_int  # noqa: E402
+from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
 PRESETS = {
@@ -88,12 +88,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-every", type=positive_int, default=100)
     ap.add_argument("--max-steps", type=positive_int, default=None, help="stop each epoch after this many steps (smoke runs)")
-    ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
-    ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
+    add_run_arguments(ap, None, "the corpus files")
     ap.add_argument("--no-test", action="store_true", help="skip the test-set perplexity at the end")
-    ap.add_argument("--data", default=None, help="folder with the corpus files (default: see tinygrad_nlp.data.datasets)")
-    ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
-    ap.add_argument("--out", default=None, help="default runs/<model>")
     args = ap.parse_args()
     if args.model == "char":  # the character-level LM is a Time Machine model
         if args.corpus == "ptb" and "--corpus" in sys.argv:

@@ -25,7 +25,7 @@ from tinygrad_nlp.data.datasets import load_addition, load_date  # noqa: E402
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy  # noqa: E402
 from tinygrad_nlp.evaluation.metrics import accuracy  # noqa: E402
 from tinygrad_nlp.files import atomic_write  # noqa: E402
-from tinygrad_nlp.runs import RunExists, nonnegative_int, open_run, positive_float, positive_int  # noqa: E402
+from tinygrad_nlp.runs import RunExists, add_run_arguments, nonnegative_int, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
 MODELS = {"baseline": Seq2seq, "peeky": PeekySeq2seq, "attention": AttentionSeq2seq}
@@ -54,11 +54,7 @@ def main() -> None:
     ap.add_argument("--score", choices=["dot", "scaled_dot", "additive"], default="dot")
     ap.add_argument("--beam", type=nonnegative_int, default=0, help="also report accuracy with beam search of this size")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--data", default=None, help="the task's text file (default: see tinygrad_nlp.data.datasets)")
-    ap.add_argument("--no-verify", action="store_true", help="accept a task file whose SHA-256 is not the known one")
-    ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
-    ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
-    ap.add_argument("--out", default=None)
+    add_run_arguments(ap, None, "the task's text file")
     args = ap.parse_args()
     out = Path(args.out or f"runs/seq2seq_{args.task}_{args.model}{'_rev' if args.reverse else ''}")
     try:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 from models import CBOW, SkipGram  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
-from tinygrad_nlp.runs import RunExists, bounded, open_run, positive_float, positive_int  # noqa: E402
+from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int  # noqa: E402
 from tinygrad_nlp.trainer import Trainer  # noqa: E402
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format  # noqa: E402
 from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample  # noqa: E402
@@ -59,11 +59,7 @@ def main() -> None:
     ap.add_argument("--count-based", action="store_true", help="PPMI + randomized SVD instead of training")
     ap.add_argument("--subsample", type=bounded(float, 0.0), default=0.0,
                     help="Mikolov's subsampling of frequent words with threshold t, e.g. 1e-4 (default 0: off)")
-    ap.add_argument("--data", default=None, help="folder with ptb/ptb.train.txt (default: see tinygrad_nlp.data.datasets)")
-    ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
-    ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
-    ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
-    ap.add_argument("--out", default="runs/word2vec")
+    add_run_arguments(ap, "runs/word2vec", "the PTB files")
     args = ap.parse_args()
 
     tg.manual_seed(args.seed)

@@ -38,6 +38,15 @@ def open_run(out: str | os.PathLike, resume: bool = False, overwrite: bool = Fal
     return load(path)
 
 
+def add_run_arguments(ap: argparse.ArgumentParser, out: str | None, data_help: str = "the corpus files") -> None:
+    """The flags every training script shares: --data, --no-verify, --resume, --overwrite, --out."""
+    ap.add_argument("--data", default=None, help=f"where {data_help} are (default: see tinygrad_nlp.data.datasets)")
+    ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
+    ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
+    ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
+    ap.add_argument("--out", default=out, help="the run folder" + (f" (default: {out})" if out else ""))
+
+
 def bounded(kind: Callable[[str], Any], low: float | None = None, high: float | None = None,
             low_open: bool = False) -> Callable[[str], Any]:
     """An argparse `type` that parses with `kind` and checks low <= value <= high (low < value with
