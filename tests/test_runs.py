@@ -1,6 +1,7 @@
 """Training scripts never replace another run's checkpoints, validate sizes up front, and resume."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,10 @@ def test_a_checkpoint_describes_its_model_and_generates_alone(tiny_ptb, tmp_path
     with pytest.raises(ValueError, match="does not describe its model"):
         tg.save({"model": {}}, tmp_path / "bare.npz")
         load_model(tmp_path / "bare.npz")
+
+
+@pytest.mark.corpus("timemachine.txt", "ptb/ptb.train.txt")
+def test_sentence_classifier_smoke_run():
+    result = run("classify_sentences.py", "--model", "bigru", "--per-class", "120", "--epochs", "1")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"epoch 1: test accuracy \d+\.\d+%", result.stdout)
