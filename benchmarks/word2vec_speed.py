@@ -41,7 +41,7 @@ def lazy_adam_rows(W, m, v, ids, g, t, lr=0.001, b1=0.9, b2=0.999, eps=1e-8):
     np.add.at(gs, inv, g)
     m[uniq] = b1 * m[uniq] + (1 - b1) * gs
     v[uniq] = b2 * v[uniq] + (1 - b2) * gs * gs
-    W[uniq] -= lr / (1 - b1 ** t) * m[uniq] / (np.sqrt(v[uniq] / (1 - b2 ** t)) + eps)
+    W[uniq] -= lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m[uniq] / (np.sqrt(v[uniq]) + eps)  # torch.optim.SparseAdam's rule
 
 
 def run_numpy(W_in, W_out, batches, negs):
