@@ -123,3 +123,10 @@ def test_sentence_classifier_smoke_run():
     result = run("classify_sentences.py", "--model", "bigru", "--per-class", "120", "--epochs", "1")
     assert result.returncode == 0, result.stderr
     assert re.search(r"epoch 1: test accuracy \d+\.\d+%", result.stdout)
+
+
+@pytest.mark.corpus("timemachine.txt")
+def test_punctuation_tagger_smoke_run():
+    result = run("punctuation_tagger.py", "--epochs", "1", "--max-words", "3000")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"'\.': precision \d\.\d\d recall \d\.\d\d F1 \d\.\d\d", result.stdout)

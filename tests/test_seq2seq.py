@@ -238,3 +238,12 @@ def test_subsampling_drops_frequent_words_and_keeps_rare_ones():
     assert counts[0] < 0.05 * 9000 and counts[1] < 0.2 * 900 and np.all(counts[2:] == 1)
     with pytest.raises(ValueError, match="threshold t must be > 0"):
         subsample(corpus, t=0)
+
+
+def test_per_class_f1_by_hand():
+    from tinygrad_nlp.evaluation.metrics import per_class_f1
+
+    rows = per_class_f1(np.array([0, 1, 1, 2, 0]), np.array([0, 1, 2, 2, 1]), 3)
+    assert rows[1]["precision"] == pytest.approx(0.5) and rows[1]["recall"] == pytest.approx(0.5)
+    assert rows[2]["precision"] == 1.0 and rows[2]["recall"] == 0.5 and rows[2]["f1"] == pytest.approx(2 / 3)
+    assert [r["support"] for r in rows] == [1, 2, 2]

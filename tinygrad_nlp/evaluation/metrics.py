@@ -76,3 +76,19 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[Any], max_order:
     bp = 1.0 if sys_len >= ref_len else math.exp(1 - ref_len / sys_len)
     logs = [math.log(p) if p > 0 else -9999999999 for p in precisions]
     return bp * math.exp(sum(logs) / max_order)
+
+
+def per_class_f1(pred: Any, target: Any, num_classes: int) -> list[dict]:
+    """Precision, recall and F1 of every class (one dict per class: precision, recall, f1, support)."""
+    pred, target = np.asarray(pred).reshape(-1), np.asarray(target).reshape(-1)
+    if pred.shape != target.shape:
+        raise ValueError(f"per_class_f1: pred {pred.shape} and target {target.shape} differ in size")
+    rows = []
+    for c in range(num_classes):
+        tp = int(np.sum((pred == c) & (target == c)))
+        p_count, t_count = int(np.sum(pred == c)), int(np.sum(target == c))
+        precision = tp / p_count if p_count else 0.0
+        recall = tp / t_count if t_count else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        rows.append({"precision": precision, "recall": recall, "f1": f1, "support": t_count})
+    return rows
