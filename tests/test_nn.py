@@ -178,3 +178,28 @@ def test_cross_entropy_with_and_without_the_max_shift(torch, scale):
     loss.backward()
     loss_t.backward()
     np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_class_weights_match_torch(torch, rng, loss):
+    logits = rng.standard_normal((2, 5, 7))
+    t = rng.integers(0, 7, (2, 5))
+    t[1, 2] = -100
+    weight = rng.uniform(0.1, 3.0, 7)
+    scores = (lambda x: x) if loss == "cross_entropy" else (lambda x: x.log_softmax(-1))
+    theirs_fn = getattr(torch.nn.functional, loss)
+    for reduction in ("mean", "sum", "none"):
+        ours = tg.tensor(logits, dtype=np.float64, requires_grad=True)
+        theirs = torch.tensor(logits, requires_grad=True)
+        a = getattr(F, loss)(scores(ours), t, weight=weight, reduction=reduction)
+        b = theirs_fn(scores(theirs).reshape(-1, 7), torch.tensor(t.reshape(-1)), weight=torch.tensor(weight),
+                      reduction=reduction)
+        np.testing.assert_allclose(a.data.reshape(-1), b.detach().numpy().reshape(-1), rtol=1e-10, atol=1e-12)
+        a.sum().backward()
+        b.sum().backward()
+        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_class_weights_need_one_entry_per_class():
+    with pytest.raises(ValueError, match=r"cross_entropy: weight must have one entry per class, shape \(3,\), got \(2,\)"):
+        F.cross_entropy(tg.zeros(2, 3), np.array([0, 1]), weight=np.ones(2))

@@ -89,13 +89,15 @@ def _class_targets(op: str, scores: Tensor, targets: Any, ignore_index: int | No
 
 
 @group("cross_entropy", "Softmax with Loss", loss=True)
-def cross_entropy(logits: Tensor, targets: Any, ignore_index: int | None = -100, reduction: str = "mean") -> Tensor:
+def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index: int | None = -100,
+                  reduction: str = "mean") -> Tensor:
     """Softmax-with-loss: L = -log softmax(logits)[target] = logsumexp(logits) - logits[target].
 
     logits (N, V) or (N, T, V) (classes on the last axis); targets integer ids (N,) or (N, T).
     Targets equal to `ignore_index` (-100 by default, as in torch) add nothing: their rows are left
     out of the computation (zero gradient, even if they hold inf or NaN); "mean" divides by the
-    number of counted targets (NaN when there are none, as in torch).
+    number of counted targets (NaN when there are none, as in torch). `weight` (V,), as in torch,
+    scales each target's loss by weight[target], and "mean" then divides by the sum of those weights.
     """
     _check_reduction("cross_entropy", reduction)
     ids, keep = _class_targets("cross_entropy", logits, targets, ignore_index)
@@ -105,9 +107,23 @@ def cross_entropy(logits: Tensor, targets: Any, ignore_index: int | None = -100,
         rows, ids = rows[np.flatnonzero(keep)], ids[keep]
     z = _shift_if_needed(rows, axis=-1)  # the loss is shift-invariant; exp must not overflow
     loss = z.exp().sum(axis=-1).log() - z[np.arange(ids.size), ids]
+    count = None
+    if weight is not None:
+        w = _class_weights("cross_entropy", weight, V, logits.dtype)[ids]
+        loss, count = loss * w, float(w.sum())
     if reduction != "none":
-        return _reduce(loss, reduction)
+        return _reduce(loss, reduction, count)
     return loss.reshape(logits.shape[:-1]) if keep.all() else _scatter_rows(loss, keep, logits.shape[:-1])
+
+
+def _class_weights(op: str, weight: Any, V: int, dtype: np.dtype) -> np.ndarray:
+    """The per-class `weight` argument as a constant array of shape (V,) in the scores' dtype."""
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+    if w.shape != (V,):
+        raise ValueError(f"{op}: weight must have one entry per class, shape ({V},), got {w.shape}")
+    if w.dtype.kind not in "fiu":
+        raise TypeError(f"{op}: weight must be numeric, got dtype {w.dtype}")
+    return w.astype(dtype, copy=False)
 
 
 def _scatter_rows(values: Tensor, keep: np.ndarray, shape: tuple[int, ...]) -> Tensor:
@@ -119,13 +135,19 @@ def _scatter_rows(values: Tensor, keep: np.ndarray, shape: tuple[int, ...]) -> T
 
 
 @group("nll_loss", "NLL Loss", loss=True)
-def nll_loss(log_probs: Tensor, targets: Any, ignore_index: int | None = -100, reduction: str = "mean") -> Tensor:
-    """L = -log_probs[target]  (log_probs (N, V) or (N, T, V); the targets checked as in cross_entropy)"""
+def nll_loss(log_probs: Tensor, targets: Any, weight: Any = None, ignore_index: int | None = -100,
+             reduction: str = "mean") -> Tensor:
+    """L = -weight[target]·log_probs[target]  (log_probs (N, V) or (N, T, V); targets, ignore_index
+    and weight as in cross_entropy)"""
     _check_reduction("nll_loss", reduction)
     ids, keep = _class_targets("nll_loss", log_probs, targets, ignore_index)
-    picked = log_probs.reshape(-1, log_probs.shape[-1])[np.arange(ids.size), ids]
-    loss = -picked if keep.all() else where(keep, -picked, 0.0)
-    return _reduce(loss.reshape(log_probs.shape[:-1]), reduction, int(keep.sum()))
+    V = log_probs.shape[-1]
+    picked = log_probs.reshape(-1, V)[np.arange(ids.size), ids]
+    w = keep.astype(log_probs.dtype)
+    if weight is not None:
+        w = w * _class_weights("nll_loss", weight, V, log_probs.dtype)[ids]
+    loss = -picked if keep.all() and weight is None else where(keep, -picked * w, 0.0)
+    return _reduce(loss.reshape(log_probs.shape[:-1]), reduction, float(w.sum()))
 
 
 @group("softplus", "softplus")
