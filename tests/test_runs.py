@@ -127,6 +127,6 @@ def test_sentence_classifier_smoke_run():
 
 @pytest.mark.corpus("timemachine.txt")
 def test_punctuation_tagger_smoke_run():
-    result = run("punctuation_tagger.py", "--epochs", "1", "--max-words", "3000")
+    result = run("punctuation_tagger.py", "--epochs", "1", "--max-words", "3000", "--balanced")
     assert result.returncode == 0, result.stderr
     assert re.search(r"'\.': precision \d\.\d\d recall \d\.\d\d F1 \d\.\d\d", result.stdout)
