@@ -63,6 +63,8 @@ def plot_curves(curves: dict[str, Sequence[float]], path: str | os.PathLike, xla
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if float(x_step).is_integer() and float(x_start).is_integer():
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # epochs 1, 2, 3, not 1.5
     if ylim:
         ax.set_ylim(*ylim)
     if title:
