@@ -6,7 +6,8 @@ then show nearest neighbours and analogies.
     python examples/train_word2vec.py --count-based        # PPMI + randomized SVD instead
 
 Outputs go to --out (default runs/word2vec): vectors.txt (word2vec text format, loadable by
-gensim), model.npz (checkpoint), loss.png.
+gensim), model.npz (checkpoint), loss.png, and maps of ~70 chosen words (months, companies, verbs, ...)
+drawn by PCA (map_pca.png) and, with the `tsne` extra, t-SNE (map_tsne.png).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
+import viz  # noqa: E402
 from models import CBOW, SkipGram  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int  # noqa: E402
@@ -29,6 +31,13 @@ from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, pp
 QUERIES = ["you", "year", "car", "toyota"]
 ANALOGIES = [("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad")]
 QUESTIONS = Path(__file__).with_name("data") / "ptb_analogies.txt"
+MAP_WORDS = ("january february march april june july august september october november december "  # months
+             "monday tuesday wednesday thursday friday "                                          # days
+             "toyota honda nissan ford chrysler ibm apple boeing "                                # companies
+             "car cars truck trucks vehicle computer computers software "                         # things
+             "say said says go went goes take took takes buy bought sells sold "                   # verbs
+             "he she they we you i his her their our "                                            # pronouns
+             "good bad better worse best high low higher lower").split()
 
 
 def read_questions(path: Path) -> list[tuple[str, ...]]:
@@ -36,13 +45,20 @@ def read_questions(path: Path) -> list[tuple[str, ...]]:
     return [tuple(q) for q in lines if len(q) == 4 and not q[0].startswith(("#", ":"))]
 
 
-def report(vocab, W) -> None:
+def report(vocab, W, out: Path, name: str) -> None:
     for q in QUERIES:
         print(f"[query] {q}: " + ", ".join(f"{w} {s:.3f}" for w, s in most_similar(q, vocab, W, k=5)))
     for a, b, c in ANALOGIES:
         print(f"[analogy] {a}:{b} = {c}:? -> " + ", ".join(f"{w} {s:.3f}" for w, s in analogy(a, b, c, vocab, W, k=5)))
     acc, n = analogy_accuracy(read_questions(QUESTIONS), vocab, W)
     print(f"[analogy accuracy] {acc:.1%} top-1 on {n} questions of the small PTB set ({QUESTIONS.name})")
+    words = [w for w in MAP_WORDS if w in vocab]
+    vectors = W[vocab.lookup(words)]
+    print(f"[map] {viz.plot_embeddings(vectors, words, out / f'{name}_pca.png', method='pca')}")
+    try:
+        print(f"[map] {viz.plot_embeddings(vectors, words, out / f'{name}_tsne.png', method='tsne', seed=0)}")
+    except ImportError as e:
+        print(f"[map] no t-SNE map: {e}")
 
 
 def main() -> None:
@@ -87,7 +103,7 @@ def main() -> None:
         U, S, _ = randomized_svd(M, args.hidden, seed=args.seed)
         W = U * np.sqrt(S)
         print(f"PPMI + SVD on {len(corpus):,} words, vocab {len(vocab):,}: {time.perf_counter() - t0:.1f} s")
-        report(vocab, W)
+        report(vocab, W, out, "map_ppmi_svd")
         save_word2vec_format(out / "vectors_ppmi_svd.txt", vocab, W)
         return
 
@@ -125,7 +141,7 @@ def main() -> None:
     save_word2vec_format(out / "vectors.txt", vocab, W)
     if epoch_times:
         print(f"mean epoch time {np.mean(epoch_times):.1f} s; vectors in {out / 'vectors.txt'}")
-    report(vocab, W)
+    report(vocab, W, out, "map")
 
 
 if __name__ == "__main__":

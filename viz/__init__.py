@@ -12,10 +12,10 @@ from .draw import draw, edge_label, format_array, render_graph
 from .explore import Explorer, explore
 from .lenses import draw_beam, gradient_flow, plot_gradient_flows
 from .frames import backprop_digraphs, backprop_frames, backprop_html, backprop_steps
-from .plots import plot_attention, plot_curves, plot_embeddings
+from .plots import embedding_map, plot_attention, plot_curves, plot_embeddings
 from .render import GraphvizNotFound, has_dot, render_bytes, save
 
 __all__ = [
     "Explorer", "GraphvizNotFound", "backprop_digraphs", "backprop_frames", "backprop_html", "backprop_steps", "draw", "draw_beam", "edge_label", "explore", "format_array", "gradient_flow",
-    "has_dot", "plot_attention", "plot_curves", "plot_embeddings", "plot_gradient_flows", "render_bytes", "render_graph", "save", "scope",
+    "embedding_map", "has_dot", "plot_attention", "plot_curves", "plot_embeddings", "plot_gradient_flows", "render_bytes", "render_graph", "save", "scope",
 ]

@@ -74,17 +74,41 @@ def plot_curves(curves: dict[str, Sequence[float]], path: str | os.PathLike, xla
     return _save(fig, path)
 
 
-def plot_embeddings(vectors: Any, words: Sequence[str], path: str | os.PathLike, title: str | None = None) -> Path:
-    """Word vectors projected to 2-D by SVD (PCA), labelled."""
+def embedding_map(vectors: Any, method: str = "pca", seed: int = 0) -> np.ndarray:
+    """(N, D) word vectors -> (N, 2) map coordinates, after scaling each vector to unit length (cosine
+    geometry: unscaled, the long vectors of frequent words would fill the picture). method "pca": SVD
+    of the centred vectors, keeps the global directions (e.g. analogies' parallel offsets); "tsne":
+    scikit-learn's t-SNE (the `tsne` extra), keeps each word's near neighbours, so clusters show."""
     X = np.asarray(vectors, dtype=np.float64)
-    X = X - X.mean(axis=0)
-    U, S, _ = np.linalg.svd(X, full_matrices=False)
-    xy = U[:, :2] * S[:2]
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(f"embedding_map: need vectors of shape (N >= 2, D), got {X.shape}")
+    X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+    if method == "pca":
+        X = X - X.mean(axis=0)
+        U, S, _ = np.linalg.svd(X, full_matrices=False)
+        return U[:, :2] * S[:2]
+    if method == "tsne":
+        try:
+            from sklearn.manifold import TSNE
+        except ImportError as e:
+            raise ImportError("embedding_map(method='tsne') needs scikit-learn: pip install 'tinygrad_nlp[tsne]'") from e
+        perplexity = min(30.0, (len(X) - 1) / 3)  # t-SNE needs perplexity < the number of points
+        return TSNE(2, perplexity=perplexity, metric="cosine", init="pca", random_state=seed).fit_transform(X)
+    raise ValueError(f"embedding_map: method must be 'pca' or 'tsne', got {method!r}")
+
+
+def plot_embeddings(vectors: Any, words: Sequence[str], path: str | os.PathLike, title: str | None = None,
+                    method: str = "pca", seed: int = 0) -> Path:
+    """The labelled `embedding_map` of word vectors (PCA or t-SNE), saved to `path`."""
+    if np.shape(vectors)[:1] != (len(words),):
+        raise ValueError(f"plot_embeddings: need one vector per word, {len(words)} words, got vectors of shape {np.shape(vectors)}")
+    xy = embedding_map(vectors, method, seed)
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = plt.subplots(figsize=(7, 6))
     ax.scatter(xy[:, 0], xy[:, 1], s=8)
     for (x, y), w in zip(xy, words):
         ax.annotate(w, (x, y), fontsize=8)
-    if title:
-        ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title or {"pca": "word vectors, PCA", "tsne": "word vectors, t-SNE"}[method])
     return _save(fig, path)
