@@ -5,6 +5,7 @@ generate text.
     python examples/train_rnnlm.py --model better --epochs 40 --resume   # BetterRnnlm 2x650, dropout 0.5, tied
     python examples/train_rnnlm.py --model rnn|gru ...       # SimpleRnnlm / GRU LM
     python examples/train_rnnlm.py --corpus timemachine      # char-level LSTM LM on The Time Machine
+    python examples/train_rnnlm.py --model onehot            # d2l's one-hot char RNN (no embedding), same text
 
 A progress line every --log-every steps (loss, perplexity, words/s or chars/s, ETA); validation perplexity
 after each epoch; the best model so far is checkpointed atomically to --out/best.npz and the
@@ -36,6 +37,7 @@ from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 PRESETS = {
     "rnnlm": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
     "char": dict(wordvec=32, hidden=256, lr=0.005, epochs=20, dropout=0.0, optim="adam", clip=1.0, batch=32),
+    "onehot": dict(hidden=512, lr=0.005, epochs=20, dropout=0.0, optim="adam", clip=1.0, batch=32),
     "better": dict(wordvec=650, hidden=650, lr=20.0, epochs=40, dropout=0.5),
     "rnn": dict(wordvec=100, hidden=100, lr=0.1, epochs=4, dropout=0.0),
     "gru": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
@@ -44,6 +46,8 @@ PRESETS = {
 
 def build(name: str, vocab_size: int, args: argparse.Namespace):
     """The model and the config that describes it (saved in every checkpoint)."""
+    if name == "onehot":
+        return build_model("OneHotRnnlm", vocab_size=vocab_size, hidden_size=args.hidden, generator=args.seed)
     if name == "better":
         return build_model("BetterRnnlm", vocab_size=vocab_size, wordvec_size=args.wordvec, hidden_size=args.hidden,
                            dropout=args.dropout, generator=args.seed)
@@ -91,9 +95,9 @@ def main() -> None:
     add_run_arguments(ap, None, "the corpus files")
     ap.add_argument("--no-test", action="store_true", help="skip the test-set perplexity at the end")
     args = ap.parse_args()
-    if args.model == "char":  # the character-level LM is a Time Machine model
+    if args.model in ("char", "onehot"):  # the character-level LMs are Time Machine models
         if args.corpus == "ptb" and "--corpus" in sys.argv:
-            ap.error("--model char is the character-level LM of --corpus timemachine")
+            ap.error(f"--model {args.model} is a character-level LM of --corpus timemachine")
         args.corpus = "timemachine"
     preset = PRESETS["char" if args.corpus == "timemachine" and args.model in ("rnnlm", "char") else args.model]
     unit = "chars" if args.corpus == "timemachine" else "words"

@@ -9,11 +9,11 @@ import tinygrad_nlp as tg
 from tinygrad_nlp.nn import Module
 
 from .fixed_window_lm import FixedWindowLM
-from .rnnlm import BetterRnnlm, Rnnlm, SimpleRnnlm
+from .rnnlm import BetterRnnlm, OneHotRnnlm, Rnnlm, SimpleRnnlm
 from .seq2seq import AttentionSeq2seq, PeekySeq2seq, Seq2seq
 from .word2vec import SimpleCBOW, SimpleSkipGram
 
-CLASSES = {cls.__name__: cls for cls in (FixedWindowLM, Rnnlm, SimpleRnnlm, BetterRnnlm, Seq2seq, PeekySeq2seq, AttentionSeq2seq,
+CLASSES = {cls.__name__: cls for cls in (FixedWindowLM, Rnnlm, SimpleRnnlm, BetterRnnlm, OneHotRnnlm, Seq2seq, PeekySeq2seq, AttentionSeq2seq,
                                          SimpleCBOW, SimpleSkipGram)}
 
 

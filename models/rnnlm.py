@@ -50,6 +50,25 @@ class Rnnlm(nn.Module):
         self.rnn.reset_state()
 
 
+class OneHotRnnlm(nn.Module):
+    """d2l's RNN from scratch (8.5), no embedding: each character enters as a one-hot vector.
+    x = one_hot(ids);  h = tanh(h_prev @ Wh + x @ Wx + b);  s = h @ W + b"""
+
+    def __init__(self, vocab_size: int = 28, hidden_size: int = 512, generator: Any = None):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.rnn = nn.RNN(vocab_size, hidden_size, stateful=True, generator=generator)
+        self.out = nn.Linear(hidden_size, vocab_size, generator=generator)
+
+    def forward(self, xs: Any) -> Tensor:
+        x = F.one_hot(F.check_ids("OneHotRnnlm", xs, self.vocab_size, ndim=2), self.vocab_size, dtype=self.out.W.dtype)
+        h, _ = self.rnn(x)
+        return self.out(h)
+
+    def reset_state(self) -> None:
+        self.rnn.reset_state()
+
+
 class SimpleRnnlm(Rnnlm):
     """Embedding -> RNN (tanh) -> Linear"""
 

@@ -110,3 +110,16 @@ def test_fixed_window_lm_shapes_gradients_and_a_tiny_fit():
     assert loss.item() < 0.1  # the next word of a periodic corpus is certain
     with pytest.raises(ValueError, match="expected 3 context words"):
         model(x[:, :2])
+
+
+def test_one_hot_rnnlm_is_the_d2l_equations():
+    from models import OneHotRnnlm
+    model = OneHotRnnlm(vocab_size=5, hidden_size=3, generator=0)
+    ids = np.array([[1, 4, 0]])
+    s = model(ids).data
+    p = {k: v.data for k, v in model.named_parameters()}
+    h = np.zeros(3)
+    for t, i in enumerate(ids[0]):
+        x = np.eye(5)[i]  # one-hot, no embedding
+        h = np.tanh(h @ p["rnn.cell_l0.Wh"] + x @ p["rnn.cell_l0.Wx"] + p["rnn.cell_l0.b"])
+        np.testing.assert_allclose(s[0, t], h @ p["out.W"] + p["out.b"], rtol=1e-5, atol=1e-6)

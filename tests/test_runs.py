@@ -95,7 +95,16 @@ def test_char_model_runs_without_naming_its_corpus_and_counts_chars(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "chars/s" in result.stdout and "words/s" not in result.stdout
     clash = run("train_rnnlm.py", "--model", "char", "--corpus", "ptb")
-    assert clash.returncode == 2 and "--model char is the character-level LM" in clash.stderr
+    assert clash.returncode == 2 and "--model char is a character-level LM" in clash.stderr
+
+
+@pytest.mark.corpus("timemachine.txt")
+def test_one_hot_char_rnn_trains_and_its_checkpoint_generates(tmp_path):
+    result = run("train_rnnlm.py", "--model", "onehot", "--max-steps", "2", "--epochs", "1", "--no-test", "--out", str(tmp_path / "o"))
+    assert result.returncode == 0, result.stderr
+    assert "chars/s" in result.stdout
+    text = run("generate_text.py", str(tmp_path / "o" / "best.npz"), "--prefix", "the time", "--length", "20")
+    assert text.returncode == 0 and text.stdout.startswith("the time"), text.stderr
 
 
 def test_a_checkpoint_describes_its_model_and_generates_alone(tiny_ptb, tmp_path):
