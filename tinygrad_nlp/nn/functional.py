@@ -143,10 +143,13 @@ def nll_loss(log_probs: Tensor, targets: Any, weight: Any = None, ignore_index: 
     ids, keep = _class_targets("nll_loss", log_probs, targets, ignore_index)
     V = log_probs.shape[-1]
     picked = log_probs.reshape(-1, V)[np.arange(ids.size), ids]
-    w = keep.astype(log_probs.dtype)
+    w = keep.astype(log_probs.dtype)  # each target's weight; 0 where ignored
+    loss = -picked
     if weight is not None:
         w = w * _class_weights("nll_loss", weight, V, log_probs.dtype)[ids]
-    loss = -picked if keep.all() and weight is None else where(keep, -picked * w, 0.0)
+        loss = loss * w
+    if not keep.all():
+        loss = where(keep, loss, 0.0)  # not a product: an ignored row may hold -inf
     return _reduce(loss.reshape(log_probs.shape[:-1]), reduction, float(w.sum()))
 
 
