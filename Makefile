@@ -17,7 +17,7 @@ $(VENV)/.demo-installed: pyproject.toml $(VENV)/bin/python
 
 # the tests also need pytest, hypothesis, sacrebleu, PyTorch (cross-checks) and Playwright (browser tests)
 $(VENV)/.installed: pyproject.toml $(VENV)/bin/python
-	$(PY) -m pip install -q -e '.[test,compare,plot,browser,tsne]'
+	$(PY) -m pip install -q -e '.[test,compare,plot,browser,tsne,cli]'
 	touch $@ $(VENV)/.demo-installed
 
 demo: $(VENV)/.demo-installed

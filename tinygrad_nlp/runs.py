@@ -38,13 +38,21 @@ def open_run(out: str | os.PathLike, resume: bool = False, overwrite: bool = Fal
     return load(path)
 
 
-def add_run_arguments(ap: argparse.ArgumentParser, out: str | None, data_help: str = "the corpus files") -> None:
-    """The flags every training script shares: --data, --no-verify, --resume, --overwrite, --out."""
-    ap.add_argument("--data", default=None, help=f"where {data_help} are (default: see tinygrad_nlp.data.datasets)")
+def add_run_arguments(ap: argparse.ArgumentParser, out: str | None, data_help: str = "the corpus files",
+                      out_help: str | None = None) -> None:
+    """The flags every training script shares: --data, --no-verify, --resume, --overwrite, --out
+    (`out_help` says what the default folder is when `out` is None because it depends on other flags)."""
+    ap.add_argument("--data", default=None, help=f"where {data_help} are (default: $TINYGRAD_NLP_DATA, ../shared/data, "
+                                                 "else downloaded into the cache)")
     ap.add_argument("--no-verify", action="store_true", help="accept corpus files whose SHA-256 is not the known one")
     ap.add_argument("--resume", action="store_true", help="continue from --out/last.npz")
     ap.add_argument("--overwrite", action="store_true", help="replace the checkpoints of an earlier run in --out")
-    ap.add_argument("--out", default=out, help="the run folder" + (f" (default: {out})" if out else ""))
+    ap.add_argument("--out", default=out, help="the run folder" + (f" (default: {out_help})" if out_help else ""))
+
+
+def run_settings(args: argparse.Namespace) -> dict:
+    """The command-line settings of a run that JSON can hold (saved in its checkpoints)."""
+    return {k: v for k, v in vars(args).items() if isinstance(v, (int, float, str, bool, type(None)))}
 
 
 def bounded(kind: Callable[[str], Any], low: float | None = None, high: float | None = None,

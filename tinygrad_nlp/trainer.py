@@ -21,29 +21,50 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def tqdm_bar(total: int, out: TextIO, unit: str) -> Any:
+    """A tqdm bar on `out` when it is an interactive terminal and tqdm is installed, else None."""
+    if not (hasattr(out, "isatty") and out.isatty()):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the `cli` extra brings tqdm; without it, log lines
+        return None
+    return tqdm(total=total, file=out, unit="step", dynamic_ncols=True, leave=True)
+
+
 class Progress:
-    """Prints a line every `interval` steps: step, loss (and perplexity), items/s, elapsed, ETA."""
+    """Progress of `total` steps: on an interactive terminal a tqdm bar (loss, perplexity, items/s,
+    ETA); otherwise (CI, a log file) a line every `interval` steps with the same figures."""
 
     def __init__(self, total: int, interval: int, unit: str = "words", out: TextIO | None = None, perplexity: bool = False):
         self.total, self.interval, self.unit, self.perplexity = total, max(interval, 1), unit, perplexity
         self.out = out or sys.stdout
+        self.bar = tqdm_bar(total, self.out, unit)
         self.start = self.window_start = time.perf_counter()
         self.loss_sum, self.count, self.items = 0.0, 0, 0
 
     def update(self, step: int, loss: float, items: int, prefix: str = "") -> float | None:
-        """Record one step; returns the mean loss of the window when a line is printed."""
+        """Record one step; returns the mean loss of the window every `interval` steps."""
         self.loss_sum += loss
         self.count += 1
         self.items += items
+        if self.bar is not None:
+            self.bar.update(step - self.bar.n)
         if step % self.interval and step != self.total:
             return None
         now = time.perf_counter()
         mean = self.loss_sum / self.count
         rate = self.items / max(now - self.window_start, 1e-9)
-        eta = (now - self.start) / step * (self.total - step)
         ppl = f" | ppl {np.exp(min(mean, 50)):9.2f}" if self.perplexity else ""
-        print(f"{prefix}step {step:6d}/{self.total} | loss {mean:.4f}{ppl} | {rate:9.0f} {self.unit}/s | "
-              f"{format_duration(now - self.start)} elapsed, ETA {format_duration(eta)}", file=self.out, flush=True)
+        if self.bar is not None:
+            self.bar.set_description(prefix.rstrip(" |"), refresh=False)
+            self.bar.set_postfix_str(f"loss {mean:.4f}{ppl} | {rate:,.0f} {self.unit}/s")
+            if step >= self.total:
+                self.bar.close()
+        else:
+            eta = (now - self.start) / step * (self.total - step)
+            print(f"{prefix}step {step:6d}/{self.total} | loss {mean:.4f}{ppl} | {rate:9.0f} {self.unit}/s | "
+                  f"{format_duration(now - self.start)} elapsed, ETA {format_duration(eta)}", file=self.out, flush=True)
         self.loss_sum, self.count, self.items, self.window_start = 0.0, 0, 0, now
         return mean
 

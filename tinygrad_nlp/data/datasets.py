@@ -97,7 +97,7 @@ def _search_dirs() -> list[Path]:
     dirs = []
     if os.environ.get(DATA_ENV):
         dirs.append(Path(os.environ[DATA_ENV]))
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]  # the checkout: tinygrad_nlp/data/datasets.py
     for base in (repo, Path.cwd()):
         shared = base.parent / "shared" / "data"
         if shared.is_dir() and shared not in dirs:

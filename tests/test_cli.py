@@ -1,0 +1,165 @@
+"""The `tinygrad-nlp` command end to end, as a user drives it: each step a fresh process, the later
+ones from another folder with nothing but the checkpoint the earlier one wrote."""
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_nlp.cli import COMMANDS, parser
+from tinygrad_nlp.trainer import Progress
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = Path(sys.executable).with_name("tinygrad-nlp")  # the console script pyproject declares
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "tinygrad_nlp.cli"]
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([*COMMAND, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_the_console_script_is_installed():
+    assert SCRIPT.exists(), "pip install -e . declares tinygrad-nlp ([project.scripts] in pyproject.toml)"
+    result = cli("--help")
+    assert result.returncode == 0 and all(name in result.stdout for name in COMMANDS)
+
+
+def subparsers() -> dict[str, argparse.ArgumentParser]:
+    action = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_flag_has_help_and_shows_its_default(name):
+    sub = subparsers()[name]
+    for action in sub._actions:
+        assert action.help, f"{name} {action.option_strings or action.dest} has no help text"
+        if action.option_strings and action.default not in (None, False, argparse.SUPPRESS) and action.dest != "help":
+            assert "default" in sub.formatter_class(name)._get_help_string(action), (name, action.dest)
+    text = sub.format_help()
+    assert "usage: tinygrad-nlp " + name in text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train-lm", "--hidden", "0"], "--hidden: must be >= 1, got 0"),
+    (["train-lm", "--model", "char", "--corpus", "ptb"], "is a character-level LM"),
+    (["train-seq2seq", "--lr", "-1"], "--lr: must be > 0.0"),
+    (["train-word2vec", "--window", "x"], "--window: expected a int, got 'x'"),
+    (["generate", "no/such/file.npz"], "No such file"),
+    (["decode", "no/such/file.npz"], "give questions"),
+    (["similar", "no/such/vectors.txt", "car"], "No such file"),
+    (["draw", "--figure", "nope"], "unknown --figure 'nope'; one of: node_add"),
+    (["nonsense"], "invalid choice: 'nonsense'"),
+])
+def test_bad_values_are_one_line_errors_with_exit_code_2(args, message):
+    result = cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("tinygrad-nlp")
+
+
+@pytest.fixture
+def tiny_ptb(tmp_path):
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(30)]
+    folder = tmp_path / "data" / "ptb"
+    folder.mkdir(parents=True)
+    for split, n in (("train", 3000), ("valid", 400), ("test", 400)):
+        lines = [" " + " ".join(rng.choice(words, 10)) + " " for _ in range(n // 10)]
+        (folder / f"ptb.{split}.txt").write_text("\n".join(lines) + "\n")
+    return tmp_path / "data"
+
+
+def test_train_a_tiny_lm_then_generate_draw_and_explore_from_its_checkpoint_alone(tiny_ptb, tmp_path):
+    run = tmp_path / "lm"
+    trained = cli("train-lm", "--data", str(tiny_ptb), "--no-verify", "--out", str(run), "--hidden", "8", "--wordvec", "8",
+                  "--batch", "4", "--time", "5", "--max-steps", "4", "--epochs", "1", "--log-every", "2")
+    assert trained.returncode == 0, trained.stderr
+    assert "step      2/4 | loss" in trained.stdout  # not a terminal: log lines, no bar
+    assert "test perplexity (best checkpoint)" in trained.stdout
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    text = cli("generate", str(run / "best.npz"), "--prefix", "w1 w2", "--length", "6", "--greedy", cwd=elsewhere)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith("w1 w2 ") and all(w.startswith("w") or w == "<eos>" for w in text.stdout.split())
+    drawn = cli("draw", str(run / "best.npz"), "--prefix", "w1 w2 w3", "--out", "lm.svg", cwd=elsewhere)
+    assert drawn.returncode == 0, drawn.stderr
+    svg = (elsewhere / "lm.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "Softmax with Loss" in svg and "LSTM" in svg and "∂" in svg
+    assert svg.count("t=0") and svg.count("t=1") and not svg.count("t=2")  # three words: two steps
+    page = cli("explore", str(run / "best.npz"), "--prefix", "w1 w2 w3", "--out", "lm.html", cwd=elsewhere)
+    assert page.returncode == 0, page.stderr
+    assert "<svg" in (elsewhere / "lm.html").read_text(encoding="utf-8")
+    wrong = cli("decode", str(run / "best.npz"), "1+1", cwd=elsewhere)
+    assert wrong.returncode == 2 and "not a seq2seq model" in wrong.stderr
+
+
+def test_train_a_tiny_seq2seq_then_decode_greedy_and_beam(tmp_path):
+    rng = np.random.default_rng(0)
+    lines = [f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) for a, b in rng.integers(0, 99, (400, 2))]
+    data = tmp_path / "addition.txt"
+    data.write_text("\n".join(lines) + "\n")
+    run = tmp_path / "s2s"
+    trained = cli("train-seq2seq", "--data", str(data), "--no-verify", "--out", str(run), "--hidden", "16", "--wordvec", "8",
+                  "--batch", "32", "--epochs", "2", "--reverse", "--model", "attention")
+    assert trained.returncode == 0, trained.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for extra in ([], ["--beam", "3"]):
+        decoded = cli("decode", str(run / "model.npz"), "16+75", "3+4", *extra, cwd=elsewhere)
+        assert decoded.returncode == 0, decoded.stderr
+        rows = decoded.stdout.splitlines()
+        assert [r.split("->")[0].strip() for r in rows] == ["16+75", "3+4"]
+        assert all(set(r.split("->")[1].strip()) <= set("0123456789") for r in rows)
+    too_long = cli("decode", str(run / "model.npz"), "123+4567", cwd=elsewhere)
+    assert too_long.returncode == 2 and "at most 7" in too_long.stderr
+    page = cli("explore", str(run / "model.npz"), "--prefix", "16+75", "--out", "s2s.html", cwd=elsewhere)
+    assert page.returncode == 0, page.stderr
+    assert "attention" in (elsewhere / "s2s.html").read_text(encoding="utf-8").lower()
+
+
+def test_train_tiny_word2vec_then_similar_and_analogy(tiny_ptb, tmp_path):
+    run = tmp_path / "w2v"
+    trained = cli("train-word2vec", "--data", str(tiny_ptb), "--no-verify", "--out", str(run), "--hidden", "8", "--epochs", "1",
+                  "--window", "2", "--batch", "50")
+    assert trained.returncode == 0, trained.stderr
+    similar = cli("similar", str(run / "vectors.txt"), "w1", "w2", "--k", "3")
+    assert similar.returncode == 0, similar.stderr
+    assert [line.split(":")[0] for line in similar.stdout.splitlines()] == ["w1", "w2"]
+    assert len(similar.stdout.splitlines()[0].split(",")) == 3
+    analogy = cli("analogy", str(run / "vectors.txt"), "w1", "w2", "w3", "--k", "2")
+    assert analogy.returncode == 0 and analogy.stdout.startswith("w1 : w2 = w3 : ? -> "), analogy.stderr
+    unknown = cli("analogy", str(run / "vectors.txt"), "w1", "w2", "zebra")
+    assert unknown.returncode == 2 and "not in the vocabulary" in unknown.stderr and "zebra" in unknown.stderr
+
+
+def test_draw_a_built_in_figure_to_svg(tmp_path):
+    result = cli("draw", "--figure", "lstm_cell", "--out", str(tmp_path / "lstm.svg"))
+    assert result.returncode == 0, result.stderr
+    svg = (tmp_path / "lstm.svg").read_text(encoding="utf-8")
+    assert "σ" in svg and "tanh" in svg and "∂" in svg  # the opened cell: its gates, and gradients in red
+    listed = cli("draw", "--list")
+    assert listed.returncode == 0 and "lstm_cell" in listed.stdout.split()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere():
+    pytest.importorskip("tqdm")
+    log, tty = io.StringIO(), Terminal()
+    for out in (log, tty):
+        progress = Progress(4, 2, unit="words", out=out, perplexity=True)
+        for step in range(1, 5):
+            progress.update(step, 2.0, 100, prefix="epoch 1 | ")
+    assert log.getvalue().count("\n") == 2 and "epoch 1 | step      4/4 | loss 2.0000 | ppl      7.39" in log.getvalue()
+    bar = tty.getvalue()
+    assert "100%" in bar and "4/4" in bar and "loss 2.0000" in bar and "ppl      7.39" in bar and "words/s" in bar
+    assert "step      2/4" not in bar

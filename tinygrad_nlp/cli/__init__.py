@@ -1,0 +1,62 @@
+"""The `tinygrad-nlp` command: train, generate, query vectors, decode and draw from the shell.
+
+    tinygrad-nlp train-lm --epochs 4                       # the textbook's Rnnlm on PTB
+    tinygrad-nlp generate runs/rnnlm/best.npz --prefix "the meaning of" --length 30
+    tinygrad-nlp train-word2vec --epochs 10                # CBOW with negative sampling
+    tinygrad-nlp similar runs/word2vec/vectors.txt car year
+    tinygrad-nlp analogy runs/word2vec/vectors.txt king man queen
+    tinygrad-nlp train-seq2seq --task date --model attention --reverse --hidden 256 --epochs 3
+    tinygrad-nlp decode runs/seq2seq_date_attention_rev/model.npz "september 27, 1994" --beam 5
+    tinygrad-nlp draw --figure lstm_cell --out lstm.svg    # or a checkpoint's model: draw CKPT --out f.svg
+    tinygrad-nlp explore --figure seq2seq --out seq2seq.html
+    tinygrad-nlp gallery --out runs/gallery
+
+Each subcommand is one module of this package with `HELP`, `add_arguments(parser)` and
+`run(args)`; `tinygrad-nlp COMMAND --help` lists its flags and their defaults. A bad value is a
+one-line error and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from types import ModuleType
+
+from . import analogy, decode, draw, explore, gallery, generate, similar, train_lm, train_seq2seq, train_word2vec
+
+COMMANDS: dict[str, ModuleType] = {
+    "train-lm": train_lm, "train-word2vec": train_word2vec, "train-seq2seq": train_seq2seq, "generate": generate,
+    "similar": similar, "analogy": analogy, "decode": decode, "draw": draw, "explore": explore, "gallery": gallery,
+}
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the module docstrings' layout and appends each flag's default to its help
+    (unless the help already says what the default is, or there is none to show)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or any(action.default is v for v in (None, False, argparse.SUPPRESS)) or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="tinygrad-nlp", description=__doc__, formatter_class=HelpFormatter)
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in COMMANDS.items():
+        p = sub.add_parser(name, help=module.HELP, description=module.__doc__, formatter_class=HelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(run=module.run, parser=p)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; returns the exit code (argparse exits with 2 on a bad value)."""
+    args = parser().parse_args(argv)
+    args.run(args)
+    return 0
+
+
+def run_as(command: str) -> None:
+    """`python examples/<script>.py ARGS` is `tinygrad-nlp COMMAND ARGS`."""
+    sys.exit(main([command, *sys.argv[1:]]))

@@ -1,0 +1,121 @@
+"""Draw a computation graph to a file: one of the gallery's small figures, or the graph of a
+checkpoint's model on a short input. Forward values are on the edges and, in red, the gradients
+that came back; layers are one node with the textbook's name unless --expand opens them.
+
+    tinygrad-nlp draw --list                                         # the built-in figures
+    tinygrad-nlp draw --figure lstm_cell --out lstm_cell.svg
+    tinygrad-nlp draw runs/rnnlm/best.npz --prefix "the stock market" --out rnnlm.svg
+    tinygrad-nlp draw runs/seq2seq_date_attention_rev/model.npz --prefix "may 5, 2001" --out date.png
+
+For a language model the loss is that of predicting each next token of --prefix; for a seq2seq
+model, that of its own greedy answer to the question --prefix.
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+import tinygrad_nlp as tg
+import viz
+from models import load_model
+from models.fixed_window_lm import windows
+from tinygrad_nlp.data.datasets import encode_chars
+from tinygrad_nlp.data.text import Vocab
+from tinygrad_nlp.evaluation.decoding import greedy
+from tinygrad_nlp.nn import functional as F
+
+from .gallery import figures, with_gradients
+
+HELP = "draw the graph of a built-in figure or of a checkpoint's model to SVG/PNG/PDF/DOT"
+
+
+def add_source_arguments(ap: argparse.ArgumentParser) -> None:
+    """What to draw: the flags `draw` and `explore` share."""
+    ap.add_argument("checkpoint", nargs="?", help="a checkpoint written by train-lm or train-seq2seq (default: none, draw --figure)")
+    ap.add_argument("--figure", help="a built-in figure, see --list (default: two_layer_net when no checkpoint is given)")
+    ap.add_argument("--list", action="store_true", help="list the built-in figures and exit")
+    ap.add_argument("--prefix", help="the input for a checkpoint's model: text for a language model, a question for "
+                                     "a seq2seq model (default: 'the meaning of life', or the first test question)")
+    ap.add_argument("--expand", nargs="*", metavar="NAME", help="open these composite nodes, e.g. LSTM sigmoid "
+                                                                "(default: closed; --expand alone opens all)")
+    ap.add_argument("--roll", action="store_true", help="draw recurrent layers rolled (one cell and a loop), not unrolled")
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    add_source_arguments(ap)
+    ap.add_argument("--show", choices=["forward", "backward", "both"], default="both",
+                    help="forward values, backward gradients or both on each edge")
+    ap.add_argument("--out", default="graph.svg", help="the file to write; its suffix (.svg .png .pdf .dot) is the format")
+
+
+def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, dict]:
+    """A checkpoint's model on a short input: (loss, keyword arguments for viz.explore)."""
+    vocab = Vocab.from_dict(ckpt["vocab"])
+    if "question_width" in ckpt:  # a seq2seq model written by train-seq2seq
+        question = prefix or "may 5, 2001"
+        x = encode_chars([question], vocab, ckpt["question_width"])
+        x = x[:, ::-1].copy() if ckpt["reverse"] else x
+        start = vocab[ckpt["start_char"]]
+        answer = greedy(model, x, start, ckpt["answer_length"])
+        ys = np.concatenate([[[start]], answer], axis=1)
+        loss = model(x, ys)
+        extra = {}
+        if hasattr(model.decoder, "weights"):  # the attention heatmap of this very pass
+            weights = np.stack([a.data[0] for a in model.decoder.weights])
+            extra["attention"] = (weights, vocab.decode(x[0]), vocab.decode(answer[0]))
+        return loss, extra
+    level = ckpt.get("level", "word")
+    text = prefix or "the meaning of life"
+    tokens = list(text) if level == "char" else text.split()
+    unknown = sorted({t for t in tokens if t not in vocab})
+    if unknown:
+        raise ValueError(f"--prefix has tokens outside the model's vocabulary: {unknown}")
+    ids = vocab.lookup(tokens)
+    if type(model).__name__ == "FixedWindowLM":
+        xs, ts = windows(ids, model.context)
+        return F.cross_entropy(model(xs), ts), {}
+    if len(ids) < 2:
+        raise ValueError(f"--prefix needs at least 2 tokens (it predicts each next one), got {tokens}")
+    if hasattr(model, "reset_state"):
+        model.reset_state()
+    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), {}
+
+
+def graph_source(args: argparse.Namespace) -> tuple[tg.Tensor, Any, dict]:
+    """(loss with its gradients, names for the nodes, drawing options) chosen by the source flags;
+    a bad choice is a one-line error (exit code 2)."""
+    ap = args.parser
+    expand = True if args.expand == [] else (set(args.expand) if args.expand else None)
+    opts = {"expand": expand, "roll": args.roll}
+    if args.checkpoint:
+        if args.figure:
+            ap.error("give a checkpoint or --figure, not both")
+        try:
+            model, ckpt = load_model(args.checkpoint)
+            loss, extra = model_loss(model, ckpt, args.prefix)
+        except (OSError, ValueError, KeyError) as e:
+            ap.error(str(e).strip('"'))
+        return with_gradients(loss), model, {**opts, **extra}
+    name = args.figure or "two_layer_net"
+    for fig, loss, names, fig_opts in figures():
+        if fig == name:
+            return with_gradients(loss), names, {**fig_opts, **{k: v for k, v in opts.items() if v}}
+    ap.error(f"unknown --figure {name!r}; one of: {', '.join(f for f, *_ in figures())}")
+
+
+def list_figures() -> None:
+    print("\n".join(name for name, *_ in figures()))
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.list:
+        return list_figures()
+    loss, names, opts = graph_source(args)
+    opts.pop("attention", None)  # the heatmap is the explorer's
+    try:
+        path = viz.save(viz.draw(loss, show=args.show, names=names, **opts), args.out)
+    except (ValueError, viz.GraphvizNotFound) as e:
+        args.parser.error(str(e))
+    print("wrote", path)

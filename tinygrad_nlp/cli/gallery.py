@@ -1,0 +1,180 @@
+"""Regenerate the textbooks' computation-graph figures from real computations.
+
+    tinygrad-nlp gallery [--out runs/gallery] [--format png]
+    tinygrad-nlp draw --figure lstm_cell --out lstm_cell.svg      # one of them
+
+Each figure shows forward values on the edges and, in red on the same edge, the gradient that came
+back (small numbers, so that they can be checked by hand). Composite functions and layers are one
+node with the textbook's name (σ, Affine, Softmax with Loss, LSTM, ...) unless a figure opens them.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+import tinygrad_nlp as tg
+import viz
+from models import CBOW, Attention, Seq2seq, load_model
+from tinygrad_nlp import nn
+from tinygrad_nlp.nn import functional as F
+
+HELP = "regenerate the textbooks' graph figures (nodes, layers, RNN/LSTM/GRU cells, seq2seq, attention)"
+
+
+def t(values, name, grad=True):
+    return tg.tensor(np.array(values, dtype=np.float64), requires_grad=grad, dtype=np.float64, name=name)
+
+
+def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
+    """(name, loss, names, draw options) for each figure, small enough to check by hand."""
+    x, y = t(2.0, "x"), t(3.0, "y")
+    yield "node_add", x + y, None, {}
+    x, y = t(2.0, "x"), t(3.0, "y")
+    yield "node_mul", x * y, None, {}
+    x = t([1.0, 2.0], "x")
+    yield "node_branch", (x * 3 + x * 5).sum(), None, {}  # x feeds two ops: a Branch node
+    b = t([[1.0, 2.0, 3.0]], "b")
+    yield "node_repeat", (b.repeat(2, axis=0) * t([[1, 1, 1], [2, 2, 2]], "w", grad=False)).sum(), None, {}
+    x = t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "x")
+    yield "node_sum", x.sum(axis=0).sum(), None, {}
+    x, W = t([[1.0, 2.0]], "x"), t([[0.5, -1.0, 0.2], [0.3, 0.1, -0.4]], "W")
+    yield "node_matmul", (x @ W).sum(), None, {}
+
+    with tg.default_dtype(np.float64):
+        net = nn.Sequential(nn.Linear(2, 3, generator=0), nn.Linear(3, 2, generator=1))
+    xs = tg.tensor([[1.0, -1.0], [0.5, 2.0]], dtype=np.float64, name="x")
+    loss = F.cross_entropy(net[1](net[0](xs).sigmoid()), np.array([0, 1]))
+    yield "two_layer_net", loss, net, {}
+    yield "two_layer_net_expanded", loss, net, {"expand": True}
+    x = t([[-1.0, 0.5]], "x")
+    yield "sigmoid_expanded", x.sigmoid().sum(), None, {"expand": {"sigmoid"}}
+
+    with tg.default_dtype(np.float64):
+        rnn_cell = nn.RNNCell(2, 2, generator=0)
+        lstm_cell = nn.LSTMCell(2, 2, generator=0)
+        gru_cell = nn.GRUCell(2, 2, generator=0)
+        rnn = nn.RNN(2, 2, generator=0)
+    x_t = tg.tensor([[1.0, -0.5]], dtype=np.float64, name="x_t")
+    h_prev = tg.tensor([[0.1, 0.2]], dtype=np.float64, name="h_prev")
+    c_prev = tg.tensor([[0.3, -0.1]], dtype=np.float64, name="c_prev")
+    yield "rnn_cell", rnn_cell(x_t, h_prev).sum(), rnn_cell, {"expand": {"RNN"}}
+    h, c = lstm_cell(x_t, (h_prev, c_prev))
+    yield "lstm_cell", h.sum() + c.sum(), lstm_cell, {"expand": {"LSTM"}}
+    yield "gru_cell", gru_cell(x_t, h_prev).sum(), gru_cell, {"expand": {"GRU"}}
+    xs = tg.tensor(np.array([[[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]]), dtype=np.float64, name="xs")
+    out, _ = rnn(xs)
+    yield "time_rnn_3_steps", out.sum(), rnn, {}
+    yield "time_rnn_rolled", out.sum(), rnn, {"roll": True}
+
+    corpus = np.array([0, 1, 2, 3, 1, 2, 4, 0, 3, 2])
+    with tg.default_dtype(np.float64):
+        cbow = CBOW(5, 3, 1, corpus, sample_size=2, generator=0)
+    yield "cbow_negative_sampling", cbow(np.array([[0, 2]]), np.array([1])), cbow, {"expand": {"NegativeSamplingLoss"}}
+
+    with tg.default_dtype(np.float64):
+        s2s = Seq2seq(6, 2, 3, generator=0)
+    yield "seq2seq", s2s(np.array([[1, 2, 3]]), np.array([[0, 4, 5]])), s2s, {}
+
+    with tg.default_dtype(np.float64):
+        tbptt = nn.LSTM(2, 2, stateful=True, generator=0)
+    tbptt(tg.tensor(np.array([[[1.0, 0.0], [0.0, 1.0]]]), dtype=np.float64))  # window 1: its final state is carried
+    window2, _ = tbptt(tg.tensor(np.array([[[1.0, 1.0], [0.5, 0.0]]]), dtype=np.float64, name="xs (window 2)"))
+    yield "truncated_bptt_window2", window2.sum(), tbptt, {}
+
+    hs = t([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]], "hs")
+    hq = t([[2.0, 1.0]], "h")
+    yield "attention", Attention()(hs, hq).sum(), None, {}
+
+
+def with_gradients(loss: tg.Tensor) -> tg.Tensor:
+    """Run backward once, keeping the graph, so that drawings show the gradients (figures that
+    share a loss are drawn after the first backward)."""
+    if loss._ctx is not None and not hasattr(loss._ctx, "grad_inputs"):
+        loss.backward(retain_graph=True)
+    return loss
+
+
+def gradient_flow_figures(out: Path, fmt: str) -> None:
+    """‖∂L/∂h_t‖ over time: RNN vs LSTM vs GRU language models on one PTB batch (the loss of the last
+    step only), and the textbook's experiment of scaling Wh on a real RNN layer."""
+    from models import Rnnlm
+    from tinygrad_nlp.data.datasets import load_ptb
+
+    try:
+        corpus = load_ptb("train").ids[:2000]
+    except (FileNotFoundError, OSError, ValueError) as e:
+        print(f"skipped the PTB gradient-flow figure: {e}")
+    else:
+        xs, ts = corpus[:700].reshape(20, 35), corpus[1:701].reshape(20, 35)
+        flows = {}
+        for cell in ("rnn", "lstm", "gru"):
+            model = Rnnlm(10000, 100, 100, cell=cell, generator=0)
+            logits = model(xs)
+            flows[cell.upper()] = viz.gradient_flow(F.cross_entropy(logits[:, -1], ts[:, -1]), model.rnn.hidden_states)
+        print("wrote", viz.plot_gradient_flows(flows, out / f"gradient_flow_rnn_lstm_gru.{fmt}",
+                                                title="PTB batch, last-step loss; untrained (forget gate ≈ σ(0) = 0.5)"))
+    flows = {}
+    rng = np.random.default_rng(0)
+    q, _ = np.linalg.qr(rng.standard_normal((16, 16)))
+    for scale in (0.5, 1.0, 1.5):
+        with tg.default_dtype(np.float64):
+            rnn = nn.RNN(4, 16, generator=0)
+        rnn.cell_l0.Wh.data = q * scale  # eigenvalues of modulus `scale`: gradients shrink or grow by it per step
+        h0 = tg.tensor(rng.standard_normal((1, 1, 16)) * 1e-4)  # small: tanh stays in its linear part
+        out_seq, _ = rnn(tg.zeros(1, 20, 4, dtype=np.float64), h0)
+        flows[f"Wh scale {scale}"] = viz.gradient_flow((out_seq[:, -1] * tg.tensor(rng.standard_normal((1, 16)))).sum(),
+                                                       rnn.hidden_states)
+    print("wrote", viz.plot_gradient_flows(flows, out / f"gradient_flow_wh_scale.{fmt}",
+                                            title="RNN layer: vanishing (scale < 1) and exploding (scale > 1) gradients"))
+
+
+def beam_figure(out: Path, fmt: str, checkpoint: Path) -> None:
+    """The beam search of a trained date model (train_seq2seq.py --task date --model attention --reverse --hidden 256)."""
+    from tinygrad_nlp.data.datasets import load_date
+    from tinygrad_nlp.evaluation.decoding import beam_search
+
+    if not checkpoint.exists():
+        print(f"skipped the beam-search figure: no {checkpoint} (train the date model first)")
+        return
+    data = load_date()
+    try:
+        model, _ = load_model(checkpoint)
+    except ValueError as e:
+        print(f"skipped the beam-search figure: {e}")
+        return
+    x = data.x_test[:1, ::-1].copy()
+    _, tree = beam_search(model, x, data.vocab["_"], data.t_test.shape[1] - 1, beam_size=3, return_tree=True)
+    question = "".join(data.vocab.decode(data.x_test[0])).strip()
+    print("wrote", viz.save(viz.draw_beam(tree, data.vocab, title=f"beam search (3 beams), date task: {question}"),
+                            out / f"beam_search_date.{fmt}"))
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--out", default="runs/gallery", help="folder for the figures")
+    ap.add_argument("--format", choices=["png", "svg", "pdf"], default="png", help="file format")
+    ap.add_argument("--date-model", default="runs/seq2seq_date_attention_rev/model.npz",
+                    help="a trained date model for the beam-search figure (skipped when missing)")
+
+
+def run(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    for name, loss, names, opts in figures():
+        with_gradients(loss)
+        path = viz.save(viz.draw(loss, show="both", names=names, **opts), out / f"{name}.{args.format}")
+        print("wrote", path)
+
+    if args.format == "png":
+        gradient_flow_figures(out, args.format)
+    beam_figure(out, args.format, Path(args.date_model))
+    lstm = nn.LSTM(100, 100, num_layers=2, generator=0)
+    x = tg.randn(20, 35, 100, generator=1)
+    loss = lstm(x)[0].sum()
+    for suffix, opts in (("unrolled", {}), ("rolled", {"roll": True})):
+        t0 = time.perf_counter()
+        path = viz.save(viz.draw(loss, names=lstm, values=False, **opts), out / f"lstm_2x35_{suffix}.{args.format}")
+        print(f"wrote {path}: 2-layer LSTM over 35 steps, {suffix}, drawn and rendered in {time.perf_counter() - t0:.2f} s")
+

@@ -1,0 +1,140 @@
+"""Train the textbook's seq2seq models and print predictions in its style (Q 77+85 T 162 ☑ 162).
+
+    tinygrad-nlp train-seq2seq --task addition --model peeky --reverse      # 25 epochs
+    tinygrad-nlp train-seq2seq --task addition --model baseline
+    tinygrad-nlp train-seq2seq --task date --model attention --reverse --epochs 3 --hidden 256
+    tinygrad-nlp decode runs/seq2seq_date_attention_rev/model.npz "september 27, 1994"   # then use it
+
+Per epoch: test accuracy (greedy decoding), time; at the end a curve plot, a JSON of the history,
+for attention models heatmaps of three test examples, and model.npz, a checkpoint that describes
+itself (model class and sizes, vocabulary, --reverse, widths) for `decode` (--out, default
+runs/seq2seq_<task>_<model>[_rev]).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+import tinygrad_nlp as tg
+import viz
+from models import build_model, save_model
+from tinygrad_nlp.data.datasets import load_addition, load_date
+from tinygrad_nlp.evaluation.decoding import beam_search, greedy
+from tinygrad_nlp.evaluation.metrics import accuracy
+from tinygrad_nlp.files import atomic_write
+from tinygrad_nlp.runs import RunExists, add_run_arguments, nonnegative_int, open_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.trainer import Progress, format_duration
+
+HELP = "train the textbook's seq2seq models (baseline, peeky, attention) on addition or dates"
+MODELS = {"baseline": "Seq2seq", "peeky": "PeekySeq2seq", "attention": "AttentionSeq2seq"}
+
+
+def show(vocab, q, t, guess, reverse: bool) -> str:
+    qs = "".join(vocab.decode(q[::-1] if reverse else q)).strip()
+    ts, gs = "".join(vocab.decode(t[1:])).strip(), "".join(vocab.decode(guess)).strip()
+    return f"Q {qs:<30} T {ts:<12} {'☑' if ts == gs else '☒'} {gs}"
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--task", choices=["addition", "date"], default="addition", help="the toy task (addition.txt, date.txt)")
+    ap.add_argument("--model", choices=sorted(MODELS), default="peeky", help="Seq2seq, PeekySeq2seq or AttentionSeq2seq")
+    ap.add_argument("--reverse", action="store_true", help="feed the question reversed")
+    ap.add_argument("--epochs", type=positive_int, default=25, help="passes over the training pairs")
+    ap.add_argument("--max-steps", type=positive_int, default=None, help="stop each epoch after this many steps (smoke runs)")
+    ap.add_argument("--wordvec", type=positive_int, default=16, help="character embedding size")
+    ap.add_argument("--hidden", type=positive_int, default=128, help="hidden size of encoder and decoder")
+    ap.add_argument("--batch", type=positive_int, default=128, help="pairs per batch")
+    ap.add_argument("--clip", type=positive_float, default=5.0, help="gradient clipping, global norm")
+    ap.add_argument("--lr", type=positive_float, default=0.001, help="Adam's learning rate")
+    ap.add_argument("--adam", choices=["textbook", "torch"], default="textbook",
+                    help="Adam's eps rule: the textbook's (eps 1e-7 before bias correction) or torch's (1e-8 after)")
+    ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm", help="recurrent cell")
+    ap.add_argument("--score", choices=["dot", "scaled_dot", "additive"], default="dot", help="attention score (attention model)")
+    ap.add_argument("--beam", type=nonnegative_int, default=0, help="also report accuracy with beam search of this size (0: greedy only)")
+    ap.add_argument("--seed", type=int, default=0, help="random seed (weights, data order)")
+    add_run_arguments(ap, None, "the task's text file", "runs/seq2seq_<task>_<model>[_rev]")
+
+
+def run(args: argparse.Namespace) -> None:
+    ap = args.parser
+    out = Path(args.out or f"runs/seq2seq_{args.task}_{args.model}{'_rev' if args.reverse else ''}")
+    try:
+        ckpt = open_run(out, args.resume, args.overwrite)
+    except RunExists as e:
+        ap.error(str(e))
+
+    tg.manual_seed(args.seed)
+    data = (load_addition if args.task == "addition" else load_date)(args.data, verify=not args.no_verify)
+    if args.batch > len(data.x_train):
+        ap.error(f"--batch {args.batch} is larger than the {len(data.x_train)} training examples")
+    vocab = data.vocab
+    x_train, x_test = (data.x_train[:, ::-1].copy(), data.x_test[:, ::-1].copy()) if args.reverse else (data.x_train, data.x_test)
+    t_train, t_test = data.t_train, data.t_test
+    start_id, out_len = vocab["_"], t_test.shape[1] - 1
+    kwargs = dict(score=args.score) if args.model == "attention" else {}
+    model, config = build_model(MODELS[args.model], vocab_size=len(vocab), wordvec_size=args.wordvec, hidden_size=args.hidden,
+                                cell=args.cell, generator=args.seed, **kwargs)
+    # what `decode` needs besides the weights: the vocabulary, the question layout, the answer length
+    described = dict(vocab=vocab.to_dict(), reverse=args.reverse, question_width=x_test.shape[1], answer_length=out_len,
+                     start_char="_", settings=run_settings(args))
+    if args.adam == "textbook":  # DLFS2's common/optimizer.Adam: eps 1e-7 added before the bias correction
+        optimizer = tg.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7, eps_before_correction=True)
+    else:
+        optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
+    rng = np.random.default_rng(args.seed)
+    iters = min(len(x_train) // args.batch, args.max_steps or len(x_train))
+    print(f"{args.task} / {args.model}{' / reversed' if args.reverse else ''}: {model.num_parameters():,} parameters, "
+          f"{len(x_train):,} train / {len(x_test):,} test, {iters} steps per epoch")
+    history, start = [], 1
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        history, start = list(ckpt["history"]), int(ckpt["epoch"]) + 1
+        print(f"resumed from {out / 'last.npz'} after epoch {start - 1}")
+    for _ in range(1, start):
+        rng.permutation(len(x_train))  # the data order of the epochs already done
+    for epoch in range(start, args.epochs + 1):
+        model.train()
+        progress = Progress(iters, max(iters // 4, 1), unit="examples")
+        order = rng.permutation(len(x_train))
+        t0 = time.perf_counter()
+        for i in range(iters):
+            idx = order[i * args.batch:(i + 1) * args.batch]
+            loss = model(x_train[idx], t_train[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            tg.nn.clip_grad_norm_(model.parameters(), args.clip)
+            optimizer.step()
+            progress.update(i + 1, loss.item(), len(idx), prefix=f"epoch {epoch} | ")
+        seconds = time.perf_counter() - t0
+        guess = greedy(model, x_test, start_id, out_len)
+        acc = accuracy(guess, t_test[:, 1:])
+        record = dict(epoch=epoch, accuracy=acc, seconds=seconds)
+        if args.beam:
+            record["beam_accuracy"] = accuracy(beam_search(model, x_test, start_id, out_len, beam_size=args.beam), t_test[:, 1:])
+        history.append(record)
+        for k in range(3):
+            print(show(vocab, x_test[k], t_test[k], guess[k], args.reverse))
+        beam = f" | beam {args.beam}: {record['beam_accuracy']:.2%}" if args.beam else ""
+        print(f"epoch {epoch}: test accuracy {acc:.2%}{beam} | {format_duration(seconds)} of training")
+        atomic_write(out / "history.json", json.dumps(history, indent=1))
+        save_model(out / "last.npz", model, config, **described, optimizer=optimizer.state_dict(), epoch=epoch, history=history)
+    viz.plot_curves({f"{args.model}{' reversed' if args.reverse else ''}": [h["accuracy"] for h in history]},
+                    out / "accuracy.png", ylabel="test accuracy", ylim=(0, 1))
+    save_model(out / "model.npz", model, config, **described, history=history)
+    if args.model == "attention":
+        model.eval()
+        for k in range(3):  # decode, then run the decoder over its own output to read the weights of every step
+            ids = np.concatenate([[start_id], greedy(model, x_test[k:k + 1], start_id, out_len)[0]])
+            with tg.no_grad():
+                state, enc = model.encode(x_test[k:k + 1])
+                model.decode_step(ids[None, :-1], state, enc)
+            w = np.stack([a.data[0] for a in model.decoder.weights])
+            path = viz.plot_attention(w, vocab.decode(x_test[k]), vocab.decode(ids[1:]), out / f"attention_{k}.png",
+                                      title="".join(vocab.decode(t_test[k][1:])))
+            print("attention map:", path)
+

@@ -1,0 +1,152 @@
+"""Train word2vec with negative sampling on Penn Treebank (the textbook's setting by default),
+then show nearest neighbours and analogies.
+
+    tinygrad-nlp train-word2vec                      # CBOW, window 5, hidden 100, batch 100, 10 epochs
+    tinygrad-nlp train-word2vec --model skipgram --epochs 1
+    tinygrad-nlp train-word2vec --count-based        # PPMI + randomized SVD instead
+    tinygrad-nlp similar runs/word2vec/vectors.txt car     # then query the vectors
+
+Outputs go to --out (default runs/word2vec): vectors.txt (word2vec text format, loadable by
+gensim), model.npz (checkpoint), loss.png, and maps of ~70 chosen words (months, companies, verbs, ...)
+drawn by PCA (map_pca.png) and, with the `tsne` extra, t-SNE (map_tsne.png).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+import tinygrad_nlp as tg
+import viz
+from models import CBOW, SkipGram
+from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample
+from tinygrad_nlp.data.datasets import load_ptb
+from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format
+from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int
+from tinygrad_nlp.trainer import Trainer
+
+HELP = "train word2vec (CBOW or skip-gram, negative sampling) or PPMI+SVD vectors on PTB"
+
+QUERIES = ["you", "year", "car", "toyota"]
+ANALOGIES = [("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad")]
+QUESTIONS = Path(tg.__file__).parent / "data" / "ptb_analogies.txt"  # 40 questions, a smoke signal
+MAP_WORDS = ("january february march april june july august september october november december "  # months
+             "monday tuesday wednesday thursday friday "                                          # days
+             "toyota honda nissan ford chrysler ibm apple boeing "                                # companies
+             "car cars truck trucks vehicle computer computers software "                         # things
+             "say said says go went goes take took takes buy bought sells sold "                   # verbs
+             "he she they we you i his her their our "                                            # pronouns
+             "good bad better worse best high low higher lower").split()
+
+
+def read_questions(path: Path) -> list[tuple[str, ...]]:
+    lines = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [tuple(q) for q in lines if len(q) == 4 and not q[0].startswith(("#", ":"))]
+
+
+def report(vocab, W, out: Path, name: str) -> None:
+    """Neighbours, analogies and maps of the textbook's words that the corpus has (a custom corpus may lack them)."""
+    for q in [q for q in QUERIES if q in vocab]:
+        print(f"[query] {q}: " + ", ".join(f"{w} {s:.3f}" for w, s in most_similar(q, vocab, W, k=5)))
+    for a, b, c in [abc for abc in ANALOGIES if all(w in vocab for w in abc)]:
+        print(f"[analogy] {a}:{b} = {c}:? -> " + ", ".join(f"{w} {s:.3f}" for w, s in analogy(a, b, c, vocab, W, k=5)))
+    acc, n = analogy_accuracy(read_questions(QUESTIONS), vocab, W)
+    if n:
+        print(f"[analogy accuracy] {acc:.1%} top-1 on {n} questions of the small PTB set ({QUESTIONS.name})")
+    words = [w for w in MAP_WORDS if w in vocab]
+    if len(words) < 10:
+        print(f"[map] skipped: only {len(words)} of the map's words are in the vocabulary")
+        return
+    vectors = W[vocab.lookup(words)]
+    print(f"[map] {viz.plot_embeddings(vectors, words, out / f'{name}_pca.png', method='pca')}")
+    try:
+        print(f"[map] {viz.plot_embeddings(vectors, words, out / f'{name}_tsne.png', method='tsne', seed=0)}")
+    except ImportError as e:
+        print(f"[map] no t-SNE map: {e}")
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--model", choices=["cbow", "skipgram"], default="cbow", help="word2vec architecture")
+    ap.add_argument("--window", type=bounded(int, 1, 50), default=5, help="context words on each side")
+    ap.add_argument("--hidden", type=bounded(int, 1, 2000), default=100, help="vector size")
+    ap.add_argument("--batch", type=bounded(int, 1, 100_000), default=100, help="targets per batch")
+    ap.add_argument("--epochs", type=positive_int, default=10, help="passes over the corpus")
+    ap.add_argument("--negatives", type=bounded(int, 1, 100), default=5, help="negative samples per target")
+    ap.add_argument("--lr", type=positive_float, default=0.001, help="Adam's learning rate")
+    ap.add_argument("--seed", type=int, default=0, help="random seed (weights, negatives, data order)")
+    ap.add_argument("--max-words", type=bounded(int, 3), default=None, help="use only the first N words of PTB train (default: all)")
+    ap.add_argument("--count-based", action="store_true", help="PPMI + randomized SVD instead of training")
+    ap.add_argument("--subsample", type=bounded(float, 0.0), default=0.0,
+                    help="Mikolov's subsampling of frequent words with threshold t, e.g. 1e-4 (default 0: off)")
+    add_run_arguments(ap, "runs/word2vec", "the PTB files", "runs/word2vec")
+
+
+def run(args: argparse.Namespace) -> None:
+    ap = args.parser
+    tg.manual_seed(args.seed)
+    corpus, vocab = load_ptb("train", args.data, verify=not args.no_verify)
+    if args.max_words:
+        corpus = corpus[: args.max_words]
+    if args.subsample:
+        before = len(corpus)
+        corpus = subsample(corpus, args.subsample, generator=args.seed)
+        print(f"subsampling t={args.subsample}: {before:,} -> {len(corpus):,} words")
+    if args.count_based and args.hidden >= len(vocab):
+        ap.error(f"--hidden {args.hidden} must be below the vocabulary size {len(vocab)} for the SVD")
+    if len(corpus) <= 2 * args.window:
+        ap.error(f"--window {args.window} needs more than {2 * args.window} words, the corpus has {len(corpus)}")
+    out = Path(args.out)
+    try:
+        ckpt = open_run(out, args.resume, args.overwrite)
+    except RunExists as e:
+        ap.error(str(e))
+
+    if args.count_based:
+        t0 = time.perf_counter()
+        C = co_occurrence(corpus, len(vocab), window_size=2)
+        M = ppmi(C)
+        U, S, _ = randomized_svd(M, args.hidden, seed=args.seed)
+        W = U * np.sqrt(S)
+        print(f"PPMI + SVD on {len(corpus):,} words, vocab {len(vocab):,}: {time.perf_counter() - t0:.1f} s")
+        report(vocab, W, out, "map_ppmi_svd")
+        save_word2vec_format(out / "vectors_ppmi_svd.txt", vocab, W)
+        return
+
+    contexts, target = create_contexts_target(corpus, args.window)
+    if args.batch > len(target):
+        ap.error(f"--batch {args.batch} is larger than the {len(target)} training targets")
+    Model = CBOW if args.model == "cbow" else SkipGram
+    model = Model(len(vocab), args.hidden, args.window, corpus, sample_size=args.negatives, generator=args.seed)
+    optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
+    trainer = Trainer(model, optimizer, generator=args.seed)
+    start = 0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        optimizer.load_state_dict(ckpt["optimizer"])
+        start = int(ckpt["epoch"])
+        print(f"resumed from {out / 'last.npz'} after epoch {start}")
+    print(f"{args.model}: {len(target):,} targets, vocab {len(vocab):,}, window {args.window}, hidden {args.hidden}, "
+          f"batch {args.batch}, {args.negatives} negatives, Adam lr {args.lr}")
+    epoch_times: list[float] = []
+    t_epoch = time.perf_counter()
+
+    def on_epoch(epoch: int) -> None:
+        nonlocal t_epoch
+        epoch_times.append(time.perf_counter() - t_epoch)
+        print(f"epoch {epoch}: {epoch_times[-1]:.1f} s, {len(target) / epoch_times[-1]:,.0f} targets/s")
+        tg.save({"model": model, "optimizer": optimizer.state_dict(), "epoch": epoch, "vocab": vocab.id_to_word},
+                out / "last.npz")
+        t_epoch = time.perf_counter()
+
+    trainer.fit(contexts, target, args.epochs, args.batch, eval_interval=1000, on_epoch=on_epoch, start_epoch=start)
+    if trainer.loss_list:
+        trainer.plot(out / "loss.png")
+    tg.save({"model": model, "vocab": vocab.id_to_word}, out / "model.npz")
+    W = model.word_vecs.data
+    save_word2vec_format(out / "vectors.txt", vocab, W)
+    if epoch_times:
+        print(f"mean epoch time {np.mean(epoch_times):.1f} s; vectors in {out / 'vectors.txt'}")
+    report(vocab, W, out, "map")
+
