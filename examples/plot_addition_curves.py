@@ -1,9 +1,9 @@
 """Plot the test-accuracy curves of the addition runs (baseline, reversed, reversed + peeky) side
 by side with the points the textbook's own code reached on this machine (reversed + peeky).
 
-    python examples/train_seq2seq.py --task addition --model baseline
-    python examples/train_seq2seq.py --task addition --model baseline --reverse
-    python examples/train_seq2seq.py --task addition --model peeky --reverse
+    tinygrad-nlp train-seq2seq --task addition --model baseline
+    tinygrad-nlp train-seq2seq --task addition --model baseline --reverse
+    tinygrad-nlp train-seq2seq --task addition --model peeky --reverse
     python examples/plot_addition_curves.py            # -> runs/addition_curves.png
 """
 from __future__ import annotations

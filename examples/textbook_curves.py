@@ -2,10 +2,10 @@
 
 First run the recipes (a few minutes each; several seeds):
 
-    python examples/train_rnnlm.py --seed S --out runs/curves/rnnlm_seedS
-    python examples/train_seq2seq.py --task date --model attention --reverse --hidden 256 --epochs 3 \\
+    tinygrad-nlp train-lm --seed S --out runs/curves/rnnlm_seedS
+    tinygrad-nlp train-seq2seq --task date --model attention --reverse --hidden 256 --epochs 3 \\
         --seed S --out runs/curves/date_seedS
-    python examples/train_seq2seq.py --task addition --model peeky --reverse --seed S --out runs/curves/addition_seedS
+    tinygrad-nlp train-seq2seq --task addition --model peeky --reverse --seed S --out runs/curves/addition_seedS
 
 then `python examples/textbook_curves.py [--runs runs/curves] [--book-logs DIR]`. `--book-logs` is a
 folder of logs of the book's own code (deep-learning-from-scratch-2, run unchanged but for the seed)

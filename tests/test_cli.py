@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -163,3 +165,22 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere():
     bar = tty.getvalue()
     assert "100%" in bar and "4/4" in bar and "loss 2.0000" in bar and "ppl      7.39" in bar and "words/s" in bar
     assert "step      2/4" not in bar
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    spans = re.findall(r"`(tinygrad-nlp [^`]+)`", text) + re.findall(r"^(tinygrad-nlp .+)$", text, flags=re.M)
+    return sorted({s.split("  #")[0].strip() for s in spans if "COMMAND" not in s})
+
+
+@pytest.mark.parametrize("line", readme_commands())
+def test_readme_commands_parse(line):
+    """Every `tinygrad-nlp ...` in README names a real subcommand with real flags and values."""
+    args = parser().parse_args(shlex.split(line)[1:])
+    assert args.command in COMMANDS
+
+
+def test_readme_uses_the_command():
+    commands = {line.split()[1] for line in readme_commands()}
+    assert {"train-lm", "train-word2vec", "train-seq2seq", "generate", "similar", "analogy", "decode", "draw", "explore",
+            "gallery"} <= commands
