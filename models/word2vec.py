@@ -1,8 +1,10 @@
 """word2vec models, written as the textbook's equations over engine ops (no hand-written backward).
 
 SimpleCBOW / SimpleSkipGram use a full softmax over the vocabulary; CBOW / SkipGram use
-negative sampling: each (context, target) pair becomes a binary "is this the real word?" task
-against `sample_size` words drawn from the unigram distribution ** 0.75.
+negative sampling by default: each (context, target) pair becomes a binary "is this the real word?"
+task against `sample_size` words drawn from the unigram distribution ** 0.75; with
+`output="hierarchical_softmax"` they use Mikolov's other output layer instead, a Huffman tree over
+the word counts (`nn.HierarchicalSoftmax`: O(log V) dot products per word, a true distribution).
 """
 from __future__ import annotations
 
@@ -81,34 +83,52 @@ class NegativeSamplingLoss(nn.Module):
         return F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") * (1.0 / target.shape[0])
 
 
-class _NegativeSampling(nn.Module):
-    """Shared parts of CBOW and SkipGram: the input embedding W_in (the word vectors) and the
-    negative-sampling loss with its own output embedding."""
+class _Word2vec(nn.Module):
+    """Shared parts of CBOW and SkipGram: the input embedding W_in (the word vectors) and the output
+    layer, negative sampling (`ns_loss`, the textbook's) or hierarchical softmax (`hs_loss`)."""
+
+    OUTPUTS = ("negative_sampling", "hierarchical_softmax")
 
     def __init__(self, vocab_size: int, hidden_size: int, window_size: int, corpus: Any, sample_size: int = 5,
-                 power: float = 0.75, sparse: bool = True, generator: Any = None):
+                 power: float = 0.75, sparse: bool = True, generator: Any = None, output: str = "negative_sampling"):
         super().__init__()
-        self.vocab_size, self.window_size = vocab_size, window_size
+        if output not in self.OUTPUTS:
+            raise ValueError(f"{type(self).__name__}: output must be one of {self.OUTPUTS}, got {output!r}")
+        self.vocab_size, self.window_size, self.output = vocab_size, window_size, output
         self.embed_in = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)
-        self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator)
+        if output == "negative_sampling":
+            self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator)
+        else:
+            counts = np.bincount(np.asarray(corpus).reshape(-1), minlength=vocab_size)
+            self.hs_loss = nn.HierarchicalSoftmax(counts, hidden_size, sparse=sparse, generator=generator)
         self.word_vecs = self.embed_in.W
 
+    def loss(self, h: Tensor, targets: np.ndarray) -> Tensor:
+        """-log P(targets | h) for h (N, H) and targets (N,) or, skip-gram, (N, C): summed over the
+        C positions, averaged over the batch."""
+        n = targets.shape[0]
+        c = targets.size // n
+        if self.output == "negative_sampling":
+            return self.ns_loss(h if targets.ndim == 1 else h.reshape(n, 1, h.shape[-1]), targets)
+        h = h if c == 1 else h[np.repeat(np.arange(n), c)]  # each context position scored from its own copy
+        return self.hs_loss(h, targets.reshape(-1)) * float(c)
 
-class CBOW(_NegativeSampling):
-    """h = mean of W_in[contexts];  L = NegativeSamplingLoss(h, target)"""
+
+class CBOW(_Word2vec):
+    """h = mean of W_in[contexts];  L = NegativeSamplingLoss(h, target) (or HierarchicalSoftmax)"""
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
         contexts = F.check_ids("CBOW contexts", contexts, self.vocab_size, ndim=2)
         if contexts.shape[1] != 2 * self.window_size:
             raise ValueError(f"CBOW: contexts of shape {contexts.shape} need {2 * self.window_size} columns (window {self.window_size})")
         h = self.embed_in(contexts).mean(axis=1)
-        return self.ns_loss(h, F.check_ids("CBOW target", target, self.vocab_size, ndim=1))
+        return self.loss(h, F.check_ids("CBOW target", target, self.vocab_size, ndim=1))
 
 
-class SkipGram(_NegativeSampling):
-    """h = W_in[target];  L = Σ over context positions of NegativeSamplingLoss(h, context)"""
+class SkipGram(_Word2vec):
+    """h = W_in[target];  L = Σ over context positions of NegativeSamplingLoss(h, context) (or HierarchicalSoftmax)"""
 
     def forward(self, contexts: Any, target: Any) -> Tensor:
         contexts = F.check_ids("SkipGram contexts", contexts, self.vocab_size, ndim=2)
         h = self.embed_in(F.check_ids("SkipGram target", target, self.vocab_size, ndim=1))  # (N, H)
-        return self.ns_loss(h.reshape(h.shape[0], 1, h.shape[1]), contexts)
+        return self.loss(h, contexts)

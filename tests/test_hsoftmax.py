@@ -28,3 +28,26 @@ def test_probabilities_over_the_vocabulary_sum_to_one_and_gradients_check():
     gradcheck_module(lambda: hs.loss(h, np.array([0, 4, 2])), hs)
     with pytest.raises(IndexError, match=r"ids must be in \[0, 5\)"):
         hs.loss(h, np.array([0, 5, 1]))
+
+
+@pytest.mark.parametrize("Model", ["CBOW", "SkipGram"])
+def test_word2vec_with_hierarchical_softmax_is_minus_log_p_and_gradients_check(Model):
+    import models
+
+    corpus = np.array([0, 1, 2, 3, 1, 2, 4, 0, 3, 2, 1, 1])
+    with tg.default_dtype(np.float64):
+        model = getattr(models, Model)(5, 3, 1, corpus, generator=0, output="hierarchical_softmax", sparse=False)
+    contexts, target = np.array([[0, 2], [1, 3], [4, 0]]), np.array([1, 2, 3])
+    loss = model(contexts, target)
+    hs = model.hs_loss
+    assert hs.vocab_size == 5 and not hasattr(model, "ns_loss")
+    if Model == "CBOW":  # -mean log P(target | mean of the context vectors)
+        h = tg.tensor(model.embed_in.W.data[contexts].mean(axis=1), dtype="float64")
+        expected = -hs.log_prob(h, target).data.mean()
+    else:  # -Σ over the 2 context positions of log P(context | target's vector), averaged over the batch
+        h = tg.tensor(model.embed_in.W.data[target], dtype="float64")
+        expected = -sum(hs.log_prob(h, contexts[:, j]).data for j in range(2)).mean()
+    np.testing.assert_allclose(loss.item(), expected, rtol=1e-12)
+    gradcheck_module(lambda: model(contexts, target), model)
+    with pytest.raises(ValueError, match="output must be one of"):
+        getattr(models, Model)(5, 3, 1, corpus, output="softmax")

@@ -24,7 +24,7 @@ from models import CBOW, SkipGram
 from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample
 from tinygrad_nlp.data.datasets import load_ptb
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format
-from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int
+from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Trainer
 
 HELP = "train word2vec (CBOW or skip-gram, negative sampling) or PPMI+SVD vectors on PTB"
@@ -74,6 +74,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--batch", type=bounded(int, 1, 100_000), default=100, help="targets per batch")
     ap.add_argument("--epochs", type=positive_int, default=10, help="passes over the corpus")
     ap.add_argument("--negatives", type=bounded(int, 1, 100), default=5, help="negative samples per target")
+    ap.add_argument("--output", choices=["negative-sampling", "hierarchical-softmax"], default="negative-sampling",
+                    help="output layer: negative sampling (the textbook's) or a hierarchical softmax over a Huffman tree")
     ap.add_argument("--lr", type=positive_float, default=0.001, help="Adam's learning rate")
     ap.add_argument("--seed", type=int, default=0, help="random seed (weights, negatives, data order)")
     ap.add_argument("--max-words", type=bounded(int, 3), default=None, help="use only the first N words of PTB train (default: all)")
@@ -118,9 +120,12 @@ def run(args: argparse.Namespace) -> None:
     if args.batch > len(target):
         ap.error(f"--batch {args.batch} is larger than the {len(target)} training targets")
     Model = CBOW if args.model == "cbow" else SkipGram
-    model = Model(len(vocab), args.hidden, args.window, corpus, sample_size=args.negatives, generator=args.seed)
+    model = Model(len(vocab), args.hidden, args.window, corpus, sample_size=args.negatives, generator=args.seed,
+                  output=args.output.replace("-", "_"))
     optimizer = tg.optim.Adam(model.parameters(), lr=args.lr)
     trainer = Trainer(model, optimizer, generator=args.seed)
+    # the model needs the corpus's counts to be rebuilt, so its checkpoint names them; the vectors are in vectors.txt
+    described = {"class": type(model).__name__, "vocab": vocab.to_dict(), "settings": run_settings(args)}
     start = 0
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
@@ -128,7 +133,8 @@ def run(args: argparse.Namespace) -> None:
         start = int(ckpt["epoch"])
         print(f"resumed from {out / 'last.npz'} after epoch {start}")
     print(f"{args.model}: {len(target):,} targets, vocab {len(vocab):,}, window {args.window}, hidden {args.hidden}, "
-          f"batch {args.batch}, {args.negatives} negatives, Adam lr {args.lr}")
+          f"batch {args.batch}, {f'{args.negatives} negatives' if args.output == 'negative-sampling' else 'hierarchical softmax'}, "
+          f"Adam lr {args.lr}")
     epoch_times: list[float] = []
     t_epoch = time.perf_counter()
 
@@ -136,14 +142,14 @@ def run(args: argparse.Namespace) -> None:
         nonlocal t_epoch
         epoch_times.append(time.perf_counter() - t_epoch)
         print(f"epoch {epoch}: {epoch_times[-1]:.1f} s, {len(target) / epoch_times[-1]:,.0f} targets/s")
-        tg.save({"model": model, "optimizer": optimizer.state_dict(), "epoch": epoch, "vocab": vocab.id_to_word},
-                out / "last.npz")
+        tg.save({"model": model, "optimizer": optimizer.state_dict(), "epoch": epoch, **described,
+                 "history": {"loss": trainer.loss_list, "epoch_seconds": epoch_times}}, out / "last.npz")
         t_epoch = time.perf_counter()
 
     trainer.fit(contexts, target, args.epochs, args.batch, eval_interval=1000, on_epoch=on_epoch, start_epoch=start)
     if trainer.loss_list:
         trainer.plot(out / "loss.png")
-    tg.save({"model": model, "vocab": vocab.id_to_word}, out / "model.npz")
+    tg.save({"model": model, **described, "history": {"loss": trainer.loss_list, "epoch_seconds": epoch_times}}, out / "model.npz")
     W = model.word_vecs.data
     save_word2vec_format(out / "vectors.txt", vocab, W)
     if epoch_times:

@@ -52,7 +52,7 @@ class HierarchicalSoftmax(Module):
 
     textbook_name = "Hierarchical Softmax"
 
-    def __init__(self, counts: Any, hidden_size: int, generator: Any = None):
+    def __init__(self, counts: Any, hidden_size: int, sparse: bool = False, generator: Any = None):
         super().__init__()
         paths, codes = huffman_codes(counts)
         self.vocab_size = len(paths)
@@ -62,7 +62,7 @@ class HierarchicalSoftmax(Module):
         for w, (p, c) in enumerate(zip(paths, codes)):
             self.path[w, : len(p)] = p
             self.sign[w, : len(p)] = 1 - 2 * np.asarray(c)  # +1 left, -1 right, 0 beyond the path
-        self.nodes = Embedding(self.vocab_size - 1, hidden_size, generator=generator)
+        self.nodes = Embedding(self.vocab_size - 1, hidden_size, sparse=sparse, generator=generator)  # v_n per inner node
 
     def log_prob(self, h: Tensor, targets: Any) -> Tensor:
         """log P(target | h) = Σ_path log σ(sign · v_n·h) = -Σ_path softplus(-sign · v_n·h)."""
