@@ -1,10 +1,10 @@
-"""tinygrad_nlp.lm.NGramLM: add-k counts by hand, distributions that sum to 1, PTB perplexities."""
+"""tinygrad_nlp.lm: add-k and Kneser–Ney counts by hand, distributions that sum to 1, PTB perplexities."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tinygrad_nlp.lm import NGramLM
+from tinygrad_nlp.lm import KneserNeyLM, NGramLM
 
 CORPUS = np.array([0, 1, 2, 0, 1, 3, 0, 1, 2])  # "a b c a b d a b c", V = 4
 
@@ -52,3 +52,30 @@ def test_ptb_perplexities_order_as_expected():
     unigram = NGramLM(1, k=1.0, vocab_size=10000).fit(train).perplexity(test)
     bigram = NGramLM(2, k=0.01, vocab_size=10000).fit(train).perplexity(test)
     assert 600 < unigram < 800 and bigram < 0.6 * unigram
+    kneser_ney = KneserNeyLM(3, discount=0.75, vocab_size=10000).fit(train).perplexity(test)
+    assert kneser_ney < 0.65 * bigram  # far better than add-k: about the LSTM's 136
+
+
+def test_kneser_ney_by_hand():
+    lm = KneserNeyLM(2, discount=0.75, vocab_size=5).fit(CORPUS)  # bigrams seen: ab bc ca bd da
+    # continuation counts N1+(• w): a after c and d (2), b, c, d after one word each, e never: 5 in all, 4 kinds
+    p1 = {w: max(n - 0.75, 0) / 5 + 0.75 * 4 / 5 * (1 / 5) for w, n in enumerate([2, 1, 1, 1, 0])}
+    # after b: c twice, d once (c(b) = 3, two kinds): (2 - D) / 3 + D * 2 / 3 * P1(c)
+    assert lm.next_word_probs([1])[2] == pytest.approx(1.25 / 3 + 0.75 * 2 / 3 * p1[2])
+    assert lm.next_word_probs([1])[0] == pytest.approx(0.75 * 2 / 3 * p1[0])  # "b a" never seen: all from below
+    np.testing.assert_allclose(lm.next_word_probs([4]), [p1[w] for w in range(5)])  # a context never seen
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_kneser_ney_distributions_sum_to_one(n):
+    lm = KneserNeyLM(n, discount=0.6, vocab_size=6).fit(CORPUS)
+    for history in ([0, 1, 2], [1, 2, 0], [3, 3, 3], [5, 4, 5]):
+        probs = lm.next_word_probs(history)
+        assert probs.sum() == pytest.approx(1.0) and (probs > 0).all()
+    test = np.array([0, 1, 2, 0, 1, 5])
+    expected = [lm.next_word_probs(test[:t])[test[t]] for t in range(n - 1, test.size)]
+    np.testing.assert_allclose(np.exp(lm.log_prob(test)), expected)
+    with pytest.raises(ValueError, match=r"discount must be in \(0, 1\)"):
+        KneserNeyLM(n, discount=1.0)
+    with pytest.raises(RuntimeError, match="call fit"):
+        KneserNeyLM(n).perplexity(CORPUS)

@@ -1,7 +1,9 @@
-"""Count-based language models (d2l 8.3): unigram, bigram, trigram, ... with add-k smoothing.
+"""Count-based language models (d2l 8.3): unigram, bigram, trigram, ... with add-k smoothing, and
+interpolated Kneser–Ney.
 
     lm = NGramLM(3, k=0.01).fit(train_ids)       # ids of a corpus, e.g. load_ptb("train").ids
     lm.perplexity(test_ids)                      # exp(mean -log P(w_t | w_{t-n+1} .. w_{t-1}))
+    KneserNeyLM(3, discount=0.75).fit(train_ids).perplexity(test_ids)
 
 P(w | h) = (count(h, w) + k) / (count(h) + k·V): every word of the vocabulary keeps some probability,
 so an n-gram never seen in training does not make the perplexity infinite. Counting is vectorised:
@@ -93,3 +95,83 @@ class NGramLM:
         joint = self._lookup(self.keys, self.counts, context_key * self.vocab_size + np.arange(self.vocab_size))
         context = self.total if self.n == 1 else self._lookup(self.context_keys, self.context_counts, np.array([context_key]))[0]
         return (joint + self.k) / (context + self.k * self.vocab_size)
+
+
+def window_keys(ids: np.ndarray, width: int, V: int, first: int | None = None) -> np.ndarray:
+    """One integer per position t = first .. len-1 for the `width` ids ending at t:
+    Σ_i ids[t-width+1+i] · V^(width-1-i) (first defaults to width-1, every full window)."""
+    first = width - 1 if first is None else first
+    count = ids.size - first
+    key = np.zeros(max(count, 0), dtype=np.int64)
+    for i in range(width):
+        start = first - width + 1 + i
+        key = key * V + ids[start: start + count]
+    return key
+
+
+class KneserNeyLM(NGramLM):
+    """Interpolated Kneser–Ney (Chen & Goodman 1998), with one absolute `discount` D:
+
+        P(w | h) = max(c(h w) − D, 0) / c(h)  +  D · N₁₊(h •) / c(h) · P(w | h⁻)
+
+    where h⁻ is h without its first word and N₁₊(h •) the number of different words seen after h.
+    The lower orders count *continuations* instead, c(g) → N₁₊(• g), the number of different words
+    seen before g ("Francisco" is frequent but follows only "San", so it is a poor guess after a new
+    word); the unigram is interpolated with the uniform 1/V, so every word keeps some probability,
+    and a context never seen passes all its mass to the order below."""
+
+    def __init__(self, n: int, discount: float = 0.75, vocab_size: int | None = None):
+        super().__init__(n, 1.0, vocab_size)
+        if not 0 < discount < 1:
+            raise ValueError(f"KneserNeyLM: discount must be in (0, 1), got {discount}")
+        self.discount = discount
+        self.tables: list[tuple[np.ndarray, ...]] = []
+
+    def fit(self, corpus: Any) -> KneserNeyLM:
+        """Count the n-grams, then the continuation counts of every lower order."""
+        ids = self._ids(corpus, "fit")
+        if self.vocab_size is None:
+            self.vocab_size = int(ids.max()) + 1
+        V = self.vocab_size
+        if V ** self.n >= 2 ** 62:
+            raise ValueError(f"KneserNeyLM: V^n = {V}^{self.n} does not fit in an int64 key")
+        grams = {self.n: np.unique(window_keys(ids, self.n, V), return_counts=True)}
+        for m in range(self.n - 1, 0, -1):  # N1+(• g): distinct (m+1)-grams whose last m ids are g
+            grams[m] = np.unique(grams[m + 1][0] % V ** m, return_counts=True)
+        self.tables = []
+        for m in range(1, self.n + 1):
+            keys, counts = grams[m]
+            contexts, starts = np.unique(keys // V, return_index=True)  # keys are sorted, so are their contexts
+            self.tables.append((keys, counts, contexts, np.add.reduceat(counts, starts), np.diff(np.append(starts, keys.size))))
+        self.keys, self.counts = grams[self.n]
+        return self
+
+    def probs(self, contexts: list[Any], words: np.ndarray) -> np.ndarray:
+        """P(words | contexts), where contexts[m-1] holds the key of the last m-1 history ids
+        (0 for m = 1), from the uniform distribution up through every order."""
+        D = self.discount
+        p = np.full(words.shape, 1.0 / self.vocab_size)
+        for (keys, counts, ctx_keys, totals, types), ctx in zip(self.tables, contexts):
+            c = self._lookup(keys, counts, ctx * self.vocab_size + words)
+            total = self._lookup(ctx_keys, totals, ctx)
+            kinds = self._lookup(ctx_keys, types, ctx)
+            p = np.where(total > 0, (np.maximum(c - D, 0) + D * kinds * p) / np.maximum(total, 1), p)
+        return p
+
+    def log_prob(self, corpus: Any) -> np.ndarray:
+        if not self.tables:
+            raise RuntimeError("KneserNeyLM: call fit(corpus) first")
+        ids = self._ids(corpus, "log_prob")
+        contexts = [window_keys(ids[:-1], m - 1, self.vocab_size, first=self.n - 2) if m > 1 else np.zeros(ids.size - self.n + 1, np.int64)
+                    for m in range(1, self.n + 1)]
+        return np.log(self.probs(contexts, ids[self.n - 1:]))
+
+    def next_word_probs(self, history: Any) -> np.ndarray:
+        if not self.tables:
+            raise RuntimeError("KneserNeyLM: call fit(corpus) first")
+        h = np.asarray(history, dtype=np.int64).reshape(-1)
+        if h.size < self.n - 1:
+            raise ValueError(f"KneserNeyLM.next_word_probs: need {self.n - 1} history ids, got {h.size}")
+        contexts = [window_keys(h, m - 1, self.vocab_size, first=h.size - 1)[-1:] if m > 1 else np.zeros(1, np.int64)
+                    for m in range(1, self.n + 1)]
+        return self.probs(contexts, np.arange(self.vocab_size))
