@@ -5,6 +5,7 @@ is carried between calls, the graph is cut). `reset_state()` starts afresh.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -15,9 +16,10 @@ from tinygrad_nlp.nn import functional as F
 
 
 class Rnnlm(nn.Module):
-    """x = E[ids];  h = LSTM(x);  s = h @ W + b   (the textbook's Rnnlm; cell="rnn" gives SimpleRnnlm, "gru" a GRU LM)"""
+    """x = E[ids];  h = LSTM(x);  s = h @ W + b   (the textbook's Rnnlm; cell="rnn" gives SimpleRnnlm, "gru" a GRU LM,
+    "sgru" one with Ng's simplified GRU, the update gate only)"""
 
-    cells = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+    cells = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "sgru": partial(nn.GRU, simplified=True)}
 
     def __init__(self, vocab_size: int = 10000, wordvec_size: int = 100, hidden_size: int = 100, cell: str = "lstm",
                  num_layers: int = 1, dropout: float = 0.0, tie_weights: bool = False, generator: Any = None):

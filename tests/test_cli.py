@@ -29,6 +29,9 @@ def test_the_console_script_is_installed():
     assert SCRIPT.exists(), "pip install -e . declares tinygrad-nlp ([project.scripts] in pyproject.toml)"
     result = cli("--help")
     assert result.returncode == 0 and all(name in result.stdout for name in COMMANDS)
+    assert re.fullmatch(r"tinygrad-nlp \d+\.\d+\.\d+\n", cli("--version").stdout)
+    bare = cli()
+    assert bare.returncode == 2 and "required: COMMAND" in bare.stderr
 
 
 def subparsers() -> dict[str, argparse.ArgumentParser]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
 from . import analogy, decode, draw, explore, gallery, generate, similar, train_lm, train_seq2seq, train_word2vec
@@ -40,8 +41,16 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text + " (default: %(default)s)"
 
 
+def installed_version() -> str:
+    try:
+        return version("tinygrad_nlp")
+    except PackageNotFoundError:  # run from a checkout that was never pip-installed
+        return "(not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="tinygrad-nlp", description=__doc__, formatter_class=HelpFormatter)
+    ap.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in COMMANDS.items():
         p = sub.add_parser(name, help=module.HELP, description=module.__doc__, formatter_class=HelpFormatter)
@@ -51,9 +60,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one subcommand; returns the exit code (argparse exits with 2 on a bad value)."""
+    """Run one subcommand; returns the exit code (argparse exits with 2 on a bad value, Ctrl-C gives 130)."""
     args = parser().parse_args(argv)
-    args.run(args)
+    try:
+        args.run(args)
+    except KeyboardInterrupt:
+        print(f"\ntinygrad-nlp {args.command}: interrupted (a training run continues from its last epoch with --resume)",
+              file=sys.stderr)
+        return 130
     return 0
 
 

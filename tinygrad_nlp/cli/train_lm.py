@@ -42,6 +42,7 @@ PRESETS = {
     "better": dict(wordvec=650, hidden=650, lr=20.0, epochs=40, dropout=0.5),
     "rnn": dict(wordvec=100, hidden=100, lr=0.1, epochs=4, dropout=0.0),
     "gru": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
+    "sgru": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
 }
 
 
@@ -52,7 +53,7 @@ def build(name: str, vocab_size: int, args: argparse.Namespace):
     if name == "better":
         return build_model("BetterRnnlm", vocab_size=vocab_size, wordvec_size=args.wordvec, hidden_size=args.hidden,
                            dropout=args.dropout, generator=args.seed)
-    cell = {"rnnlm": "lstm", "char": "lstm", "rnn": "rnn", "gru": "gru"}[name]
+    cell = {"rnnlm": "lstm", "char": "lstm", "rnn": "rnn", "gru": "gru", "sgru": "sgru"}[name]
     return build_model("Rnnlm", vocab_size=vocab_size, wordvec_size=args.wordvec, hidden_size=args.hidden, cell=cell,
                        dropout=args.dropout, generator=args.seed)
 
@@ -80,7 +81,7 @@ def sample_text(model, vocab, args: argparse.Namespace, final: bool = False) -> 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     presets = "; ".join(f"{k}: {', '.join(f'{n} {v}' for n, v in p.items())}" for k, p in PRESETS.items())
     ap.add_argument("--model", choices=sorted(PRESETS), default="rnnlm",
-                    help=f"rnnlm/rnn/gru: Rnnlm with an LSTM/RNN/GRU; better: BetterRnnlm; char: LSTM over characters; "
+                    help=f"rnnlm/rnn/gru/sgru: Rnnlm with an LSTM/RNN/GRU/Ng's simplified GRU; better: BetterRnnlm; char: LSTM over characters; "
                          f"onehot: d2l's one-hot char RNN. Presets for the flags left unset: {presets}")
     preset = "default: the --model preset"
     ap.add_argument("--wordvec", type=positive_int, help=f"embedding size ({preset})")
