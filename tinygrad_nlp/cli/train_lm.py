@@ -98,7 +98,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--seed", type=int, default=0, help="random seed (weights, dropout, sampling)")
     ap.add_argument("--log-every", type=positive_int, default=100, help="steps between progress lines (not on a terminal)")
     ap.add_argument("--max-steps", type=positive_int, default=None, help="stop each epoch after this many steps (smoke runs)")
-    add_run_arguments(ap, None, "the corpus files")
+    add_run_arguments(ap, None, "the corpus files", "runs/<model>; runs/char for --corpus timemachine")
     ap.add_argument("--no-test", action="store_true", help="skip the test-set perplexity at the end")
 
 
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> None:
     for k, v in {"optim": "sgd", "clip": 0.25, "batch": 20, **preset}.items():
         if getattr(args, k) is None:
             setattr(args, k, v)
-    out = Path(args.out or f"runs/{args.model if args.corpus == 'ptb' else 'char_lm'}")
+    out = Path(args.out or f"runs/{'char' if args.model == 'rnnlm' and args.corpus == 'timemachine' else args.model}")
     try:
         ckpt = open_run(out, args.resume, args.overwrite)
     except RunExists as e:
