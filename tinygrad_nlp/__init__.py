@@ -12,10 +12,12 @@ Reading order (each folder's `__init__` lists its own files in order):
 3. `optim.py`     optimizers (SGD ... AdamW) and learning-rate schedules
 4. `data/`        text and vocabularies, corpus loaders, word2vec windows, LM batches
 5. `evaluation/`  perplexity, text generation, seq2seq decoding (greedy, sampling, beam), BLEU, word-vector queries
-6. `lm.py`        count-based n-gram language models (the baseline the RNN LMs beat)
+6. `lm.py`        count-based n-gram language models, add-k and Kneser–Ney (the baselines the RNN LMs beat)
 7. `serialization.py`, `files.py`, `runs.py`, `trainer.py`   checkpoints, atomic file writes, run
                   folders and argument checks, the training loop
 8. `testing/`     gradcheck and hypothesis strategies (public API for testing your own ops)
+9. `cli/`         the `tinygrad-nlp` command, one module per subcommand (it uses `models/` and `viz/`;
+                  nothing here imports it)
 The models of the course live in the top-level `models/` package, the drawings in `viz/`.
 """
 from .engine import (  # first: every other module builds on Tensor
