@@ -42,7 +42,7 @@ PRESETS = {
     "better": dict(wordvec=650, hidden=650, lr=20.0, epochs=40, dropout=0.5),
     "rnn": dict(wordvec=100, hidden=100, lr=0.1, epochs=4, dropout=0.0),
     "gru": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
-    "sgru": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
+    "sgru": dict(wordvec=100, hidden=100, lr=5.0, epochs=4, dropout=0.0),  # lr 20 diverges: no reset gate
 }
 
 
