@@ -26,7 +26,7 @@ from tinygrad_nlp.data.datasets import load_addition, load_date
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy
 from tinygrad_nlp.evaluation.metrics import accuracy
 from tinygrad_nlp.files import atomic_write
-from tinygrad_nlp.runs import RunExists, add_run_arguments, nonnegative_int, open_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, nonnegative_int, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
 
 HELP = "train the textbook's seq2seq models (baseline, peeky, attention) on addition or dates"
@@ -55,6 +55,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm", help="recurrent cell")
     ap.add_argument("--score", choices=["dot", "scaled_dot", "additive"], default="dot", help="attention score (attention model)")
     ap.add_argument("--beam", type=nonnegative_int, default=0, help="also report accuracy with beam search of this size (0: greedy only)")
+    ap.add_argument("--length-penalty", type=bounded(float, 0.0), default=0.75,
+                    help="beam search: scores divided by length ** this (d2l's alpha)")
     ap.add_argument("--seed", type=int, default=0, help="random seed (weights, data order)")
     add_run_arguments(ap, None, "the task's text file", "runs/seq2seq_<task>_<model>[_rev]")
 
@@ -115,7 +117,8 @@ def run(args: argparse.Namespace) -> None:
         acc = accuracy(guess, t_test[:, 1:])
         record = dict(epoch=epoch, accuracy=acc, seconds=seconds)
         if args.beam:
-            record["beam_accuracy"] = accuracy(beam_search(model, x_test, start_id, out_len, beam_size=args.beam), t_test[:, 1:])
+            beams = beam_search(model, x_test, start_id, out_len, beam_size=args.beam, length_penalty=args.length_penalty)
+            record["beam_accuracy"] = accuracy(beams, t_test[:, 1:])
         history.append(record)
         for k in range(3):
             print(show(vocab, x_test[k], t_test[k], guess[k], args.reverse))

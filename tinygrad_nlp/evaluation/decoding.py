@@ -104,7 +104,9 @@ class BeamTree:
 
 def beam_search(model: Any, xs: Any, start_id: int, max_len: int, beam_size: int = 5, eos_id: int | None = None,
                 lengths: Any = None, length_penalty: float = 0.0, batch_size: int = 128, return_tree: bool = False) -> Any:
-    """Keep the `beam_size` best partial outputs per example; score = log p / len^length_penalty.
+    """Keep the `beam_size` best partial outputs per example; score = log p / len^length_penalty
+    (0: plain log-probability; d2l's choice is α = 0.75, which the command and examples use: it only
+    matters when outputs end at `eos_id` and so differ in length).
     beam_size=1 is greedy decoding. Returns the best ids (N, ≤ max_len); with return_tree=True,
     (ids, BeamTree) where the tree records the first example's search (for `viz.draw_beam`)."""
     if beam_size < 1:
