@@ -19,6 +19,8 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
 from viz.plots import plot_curves  # noqa: E402
@@ -41,7 +43,8 @@ def ours(runs: Path, task: str) -> dict[int, dict]:
             history = tg.load(folder / "last.npz")["history"]
             log = Path(f"{folder}.log").read_text(encoding="utf-8") if Path(f"{folder}.log").exists() else ""
             test = re.search(r"test perplexity \(best checkpoint\): ([\d.]+)", log)
-            found[seed] = {"curve": [h["valid_ppl"] for h in history], "final": float(test.group(1)) if test else None}
+            found[seed] = {"curve": [h["valid_ppl"] for h in history], "train": [h["train_ppl"] for h in history],
+                           "final": float(test.group(1)) if test else None}
         elif (folder / "history.json").exists():
             acc = [h["accuracy"] for h in json.loads((folder / "history.json").read_text(encoding="utf-8"))]
             found[seed] = {"curve": acc, "final": acc[-1]}
@@ -56,15 +59,38 @@ def book(logs: Path | None, task: str) -> dict[int, dict]:
     for log in sorted(logs.glob(f"{task}_seed*.log")):
         seed = int(re.search(r"seed(\d+)", log.name).group(1))
         text = log.read_text(encoding="utf-8", errors="replace")
-        if task == "rnnlm":
+        if task == "rnnlm":  # it prints the training perplexity of the last 20 steps (of 1 at iter 1): weight by steps
             test = re.search(r"test perplexity:\s+([\d.]+)", text)
+            windows: dict[int, list[tuple[int, float]]] = {}
+            for epoch, it, ppl in re.findall(r"\| epoch (\d+) \|\s+iter (\d+) / \d+ \| time \d+\[s\] \| perplexity ([\d.]+)", text):
+                windows.setdefault(int(epoch), []).append((int(it), np.log(float(ppl))))
+            train = []
+            for _, rows in sorted(windows.items()):
+                steps = np.diff([0] + [it for it, _ in rows])
+                train.append(float(np.exp(np.average([lp for _, lp in rows], weights=steps))))
             if test:
-                found[seed] = {"curve": [], "final": float(test.group(1))}
+                found[seed] = {"curve": [], "train": train, "final": float(test.group(1))}
         else:
             acc = [float(a) / 100 for a in re.findall(r"val acc ([\d.]+)%", text)]
             if acc:
                 found[seed] = {"curve": acc, "final": acc[-1]}
     return found
+
+
+def rnnlm_plots(mine: dict, theirs: dict, out: Path) -> list[Path]:
+    """The book's Rnnlm script reports training perplexity only: the training curves (mean over
+    seeds, ours solid, the book's code dashed), and the test perplexity of every seed."""
+    mean = lambda found: list(np.exp(np.mean([np.log(r["train"]) for r in found.values() if r.get("train")], axis=0)))  # noqa: E731
+    curves = {f"{who} (mean of {len(found)} seeds)": mean(found) for who, found in (("ours", mine), ("book's code", theirs)) if found}
+    paths = [plot_curves(curves, out / "curves_rnnlm.png", ylabel="training perplexity (epoch mean)", title="Rnnlm on PTB: training",
+                         dashed=[k for k in curves if k.startswith("book")])]
+    tests = {who: {s: r["final"] for s, r in found.items() if r["final"] is not None} for who, found in (("ours", mine), ("book's code", theirs))}
+    seeds = sorted({s for t in tests.values() for s in t})
+    if seeds:
+        paths.append(plot_curves({"book (printed)": [BOOK["rnnlm"][4]] * len(seeds)}, out / "curves_rnnlm_test.png", xlabel="seed",
+                                 ylabel="test perplexity after 4 epochs", title="Rnnlm on PTB: test, by seed", x_start=seeds[0],
+                                 points={k: v for k, v in tests.items() if v}, dashed=["book (printed)"]))
+    return paths
 
 
 def main() -> None:
@@ -80,11 +106,13 @@ def main() -> None:
         mine, theirs = ours(runs, task), book(logs, task)
         if not mine and not theirs:
             continue
-        curves = {f"ours, seed {s}": r["curve"] for s, r in mine.items() if r["curve"]}
-        curves.update({f"book's code, seed {s}": r["curve"] for s, r in theirs.items() if r["curve"]})
-        if curves:
-            path = plot_curves(curves, Path(args.out) / f"curves_{task}.png", ylabel=ylabel, title=task,
-                               points={"book (printed)": BOOK[task]} if task != "rnnlm" else None)
+        if task == "rnnlm":
+            print(f"<!-- plots: {', '.join(str(p) for p in rnnlm_plots(mine, theirs, Path(args.out)))} -->")
+        else:
+            curves = {f"ours, seed {s}": r["curve"] for s, r in mine.items() if r["curve"]}
+            theirs_curves = {f"book's code, seed {s}": r["curve"] for s, r in theirs.items() if r["curve"]}
+            path = plot_curves({**curves, **theirs_curves}, Path(args.out) / f"curves_{task}.png", ylabel=ylabel, title=task,
+                               points={"book (printed)": BOOK[task]}, dashed=list(theirs_curves))
             print(f"<!-- plot: {path} -->")
         fmt = (lambda v: f"{v:.2f}") if task == "rnnlm" else (lambda v: f"{v:.1%}")
         printed = fmt(BOOK[task][max(BOOK[task])])

@@ -50,13 +50,15 @@ def plot_attention(weights: Any, src_tokens: Sequence[str], tgt_tokens: Sequence
 
 def plot_curves(curves: dict[str, Sequence[float]], path: str | os.PathLike, xlabel: str = "epoch", ylabel: str = "",
                 title: str | None = None, ylim: tuple[float, float] | None = None, x_step: float = 1, x_start: float = 1,
-                points: dict[str, dict[float, float]] | None = None, logy: bool = False) -> Path:
+                points: dict[str, dict[float, float]] | None = None, logy: bool = False, dashed: Sequence[str] = ()) -> Path:
     """One line per named series, at x = x_start, x_start + x_step, ... (epochs 1, 2, ... by default);
-    `points` adds named sets of reference points {x: y} as markers (e.g. the textbook's figures)."""
+    the series named in `dashed` are drawn dashed (e.g. a reference implementation's); `points` adds
+    named sets of reference points {x: y} as markers (e.g. the textbook's figures)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for name, ys in curves.items():
-        ax.plot(x_start + np.arange(len(ys)) * x_step, ys, marker="o", markersize=3, label=name)
+        ax.plot(x_start + np.arange(len(ys)) * x_step, ys, marker="o", markersize=3, label=name,
+                linestyle="--" if name in dashed else "-")
     for (name, xy), marker in zip((points or {}).items(), "*DsP^v"):
         ax.plot(list(xy), list(xy.values()), "k" + marker, markersize=9, label=name)
     if logy:
