@@ -113,6 +113,11 @@ def test_train_a_tiny_seq2seq_then_decode_greedy_and_beam(tmp_path):
     trained = cli("train-seq2seq", "--data", str(data), "--no-verify", "--out", str(run), "--hidden", "16", "--wordvec", "8",
                   "--batch", "32", "--epochs", "2", "--reverse", "--model", "attention")
     assert trained.returncode == 0, trained.stderr
+    import tinygrad_nlp as tg
+
+    described = tg.load(run / "model.npz")
+    assert described["config"]["class"] == "AttentionSeq2seq" and described["epoch"] == 2 and described["reverse"] is True
+    assert [h["epoch"] for h in described["history"]] == [1, 2] and described["settings"]["hidden"] == 16
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     for extra in ([], ["--beam", "3"]):

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> None:
         save_model(out / "last.npz", model, config, **described, optimizer=optimizer.state_dict(), epoch=epoch, history=history)
     viz.plot_curves({f"{args.model}{' reversed' if args.reverse else ''}": [h["accuracy"] for h in history]},
                     out / "accuracy.png", ylabel="test accuracy", ylim=(0, 1))
-    save_model(out / "model.npz", model, config, **described, history=history)
+    save_model(out / "model.npz", model, config, **described, epoch=history[-1]["epoch"] if history else 0, history=history)
     if args.model == "attention":
         model.eval()
         for k in range(3):  # decode, then run the decoder over its own output to read the weights of every step
