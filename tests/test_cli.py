@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tinygrad_nlp.cli import COMMANDS, parser
@@ -68,18 +67,6 @@ def test_bad_values_are_one_line_errors_with_exit_code_2(args, message):
     assert result.stderr.strip().splitlines()[-1].startswith("tinygrad-nlp")
 
 
-@pytest.fixture
-def tiny_ptb(tmp_path):
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(30)]
-    folder = tmp_path / "data" / "ptb"
-    folder.mkdir(parents=True)
-    for split, n in (("train", 3000), ("valid", 400), ("test", 400)):
-        lines = [" " + " ".join(rng.choice(words, 10)) + " " for _ in range(n // 10)]
-        (folder / f"ptb.{split}.txt").write_text("\n".join(lines) + "\n")
-    return tmp_path / "data"
-
-
 def test_train_a_tiny_lm_then_generate_draw_and_explore_from_its_checkpoint_alone(tiny_ptb, tmp_path):
     run = tmp_path / "lm"
     trained = cli("train-lm", "--data", str(tiny_ptb), "--no-verify", "--out", str(run), "--hidden", "8", "--wordvec", "8",
@@ -104,11 +91,8 @@ def test_train_a_tiny_lm_then_generate_draw_and_explore_from_its_checkpoint_alon
     assert wrong.returncode == 2 and "not a seq2seq model" in wrong.stderr
 
 
-def test_train_a_tiny_seq2seq_then_decode_greedy_and_beam(tmp_path):
-    rng = np.random.default_rng(0)
-    lines = [f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) for a, b in rng.integers(0, 99, (400, 2))]
-    data = tmp_path / "addition.txt"
-    data.write_text("\n".join(lines) + "\n")
+def test_train_a_tiny_seq2seq_then_decode_greedy_and_beam(tmp_path, tiny_addition):
+    data = tiny_addition(400, high=99)
     run = tmp_path / "s2s"
     trained = cli("train-seq2seq", "--data", str(data), "--no-verify", "--out", str(run), "--hidden", "16", "--wordvec", "8",
                   "--batch", "32", "--epochs", "2", "--reverse", "--model", "attention")

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import tinygrad_nlp as tg
@@ -38,18 +37,6 @@ def test_open_run_refuses_resumes_or_starts_fresh(tmp_path, capsys):
     assert "starts fresh" in capsys.readouterr().out
 
 
-@pytest.fixture
-def tiny_ptb(tmp_path):
-    rng = np.random.default_rng(0)
-    words = [f"w{i}" for i in range(30)]
-    folder = tmp_path / "data" / "ptb"
-    folder.mkdir(parents=True)
-    for split, n in (("train", 3000), ("valid", 400), ("test", 400)):
-        lines = [" " + " ".join(rng.choice(words, 10)) + " " for _ in range(n // 10)]
-        (folder / f"ptb.{split}.txt").write_text("\n".join(lines) + "\n")
-    return tmp_path / "data"
-
-
 def test_lm_script_refuses_to_replace_a_run_and_resumes_it(tiny_ptb, tmp_path):
     out = tmp_path / "run"
     common = ["--data", str(tiny_ptb), "--no-verify", "--out", str(out), "--hidden", "8", "--wordvec", "8",
@@ -67,11 +54,8 @@ def test_lm_script_refuses_to_replace_a_run_and_resumes_it(tiny_ptb, tmp_path):
     assert unverified.returncode != 0 and "is not the known ptb/ptb.train.txt" in unverified.stderr
 
 
-def test_seq2seq_script_validates_checkpoints_each_epoch_and_resumes(tmp_path):
-    rng = np.random.default_rng(0)
-    lines = [f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) for a, b in rng.integers(0, 999, (200, 2))]
-    data = tmp_path / "addition.txt"
-    data.write_text("\n".join(lines) + "\n")
+def test_seq2seq_script_validates_checkpoints_each_epoch_and_resumes(tmp_path, tiny_addition):
+    data = tiny_addition(200)
     out = tmp_path / "s2s"
     common = ["--data", str(data), "--no-verify", "--out", str(out), "--hidden", "8", "--wordvec", "4", "--batch", "32"]
     for bad, message in ((["--epochs", "0"], "--epochs: must be >= 1"), (["--epochs", "-1"], "--epochs: must be >= 1"),
@@ -149,7 +133,7 @@ def test_punctuation_tagger_smoke_run():
     assert re.search(r"'\.': precision \d\.\d\d recall \d\.\d\d F1 \d\.\d\d", result.stdout)
 
 
-def test_the_teaching_scripts_run_on_tiny_settings(tiny_ptb, tmp_path):
+def test_the_teaching_scripts_run_on_tiny_settings(tiny_ptb, tiny_addition):
     lm = run("train_rnnlm.py", "--data", str(tiny_ptb), "--epochs", "1", "--max-steps", "3")
     assert lm.returncode != 0 and "is not the known ptb/ptb.train.txt" in lm.stderr  # the tiny corpus is not PTB
     env_run = subprocess.run([sys.executable, "examples/train_rnnlm.py", "--data", str(tiny_ptb), "--epochs", "1", "--max-steps", "3"],
@@ -159,10 +143,7 @@ def test_the_teaching_scripts_run_on_tiny_settings(tiny_ptb, tmp_path):
     w2v = subprocess.run([sys.executable, "examples/train_word2vec.py", "--data", str(tiny_ptb), "--epochs", "1"], cwd=ROOT,
                          capture_output=True, text=True, timeout=300, env={**os.environ, "TINYGRAD_NLP_VERIFY": "0"})
     assert w2v.returncode == 0 and "epoch 1 | step" in w2v.stdout, w2v.stderr
-    rng = np.random.default_rng(0)
-    lines = [f"{a}+{b}".ljust(7) + "_" + str(a + b).ljust(4) for a, b in rng.integers(0, 999, (300, 2))]
-    (tmp_path / "addition.txt").write_text("\n".join(lines) + "\n")
-    s2s = subprocess.run([sys.executable, "examples/train_seq2seq.py", "--data", str(tmp_path / "addition.txt"), "--epochs", "1"],
+    s2s = subprocess.run([sys.executable, "examples/train_seq2seq.py", "--data", str(tiny_addition(300)), "--epochs", "1"],
                          cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "TINYGRAD_NLP_VERIFY": "0"})
     assert s2s.returncode == 0, s2s.stderr
     assert re.search(r"epoch 1: val acc \d+\.\d{3}%", s2s.stdout) and s2s.stdout.count("Q ") == 3

@@ -38,6 +38,15 @@ def open_run(out: str | os.PathLike, resume: bool = False, overwrite: bool = Fal
     return load(path)
 
 
+def start_run(args: argparse.Namespace, out: str | os.PathLike) -> Any:
+    """`open_run` for a command: a run folder that holds another run is the parser's one-line error
+    (exit code 2) naming --resume, --overwrite and --out."""
+    try:
+        return open_run(out, args.resume, args.overwrite)
+    except RunExists as e:
+        args.parser.error(str(e))
+
+
 def add_run_arguments(ap: argparse.ArgumentParser, out: str | None, data_help: str = "the corpus files",
                       out_help: str | None = None) -> None:
     """The flags every training script shares: --data, --no-verify, --resume, --overwrite, --out

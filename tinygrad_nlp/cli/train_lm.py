@@ -29,7 +29,7 @@ from tinygrad_nlp.evaluation.generate import generate
 from tinygrad_nlp.evaluation.perplexity import perplexity
 from tinygrad_nlp.files import atomic_write
 from tinygrad_nlp.nn import functional as F
-from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.runs import add_run_arguments, bounded, start_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
 from viz.plots import plot_curves
 
@@ -115,10 +115,7 @@ def run(args: argparse.Namespace) -> None:
         if getattr(args, k) is None:
             setattr(args, k, v)
     out = Path(args.out or f"runs/{'char' if args.model == 'rnnlm' and args.corpus == 'timemachine' else args.model}")
-    try:
-        ckpt = open_run(out, args.resume, args.overwrite)
-    except RunExists as e:
-        ap.error(str(e))
+    ckpt = start_run(args, out)
 
     tg.manual_seed(args.seed)
     if args.corpus == "ptb":

@@ -26,7 +26,7 @@ from tinygrad_nlp.data.datasets import load_addition, load_date
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy
 from tinygrad_nlp.evaluation.metrics import accuracy
 from tinygrad_nlp.files import atomic_write
-from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, nonnegative_int, open_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.runs import add_run_arguments, bounded, nonnegative_int, start_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
 
 HELP = "train the textbook's seq2seq models (baseline, peeky, attention) on addition or dates"
@@ -64,10 +64,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> None:
     ap = args.parser
     out = Path(args.out or f"runs/seq2seq_{args.task}_{args.model}{'_rev' if args.reverse else ''}")
-    try:
-        ckpt = open_run(out, args.resume, args.overwrite)
-    except RunExists as e:
-        ap.error(str(e))
+    ckpt = start_run(args, out)
 
     tg.manual_seed(args.seed)
     data = (load_addition if args.task == "addition" else load_date)(args.data, verify=not args.no_verify)

@@ -24,7 +24,7 @@ from models import CBOW, SkipGram
 from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample
 from tinygrad_nlp.data.datasets import load_ptb
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format
-from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, open_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.runs import add_run_arguments, bounded, start_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Trainer
 
 HELP = "train word2vec (CBOW or skip-gram, negative sampling) or PPMI+SVD vectors on PTB"
@@ -100,10 +100,7 @@ def run(args: argparse.Namespace) -> None:
     if len(corpus) <= 2 * args.window:
         ap.error(f"--window {args.window} needs more than {2 * args.window} words, the corpus has {len(corpus)}")
     out = Path(args.out)
-    try:
-        ckpt = open_run(out, args.resume, args.overwrite)
-    except RunExists as e:
-        ap.error(str(e))
+    ckpt = start_run(args, out)
 
     if args.count_based:
         t0 = time.perf_counter()
