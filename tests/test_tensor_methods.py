@@ -75,3 +75,96 @@ def test_bad_arguments_name_the_method():
         a.chunk(0)
     with pytest.raises(ValueError, match="unsqueeze: axis 5 is out of range"):
         a.unsqueeze(5)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "logsumexp", "softmax", "log_softmax", "var", "cat", "stack",
+                                  "unsqueeze", "squeeze"])
+def test_torch_argument_names_dim_and_keepdim(torch, name):
+    """Code written for torch runs: `dim=`/`keepdim=` are taken for `axis=`/`keepdims=`."""
+    cases = {
+        "sum": (lambda a: a.sum(dim=1, keepdim=True), lambda t: t.sum(dim=1, keepdim=True)),
+        "mean": (lambda a: a.mean(dim=0), lambda t: t.mean(dim=0)),
+        "amax": (lambda a: a.max(dim=1), lambda t: t.amax(dim=1)),
+        "logsumexp": (lambda a: a.logsumexp(dim=0, keepdim=True), lambda t: t.logsumexp(dim=0, keepdim=True)),
+        "softmax": (lambda a: tg.nn.functional.softmax(a, dim=0), lambda t: t.softmax(dim=0)),
+        "log_softmax": (lambda a: a.log_softmax(dim=1), lambda t: t.log_softmax(dim=1)),
+        "var": (lambda a: a.var(dim=1, keepdim=True), lambda t: t.var(dim=1, keepdim=True)),
+        "cat": (lambda a: tg.cat([a, a * 2], dim=1), lambda t: torch.cat([t, t * 2], dim=1)),
+        "stack": (lambda a: tg.stack([a, a.exp()], dim=-1), lambda t: torch.stack([t, t.exp()], dim=-1)),
+        "unsqueeze": (lambda a: a.unsqueeze(dim=1), lambda t: t.unsqueeze(dim=1)),
+        "squeeze": (lambda a: a[:1].squeeze(dim=0), lambda t: t[:1].squeeze(dim=0)),
+    }
+    both(torch, *cases[name])
+    with pytest.raises(TypeError, match="sum: got both axis= and dim="):
+        tg.tensor(X).sum(axis=0, dim=0)
+
+
+def test_dtype_conversions_stay_in_the_graph(torch):
+    x = tg.tensor(X, requires_grad=True)  # float32
+    d = x.double()
+    assert d.dtype == np.float64 and d.grad_fn.name == "Cast" and x.float() is x and x.to("float32") is x
+    (d ** 3).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad.data, 3 * X.astype(np.float32) ** 2, rtol=1e-6)
+    ids = x.long()
+    assert ids.dtype == np.int64 and not ids.requires_grad and x.to(bool).dtype == np.bool_
+    c = x.clone()
+    assert c.grad_fn.name == "Cast" and not np.shares_memory(c.data, x.data)
+    (g,) = tg.grad((x.double() ** 3).sum(), x, create_graph=True)  # second order through Cast
+    (g.sum()).backward()
+    np.testing.assert_allclose(x.grad.data, 3 * X ** 2 + 6 * X, rtol=1e-5)
+    gradcheck(lambda a: a.clone() * a.clone().tanh(), [np.random.default_rng(2).standard_normal((2, 3))])
+
+
+def test_retain_grad_keeps_a_non_leaf_gradient(torch):
+    x = tg.tensor(X, requires_grad=True, dtype="float64")
+    xt = torch.tensor(X, requires_grad=True)
+    h, ht = (x * 2).tanh(), (xt * 2).tanh()
+    h.retain_grad()
+    ht.retain_grad()
+    assert h.retains_grad and not x.retains_grad
+    for _ in range(2):  # accumulates over backward calls, like a leaf's
+        (h * h * x).sum().backward(retain_graph=True)
+        (ht * ht * xt).sum().backward(retain_graph=True)
+    np.testing.assert_allclose(h.grad.data, ht.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-12)
+    u = x * 3
+    assert u.grad is None
+    u.sum().backward()
+    assert u.grad is None  # not asked for
+    with pytest.raises(RuntimeError, match="retain_grad: tensor of shape"):
+        tg.tensor(X).retain_grad()
+
+
+def test_torch_helpers_numel_dim_t_all_any_full_arange_eye(torch):
+    a, t = tg.tensor(X), torch.tensor(X)
+    assert a.numel() == t.numel() and a.dim() == t.dim()
+    np.testing.assert_array_equal(a.t().data, t.t().numpy())
+    assert a[0].t().shape == (4,)
+    with pytest.raises(ValueError, match="t: expects a tensor with at most 2 dimensions"):
+        a.reshape(3, 2, 2).t()
+    assert bool((a > -10).all()) and not bool((a > 10).any())
+    np.testing.assert_array_equal((a > 0).any(dim=1).data, (t > 0).any(dim=1).numpy())
+    for ours, theirs in ((tg.full((2, 3), 7), torch.full((2, 3), 7)), (tg.full((2,), 0.5), torch.full((2,), 0.5)),
+                         (tg.full((2,), True), torch.full((2,), True)), (tg.arange(5), torch.arange(5)),
+                         (tg.arange(1, 2, 0.25), torch.arange(1, 2, 0.25)), (tg.eye(2, 3), torch.eye(2, 3))):
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_activation_and_loss_layers_match_torch(torch, rng):
+    x, ids = rng.standard_normal((5, 4)), np.array([0, 3, 1, 1, 2])
+    ours = tg.nn.Sequential(tg.nn.Tanh(), tg.nn.ReLU(), tg.nn.Sigmoid(), tg.nn.Softmax(dim=1))
+    theirs = torch.nn.Sequential(torch.nn.Tanh(), torch.nn.ReLU(), torch.nn.Sigmoid(), torch.nn.Softmax(dim=1))
+    np.testing.assert_allclose(ours(tg.tensor(x, dtype="float64")).data, theirs(torch.tensor(x)).numpy(), rtol=1e-12)
+    xt = torch.tensor(x)
+    pairs = [(tg.nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), ids),
+             (tg.nn.CrossEntropyLoss(ignore_index=1, reduction="sum"), torch.nn.CrossEntropyLoss(ignore_index=1, reduction="sum"), ids),
+             (tg.nn.NLLLoss(), torch.nn.NLLLoss(), ids), (tg.nn.MSELoss(), torch.nn.MSELoss(), x[::-1].copy()),
+             (tg.nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), (x > 0).astype(float))]
+    for mine, torchs, target in pairs:
+        inp = tg.nn.LogSoftmax(dim=1)(tg.tensor(x, dtype="float64")) if isinstance(mine, tg.nn.NLLLoss) else tg.tensor(x, dtype="float64")
+        inp_t = xt.log_softmax(dim=1) if isinstance(mine, tg.nn.NLLLoss) else xt
+        np.testing.assert_allclose(mine(inp, target).item(), torchs(inp_t, torch.tensor(target)).item(), rtol=1e-12)
+    with pytest.raises(ValueError, match="MSELoss: reduction must be one of"):
+        tg.nn.MSELoss(reduction="avg")

@@ -62,22 +62,23 @@ def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
 
 def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False, retain_graph: bool = False,
           on_node: Callable[[Any, Any, tuple], None] | None = None,
-          capture: Sequence[Tensor] = ()) -> tuple[GradBuffer, list[Tensor], dict[int, Any]]:
-    """The backward loop. Returns the buffer holding the leaves' gradients, the leaves, and the
-    gradients of the non-leaf tensors in `capture` by id. `on_node(fn, g, gs)` sees each node's
-    output gradient and input gradients as they are computed (how edge gradients are kept)."""
+          capture: Callable[[Tensor], bool] | None = None) -> tuple[GradBuffer, list[Tensor], dict[int, tuple[Tensor, Any]]]:
+    """The backward loop. Returns the buffer holding the leaves' gradients, the leaves, and
+    {id: (tensor, gradient)} for the non-leaf tensors for which `capture(tensor)` is true.
+    `on_node(fn, g, gs)` sees each node's output gradient and input gradients as they are computed
+    (how edge gradients are kept)."""
     order, leaves = toposort(roots)
     buffer = GradBuffer(in_place=not create_graph)
     for r, s in zip(roots, seeds):
         buffer.add(r, s)
-    wanted, captured = {id(t) for t in capture}, {}
+    captured = {}
     anomaly = state.anomaly
     for t in reversed(order):
         g = buffer.pop(t)
         if g is None:  # nothing reached this node (its output does not affect the roots)
             continue
-        if wanted and id(t) in wanted:
-            captured[id(t)] = g
+        if capture is not None and capture(t):
+            captured[id(t)] = (t, g)
         fn = t._ctx
         gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
         if anomaly:
@@ -123,17 +124,32 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
     keep = retain_graph if keep_edge_grads is None else keep_edge_grads
     seed = _seed(root, grad, create_graph)
     with set_grad_enabled(create_graph):
-        buffer, leaves, _ = sweep([root], [seed], create_graph, retain_graph, _keep_on_node if keep else None)
+        buffer, leaves, retained = sweep([root], [seed], create_graph, retain_graph, _keep_on_node if keep else None,
+                                         capture=_retains_grad)
+        for t, g in retained.values():  # non-leaf tensors that asked for their .grad (retain_grad)
+            _accumulate(t, g if create_graph else _copy(g, t.dtype), create_graph)
         for leaf in leaves:
             g = buffer.take(leaf, leaf.dtype)
-            if g is None:
-                continue
-            if create_graph:
-                leaf.grad = g if leaf.grad is None else leaf.grad + g
-            elif isinstance(g, RowSparse):
-                leaf.grad = g if leaf.grad is None else g + leaf.grad.data
-            else:
-                leaf.grad = wrap(g if leaf.grad is None else g + leaf.grad.data)
+            if g is not None:
+                _accumulate(leaf, g, create_graph)
+
+
+def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
+    """t.grad += g; g is a Tensor under create_graph, else an array (or RowSparse) nothing else holds."""
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+    elif isinstance(g, RowSparse):
+        t.grad = g if t.grad is None else g + t.grad.data
+    else:
+        t.grad = wrap(g if t.grad is None else g + t.grad.data)
+
+
+def _copy(g: Any, dtype: np.dtype) -> np.ndarray:
+    """A dense copy of a gradient caught mid-sweep (the ops that made it may share its memory)."""
+    return np.array(g.to_dense() if isinstance(g, RowSparse) else g, dtype=dtype)
+
+
+_retains_grad = attrgetter("retains_grad")
 
 
 def _keep_on_node(fn: Any, g: Any, gs: tuple) -> None:
@@ -172,15 +188,16 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     retain = create_graph if retain_graph is None else retain_graph
     seeds = [_seed(o, go, create_graph) for o, go in zip(outs, gos)]
     with set_grad_enabled(create_graph):
-        buffer, _, captured = sweep(outs, seeds, create_graph, retain, capture=[x for x in ins if not x.is_leaf])
+        wanted = {id(x) for x in ins if not x.is_leaf}
+        buffer, _, captured = sweep(outs, seeds, create_graph, retain, capture=lambda t: id(t) in wanted)
         result: list[Tensor | None] = []
         for i, x in enumerate(ins):
             if x.is_leaf:
                 g = buffer.take(x, x.dtype)  # an array nothing else refers to
                 g = g.to_dense() if isinstance(g, RowSparse) else g
             else:
-                g = captured.get(id(x))
-                g = g if g is None or isinstance(g, Tensor) else np.array(g, dtype=x.dtype)  # a copy: ops may share it
+                g = captured.get(id(x), (x, None))[1]
+                g = g if g is None or isinstance(g, Tensor) else _copy(g, x.dtype)
             if g is None and not allow_unused:
                 raise RuntimeError(f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; pass allow_unused=True")
             result.append(g if g is None or isinstance(g, Tensor) else wrap(g))

@@ -1,4 +1,4 @@
-"""Functions of several tensors: concat, stack, where."""
+"""Functions of several tensors: concat (also `cat`, torch's name), stack, where."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -7,10 +7,11 @@ import numpy as np
 
 from .modes import state
 from .ops import Concat, Where, constant_operand
-from .shapes import normalize_axes
+from .shapes import normalize_axes, torch_names
 from .tensor import Tensor, wrap
 
 
+@torch_names
 def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (Concat node)."""
     ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
@@ -29,6 +30,10 @@ def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return Concat(ax)(*ts)
 
 
+cat = concat
+
+
+@torch_names
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors along a new axis: reshape each, then concat."""
     ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]

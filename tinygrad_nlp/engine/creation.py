@@ -23,6 +23,22 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return wrap(np.ones(shape_args(shape), dtype=dtype or state.default_dtype), requires_grad)
 
 
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `shape` filled with `fill_value`; its dtype follows the value, as in torch."""
+    return Tensor(np.full(shape_args((shape,)), fill_value), requires_grad=requires_grad, dtype=dtype)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """start, start + step, ... below end (`arange(n)` is 0 .. n-1); integers unless a bound is a float."""
+    values = np.arange(start) if end is None else np.arange(start, end, step)
+    return Tensor(values, requires_grad=requires_grad, dtype=dtype)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n×m identity matrix (n×n by default)."""
+    return wrap(np.eye(n, m, dtype=dtype or state.default_dtype), requires_grad)
+
+
 def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
     return zeros(t.shape, dtype=t.dtype, requires_grad=requires_grad)
 

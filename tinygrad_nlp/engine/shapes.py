@@ -4,10 +4,27 @@ Each function raises an error naming the op, the shapes and what was expected.
 """
 from __future__ import annotations
 
+import functools
 import numbers
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+
+
+_TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def torch_names(f: Callable) -> Callable:
+    """Let `f` also take torch's `dim=` and `keepdim=` for its `axis=` and `keepdims=`."""
+    @functools.wraps(f)
+    def taking_torch_names(*args: Any, **kwargs: Any) -> Any:
+        for torch_name, name in _TORCH_NAMES.items():
+            if torch_name in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{f.__name__}: got both {name}= and {torch_name}= (they are the same argument)")
+                kwargs[name] = kwargs.pop(torch_name)
+        return f(*args, **kwargs)
+    return taking_torch_names
 
 
 def shape_args(args: tuple) -> tuple[int, ...]:

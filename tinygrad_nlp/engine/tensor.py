@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .modes import group, state
-from .shapes import describe_index, expand_shape, normalize_axes, normalize_index, resolve_shape, shape_args
+from .compositions import Compositions
+from .modes import state
+from .shapes import describe_index, expand_shape, normalize_axes, normalize_index, resolve_shape, shape_args, torch_names
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -28,14 +29,14 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor:
+class Tensor(Compositions):
     """A node value in the computation graph (like `torch.Tensor`).
 
     The data is copied, as `torch.tensor` does; float data is stored as float32 unless `dtype` says
     otherwise (or `set_default_dtype`).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "retains_grad", "name", "_ctx", "__weakref__")
     __array_priority__ = 100  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
@@ -43,7 +44,7 @@ class Tensor:
         self.grad: Tensor | None = None
         self.name = name
         self._ctx: Function | None = None
-        self.requires_grad = False
+        self.requires_grad = self.retains_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -68,6 +69,20 @@ class Tensor:
 
     def tolist(self) -> Any:
         return self.data.tolist()
+
+    # -- dtype: a float copy stays in the graph (Cast node), an integer or bool one cannot -------
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor as `dtype` (itself if it already is, as torch)."""
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        if dtype.kind != "f":
+            return wrap(self.data.astype(dtype))
+        return Cast(dtype)(self)
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (torch's clone): dx = g."""
+        return Cast(self.dtype)(self) if self.dtype.kind == "f" else wrap(self.data.copy())
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -114,6 +129,13 @@ class Tensor:
         from .autograd import backward
 
         backward(self, grad, retain_graph=retain_graph, create_graph=create_graph, keep_edge_grads=keep_edge_grads)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in `.grad` at the next backward() (leaves always do)."""
+        if not self.requires_grad:
+            raise RuntimeError(f"retain_grad: tensor of shape {self.shape} does not require grad")
+        if self._ctx is not None:
+            self.retains_grad = True
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -188,6 +210,14 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return wrap(self.data != _raw(other))
 
+    @torch_names
+    def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.all(self.data, axis=normalize_axes(axis, self.ndim, "all"), keepdims=keepdims))
+
+    @torch_names
+    def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.any(self.data, axis=normalize_axes(axis, self.ndim, "any"), keepdims=keepdims))
+
     # -- elementwise -----------------------------------------------------------------------------
     def exp(self) -> Tensor:
         return Exp()(self)
@@ -201,23 +231,6 @@ class Tensor:
     def relu(self) -> Tensor:
         return ReLU()(self)
 
-    @group("sigmoid", "σ")
-    def sigmoid(self) -> Tensor:
-        """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ): with e = exp(-|x|), which never overflows, and the
-        constant mask m = [x ≥ 0], σ = (m + (1 - m)·e) / (1 + e) — full relative precision in both
-        tails (e is finite, so the masked blend is exact)."""
-        m = (self.data >= 0).astype(self.dtype)
-        e = (self * (1 - 2 * m)).exp()
-        return (e * (1 - m) + m) * (e + 1.0) ** -1
-
-    def sqrt(self) -> Tensor:
-        return self ** 0.5
-
-    def abs(self) -> Tensor:
-        return self * np.sign(self.data)
-
-    __abs__ = abs
-
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """x limited to [min, max]: a selection (Where), so dx = g inside the range, 0 outside (torch's rule)."""
         lo = -math.inf if min is None else min
@@ -230,108 +243,31 @@ class Tensor:
         return Where(mask)(self.dtype.type(value), self)
 
     # -- reductions ------------------------------------------------------------------------------
+    @torch_names
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return Sum(normalize_axes(axis, self.ndim, "sum"), keepdims)(self)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """mean = sum / count"""
-        axes = normalize_axes(axis, self.ndim, "mean")
-        count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
-        return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)  # the mean of nothing is NaN, as in torch
-
+    @torch_names
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         if self.data.size == 0:
             raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
         return Max(normalize_axes(axis, self.ndim, "max"), keepdims)(self)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """min(x) = -max(-x)"""
-        return -(-self).max(axis, keepdims)
-
+    @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest value (flat when axis is None, as torch); carries no gradient."""
         return wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
 
+    @torch_names
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
-
-    def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
-        """Σ (x - mean)² / (n - 1), or / n with unbiased=False (torch's default is unbiased)."""
-        axes = normalize_axes(axis, self.ndim, "var")
-        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
-        d = self - self.mean(axes, keepdims=True)
-        dof = n - 1 if unbiased else n
-        return (d * d).sum(axes, keepdims) * (1.0 / dof if dof > 0 else math.nan)
-
-    def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
-        return self.var(axis, keepdims, unbiased).sqrt()
-
-    def cumsum(self, axis: int = 0) -> Tensor:
-        """Running sums along `axis`, composed as a MatMul with an upper-triangular matrix of ones."""
-        axis = normalize_axes(axis, self.ndim, "cumsum")[0]
-        order = tuple(a for a in range(self.ndim) if a != axis) + (axis,)
-        ones = np.triu(np.ones((self.shape[axis],) * 2, dtype=self.dtype))
-        return (self.transpose(order) @ ones).transpose(tuple(np.argsort(order)))
-
-    @group("logsumexp", "LogSumExp")
-    def logsumexp(self, axis: Any = -1, keepdims: bool = False) -> Tensor:
-        """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits;
-        a row that is all -inf (fully masked) gives -inf, as in torch."""
-        axes = normalize_axes(axis, self.ndim, "logsumexp")
-        m = self.data.max(axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
-        out = (self - m).exp().sum(axes, keepdims=True).log() + m
-        return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
-
-    @group("softmax", "Softmax")
-    def softmax(self, axis: int = -1) -> Tensor:
-        """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
-        e = (self - self.data.max(axis=axis, keepdims=True)).exp()
-        return e / e.sum(axis=axis, keepdims=True)
-
-    @group("log_softmax", "LogSoftmax")
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """log softmax(x) = x - logsumexp(x)"""
-        return self - self.logsumexp(axis, keepdims=True)
 
     # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
         target = resolve_shape(self.shape, shape_args(shape))
         return self if target == self.shape else Reshape(target)(self)
 
-    def flatten(self) -> Tensor:
-        return self.reshape(-1)
-
     view = reshape
-
-    def unsqueeze(self, axis: int) -> Tensor:
-        """A new axis of size 1 at `axis` (negative counts from the end of the result)."""
-        a = normalize_axes(axis, self.ndim + 1, "unsqueeze")[0]
-        return self.reshape(self.shape[:a] + (1,) + self.shape[a:])
-
-    def squeeze(self, axis: int | None = None) -> Tensor:
-        """Drop the axes of size 1 (only `axis`, if given and of size 1, as torch)."""
-        if axis is None:
-            return self.reshape(tuple(s for s in self.shape if s != 1))
-        a = normalize_axes(axis, self.ndim, "squeeze")[0]
-        return self if self.shape[a] != 1 else self.reshape(self.shape[:a] + self.shape[a + 1:])
-
-    def permute(self, *axes: Any) -> Tensor:
-        return self.transpose(*axes)
-
-    def split(self, size: int, axis: int = 0) -> tuple[Tensor, ...]:
-        """Pieces of `size` along `axis` (the last may be smaller), as torch.split with an int."""
-        if size < 1:
-            raise ValueError(f"split: size must be >= 1, got {size}")
-        a = normalize_axes(axis, self.ndim, "split")[0]
-        lead = (slice(None),) * a
-        return tuple(self[lead + (slice(i, i + size),)] for i in range(0, self.shape[a], size))
-
-    def chunk(self, n: int, axis: int = 0) -> tuple[Tensor, ...]:
-        """At most `n` pieces of equal size (the last may be smaller), as torch.chunk."""
-        if n < 1:
-            raise ValueError(f"chunk: n must be >= 1, got {n}")
-        return self.split(max(1, -(-self.shape[normalize_axes(axis, self.ndim, "chunk")[0]] // n)), axis)
 
     def transpose(self, *axes: Any) -> Tensor:
         axes = shape_args(axes) or tuple(reversed(range(self.ndim)))
@@ -339,33 +275,10 @@ class Tensor:
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
         return Transpose(tuple(a % self.ndim for a in axes))(self)
 
-    @property
-    def T(self) -> Tensor:
-        return self.transpose()
-
-    @property
-    def mT(self) -> Tensor:
-        """Swap the last two axes (matrix transpose of a batch)."""
-        if self.ndim < 2:
-            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
-        return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
-
     def expand(self, *shape: Any) -> Tensor:
         """Broadcast to `shape`, -1 keeping a size (the textbook's Repeat node; its backward is a Sum)."""
         shape = expand_shape(self.shape, shape_args(shape))
         return self if shape == self.shape else Repeat(shape)(self)
-
-    def repeat(self, n: int, axis: int = 0) -> Tensor:
-        """Repeat each element `n` times along `axis` (numpy.repeat), composed from Repeat."""
-        if self.ndim == 0:
-            return self.reshape(1).repeat(n, 0)
-        axis = normalize_axes(axis, self.ndim, "repeat")[0]
-        shape = self.shape
-        if shape[axis] == 1:
-            return self.expand(shape[:axis] + (n,) + shape[axis + 1:])
-        spread = self.reshape(shape[: axis + 1] + (1,) + shape[axis + 1:])
-        spread = spread.expand(shape[: axis + 1] + (n,) + shape[axis + 1:])
-        return spread.reshape(shape[:axis] + (shape[axis] * n,) + shape[axis + 1:])
 
     def __getitem__(self, index: Any) -> Tensor:
         index = normalize_index(index)
@@ -384,7 +297,7 @@ def wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     t = Tensor.__new__(Tensor)
     t.data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = t.name = t._ctx = None
-    t.requires_grad = False
+    t.requires_grad = t.retains_grad = False
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -392,5 +305,5 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-from .ops import (Add, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, Where,  # noqa: E402,I001
+from .ops import (Add, Cast, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, Where,  # noqa: E402,I001
                   as_float, binary, constant_operand, matmul, reciprocal)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine.ops import Gather
 from ..engine import Tensor, as_generator, concat, group, where, zeros
+from ..engine.shapes import torch_names
 from ..engine.tensor import wrap
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -41,16 +42,19 @@ def _shift_if_needed(x: Tensor, axis: int) -> Tensor:
     return x - m
 
 
+@torch_names
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m)  (`Tensor.softmax`)"""
     return x.softmax(axis)
 
 
+@torch_names
 def logsumexp(x: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     """log Σ exp(x) = m + log Σ exp(x - m), stable for huge logits  (`Tensor.logsumexp`)"""
     return x.logsumexp(axis, keepdims)
 
 
+@torch_names
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log softmax(x) = x - logsumexp(x)  (`Tensor.log_softmax`)"""
     return x.log_softmax(axis)
@@ -67,7 +71,7 @@ def _reduce(loss: Tensor, reduction: str, count: int | None = None) -> Tensor:
     return total * (1.0 / count if count else math.nan)
 
 
-def _check_reduction(op: str, reduction: str) -> None:
+def check_reduction(op: str, reduction: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
@@ -99,7 +103,7 @@ def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index
     number of counted targets (NaN when there are none, as in torch). `weight` (V,), as in torch,
     scales each target's loss by weight[target], and "mean" then divides by the sum of those weights.
     """
-    _check_reduction("cross_entropy", reduction)
+    check_reduction("cross_entropy", reduction)
     ids, keep = _class_targets("cross_entropy", logits, targets, ignore_index)
     V = logits.shape[-1]
     rows = logits.reshape(-1, V)
@@ -139,7 +143,7 @@ def nll_loss(log_probs: Tensor, targets: Any, weight: Any = None, ignore_index: 
              reduction: str = "mean") -> Tensor:
     """L = -weight[target]·log_probs[target]  (log_probs (N, V) or (N, T, V); targets, ignore_index
     and weight as in cross_entropy)"""
-    _check_reduction("nll_loss", reduction)
+    check_reduction("nll_loss", reduction)
     ids, keep = _class_targets("nll_loss", log_probs, targets, ignore_index)
     V = log_probs.shape[-1]
     picked = log_probs.reshape(-1, V)[np.arange(ids.size), ids]
@@ -168,7 +172,7 @@ def softplus(x: Tensor) -> Tensor:
 @group("binary_cross_entropy_with_logits", "Sigmoid with Loss", loss=True)
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
     """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, stable for any logit."""
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    check_reduction("binary_cross_entropy_with_logits", reduction)
     t = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=logits.dtype)
     if t.shape != logits.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: logits {logits.shape} and targets {t.shape} must have the same shape")
@@ -179,7 +183,7 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: st
 @group("mse_loss", "MSE Loss", loss=True)
 def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """L = (pred - target)²"""
-    _check_reduction("mse_loss", reduction)
+    check_reduction("mse_loss", reduction)
     target_shape = np.shape(target.data if isinstance(target, Tensor) else target)
     if target_shape != pred.shape:
         raise ValueError(f"mse_loss: pred {pred.shape} and target {target_shape} must have the same shape")

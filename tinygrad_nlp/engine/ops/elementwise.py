@@ -1,4 +1,4 @@
-"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, ReLU, and the Max reduction."""
+"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, ReLU, Cast, and the Max reduction."""
 from __future__ import annotations
 
 import numpy as np
@@ -135,6 +135,22 @@ class ReLU(Function):
 
     def backward(self, g, out, x):
         return (g * (data(x) > 0).astype(g.dtype),)
+
+
+class Cast(Function):
+    """z = x as a float of another dtype (a copy, so Cast(x.dtype) is torch's clone);  dx = g as x's dtype"""
+
+    symbol = "cast"
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: np.dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, g, out, x):
+        return (Cast(data(x).dtype)(g) if isinstance(g, Tensor) else g.astype(x.dtype, copy=False),)
 
 
 class Max(Function):

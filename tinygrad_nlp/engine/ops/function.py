@@ -49,6 +49,7 @@ class Function:
         if type(data) is not np.ndarray:
             out.data = np.asarray(data)
         out.grad = out.name = None
+        out.retains_grad = False
         if True in needs and state.grad_enabled:
             out.requires_grad, out._ctx = True, self
             self.parents, self.args, self.needs_input_grad, self.scope = inputs, args, needs, state.scope

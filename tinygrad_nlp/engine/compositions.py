@@ -1,0 +1,184 @@
+"""The Tensor methods that are compositions of other Tensor methods: no node of their own.
+
+`Tensor` (tensor.py) inherits them; each is written with the methods whose nodes it is made of
+(`mean` is a Sum times a constant, `softmax` an Exp over a Sum, `squeeze` a Reshape ...), so the
+graph of a composition shows the primitive nodes, grouped under the composition's name where viz
+should fold them (`@group`).
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .modes import group
+from .shapes import normalize_axes, torch_names
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class Compositions:
+    """Mixed into Tensor (it has no state: `self` is always a Tensor)."""
+
+    __slots__ = ()
+
+    # -- sizes, as torch names them ---------------------------------------------------------------
+    def numel(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    # -- dtype (see Tensor.to) --------------------------------------------------------------------
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    # -- elementwise ------------------------------------------------------------------------------
+    @group("sigmoid", "σ")
+    def sigmoid(self) -> Tensor:
+        """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ): with e = exp(-|x|), which never overflows, and the
+        constant mask m = [x ≥ 0], σ = (m + (1 - m)·e) / (1 + e) — full relative precision in both
+        tails (e is finite, so the masked blend is exact)."""
+        m = (self.data >= 0).astype(self.dtype)
+        e = (self * (1 - 2 * m)).exp()
+        return (e * (1 - m) + m) * (e + 1.0) ** -1
+
+    def sqrt(self) -> Tensor:
+        return self ** 0.5
+
+    def abs(self) -> Tensor:
+        return self * np.sign(self.data)
+
+    __abs__ = abs
+
+    # -- reductions -------------------------------------------------------------------------------
+    @torch_names
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """mean = sum / count"""
+        axes = normalize_axes(axis, self.ndim, "mean")
+        count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)  # the mean of nothing is NaN, as in torch
+
+    @torch_names
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """min(x) = -max(-x)"""
+        return -(-self).max(axis, keepdims)
+
+    @torch_names
+    def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
+        """Σ (x - mean)² / (n - 1), or / n with unbiased=False (torch's default is unbiased)."""
+        axes = normalize_axes(axis, self.ndim, "var")
+        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        d = self - self.mean(axes, keepdims=True)
+        dof = n - 1 if unbiased else n
+        return (d * d).sum(axes, keepdims) * (1.0 / dof if dof > 0 else math.nan)
+
+    @torch_names
+    def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
+        return self.var(axis, keepdims, unbiased).sqrt()
+
+    @torch_names
+    def cumsum(self, axis: int = 0) -> Tensor:
+        """Running sums along `axis`, composed as a MatMul with an upper-triangular matrix of ones."""
+        axis = normalize_axes(axis, self.ndim, "cumsum")[0]
+        order = tuple(a for a in range(self.ndim) if a != axis) + (axis,)
+        ones = np.triu(np.ones((self.shape[axis],) * 2, dtype=self.dtype))
+        return (self.transpose(order) @ ones).transpose(tuple(np.argsort(order)))
+
+    @torch_names
+    @group("logsumexp", "LogSumExp")
+    def logsumexp(self, axis: Any = -1, keepdims: bool = False) -> Tensor:
+        """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits;
+        a row that is all -inf (fully masked) gives -inf, as in torch."""
+        axes = normalize_axes(axis, self.ndim, "logsumexp")
+        m = self.data.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
+        out = (self - m).exp().sum(axes, keepdims=True).log() + m
+        return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
+
+    @torch_names
+    @group("softmax", "Softmax")
+    def softmax(self, axis: int = -1) -> Tensor:
+        """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
+        e = (self - self.data.max(axis=axis, keepdims=True)).exp()
+        return e / e.sum(axis=axis, keepdims=True)
+
+    @torch_names
+    @group("log_softmax", "LogSoftmax")
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """log softmax(x) = x - logsumexp(x)"""
+        return self - self.logsumexp(axis, keepdims=True)
+
+    # -- shape ------------------------------------------------------------------------------------
+    def flatten(self) -> Tensor:
+        return self.reshape(-1)
+
+    @torch_names
+    def unsqueeze(self, axis: int) -> Tensor:
+        """A new axis of size 1 at `axis` (negative counts from the end of the result)."""
+        a = normalize_axes(axis, self.ndim + 1, "unsqueeze")[0]
+        return self.reshape(self.shape[:a] + (1,) + self.shape[a:])
+
+    @torch_names
+    def squeeze(self, axis: int | None = None) -> Tensor:
+        """Drop the axes of size 1 (only `axis`, if given and of size 1, as torch)."""
+        if axis is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        a = normalize_axes(axis, self.ndim, "squeeze")[0]
+        return self if self.shape[a] != 1 else self.reshape(self.shape[:a] + self.shape[a + 1:])
+
+    def permute(self, *axes: Any) -> Tensor:
+        return self.transpose(*axes)
+
+    @torch_names
+    def split(self, size: int, axis: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of `size` along `axis` (the last may be smaller), as torch.split with an int."""
+        if size < 1:
+            raise ValueError(f"split: size must be >= 1, got {size}")
+        a = normalize_axes(axis, self.ndim, "split")[0]
+        lead = (slice(None),) * a
+        return tuple(self[lead + (slice(i, i + size),)] for i in range(0, self.shape[a], size))
+
+    @torch_names
+    def chunk(self, n: int, axis: int = 0) -> tuple[Tensor, ...]:
+        """At most `n` pieces of equal size (the last may be smaller), as torch.chunk."""
+        if n < 1:
+            raise ValueError(f"chunk: n must be >= 1, got {n}")
+        return self.split(max(1, -(-self.shape[normalize_axes(axis, self.ndim, "chunk")[0]] // n)), axis)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a vector or a scalar stays as it is), as torch's t()."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}; use transpose or mT")
+        return self.transpose() if self.ndim == 2 else self
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    @property
+    def mT(self) -> Tensor:
+        """Swap the last two axes (matrix transpose of a batch)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
+        return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
+
+    def repeat(self, n: int, axis: int = 0) -> Tensor:
+        """Repeat each element `n` times along `axis` (numpy.repeat), composed from Repeat."""
+        if self.ndim == 0:
+            return self.reshape(1).repeat(n, 0)
+        axis = normalize_axes(axis, self.ndim, "repeat")[0]
+        shape = self.shape
+        if shape[axis] == 1:
+            return self.expand(shape[:axis] + (n,) + shape[axis + 1:])
+        spread = self.reshape(shape[: axis + 1] + (1,) + shape[axis + 1:])
+        spread = spread.expand(shape[: axis + 1] + (n,) + shape[axis + 1:])
+        return spread.reshape(shape[:axis] + (shape[axis] * n,) + shape[axis + 1:])

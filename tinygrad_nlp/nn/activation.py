@@ -1,0 +1,52 @@
+"""Activations as layers, for `Sequential` (torch's nn.ReLU & co.): each calls its function."""
+from __future__ import annotations
+
+from ..engine import Tensor
+from ..engine.shapes import torch_names
+from .module import Module
+
+
+class ReLU(Module):
+    """y = max(x, 0)"""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Tanh(Module):
+    """y = tanh(x)"""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    """y = 1 / (1 + exp(-x))"""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class Softmax(Module):
+    """y = softmax(x) along `axis` (torch's `dim=` is accepted too)"""
+
+    @torch_names
+    def __init__(self, axis: int = -1):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.softmax(self.axis)
+
+    def __repr__(self) -> str:
+        return f"Softmax(axis={self.axis})"
+
+
+class LogSoftmax(Softmax):
+    """y = log softmax(x) along `axis`"""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.log_softmax(self.axis)
+
+    def __repr__(self) -> str:
+        return f"LogSoftmax(axis={self.axis})"

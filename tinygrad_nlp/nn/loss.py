@@ -1,0 +1,46 @@
+"""Losses as layers (torch's nn.CrossEntropyLoss & co.): each keeps its options and calls its function."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Tensor
+from . import functional as F
+from .module import Module
+
+
+class CrossEntropyLoss(Module):
+    """L = -log softmax(logits)[target], classes on the last axis (see `F.cross_entropy`)"""
+
+    def __init__(self, weight: Any = None, ignore_index: int | None = -100, reduction: str = "mean"):
+        super().__init__()
+        F.check_reduction(type(self).__name__, reduction)
+        self.weight, self.ignore_index, self.reduction = weight, ignore_index, reduction
+
+    def forward(self, logits: Tensor, targets: Any) -> Tensor:
+        return F.cross_entropy(logits, targets, self.weight, self.ignore_index, self.reduction)
+
+
+class NLLLoss(CrossEntropyLoss):
+    """L = -log_probs[target], classes on the last axis (see `F.nll_loss`)"""
+
+    def forward(self, log_probs: Tensor, targets: Any) -> Tensor:
+        return F.nll_loss(log_probs, targets, self.weight, self.ignore_index, self.reduction)
+
+
+class MSELoss(Module):
+    """L = (pred - target)², averaged (see `F.mse_loss`)"""
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        F.check_reduction(type(self).__name__, reduction)
+        self.reduction = reduction
+
+    def forward(self, pred: Tensor, target: Any) -> Tensor:
+        return F.mse_loss(pred, target, self.reduction)
+
+
+class BCEWithLogitsLoss(MSELoss):
+    """L = -[t log σ(x) + (1 - t) log(1 - σ(x))] (see `F.binary_cross_entropy_with_logits`)"""
+
+    def forward(self, logits: Tensor, targets: Any) -> Tensor:
+        return F.binary_cross_entropy_with_logits(logits, targets, self.reduction)
