@@ -168,3 +168,45 @@ def test_activation_and_loss_layers_match_torch(torch, rng):
         np.testing.assert_allclose(mine(inp, target).item(), torchs(inp_t, torch.tensor(target)).item(), rtol=1e-12)
     with pytest.raises(ValueError, match="MSELoss: reduction must be one of"):
         tg.nn.MSELoss(reduction="avg")
+
+
+def test_in_place_updates_like_torch(torch, rng):
+    """`p -= lr * p.grad` under no_grad updates the parameter itself (a silent no-op would be the worst bug)."""
+    model = tg.nn.Linear(3, 2)
+    ((model(tg.tensor(rng.standard_normal((4, 3)))) ** 2).sum()).backward()
+    W0, g = model.W.data.copy(), model.W.grad.data.copy()
+    with tg.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    np.testing.assert_allclose(model.W.data, W0 - 0.1 * g, rtol=1e-6)
+    model.W.grad.zero_()
+    assert not model.W.grad.data.any() and model.W.requires_grad
+    with pytest.raises(RuntimeError, match=r"\+=: a leaf tensor that requires grad \(shape \(3, 2\)\)"):
+        model.W += 1
+    # in a graph, x += y is x = x + y (the gradient flows as torch's)
+    w, wt = tg.tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    acc, acc_t = tg.zeros(2), torch.zeros(2)
+    for i in range(3):
+        acc += w * i
+        acc_t += wt * i
+    acc.sum().backward()
+    acc_t.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, wt.grad.numpy())
+    with pytest.raises(RuntimeError, match="add_: cannot change a tensor of a recorded graph in place"):
+        (w * 2).add_(1)
+    # a graph that saved the old values still differentiates correctly
+    a, b = tg.tensor([1.0, 2.0], requires_grad=True), tg.tensor([3.0, 4.0])
+    y = (a * b).sum()
+    b += 5
+    b.mul_(2)
+    y.backward()
+    np.testing.assert_array_equal(a.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(b.data, [16.0, 18.0])
+    x = tg.tensor([np.inf, 1.0])
+    assert x.fill_(2) is x and x.tolist() == [2.0, 2.0] and x.add_(1, alpha=3).tolist() == [5.0, 5.0]
+    with pytest.raises(TypeError, match=r"\+=: a float32 result cannot be stored in place in a int64 tensor"):
+        ids = tg.tensor([1, 2])
+        ids += 1.5
+    with pytest.raises(ValueError, match=r"\+=: the result has shape \(3, 2\)"):
+        z = tg.ones(2)
+        z += tg.ones(3, 2)
