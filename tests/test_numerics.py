@@ -3,6 +3,7 @@ reference wherever it has the op."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -23,6 +24,41 @@ def test_where_never_mixes_in_the_branch_not_chosen(torch):
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])
     np.testing.assert_array_equal(y.grad.data, [1.0, 0.0])
+
+
+@pytest.mark.parametrize("case", ["log", "sqrt", "div", "pow", "deep", "second_order"])
+def test_a_masked_branch_gets_a_zero_gradient_not_nan(case):
+    """where(c, f(x), 0) does not depend on f(x) where c is false, so d/dx is 0 there even when f'(x) is
+    infinite (0 · ∞ on the backward pass is 0 where no gradient flows; torch gives NaN)."""
+    x = tg.tensor([0.0, 2.0], requires_grad=True, dtype="float64")
+    keep = np.array([False, True])
+    f, df = {
+        "log": (lambda v: v.log(), 1 / 2.0),
+        "sqrt": (lambda v: v.sqrt(), 0.5 / math.sqrt(2.0)),
+        "div": (lambda v: 3.0 / v, -3.0 / 4.0),
+        "pow": (lambda v: v ** -2, -2 * 2.0 ** -3),
+        "deep": (lambda v: (v.log() * 3).exp(), 3 * 2.0 ** 2),  # exp(3 log x) = x³ past two more nodes
+        "second_order": (lambda v: v.log() * v, math.log(2.0) + 1),
+    }[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's forward warnings: log(0), 1/0
+        y = tg.where(keep, f(x), 0.0)
+        if case == "second_order":
+            (g,) = tg.grad(y.sum(), x, create_graph=True)
+            np.testing.assert_allclose(g.data, [0.0, df])
+            g.sum().backward()
+            np.testing.assert_allclose(x.grad.data, [0.0, 1 / 2.0])  # d/dx (log x + 1)
+            return
+        y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, df])
+
+
+def test_an_undefined_gradient_that_is_not_masked_stays_nan_with_a_warning():
+    x = tg.tensor([np.inf, 2.0], requires_grad=True)
+    y = x.log() * x  # Log's backward at x = ∞ gets g = ∞: ∞ / ∞, a NaN no mask explains
+    with pytest.warns(RuntimeWarning, match="Log backward: invalid value"):
+        y.sum().backward()
+    assert np.isnan(x.grad.data[0]) and np.isfinite(x.grad.data[1])
 
 
 def test_masked_softmax_with_minus_inf_is_exact(torch):

@@ -13,12 +13,15 @@ themselves differentiable.
 """
 from __future__ import annotations
 
+import warnings
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .gradbuffer import GradBuffer
+from .ops import Where
+from .ops.arrays import data
 from .modes import check_finite, set_grad_enabled, state
 from .sparse import RowSparse
 from .tensor import Tensor, wrap
@@ -73,25 +76,63 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
         buffer.add(r, s)
     captured = {}
     anomaly = state.anomaly
-    for t in reversed(order):
-        g = buffer.pop(t)
-        if g is None:  # nothing reached this node (its output does not affect the roots)
-            continue
-        if capture is not None and capture(t):
-            captured[id(t)] = (t, g)
-        fn = t._ctx
-        gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
-        if anomaly:
-            check_finite(fn.name, fn.scope, "backward", gs)
-        if on_node is not None:
-            on_node(fn, g, gs)
-        for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
-            if need and gp is not None:
-                buffer.add(p, gp)
-        g = gs = gp = None  # drop our references: the buffer adds in place only into arrays nothing else holds
-        if not retain_graph:
-            fn.parents = fn.args = None  # free the graph as we go
+    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and strong_zero redoes it
+        for t in reversed(order):
+            g = buffer.pop(t)
+            if g is None:  # nothing reached this node (its output does not affect the roots)
+                continue
+            if capture is not None and capture(t):
+                captured[id(t)] = (t, g)
+            fn = t._ctx
+            try:
+                gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
+            except FloatingPointError:
+                gs = strong_zero(fn, g, t, create_graph)
+            if anomaly:
+                check_finite(fn.name, fn.scope, "backward", gs)
+            if on_node is not None:
+                on_node(fn, g, gs)
+            for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
+                if need and gp is not None:
+                    _add(buffer, p, gp, fn)
+            g = gs = gp = None  # drop our references: the buffer adds in place only into arrays nothing else holds
+            if not retain_graph:
+                fn.parents = fn.args = None  # free the graph as we go
     return buffer, leaves, captured
+
+
+def strong_zero(fn: Any, g: Any, t: Tensor, create_graph: bool) -> tuple:
+    """`fn`'s backward again, after it met 0 · ∞ (numpy's "invalid"): where an elementwise node's
+    output got a zero gradient, its inputs get 0, not 0 · ∞ = NaN.
+
+    That is what a selection means: at x = 0, where(x > 0, log(x), 0) does not depend on log(x),
+    so its gradient is 0 (torch gives NaN). A NaN that is not of this kind stays, with a warning.
+    """
+    with np.errstate(invalid="ignore"):
+        gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
+        if fn.elementwise:
+            no_flow = data(g) == 0
+            gs = tuple(_zero_where(gp, no_flow) for gp in gs)
+    if any(gp is not None and np.isnan(data(gp)).any() for gp in gs):
+        warnings.warn(f"{fn.name} backward: invalid value (NaN) in a gradient", RuntimeWarning, stacklevel=5)
+    return gs
+
+
+def _zero_where(gp: Any, no_flow: np.ndarray) -> Any:
+    if gp is None or gp.shape != no_flow.shape:
+        return gp
+    bad = no_flow & np.isnan(data(gp))
+    if not bad.any():
+        return gp
+    return Where(bad)(np.zeros((), gp.dtype), gp) if isinstance(gp, Tensor) else np.where(bad, gp.dtype.type(0), gp)
+
+
+def _add(buffer: GradBuffer, p: Tensor, gp: Any, fn: Any) -> None:
+    try:
+        buffer.add(p, gp)
+    except FloatingPointError:
+        raise FloatingPointError(f"backward: gradients +inf and -inf met at an input of {fn.name} (shape {p.shape}); "
+                                 "their sum is undefined") from None
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
@@ -125,7 +166,7 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
     seed = _seed(root, grad, create_graph)
     with set_grad_enabled(create_graph):
         buffer, leaves, retained = sweep([root], [seed], create_graph, retain_graph, _keep_on_node if keep else None,
-                                         capture=_retains_grad)
+                                         capture=_retains_grad if state.retaining else None)
         for t, g in retained.values():  # non-leaf tensors that asked for their .grad (retain_grad)
             _accumulate(t, g if create_graph else _copy(g, t.dtype), create_graph)
         for leaf in leaves:
@@ -149,7 +190,8 @@ def _copy(g: Any, dtype: np.dtype) -> np.ndarray:
     return np.array(g.to_dense() if isinstance(g, RowSparse) else g, dtype=dtype)
 
 
-_retains_grad = attrgetter("retains_grad")
+def _retains_grad(t: Tensor) -> bool:
+    return id(t) in state.retaining
 
 
 def _keep_on_node(fn: Any, g: Any, gs: tuple) -> None:

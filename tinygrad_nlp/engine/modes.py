@@ -20,7 +20,7 @@ import numpy as np
 
 
 class _State:
-    __slots__ = ("grad_enabled", "anomaly", "default_dtype", "scope", "seq")
+    __slots__ = ("grad_enabled", "anomaly", "default_dtype", "scope", "seq", "retaining")
 
     def __init__(self) -> None:
         self.grad_enabled = True
@@ -28,6 +28,7 @@ class _State:
         self.default_dtype = np.dtype(np.float32)
         self.scope: tuple[str, ...] = ()
         self.seq = 0  # creation counter of recorded nodes: sorting by it gives a topological order
+        self.retaining: set[int] = set()  # ids of the live non-leaf tensors that called retain_grad()
 
 
 state = _State()

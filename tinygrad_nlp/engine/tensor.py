@@ -8,6 +8,7 @@ graph in reverse (see `autograd.py`).
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ class Tensor(Compositions):
     otherwise (or `set_default_dtype`).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "retains_grad", "name", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "__weakref__")
     __array_priority__ = 100  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
@@ -44,7 +45,7 @@ class Tensor(Compositions):
         self.grad: Tensor | None = None
         self.name = name
         self._ctx: Function | None = None
-        self.requires_grad = self.retains_grad = False
+        self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -54,6 +55,7 @@ class Tensor(Compositions):
     dtype = property(lambda self: self.data.dtype)
     size = property(lambda self: self.data.size)
     is_leaf = property(lambda self: self._ctx is None)
+    retains_grad = property(lambda self: id(self) in state.retaining)  # see retain_grad
     grad_fn = property(lambda self: self._ctx)  # the Function that made it (None for a leaf)
 
     def __len__(self) -> int:
@@ -134,8 +136,9 @@ class Tensor(Compositions):
         """Keep this non-leaf tensor's gradient in `.grad` at the next backward() (leaves always do)."""
         if not self.requires_grad:
             raise RuntimeError(f"retain_grad: tensor of shape {self.shape} does not require grad")
-        if self._ctx is not None:
-            self.retains_grad = True
+        if self._ctx is not None and id(self) not in state.retaining:
+            state.retaining.add(id(self))
+            weakref.finalize(self, state.retaining.discard, id(self))
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -343,7 +346,7 @@ def wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     t = Tensor.__new__(Tensor)
     t.data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = t.name = t._ctx = None
-    t.requires_grad = t.retains_grad = False
+    t.requires_grad = False
     return t.requires_grad_(True) if requires_grad else t
 
 

@@ -13,6 +13,7 @@ class Neg(Function):
     """z = -x;  dx = -g"""
 
     symbol = "−"
+    elementwise = True
     __slots__ = ()
 
     def forward(self, x):
@@ -30,6 +31,7 @@ class Pow(Function):
     """
 
     symbol = "**"
+    elementwise = True
     __slots__ = ()
 
     def forward(self, x, y):
@@ -69,6 +71,7 @@ class Where(Function):
     """
 
     symbol = "where"
+    elementwise = True
     __slots__ = ("c",)
 
     def __init__(self, c: np.ndarray):
@@ -89,6 +92,7 @@ class Exp(Function):
     """z = exp(x);  dx = g * z"""
 
     symbol = "exp"
+    elementwise = True
     __slots__ = ()
 
     def forward(self, x):
@@ -102,6 +106,7 @@ class Log(Function):
     """z = log(x);  dx = g / x"""
 
     symbol = "log"
+    elementwise = True
     __slots__ = ()
 
     def forward(self, x):
@@ -115,6 +120,7 @@ class Tanh(Function):
     """z = tanh(x);  dx = g * (1 - z²)"""
 
     symbol = "tanh"
+    elementwise = True
     __slots__ = ()
 
     def forward(self, x):
@@ -128,6 +134,7 @@ class ReLU(Function):
     """z = max(x, 0);  dx = g where x > 0"""
 
     symbol = "ReLU"
+    elementwise = True
     __slots__ = ()
 
     def forward(self, x):
@@ -141,6 +148,7 @@ class Cast(Function):
     """z = x as a float of another dtype (a copy, so Cast(x.dtype) is torch's clone);  dx = g as x's dtype"""
 
     symbol = "cast"
+    elementwise = True
     __slots__ = ("dtype",)
 
     def __init__(self, dtype: np.dtype):

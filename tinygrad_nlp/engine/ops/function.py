@@ -21,6 +21,7 @@ class Function:
     """
 
     symbol = "?"
+    elementwise = False  # output element i depends on input element i only (see autograd.strong_zero)
     __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq", "grad_out", "grad_inputs")
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
@@ -49,7 +50,6 @@ class Function:
         if type(data) is not np.ndarray:
             out.data = np.asarray(data)
         out.grad = out.name = None
-        out.retains_grad = False
         if True in needs and state.grad_enabled:
             out.requires_grad, out._ctx = True, self
             self.parents, self.args, self.needs_input_grad, self.scope = inputs, args, needs, state.scope

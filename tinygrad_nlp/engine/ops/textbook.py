@@ -14,6 +14,7 @@ class Add(Function):
     """z = x + y;  dx = g, dy = g"""
 
     symbol = "+"
+    elementwise = True
     __slots__ = ()
 
     def forward(self, x, y):
@@ -27,6 +28,7 @@ class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x"""
 
     symbol = "×"
+    elementwise = True
     __slots__ = ()
 
     def forward(self, x, y):
