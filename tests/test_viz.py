@@ -198,6 +198,21 @@ def test_rolled_rnn_is_one_cell_whose_weights_get_the_summed_gradient():
     np.testing.assert_allclose(wx[0].grad, rnn.cell_l0.Wx.grad.data)
 
 
+def test_rolled_cell_input_edge_carries_the_one_tensor_every_step_reads():
+    """The layer input (N, T, D) is read by every step: the rolled edge shows it and its whole gradient."""
+    rnn = nn.RNN(2, 2, generator=0)
+    xs = tg.tensor(np.arange(6.0).reshape(1, 3, 2), requires_grad=True, name="xs")
+    emb = xs * 1.0  # an op's output, as an Embedding's would be
+    emb.retain_grad()
+    loss = rnn(emb)[0].sum()
+    loss.backward(retain_graph=True)
+    graph, d = boundary_edges(loss, rnn, roll=True)
+    (cell,) = [n for n in d.nodes.values() if n.kind == "rolled"]
+    (edge,) = [e for e in d.edges if e.dst == cell.key and d.nodes[e.src].kind == "op"]
+    np.testing.assert_array_equal(edge.value, emb.data)
+    np.testing.assert_allclose(edge.grad, emb.grad.data)
+
+
 def test_clusters_nest_and_collapse_folds_them():
     model = nn.LSTM(4, 5, num_layers=2, generator=0)
     _, loss = None, model(tg.randn(2, 3, 4, generator=1))[0].sum()

@@ -188,7 +188,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         k = (ds, dd, "*" if rolled and per_step else src)  # a rolled box: one edge for all steps
         if k not in merged:
             merged[k] = DrawnEdge(ds, dd, e.value, e.grad, [], e.slot, [])
-        elif k[2] == "*":  # different tensors of different steps: no single number tells them
+        elif k[2] == "*" and src not in merged[k].sources:  # different tensors of different steps: no single number
             merged[k].value = merged[k].grad = None
         else:
             m = merged[k]
