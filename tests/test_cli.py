@@ -115,6 +115,9 @@ def test_train_a_tiny_seq2seq_then_decode_greedy_and_beam(tmp_path, tiny_additio
     page = cli("explore", str(run / "model.npz"), "--prefix", "16+75", "--out", "s2s.html", cwd=elsewhere)
     assert page.returncode == 0, page.stderr
     assert "attention" in (elsewhere / "s2s.html").read_text(encoding="utf-8").lower()
+    drawn = cli("draw", str(run / "model.npz"), "--roll", "--out", "s2s.svg", cwd=elsewhere)  # default question: 16+75
+    assert drawn.returncode == 0, drawn.stderr
+    assert "LSTM × 7" in (elsewhere / "s2s.svg").read_text(encoding="utf-8")
 
 
 def test_train_tiny_word2vec_then_similar_and_analogy(tiny_ptb, tmp_path):

@@ -28,6 +28,7 @@ from tinygrad_nlp.nn import functional as F
 
 from .gallery import figures, with_gradients
 
+EXAMPLE_QUESTIONS = {"addition": "16+75", "date": "may 5, 2001"}  # the default --prefix of a seq2seq model
 HELP = "draw the graph of a built-in figure or of a checkpoint's model to SVG/PNG/PDF/DOT"
 
 
@@ -37,7 +38,7 @@ def add_source_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--figure", help="a built-in figure, see --list (default: two_layer_net when no checkpoint is given)")
     ap.add_argument("--list", action="store_true", help="list the built-in figures and exit")
     ap.add_argument("--prefix", help="the input for a checkpoint's model: text for a language model, a question for "
-                                     "a seq2seq model (default: 'the meaning of life', or the first test question)")
+                                     "a seq2seq model (default: 'the meaning of life', or '16+75' / 'may 5, 2001' for the addition / date task)")
     ap.add_argument("--expand", nargs="*", metavar="NAME", help="open these composite nodes, e.g. LSTM sigmoid "
                                                                 "(default: closed; --expand alone opens all)")
     ap.add_argument("--roll", action="store_true", help="draw recurrent layers rolled (one cell and a loop), not unrolled")
@@ -54,7 +55,9 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
     """A checkpoint's model on a short input: (loss, keyword arguments for viz.explore)."""
     vocab = Vocab.from_dict(ckpt["vocab"])
     if "question_width" in ckpt:  # a seq2seq model written by train-seq2seq
-        question = prefix or "may 5, 2001"
+        question = prefix or EXAMPLE_QUESTIONS.get(ckpt.get("settings", {}).get("task"))
+        if not question:
+            raise ValueError("--prefix: give a question for this seq2seq model (its task is not recorded)")
         x = encode_chars([question], vocab, ckpt["question_width"])
         x = x[:, ::-1].copy() if ckpt["reverse"] else x
         start = vocab[ckpt["start_char"]]
