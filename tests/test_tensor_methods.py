@@ -78,7 +78,7 @@ def test_bad_arguments_name_the_method():
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "amax", "logsumexp", "softmax", "log_softmax", "var", "cat", "stack",
-                                  "unsqueeze", "squeeze"])
+                                  "unsqueeze", "squeeze", "transpose01", "transpose3d", "permute01", "t"])
 def test_torch_argument_names_dim_and_keepdim(torch, name):
     """Code written for torch runs: `dim=`/`keepdim=` are taken for `axis=`/`keepdims=`."""
     cases = {
@@ -92,6 +92,10 @@ def test_torch_argument_names_dim_and_keepdim(torch, name):
         "cat": (lambda a: tg.cat([a, a * 2], dim=1), lambda t: torch.cat([t, t * 2], dim=1)),
         "stack": (lambda a: tg.stack([a, a.exp()], dim=-1), lambda t: torch.stack([t, t.exp()], dim=-1)),
         "unsqueeze": (lambda a: a.unsqueeze(dim=1), lambda t: t.unsqueeze(dim=1)),
+        "transpose01": (lambda a: a.transpose(0, 1), lambda t: t.transpose(0, 1)),
+        "transpose3d": (lambda a: a.reshape(3, 2, 2).transpose(-1, 0), lambda t: t.reshape(3, 2, 2).transpose(-1, 0)),
+        "permute01": (lambda a: a.permute(0, 1), lambda t: t.permute(0, 1)),
+        "t": (lambda a: a.t(), lambda t: t.t()),
         "squeeze": (lambda a: a[:1].squeeze(dim=0), lambda t: t[:1].squeeze(dim=0)),
     }
     both(torch, *cases[name])

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .modes import group
-from .shapes import normalize_axes, torch_names
+from .shapes import normalize_axes, shape_args, torch_names
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -136,7 +136,7 @@ class Compositions:
         return self if self.shape[a] != 1 else self.reshape(self.shape[:a] + self.shape[a + 1:])
 
     def permute(self, *axes: Any) -> Tensor:
-        return self.transpose(*axes)
+        return self.transpose(shape_args(axes))
 
     @torch_names
     def split(self, size: int, axis: int = 0) -> tuple[Tensor, ...]:

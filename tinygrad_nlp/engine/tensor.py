@@ -8,6 +8,7 @@ graph in reverse (see `autograd.py`).
 from __future__ import annotations
 
 import math
+import numbers
 import weakref
 from typing import Any
 
@@ -319,6 +320,13 @@ class Tensor(Compositions):
     view = reshape
 
     def transpose(self, *axes: Any) -> Tensor:
+        """transpose(d0, d1) swaps two axes (torch's); transpose() reverses them all (numpy's, `.T`);
+        transpose((a, b, c, ...)) puts them in that order (numpy's, torch's permute)."""
+        if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            order = list(range(self.ndim))
+            a, b = (normalize_axes(x, self.ndim, "transpose")[0] for x in axes)
+            order[a], order[b] = order[b], order[a]
+            axes = (order,)
         axes = shape_args(axes) or tuple(reversed(range(self.ndim)))
         if len(axes) != self.ndim or sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")

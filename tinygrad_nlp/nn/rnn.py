@@ -213,7 +213,7 @@ class _RecurrentLayer(Module):
         if x.ndim != 3:
             raise ValueError(f"{type(self).__name__}: expected input of 3 dimensions {'(N, T, D)' if self.batch_first else '(T, N, D)'}, got shape {x.shape}")
         if not self.batch_first:
-            x = x.transpose(1, 0, 2)
+            x = x.transpose(0, 1)
         N, T, D = x.shape
         if T == 0:
             raise ValueError(f"{type(self).__name__}: sequence length T = 0 (input shape {x.shape})")
@@ -239,7 +239,7 @@ class _RecurrentLayer(Module):
                 xs = [self.drop(h) for h in xs]
         out = stack(xs, axis=1)
         if not self.batch_first:
-            out = out.transpose(1, 0, 2)
+            out = out.transpose(0, 1)
         final_state = self._join_state(finals)
         if self.stateful:
             self.state = self._detached(final_state)
