@@ -84,7 +84,7 @@ def test_torch_argument_names_dim_and_keepdim(torch, name):
     cases = {
         "sum": (lambda a: a.sum(dim=1, keepdim=True), lambda t: t.sum(dim=1, keepdim=True)),
         "mean": (lambda a: a.mean(dim=0), lambda t: t.mean(dim=0)),
-        "amax": (lambda a: a.max(dim=1), lambda t: t.amax(dim=1)),
+        "amax": (lambda a: a.max(dim=1).values, lambda t: t.max(dim=1).values),
         "logsumexp": (lambda a: a.logsumexp(dim=0, keepdim=True), lambda t: t.logsumexp(dim=0, keepdim=True)),
         "softmax": (lambda a: tg.nn.functional.softmax(a, dim=0), lambda t: t.softmax(dim=0)),
         "log_softmax": (lambda a: a.log_softmax(dim=1), lambda t: t.log_softmax(dim=1)),
@@ -214,3 +214,21 @@ def test_in_place_updates_like_torch(torch, rng):
     with pytest.raises(ValueError, match=r"\+=: the result has shape \(3, 2\)"):
         z = tg.ones(2)
         z += tg.ones(3, 2)
+
+
+def test_max_and_min_with_dim_give_torchs_values_and_indices(torch):
+    x = np.array([[1.0, 3.0, 3.0], [5.0, 2.0, 5.0]])  # ties: torch picks the first, and sends it the gradient
+    for name in ("max", "min"):
+        for keepdim in (False, True):
+            a, at = tg.tensor(x, requires_grad=True, dtype="float64"), torch.tensor(x, requires_grad=True)
+            values, indices = getattr(a, name)(dim=1, keepdim=keepdim)
+            ref = getattr(at, name)(dim=1, keepdim=keepdim)
+            np.testing.assert_array_equal(values.data, ref.values.detach().numpy())
+            np.testing.assert_array_equal(indices.data, ref.indices.numpy())
+            assert indices.dtype == np.int64 and not indices.requires_grad
+            (values * tg.tensor([[2.0], [3.0]] if keepdim else [2.0, 3.0], dtype="float64")).sum().backward()
+            (ref.values * torch.tensor([[2.0], [3.0]] if keepdim else [2.0, 3.0], dtype=torch.float64)).sum().backward()
+            np.testing.assert_array_equal(a.grad.data, at.grad.numpy())
+    assert tg.tensor(x).max(1).tolist() == [3.0, 5.0]  # numpy's max: values only
+    with pytest.raises(ValueError, match="cannot reduce axis 1 of size 0"):
+        tg.zeros(2, 0).max(dim=1)

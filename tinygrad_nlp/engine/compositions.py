@@ -8,7 +8,7 @@ should fold them (`@group`).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -17,6 +17,13 @@ from .shapes import normalize_axes, shape_args, torch_names
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+
+class ValuesIndices(NamedTuple):
+    """What x.max(dim=d) and x.min(dim=d) return, as torch's."""
+
+    values: Tensor
+    indices: Tensor
 
 
 class Compositions:
@@ -67,10 +74,26 @@ class Compositions:
         count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
         return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)  # the mean of nothing is NaN, as in torch
 
-    @torch_names
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """min(x) = -max(-x)"""
+    def min(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        """min(x) = -max(-x); with torch's `dim=`, (values, indices) as torch's"""
+        if dim is not None:
+            return self.extremes(np.argmin, dim, keepdim)
         return -(-self).max(axis, keepdims)
+
+    def extremes(self, arg: Any, dim: int, keepdim: bool = False) -> ValuesIndices:
+        """(values, indices) of the element `arg` (np.argmax, np.argmin) picks along `dim`, as torch's
+        x.max(dim): values = x[indices] (a GetItem), so the gradient goes to each picked index only."""
+        from .tensor import wrap  # tensor.py imports this module first
+
+        d = normalize_axes(dim, self.ndim, arg.__name__)[0]
+        if self.shape[d] == 0:
+            raise ValueError(f"{arg.__name__}: cannot reduce axis {d} of size 0 (shape {self.shape})")
+        picked = arg(self.data, axis=d, keepdims=True)
+        index = list(np.indices(picked.shape, sparse=True))
+        index[d] = picked
+        values = self[tuple(index)]
+        return ValuesIndices(values, wrap(picked)) if keepdim else \
+            ValuesIndices(values.squeeze(d), wrap(picked.squeeze(d)))
 
     @torch_names
     def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:

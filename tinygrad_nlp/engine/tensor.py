@@ -297,8 +297,11 @@ class Tensor(Compositions):
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return Sum(normalize_axes(axis, self.ndim, "sum"), keepdims)(self)
 
-    @torch_names
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The largest values along `axis` (gradient shared by tied maxima). With torch's `dim=`,
+        torch's answer: (values, indices), the gradient to each index (see `extremes`)."""
+        if dim is not None:
+            return self.extremes(np.argmax, dim, keepdim)
         if self.data.size == 0:
             raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
         return Max(normalize_axes(axis, self.ndim, "max"), keepdims)(self)
