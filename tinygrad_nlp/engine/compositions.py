@@ -194,14 +194,33 @@ class Compositions:
             raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
         return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
 
-    def repeat(self, n: int, axis: int = 0) -> Tensor:
-        """Repeat each element `n` times along `axis` (numpy.repeat), composed from Repeat."""
-        if self.ndim == 0:
-            return self.reshape(1).repeat(n, 0)
-        axis = normalize_axes(axis, self.ndim, "repeat")[0]
+    def repeat(self, *sizes: Any, axis: int | None = None) -> Tensor:
+        """torch's repeat: the tensor tiled sizes[i] times along axis i (`x.repeat(2, 3)`; extra sizes
+        add leading axes). With `axis=`, the textbook's np.repeat(x, n, axis): see repeat_interleave.
+        Composed as Reshape, Repeat (broadcast), Reshape."""
+        if axis is not None:
+            if len(sizes) != 1:
+                raise ValueError(f"repeat: with axis= give one count, got {sizes}")
+            return self.repeat_interleave(sizes[0], axis)
+        sizes = shape_args(sizes)
+        if len(sizes) < self.ndim:
+            raise ValueError(f"repeat: {len(sizes)} sizes for shape {self.shape}; torch's repeat takes one per axis "
+                             "(for numpy's, pass axis=)")
+        shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        tiled = self.reshape(tuple(v for d in shape for v in (1, d)))
+        tiled = tiled.expand(tuple(v for s, d in zip(sizes, shape) for v in (s, d)))
+        return tiled.reshape(tuple(s * d for s, d in zip(sizes, shape)))
+
+    @torch_names
+    def repeat_interleave(self, repeats: int, axis: int | None = None) -> Tensor:
+        """Each element `repeats` times along `axis` (flattened first if axis is None), as numpy.repeat
+        and torch's repeat_interleave; on an axis of size 1 it is one Repeat node (the textbook's)."""
+        if axis is None:
+            return self.reshape(-1).repeat_interleave(repeats, 0)
+        axis = normalize_axes(axis, self.ndim, "repeat_interleave")[0]
         shape = self.shape
         if shape[axis] == 1:
-            return self.expand(shape[:axis] + (n,) + shape[axis + 1:])
+            return self.expand(shape[:axis] + (repeats,) + shape[axis + 1:])
         spread = self.reshape(shape[: axis + 1] + (1,) + shape[axis + 1:])
-        spread = spread.expand(shape[: axis + 1] + (n,) + shape[axis + 1:])
-        return spread.reshape(shape[:axis] + (shape[axis] * n,) + shape[axis + 1:])
+        spread = spread.expand(shape[: axis + 1] + (repeats,) + shape[axis + 1:])
+        return spread.reshape(shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1:])
