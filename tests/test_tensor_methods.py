@@ -236,3 +236,31 @@ def test_max_and_min_with_dim_give_torchs_values_and_indices(torch):
     assert tg.tensor(x).max(1).tolist() == [3.0, 5.0]  # numpy's max: values only
     with pytest.raises(ValueError, match="cannot reduce axis 1 of size 0"):
         tg.zeros(2, 0).max(dim=1)
+
+
+def test_gather_and_setitem_as_torch(torch, rng):
+    x, idx = rng.standard_normal((3, 4)), np.array([[0, 0], [3, 1], [2, 2]])  # a repeated index adds up
+    a, at = tg.tensor(x, requires_grad=True, dtype="float64"), torch.tensor(x, requires_grad=True)
+    out, ref = a.gather(1, idx), at.gather(1, torch.tensor(idx))
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    (out * out).sum().backward()
+    (ref * ref).sum().backward()
+    np.testing.assert_allclose(a.grad.data, at.grad.numpy(), rtol=1e-12)
+    assert a.gather(dim=0, index=np.array([[2, 1, 0, 0]])).shape == (1, 4)
+    with pytest.raises(ValueError, match=r"gather: index must be integer with 2 dimensions"):
+        a.gather(1, np.array([0, 1]))
+    m, mt = tg.zeros(2, 3), torch.zeros(2, 3)
+    m[0, 1], mt[0, 1] = 5.0, 5.0
+    m[1] = tg.tensor([1.0, 2.0, 3.0])
+    mt[1] = torch.tensor([1.0, 2.0, 3.0])
+    m[:, 2] = m[:, 2] * 0 - 1
+    mt[:, 2] = mt[:, 2] * 0 - 1
+    np.testing.assert_array_equal(m.data, mt.numpy())
+    w = tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="setitem: a leaf tensor that requires grad"):
+        w[0] = 3.0
+    with pytest.raises(RuntimeError, match="setitem: cannot record assigning a tensor that requires grad"):
+        m[0] = w * 2
+    with tg.no_grad():
+        w[0] = 3.0
+    assert w.tolist() == [3.0, 1.0] and w.requires_grad

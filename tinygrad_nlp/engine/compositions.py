@@ -80,6 +80,19 @@ class Compositions:
             return self.extremes(np.argmin, dim, keepdim)
         return -(-self).max(axis, keepdims)
 
+    @torch_names
+    def gather(self, axis: int, index: Any) -> Tensor:
+        """out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
+        so the gradient is scattered back to the picked positions (repeated ones add up)."""
+        index = np.asarray(index.data if hasattr(index, "requires_grad") else index)
+        if index.ndim != self.ndim or index.dtype.kind not in "iu":
+            raise ValueError(f"gather: index must be integer with {self.ndim} dimensions like the input {self.shape}, "
+                             f"got {index.dtype} {index.shape}")
+        a = normalize_axes(axis, self.ndim, "gather")[0]
+        grid = list(np.indices(index.shape, sparse=True))
+        grid[a] = index
+        return self[tuple(grid)]
+
     def extremes(self, arg: Any, dim: int, keepdim: bool = False) -> ValuesIndices:
         """(values, indices) of the element `arg` (np.argmax, np.argmin) picks along `dim`, as torch's
         x.max(dim): values = x[indices] (a GetItem), so the gradient goes to each picked index only."""
@@ -89,9 +102,7 @@ class Compositions:
         if self.shape[d] == 0:
             raise ValueError(f"{arg.__name__}: cannot reduce axis {d} of size 0 (shape {self.shape})")
         picked = arg(self.data, axis=d, keepdims=True)
-        index = list(np.indices(picked.shape, sparse=True))
-        index[d] = picked
-        values = self[tuple(index)]
+        values = self.gather(d, picked)
         return ValuesIndices(values, wrap(picked)) if keepdim else \
             ValuesIndices(values.squeeze(d), wrap(picked.squeeze(d)))
 

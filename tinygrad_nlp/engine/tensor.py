@@ -217,6 +217,15 @@ class Tensor(Compositions):
         self.data = result.data.astype(self.dtype)
         return self
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """x[index] = value, in place where no graph is recorded (the rules of `_in_place`)."""
+        if isinstance(value, Tensor) and value.requires_grad and state.grad_enabled:
+            raise RuntimeError(f"setitem: cannot record assigning a tensor that requires grad into shape {self.shape}; "
+                               "build the result with where, concat or masked_fill")
+        new = self.data.copy()
+        new[normalize_index(index)] = _raw(value)
+        self._in_place("setitem", wrap(new))
+
     def __iadd__(self, other: Any) -> Tensor:
         return self._in_place("+=", self + other, rebinds=True)
 
