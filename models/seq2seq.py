@@ -22,12 +22,13 @@ from .attention import Attention
 _CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
 
 
-
 def _decoder_start(state: Any) -> Any:
     """As the textbook: the decoder starts from the encoder's last h, with an LSTM's c at zero."""
     if isinstance(state, tuple):
         h, c = state
-        return h, zeros_like(c)
+        c0 = zeros_like(c)
+        c0.name = "c0"  # drawn with its name (an unnamed input of a rolled cell would be its x_t)
+        return h, c0
     return state
 
 
