@@ -30,6 +30,14 @@ def test_named_parameters_are_dotted_and_registered():
     assert [n for n, _ in seq.named_parameters()] == ["0.W", "0.b", "1.W", "1.b"]
 
 
+def test_children_and_apply_as_torch():
+    m = TwoLayer()
+    assert [n for n, _ in m.named_children()] == ["embed", "fc", "drop"] and list(m.children())[1] is m.fc
+    seen = []
+    assert m.apply(lambda mod: seen.append(type(mod).__name__)) is m
+    assert seen == ["Embedding", "Linear", "Dropout", "TwoLayer"]  # children first, as torch
+
+
 def test_shared_parameter_listed_once():
     m = TwoLayer()
     m.tied = m.embed  # weight tying by sharing the module

@@ -73,6 +73,20 @@ class Module:
         for _, m in self.named_modules():
             yield m
 
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """The direct sub-modules (not theirs)."""
+        yield from self._modules.items()
+
+    def children(self) -> Iterator["Module"]:
+        yield from self._modules.values()
+
+    def apply(self, fn: Any) -> "Module":
+        """fn(m) for every sub-module, children first, then this one (torch's order); returns self."""
+        for m in self._modules.values():
+            m.apply(fn)
+        fn(self)
+        return self
+
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """Dotted names such as `encoder.lstm.Wx`; a parameter shared by two modules comes once."""
         seen: set[int] = set()
