@@ -10,6 +10,8 @@ CASES = [
     ("SGD", dict(lr=0.1, weight_decay=0.01), "SGD", dict(lr=0.1, weight_decay=0.01)),
     ("Momentum", dict(lr=0.05, momentum=0.9), "SGD", dict(lr=0.05, momentum=0.9)),
     ("Momentum", dict(lr=0.05, momentum=0.9, nesterov=True), "SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
+    ("SGD", dict(lr=0.05, momentum=0.8, weight_decay=0.01), "SGD", dict(lr=0.05, momentum=0.8, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True), "SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
     ("AdaGrad", dict(lr=0.1), "Adagrad", dict(lr=0.1)),
     ("RMSprop", dict(lr=0.01), "RMSprop", dict(lr=0.01)),
     ("Adam", dict(lr=0.01), "Adam", dict(lr=0.01)),

@@ -86,36 +86,36 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """w ← w - lr · (g + weight_decay · w)"""
+    """w ← w - lr·g, with g + weight_decay·w for g. With momentum μ, PyTorch's rule: b ← μ·b + g,
+    w ← w - lr·b (Nesterov: w ← w - lr·(g + μ·b)); for a constant lr the same as the textbook's
+    v ← μ·v - lr·g, w ← w + v."""
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, weight_decay: float = 0.0):
-        super().__init__(params, lr)
-        self.weight_decay = weight_decay
-
-    def update(self, w, g, state):
-        if self.weight_decay:
-            g = g + self.weight_decay * w
-        w -= self.lr * g
-
-
-class Momentum(Optimizer):
-    """b ← μ·b + g;  w ← w - lr·b  (Nesterov: w ← w - lr·(g + μ·b)).  PyTorch's SGD with momentum;
-    the same as the textbook's v ← μ·v - lr·g, w ← w + v for a constant lr."""
-
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.9, nesterov: bool = False,
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
+        if nesterov and not momentum:
+            raise ValueError(f"{type(self).__name__}: nesterov needs a momentum > 0")
         self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
-
-    state_keys = ("buf",)
+        self.state_keys = ("buf",) if momentum else ()
 
     def update(self, w, g, state):
         if self.weight_decay:
             g = g + self.weight_decay * w
+        if not self.momentum:
+            w -= self.lr * g
+            return
         buf = state.setdefault("buf", np.zeros_like(w))  # first step: buf = g
         buf *= self.momentum
         buf += g
         w -= self.lr * (g + self.momentum * buf if self.nesterov else buf)
+
+
+class Momentum(SGD):
+    """The textbook's name for SGD with momentum (μ = 0.9 by default)."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.9, nesterov: bool = False,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr, momentum, nesterov, weight_decay)
 
 
 class AdaGrad(Optimizer):
