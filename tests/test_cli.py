@@ -117,7 +117,9 @@ def test_train_a_tiny_seq2seq_then_decode_greedy_and_beam(tmp_path, tiny_additio
     assert "attention" in (elsewhere / "s2s.html").read_text(encoding="utf-8").lower()
     drawn = cli("draw", str(run / "model.npz"), "--roll", "--out", "s2s.svg", cwd=elsewhere)  # default question: 16+75
     assert drawn.returncode == 0, drawn.stderr
-    assert "LSTM × 7" in (elsewhere / "s2s.svg").read_text(encoding="utf-8")
+    assert "LSTM × 7" in (elsewhere / "s2s.svg").read_text(encoding="utf-8") and "--roll" not in drawn.stderr
+    unrolled = cli("draw", str(run / "model.npz"), "--out", "s2s_unrolled.svg", cwd=elsewhere)
+    assert unrolled.returncode == 0 and "12 time steps drawn unrolled" in unrolled.stderr, unrolled.stderr
 
 
 def test_train_tiny_word2vec_then_similar_and_analogy(tiny_ptb, tmp_path):

@@ -13,6 +13,7 @@ model, that of its own greedy answer to the question --prefix.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,7 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         answer = greedy(model, x, start, ckpt["answer_length"])
         ys = np.concatenate([[[start]], answer], axis=1)
         loss = model(x, ys)
-        extra = {}
+        extra = {"steps": x.shape[1] + ys.shape[1]}
         if hasattr(model.decoder, "weights"):  # the attention heatmap of this very pass
             weights = np.stack([a.data[0] for a in model.decoder.weights])
             extra["attention"] = (weights, vocab.decode(x[0]), vocab.decode(answer[0]))
@@ -83,7 +84,10 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         raise ValueError(f"--prefix needs at least 2 tokens (it predicts each next one), got {tokens}")
     if hasattr(model, "reset_state"):
         model.reset_state()
-    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), {}
+    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), {"steps": len(ids) - 1}
+
+
+WIDE = 10  # time steps beyond which an unrolled drawing gets a hint to --roll
 
 
 def graph_source(args: argparse.Namespace) -> tuple[tg.Tensor, Any, dict]:
@@ -100,6 +104,10 @@ def graph_source(args: argparse.Namespace) -> tuple[tg.Tensor, Any, dict]:
             loss, extra = model_loss(model, ckpt, args.prefix)
         except (OSError, ValueError, KeyError) as e:
             ap.error(str(e).strip('"'))
+        steps = extra.pop("steps", 0)
+        if steps > WIDE and not args.roll:
+            print(f"note: {steps} time steps drawn unrolled make a wide drawing; --roll draws each recurrent layer once",
+                  file=sys.stderr)
         return with_gradients(loss), model, {**opts, **extra}
     name = args.figure or "two_layer_net"
     for fig, loss, names, fig_opts in figures():
