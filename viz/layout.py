@@ -210,8 +210,9 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         total = None if any(g is None for g in grads) else sum(grads[1:], grads[0])
         d.edges.append(DrawnEdge(ds, bkey, edges[0].value, total, [r for e in edges for r in e.readers], edges[0].slot,
                                  edges[0].sources))
+        shared_weight = d.nodes[ds].kind == "param"  # its value is written once, on the edge into the Branch
         for e in edges:
-            d.edges.append(DrawnEdge(bkey, e.dst, e.value, e.grad, e.readers, e.slot, e.sources))
+            d.edges.append(DrawnEdge(bkey, e.dst, None if shared_weight else e.value, e.grad, e.readers, e.slot, e.sources))
     if not roll:
         d.time_rows = _time_rows(d)
         _dissolve_time_boxes(d, graph)
