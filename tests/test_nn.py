@@ -208,6 +208,26 @@ def test_class_weights_match_torch(torch, rng, loss):
         np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_label_smoothing_matches_torch(torch, rng, weighted):
+    logits = rng.standard_normal((2, 5, 7)) * 3
+    t = rng.integers(0, 7, (2, 5))
+    t[0, 1] = -100
+    weight = rng.uniform(0.1, 3.0, 7) if weighted else None
+    for reduction in ("mean", "sum", "none"):
+        ours = tg.tensor(logits, dtype=np.float64, requires_grad=True)
+        theirs = torch.tensor(logits, requires_grad=True)
+        a = nn.CrossEntropyLoss(weight=weight, reduction=reduction, label_smoothing=0.1)(ours, t)
+        b = torch.nn.functional.cross_entropy(theirs.reshape(-1, 7), torch.tensor(t.reshape(-1)), reduction=reduction,
+                                              weight=None if weight is None else torch.tensor(weight), label_smoothing=0.1)
+        np.testing.assert_allclose(a.data.reshape(-1), b.detach().numpy().reshape(-1), rtol=1e-10, atol=1e-12)
+        (a * 1.5).sum().backward()
+        (b * 1.5).sum().backward()
+        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\], got 1.5"):
+        F.cross_entropy(tg.zeros(2, 3), np.array([0, 1]), label_smoothing=1.5)
+
+
 def test_class_weights_need_one_entry_per_class():
     with pytest.raises(ValueError, match=r"cross_entropy: weight must have one entry per class, shape \(3,\), got \(2,\)"):
         F.cross_entropy(tg.zeros(2, 3), np.array([0, 1]), weight=np.ones(2))

@@ -94,7 +94,7 @@ def _class_targets(op: str, scores: Tensor, targets: Any, ignore_index: int | No
 
 @group("cross_entropy", "Softmax with Loss", loss=True)
 def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index: int | None = -100,
-                  reduction: str = "mean") -> Tensor:
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax-with-loss: L = -log softmax(logits)[target] = logsumexp(logits) - logits[target].
 
     logits (N, V) or (N, T, V) (classes on the last axis); targets integer ids (N,) or (N, T).
@@ -102,19 +102,27 @@ def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index
     out of the computation (zero gradient, even if they hold inf or NaN); "mean" divides by the
     number of counted targets (NaN when there are none, as in torch). `weight` (V,), as in torch,
     scales each target's loss by weight[target], and "mean" then divides by the sum of those weights.
+    `label_smoothing` ε aims at (1 - ε)·one-hot + ε/V everywhere, as torch's: L = (1 - ε)·L_target +
+    ε/V · Σ_k weight[k]·(-log softmax(logits)[k]).
     """
     check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     ids, keep = _class_targets("cross_entropy", logits, targets, ignore_index)
     V = logits.shape[-1]
     rows = logits.reshape(-1, V)
     if not keep.all():
         rows, ids = rows[np.flatnonzero(keep)], ids[keep]
     z = _shift_if_needed(rows, axis=-1)  # the loss is shift-invariant; exp must not overflow
-    loss = z.exp().sum(axis=-1).log() - z[np.arange(ids.size), ids]
-    count = None
-    if weight is not None:
-        w = _class_weights("cross_entropy", weight, V, logits.dtype)[ids]
+    lse = z.exp().sum(axis=-1).log()
+    loss = lse - z[np.arange(ids.size), ids]
+    count, classes = None, None if weight is None else _class_weights("cross_entropy", weight, V, logits.dtype)
+    if classes is not None:
+        w = classes[ids]
         loss, count = loss * w, float(w.sum())
+    if label_smoothing:  # Σ_k w_k·(lse - z_k) / V, that is lse - mean(z) without weights
+        spread = lse - z.mean(axis=-1) if classes is None else (lse * float(classes.sum()) - z @ classes) * (1.0 / V)
+        loss = loss * (1.0 - label_smoothing) + spread * label_smoothing
     if reduction != "none":
         return _reduce(loss, reduction, count)
     return loss.reshape(logits.shape[:-1]) if keep.all() else _scatter_rows(loss, keep, logits.shape[:-1])

@@ -11,13 +11,15 @@ from .module import Module
 class CrossEntropyLoss(Module):
     """L = -log softmax(logits)[target], classes on the last axis (see `F.cross_entropy`)"""
 
-    def __init__(self, weight: Any = None, ignore_index: int | None = -100, reduction: str = "mean"):
+    def __init__(self, weight: Any = None, ignore_index: int | None = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0):
         super().__init__()
         F.check_reduction(type(self).__name__, reduction)
         self.weight, self.ignore_index, self.reduction = weight, ignore_index, reduction
+        self.label_smoothing = label_smoothing
 
     def forward(self, logits: Tensor, targets: Any) -> Tensor:
-        return F.cross_entropy(logits, targets, self.weight, self.ignore_index, self.reduction)
+        return F.cross_entropy(logits, targets, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
 
 
 class NLLLoss(CrossEntropyLoss):
