@@ -317,6 +317,10 @@ def test_nll_loss_checks_targets_like_cross_entropy(torch):
 
 def test_one_hot_and_flatten():
     np.testing.assert_array_equal(F.one_hot(np.array([2, 0]), 3).data, [[0, 0, 1], [1, 0, 0]])
+    assert F.one_hot(np.array([2, 0])).dtype == np.int64 and F.one_hot(np.array([2, 0])).shape == (2, 3)  # as torch
+    assert F.one_hot(np.array([1]), 2, dtype=np.float32).dtype == np.float32
+    with pytest.raises(IndexError, match=r"one_hot: ids must be in \[0, 3\)"):
+        F.one_hot(np.array([-1, 2]), 3)  # numpy would wrap -1 to the last class
     x = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     (x.flatten() * tg.tensor(np.arange(6.0))).sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.arange(6.0).reshape(2, 3))

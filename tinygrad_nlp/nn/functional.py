@@ -235,9 +235,13 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = N
     return x * (keep.astype(x.dtype) * (1.0 / (1.0 - p)))
 
 
-def one_hot(ids: Any, num_classes: int, dtype: Any = np.float32) -> Tensor:
-    arr = np.asarray(ids)
-    return wrap(np.eye(num_classes, dtype=dtype)[arr])
+def one_hot(ids: Any, num_classes: int = -1, dtype: Any = np.int64) -> Tensor:
+    """ids (...) -> (..., num_classes) with a 1 at each id, as torch's (int64; num_classes=-1: max id + 1).
+    A model that multiplies it by weights asks for their dtype (`dtype=W.dtype`)."""
+    arr = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+    if num_classes == -1:
+        num_classes = int(arr.max()) + 1 if arr.size else 0
+    return wrap(np.eye(num_classes, dtype=dtype)[check_ids("one_hot", arr, num_classes)])
 
 
 __all__ = [
