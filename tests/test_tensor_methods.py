@@ -75,11 +75,13 @@ def test_bad_arguments_name_the_method():
         a.chunk(0)
     with pytest.raises(ValueError, match="unsqueeze: axis 5 is out of range"):
         a.unsqueeze(5)
+    with pytest.raises(ValueError, match=r"split: sizes \[1, 2\] must be >= 0 and add up to 4"):
+        a.split([1, 2], axis=1)
 
 
 @pytest.mark.parametrize("name", ["sum", "mean", "amax", "logsumexp", "softmax", "log_softmax", "var", "cat", "stack",
                                   "unsqueeze", "squeeze", "transpose01", "transpose3d", "permute01", "t",
-                                  "repeat", "repeat_interleave", "repeat_flat"])
+                                  "repeat", "repeat_interleave", "repeat_flat", "correction", "split_sizes"])
 def test_torch_argument_names_dim_and_keepdim(torch, name):
     """Code written for torch runs: `dim=`/`keepdim=` are taken for `axis=`/`keepdims=`."""
     cases = {
@@ -100,6 +102,10 @@ def test_torch_argument_names_dim_and_keepdim(torch, name):
         "repeat": (lambda a: a.repeat(2, 1, 3), lambda t: t.repeat(2, 1, 3)),
         "repeat_interleave": (lambda a: a.repeat_interleave(2, dim=1), lambda t: t.repeat_interleave(2, dim=1)),
         "repeat_flat": (lambda a: a.repeat_interleave(3), lambda t: t.repeat_interleave(3)),
+        "correction": (lambda a: a.var(dim=1, correction=0) + a.std(correction=2),
+                       lambda t: t.var(dim=1, correction=0) + t.std(correction=2)),
+        "split_sizes": (lambda a: tg.cat(a.split([1, 3], dim=1)[::-1], dim=1),
+                        lambda t: torch.cat(t.split([1, 3], dim=1)[::-1], dim=1)),
         "squeeze": (lambda a: a[:1].squeeze(dim=0), lambda t: t[:1].squeeze(dim=0)),
     }
     both(torch, *cases[name])
@@ -167,11 +173,13 @@ def test_activation_and_loss_layers_match_torch(torch, rng):
     np.testing.assert_allclose(ours(tg.tensor(x, dtype="float64")).data, theirs(torch.tensor(x)).numpy(), rtol=1e-12)
     xt = torch.tensor(x)
     pairs = [(tg.nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), ids),
-             (tg.nn.CrossEntropyLoss(ignore_index=1, reduction="sum"), torch.nn.CrossEntropyLoss(ignore_index=1, reduction="sum"), ids),
+             (tg.nn.CrossEntropyLoss(ignore_index=1, reduction="sum"),
+              torch.nn.CrossEntropyLoss(ignore_index=1, reduction="sum"), ids),
              (tg.nn.NLLLoss(), torch.nn.NLLLoss(), ids), (tg.nn.MSELoss(), torch.nn.MSELoss(), x[::-1].copy()),
              (tg.nn.BCEWithLogitsLoss(), torch.nn.BCEWithLogitsLoss(), (x > 0).astype(float))]
     for mine, torchs, target in pairs:
-        inp = tg.nn.LogSoftmax(dim=1)(tg.tensor(x, dtype="float64")) if isinstance(mine, tg.nn.NLLLoss) else tg.tensor(x, dtype="float64")
+        inp = tg.tensor(x, dtype="float64")
+        inp = tg.nn.LogSoftmax(dim=1)(inp) if isinstance(mine, tg.nn.NLLLoss) else inp
         inp_t = xt.log_softmax(dim=1) if isinstance(mine, tg.nn.NLLLoss) else xt
         np.testing.assert_allclose(mine(inp, target).item(), torchs(inp_t, torch.tensor(target)).item(), rtol=1e-12)
     with pytest.raises(ValueError, match="MSELoss: reduction must be one of"):

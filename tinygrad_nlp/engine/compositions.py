@@ -107,17 +107,17 @@ class Compositions:
             ValuesIndices(values.squeeze(d), wrap(picked.squeeze(d)))
 
     @torch_names
-    def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
-        """Σ (x - mean)² / (n - 1), or / n with unbiased=False (torch's default is unbiased)."""
+    def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
+        """Σ (x - mean)² / (n - correction): correction 1 (unbiased, torch's default) or 0 (unbiased=False)."""
         axes = normalize_axes(axis, self.ndim, "var")
         n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
         d = self - self.mean(axes, keepdims=True)
-        dof = n - 1 if unbiased else n
+        dof = n - (int(unbiased) if correction is None else correction)
         return (d * d).sum(axes, keepdims) * (1.0 / dof if dof > 0 else math.nan)
 
     @torch_names
-    def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True) -> Tensor:
-        return self.var(axis, keepdims, unbiased).sqrt()
+    def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
+        return self.var(axis, keepdims, unbiased, correction).sqrt()
 
     @torch_names
     def cumsum(self, axis: int = 0) -> Tensor:
@@ -173,13 +173,23 @@ class Compositions:
         return self.transpose(shape_args(axes))
 
     @torch_names
-    def split(self, size: int, axis: int = 0) -> tuple[Tensor, ...]:
-        """Pieces of `size` along `axis` (the last may be smaller), as torch.split with an int."""
-        if size < 1:
-            raise ValueError(f"split: size must be >= 1, got {size}")
+    def split(self, size: Any, axis: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of `size` along `axis` (the last may be smaller), or of the sizes in a list that add
+        up to the axis, as torch.split."""
         a = normalize_axes(axis, self.ndim, "split")[0]
+        if isinstance(size, (list, tuple)):
+            if sum(size) != self.shape[a] or min(size, default=0) < 0:
+                raise ValueError(f"split: sizes {list(size)} must be >= 0 and add up to {self.shape[a]} "
+                                 f"(axis {a} of {self.shape})")
+            ends = np.cumsum(size).tolist()
+            starts = [0] + ends[:-1]
+        else:
+            if size < 1:
+                raise ValueError(f"split: size must be >= 1, got {size}")
+            starts = list(range(0, self.shape[a], size))
+            ends = [s + size for s in starts]
         lead = (slice(None),) * a
-        return tuple(self[lead + (slice(i, i + size),)] for i in range(0, self.shape[a], size))
+        return tuple(self[lead + (slice(i, j),)] for i, j in zip(starts, ends))
 
     @torch_names
     def chunk(self, n: int, axis: int = 0) -> tuple[Tensor, ...]:

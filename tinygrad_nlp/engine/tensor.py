@@ -374,5 +374,6 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-from .ops import (Add, Cast, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh, Transpose, Where,  # noqa: E402,I001
+from .ops import (Add, Cast, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh,  # noqa: E402,I001
+                  Transpose, Where,
                   as_float, binary, constant_operand, matmul, reciprocal)
