@@ -242,6 +242,7 @@ def test_max_and_min_with_dim_give_torchs_values_and_indices(torch):
             (ref.values * torch.tensor([[2.0], [3.0]] if keepdim else [2.0, 3.0], dtype=torch.float64)).sum().backward()
             np.testing.assert_array_equal(a.grad.data, at.grad.numpy())
     assert tg.tensor(x).max(1).tolist() == [3.0, 5.0]  # numpy's max: values only
+    assert tg.tensor(x).min(axis=1, keepdim=True).shape == (2, 1) and tg.tensor(x).max(keepdim=True).shape == (1, 1)
     with pytest.raises(ValueError, match="cannot reduce axis 1 of size 0"):
         tg.zeros(2, 0).max(dim=1)
 

@@ -78,7 +78,7 @@ class Compositions:
         """min(x) = -max(-x); with torch's `dim=`, (values, indices) as torch's"""
         if dim is not None:
             return self.extremes(np.argmin, dim, keepdim)
-        return -(-self).max(axis, keepdims)
+        return -(-self).max(axis, keepdims or keepdim)
 
     @torch_names
     def gather(self, axis: int, index: Any) -> Tensor:

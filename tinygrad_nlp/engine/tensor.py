@@ -313,7 +313,7 @@ class Tensor(Compositions):
             return self.extremes(np.argmax, dim, keepdim)
         if self.data.size == 0:
             raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
-        return Max(normalize_axes(axis, self.ndim, "max"), keepdims)(self)
+        return Max(normalize_axes(axis, self.ndim, "max"), keepdims or keepdim)(self)
 
     @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
