@@ -150,6 +150,12 @@ def test_retain_grad_keeps_a_non_leaf_gradient(torch):
         tg.tensor(X).retain_grad()
 
 
+def test_backward_takes_torchs_gradient_keyword():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).backward(gradient=tg.tensor([1.0, 10.0]))
+    assert x.grad.tolist() == [2.0, 40.0]
+
+
 def test_torch_helpers_numel_dim_t_all_any_full_arange_eye(torch):
     a, t = tg.tensor(X), torch.tensor(X)
     assert a.numel() == t.numel() and a.dim() == t.dim()

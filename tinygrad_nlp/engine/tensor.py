@@ -127,11 +127,13 @@ class Tensor(Compositions):
         return t
 
     def backward(self, grad: Any = None, retain_graph: bool = False, create_graph: bool = False,
-                 keep_edge_grads: bool | None = None) -> None:
-        """Reverse-mode autodiff: accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.backward)."""
+                 keep_edge_grads: bool | None = None, *, gradient: Any = None) -> None:
+        """Reverse-mode autodiff: accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.backward).
+        `gradient=` is torch's name for `grad`."""
         from .autograd import backward
 
-        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph, keep_edge_grads=keep_edge_grads)
+        backward(self, grad if gradient is None else gradient, retain_graph=retain_graph, create_graph=create_graph,
+                 keep_edge_grads=keep_edge_grads)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in `.grad` at the next backward() (leaves always do)."""
