@@ -141,8 +141,8 @@ def test_gradient_flow_norms_equal_tg_grad_and_show_vanishing_and_exploding(tmp_
         with tg.default_dtype(np.float64):
             rnn = nn.RNN(2, 6, generator=0)
         rnn.cell_l0.Wh.data = q * scale
-        out, _ = rnn(tg.zeros(1, 12, 2, dtype=np.float64), tg.tensor(rng.standard_normal((1, 1, 6)) * 1e-6))
-        loss = (out[:, -1] * tg.tensor(rng.standard_normal((1, 6)))).sum()
+        out, _ = rnn(tg.zeros(1, 12, 2, dtype=np.float64), tg.tensor(rng.standard_normal((1, 1, 6)) * 1e-6, dtype=np.float64))
+        loss = (out[:, -1] * tg.tensor(rng.standard_normal((1, 6)), dtype=np.float64)).sum()
         norms = viz.gradient_flow(loss, rnn.hidden_states, path=tmp_path / f"flow{scale}.png")
         expected = [np.linalg.norm(g.data) for g in tg.grad(loss, rnn.hidden_states, retain_graph=True)]
         np.testing.assert_allclose(norms, expected)

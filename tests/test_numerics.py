@@ -352,3 +352,14 @@ def test_adam_with_the_textbooks_eps_rule_matches_the_book_formula():
         v = v + (1 - 0.999) * (g ** 2 - v)
         ref = ref - 0.01 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * m / (np.sqrt(v) + 1e-7)
     np.testing.assert_allclose(w.data, ref, rtol=1e-12)
+
+
+def test_matmul_refuses_mixed_float_dtypes_and_states_follow_the_weights():
+    """A float32 input into a float64 model (or the other way) would silently run in float64: refused, as torch."""
+    with pytest.raises(TypeError, match=r"matmul: \(2, 3\) float32 @ \(3, 4\) float64: the operands' float dtypes differ"):
+        tg.ones(2, 3) @ tg.ones(3, 4, dtype=np.float64)
+    assert (tg.ones(2, 3) @ np.ones((3, 4))).dtype == np.float32  # an ndarray constant takes the tensor's dtype
+    with tg.default_dtype(np.float64):
+        lstm = nn.LSTM(2, 3, generator=0)
+    out, (h, c) = lstm(tg.zeros(1, 4, 2, dtype=np.float64))  # its zero initial state is float64 like its weights
+    assert out.dtype == h.dtype == c.dtype == np.float64

@@ -124,10 +124,10 @@ def gradient_flow_figures(out: Path, fmt: str) -> None:
         with tg.default_dtype(np.float64):
             rnn = nn.RNN(4, 16, generator=0)
         rnn.cell_l0.Wh.data = q * scale  # eigenvalues of modulus `scale`: gradients shrink or grow by it per step
-        h0 = tg.tensor(rng.standard_normal((1, 1, 16)) * 1e-4)  # small: tanh stays in its linear part
+        h0 = tg.tensor(rng.standard_normal((1, 1, 16)) * 1e-4, dtype=np.float64)  # small: tanh stays in its linear part
         out_seq, _ = rnn(tg.zeros(1, 20, 4, dtype=np.float64), h0)
-        flows[f"Wh scale {scale}"] = viz.gradient_flow((out_seq[:, -1] * tg.tensor(rng.standard_normal((1, 16)))).sum(),
-                                                       rnn.hidden_states)
+        last = (out_seq[:, -1] * tg.tensor(rng.standard_normal((1, 16)), dtype=np.float64)).sum()
+        flows[f"Wh scale {scale}"] = viz.gradient_flow(last, rnn.hidden_states)
     print("wrote", viz.plot_gradient_flows(flows, out / f"gradient_flow_wh_scale.{fmt}",
                                             title="RNN layer: vanishing (scale < 1) and exploding (scale > 1) gradients"))
 

@@ -53,11 +53,12 @@ class RNNCell(Module):
         return self.affine(x, h_prev).tanh()
 
     def init_state(self, n: int) -> Tensor:
-        return _named_zeros("h0", n, self.hidden_size)
+        return _named_zeros("h0", self.Wh, n, self.hidden_size)
 
 
-def _named_zeros(name: str, *shape: int) -> Tensor:
-    t = wrap(_zeros(*shape))
+def _named_zeros(name: str, like: Tensor, *shape: int) -> Tensor:
+    """A zero initial state in the dtype of the weights `like` (not the default dtype of the moment)."""
+    t = wrap(np.zeros(shape, dtype=like.dtype))
     t.name = name
     return t
 
@@ -87,7 +88,7 @@ class LSTMCell(RNNCell):
         return h, c
 
     def init_state(self, n: int) -> tuple[Tensor, Tensor]:
-        return _named_zeros("h0", n, self.hidden_size), _named_zeros("c0", n, self.hidden_size)
+        return _named_zeros("h0", self.Wh, n, self.hidden_size), _named_zeros("c0", self.Wh, n, self.hidden_size)
 
 
 class GRUCell(Module):
@@ -116,7 +117,7 @@ class GRUCell(Module):
         return (1.0 - z) * n + z * h_prev
 
     def init_state(self, n: int) -> Tensor:
-        return _named_zeros("h0", n, self.hidden_size)
+        return _named_zeros("h0", self.Wh, n, self.hidden_size)
 
 
 class SimplifiedGRUCell(RNNCell):

@@ -100,6 +100,9 @@ def matmul(a: Any, b: Any) -> Tensor:
     """
     a = a if isinstance(a, Tensor) else Tensor(a, dtype=b.dtype if b.dtype.kind == "f" and np.asarray(a).dtype.kind == "f" else None)
     b = b if isinstance(b, Tensor) else Tensor(b, dtype=a.dtype if a.dtype.kind == "f" and np.asarray(b).dtype.kind == "f" else None)
+    if a.dtype != b.dtype and a.dtype.kind == b.dtype.kind == "f":  # no silent float64 model, as torch refuses too
+        raise TypeError(f"matmul: {a.shape} {a.dtype} @ {b.shape} {b.dtype}: the operands' float dtypes differ; "
+                        "convert one with .float() or .double()")
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least 1 dimension")
     if a.ndim == 1 or b.ndim == 1:
