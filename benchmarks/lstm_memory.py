@@ -34,7 +34,7 @@ def child(time_size: int, steps: int) -> dict:
     import tinygrad_nlp as tg
     from models import Rnnlm
     from tinygrad_nlp.data.datasets import load_ptb
-    from tinygrad_nlp.lm import sequential_batches
+    from tinygrad_nlp.data.batches import sequential_batches
     from tinygrad_nlp.nn import functional as F
 
     corpus, vocab = load_ptb("train")
