@@ -81,7 +81,8 @@ def test_bad_arguments_name_the_method():
 
 @pytest.mark.parametrize("name", ["sum", "mean", "amax", "logsumexp", "softmax", "log_softmax", "var", "cat", "stack",
                                   "unsqueeze", "squeeze", "transpose01", "transpose3d", "permute01", "t",
-                                  "repeat", "repeat_interleave", "repeat_flat", "correction", "split_sizes"])
+                                  "repeat", "repeat_interleave", "repeat_flat", "correction", "split_sizes",
+                                  "norm"])
 def test_torch_argument_names_dim_and_keepdim(torch, name):
     """Code written for torch runs: `dim=`/`keepdim=` are taken for `axis=`/`keepdims=`."""
     cases = {
@@ -104,6 +105,8 @@ def test_torch_argument_names_dim_and_keepdim(torch, name):
         "repeat_flat": (lambda a: a.repeat_interleave(3), lambda t: t.repeat_interleave(3)),
         "correction": (lambda a: a.var(dim=1, correction=0) + a.std(correction=2),
                        lambda t: t.var(dim=1, correction=0) + t.std(correction=2)),
+        "norm": (lambda a: a.norm() + a.norm(p=1, dim=1).sum() + a.norm(float("inf"), dim=0, keepdim=True).sum(),
+                 lambda t: t.norm() + t.norm(p=1, dim=1).sum() + t.norm(float("inf"), dim=0, keepdim=True).sum()),
         "split_sizes": (lambda a: tg.cat(a.split([1, 3], dim=1)[::-1], dim=1),
                         lambda t: torch.cat(t.split([1, 3], dim=1)[::-1], dim=1)),
         "squeeze": (lambda a: a[:1].squeeze(dim=0), lambda t: t[:1].squeeze(dim=0)),
@@ -148,6 +151,17 @@ def test_retain_grad_keeps_a_non_leaf_gradient(torch):
     assert u.grad is None  # not asked for
     with pytest.raises(RuntimeError, match="retain_grad: tensor of shape"):
         tg.tensor(X).retain_grad()
+
+
+def test_norm_at_zero_has_torchs_zero_gradient(torch):
+    x = tg.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    xt = torch.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    (x.norm(dim=1) * tg.tensor([2.0, 1.0])).sum().backward()
+    (xt.norm(dim=1) * torch.tensor([2.0, 1.0])).sum().backward()
+    assert x.grad.tolist() == xt.grad.tolist()
+    np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [0.6, 0.8]], rtol=1e-6)
+    with pytest.raises(ValueError, match="norm: p must be 1, 2 or inf, got 3"):
+        x.norm(3)
 
 
 def test_backward_takes_torchs_gradient_keyword():

@@ -120,6 +120,21 @@ class Compositions:
         return self.var(axis, keepdims, unbiased, correction).sqrt()
 
     @torch_names
+    def norm(self, p: float = 2, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """‖x‖_p over `axis` (all by default): p = 2 is √Σx², p = 1 Σ|x|, p = inf max |x|, as torch's norm
+        for these p. Where Σx² = 0 the 2-norm is a selection of 0 (masked_fill), so its gradient there is 0
+        as torch's, not 0 · ∞."""
+        if p == 2:
+            squares = (self * self).sum(axis, keepdims)
+            zero = squares.data == 0
+            return squares.masked_fill(zero, 1.0).sqrt().masked_fill(zero, 0.0)
+        if p == 1:
+            return self.abs().sum(axis, keepdims)
+        if p == math.inf:
+            return self.abs().max(axis, keepdims)
+        raise ValueError(f"norm: p must be 1, 2 or inf, got {p}")
+
+    @torch_names
     def cumsum(self, axis: int = 0) -> Tensor:
         """Running sums along `axis`, composed as a MatMul with an upper-triangular matrix of ones."""
         axis = normalize_axes(axis, self.ndim, "cumsum")[0]
