@@ -231,3 +231,27 @@ def test_label_smoothing_matches_torch(torch, rng, weighted):
 def test_class_weights_need_one_entry_per_class():
     with pytest.raises(ValueError, match=r"cross_entropy: weight must have one entry per class, shape \(3,\), got \(2,\)"):
         F.cross_entropy(tg.zeros(2, 3), np.array([0, 1]), weight=np.ones(2))
+
+
+def test_layer_norm_matches_torch_and_draws_as_one_node(torch, rng):
+    import viz
+
+    x = rng.standard_normal((2, 3, 4))
+    with tg.default_dtype(np.float64):
+        ln = nn.LayerNorm(4)
+    ln.gamma.data[:], ln.beta.data[:] = rng.standard_normal(4), rng.standard_normal(4)
+    ref = torch.nn.LayerNorm(4).double()
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(ln.gamma.data))
+        ref.bias.copy_(torch.tensor(ln.beta.data))
+    a, at = tg.tensor(x, requires_grad=True, dtype=np.float64), torch.tensor(x, requires_grad=True)
+    y, yt = ln(a), ref(at)
+    w = rng.standard_normal(y.shape)
+    (y * tg.tensor(w, dtype=np.float64)).sum().backward()
+    (yt * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for ours, theirs in ((a.grad, at.grad), (ln.gamma.grad, ref.weight.grad), (ln.beta.grad, ref.bias.grad)):
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-9, atol=1e-12)
+    assert "LayerNorm" in viz.draw(y.sum(), names=ln).source
+    with pytest.raises(ValueError, match=r"layer_norm: input of shape \(2, 3, 4\) does not end in normalized_shape \(3,\)"):
+        F.layer_norm(a, 3)

@@ -235,6 +235,21 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = N
     return x * (keep.astype(x.dtype) * (1.0 / (1.0 - p)))
 
 
+@group("layer_norm", "LayerNorm")
+def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """y = (x - mean) / √(var + eps) · weight + bias over the last len(normalized_shape) axes
+    (biased variance, as torch's layer_norm)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if x.shape[x.ndim - len(shape):] != shape:
+        raise ValueError(f"layer_norm: input of shape {x.shape} does not end in normalized_shape {shape}")
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    centred = x - x.mean(axes, keepdims=True)
+    y = centred * ((centred * centred).mean(axes, keepdims=True) + eps) ** -0.5
+    y = y * weight if weight is not None else y
+    return y + bias if bias is not None else y
+
+
 def one_hot(ids: Any, num_classes: int = -1, dtype: Any = np.int64) -> Tensor:
     """ids (...) -> (..., num_classes) with a 1 at each id, as torch's (int64; num_classes=-1: max id + 1).
     A model that multiplies it by weights asks for their dtype (`dtype=W.dtype`)."""
@@ -245,6 +260,7 @@ def one_hot(ids: Any, num_classes: int = -1, dtype: Any = np.int64) -> Tensor:
 
 
 __all__ = [
-    "binary_cross_entropy_with_logits", "check_ids", "cross_entropy", "dropout", "embedding", "log_softmax", "logsumexp",
+    "binary_cross_entropy_with_logits", "check_ids", "cross_entropy", "dropout", "embedding", "layer_norm", "log_softmax",
+    "logsumexp",
     "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]

@@ -1,4 +1,4 @@
-"""Linear, Embedding, Dropout: each forward reads like its equation, composed from engine ops."""
+"""Linear, Embedding, Dropout, LayerNorm: each forward reads like its equation, composed from engine ops."""
 from __future__ import annotations
 
 from typing import Any
@@ -95,3 +95,22 @@ class Dropout(Module):
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / √(var + eps) · γ + β over the last axes (`normalized_shape`), as torch's
+    (drawn as one LayerNorm node: `F.layer_norm` is a group)."""
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True):
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        self.eps = eps
+        dtype = get_default_dtype()
+        self.gamma = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if elementwise_affine else None
+        self.beta = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if elementwise_affine else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.layer_norm(x, self.normalized_shape, self.gamma, self.beta, self.eps)
+
+    def __repr__(self) -> str:
+        return f"LayerNorm({self.normalized_shape}, eps={self.eps})"
