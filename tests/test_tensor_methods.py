@@ -81,7 +81,7 @@ def test_bad_arguments_name_the_method():
 
 @pytest.mark.parametrize("name", ["sum", "mean", "amax", "logsumexp", "softmax", "log_softmax", "var", "cat", "stack",
                                   "unsqueeze", "squeeze", "transpose01", "transpose3d", "permute01", "t",
-                                  "repeat", "repeat_interleave", "repeat_flat", "correction", "split_sizes",
+                                  "tile", "tile_short", "repeat_numpy", "repeat_interleave", "repeat_flat", "correction", "split_sizes",
                                   "norm"])
 def test_torch_argument_names_dim_and_keepdim(torch, name):
     """Code written for torch runs: `dim=`/`keepdim=` are taken for `axis=`/`keepdims=`."""
@@ -100,7 +100,9 @@ def test_torch_argument_names_dim_and_keepdim(torch, name):
         "transpose3d": (lambda a: a.reshape(3, 2, 2).transpose(-1, 0), lambda t: t.reshape(3, 2, 2).transpose(-1, 0)),
         "permute01": (lambda a: a.permute(0, 1), lambda t: t.permute(0, 1)),
         "t": (lambda a: a.t(), lambda t: t.t()),
-        "repeat": (lambda a: a.repeat(2, 1, 3), lambda t: t.repeat(2, 1, 3)),
+        "tile": (lambda a: a.tile(2, 1, 3), lambda t: t.repeat(2, 1, 3)),
+        "tile_short": (lambda a: a.tile(2), lambda t: t.tile(2)),
+        "repeat_numpy": (lambda a: a.repeat(2, 1), lambda t: t.repeat_interleave(2, dim=1)),
         "repeat_interleave": (lambda a: a.repeat_interleave(2, dim=1), lambda t: t.repeat_interleave(2, dim=1)),
         "repeat_flat": (lambda a: a.repeat_interleave(3), lambda t: t.repeat_interleave(3)),
         "correction": (lambda a: a.var(dim=1, correction=0) + a.std(correction=2),

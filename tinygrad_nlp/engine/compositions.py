@@ -230,19 +230,17 @@ class Compositions:
             raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
         return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
 
-    def repeat(self, *sizes: Any, axis: int | None = None) -> Tensor:
-        """torch's repeat: the tensor tiled sizes[i] times along axis i (`x.repeat(2, 3)`; extra sizes
-        add leading axes). With `axis=`, the textbook's np.repeat(x, n, axis): see repeat_interleave.
-        Composed as Reshape, Repeat (broadcast), Reshape."""
-        if axis is not None:
-            if len(sizes) != 1:
-                raise ValueError(f"repeat: with axis= give one count, got {sizes}")
-            return self.repeat_interleave(sizes[0], axis)
+    def repeat(self, n: int, axis: int = 0) -> Tensor:
+        """Each element `n` times along `axis`: numpy's repeat, the textbook's Repeat node
+        (`repeat_interleave`; torch's x.repeat(2, 3), which tiles, is `tile` here)."""
+        return self.reshape(1).repeat_interleave(n, 0) if self.ndim == 0 else self.repeat_interleave(n, axis)
+
+    def tile(self, *sizes: Any) -> Tensor:
+        """The tensor tiled sizes[i] times along axis i (`x.tile(2, 3)`; extra sizes add leading axes),
+        as torch's tile and torch's x.repeat(*sizes): Reshape, Repeat (broadcast), Reshape."""
         sizes = shape_args(sizes)
-        if len(sizes) < self.ndim:
-            raise ValueError(f"repeat: {len(sizes)} sizes for shape {self.shape}; torch's repeat takes one per axis "
-                             "(for numpy's, pass axis=)")
         shape = (1,) * (len(sizes) - self.ndim) + self.shape
+        sizes = (1,) * (len(shape) - len(sizes)) + sizes  # fewer sizes than axes: the leading ones stay
         tiled = self.reshape(tuple(v for d in shape for v in (1, d)))
         tiled = tiled.expand(tuple(v for s, d in zip(sizes, shape) for v in (s, d)))
         return tiled.reshape(tuple(s * d for s, d in zip(sizes, shape)))
