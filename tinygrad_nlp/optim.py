@@ -90,7 +90,7 @@ class SGD(Optimizer):
     w ← w - lr·b (Nesterov: w ← w - lr·(g + μ·b)); for a constant lr the same as the textbook's
     v ← μ·v - lr·g, w ← w + v."""
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.0, *, nesterov: bool = False,
                  weight_decay: float = 0.0):
         super().__init__(params, lr)
         if nesterov and not momentum:
@@ -115,7 +115,7 @@ class Momentum(SGD):
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.9, nesterov: bool = False,
                  weight_decay: float = 0.0):
-        super().__init__(params, lr, momentum, nesterov, weight_decay)
+        super().__init__(params, lr, momentum, nesterov=nesterov, weight_decay=weight_decay)
 
 
 class AdaGrad(Optimizer):
