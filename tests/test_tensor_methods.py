@@ -166,6 +166,19 @@ def test_norm_at_zero_has_torchs_zero_gradient(torch):
         x.norm(3)
 
 
+def test_d2l_autograd_example_with_dot_and_zero_():
+    """d2l 2.5: y = 2 x·x, dy/dx = 4x; the gradient zeroed in place, then y = sum(x)."""
+    x = tg.arange(4.0).requires_grad_()
+    y = 2 * x.dot(x)
+    y.backward()
+    assert x.grad.tolist() == (4 * x).tolist() == [0.0, 4.0, 8.0, 12.0]
+    x.grad.zero_()
+    x.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match=r"dot: expects two vectors of the same length, got \(4,\) and \(3,\)"):
+        x.dot(tg.ones(3))
+
+
 def test_backward_takes_torchs_gradient_keyword():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     (x * x).backward(gradient=tg.tensor([1.0, 10.0]))

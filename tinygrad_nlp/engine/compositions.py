@@ -119,6 +119,12 @@ class Compositions:
     def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
         return self.var(axis, keepdims, unbiased, correction).sqrt()
 
+    def dot(self, other: Tensor) -> Tensor:
+        """Σᵢ xᵢ·yᵢ of two vectors (torch's dot): a MatMul of a row and a column."""
+        if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape:
+            raise ValueError(f"dot: expects two vectors of the same length, got {self.shape} and {other.shape}")
+        return self @ other
+
     @torch_names
     def norm(self, p: float = 2, axis: Any = None, keepdims: bool = False) -> Tensor:
         """‖x‖_p over `axis` (all by default): p = 2 is √Σx², p = 1 Σ|x|, p = inf max |x|, as torch's norm
