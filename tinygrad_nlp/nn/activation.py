@@ -27,26 +27,27 @@ class Sigmoid(Module):
         return x.sigmoid()
 
 
-class Softmax(Module):
-    """y = softmax(x) along `axis` (torch's `dim=` is accepted too)"""
+class _AlongAxis(Module):
+    """An activation along one `axis` (torch's `dim=` is accepted too)."""
 
     @torch_names
     def __init__(self, axis: int = -1):
         super().__init__()
         self.axis = axis
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(axis={self.axis})"
+
+
+class Softmax(_AlongAxis):
+    """y = softmax(x) along `axis`"""
+
     def forward(self, x: Tensor) -> Tensor:
         return x.softmax(self.axis)
 
-    def __repr__(self) -> str:
-        return f"Softmax(axis={self.axis})"
 
-
-class LogSoftmax(Softmax):
+class LogSoftmax(_AlongAxis):
     """y = log softmax(x) along `axis`"""
 
     def forward(self, x: Tensor) -> Tensor:
         return x.log_softmax(self.axis)
-
-    def __repr__(self) -> str:
-        return f"LogSoftmax(axis={self.axis})"
