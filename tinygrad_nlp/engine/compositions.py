@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .modes import group
-from .shapes import normalize_axes, shape_args, torch_names
+from .shapes import normalize_axes, reduced_count, shape_args, torch_names
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -71,7 +71,7 @@ class Compositions:
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """mean = sum / count"""
         axes = normalize_axes(axis, self.ndim, "mean")
-        count = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        count = reduced_count(self.shape, axes)
         return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)  # the mean of nothing is NaN, as in torch
 
     def min(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
@@ -110,9 +110,8 @@ class Compositions:
     def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
         """Σ (x - mean)² / (n - correction): correction 1 (unbiased, torch's default) or 0 (unbiased=False)."""
         axes = normalize_axes(axis, self.ndim, "var")
-        n = self.data.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
         d = self - self.mean(axes, keepdims=True)
-        dof = n - (int(unbiased) if correction is None else correction)
+        dof = reduced_count(self.shape, axes) - (int(unbiased) if correction is None else correction)
         return (d * d).sum(axes, keepdims) * (1.0 / dof if dof > 0 else math.nan)
 
     @torch_names
@@ -239,7 +238,7 @@ class Compositions:
     def repeat(self, n: int, axis: int = 0) -> Tensor:
         """Each element `n` times along `axis`: numpy's repeat, the textbook's Repeat node
         (`repeat_interleave`; torch's x.repeat(2, 3), which tiles, is `tile` here)."""
-        return self.reshape(1).repeat_interleave(n, 0) if self.ndim == 0 else self.repeat_interleave(n, axis)
+        return self.repeat_interleave(n, axis if self.ndim else None)  # a scalar becomes a vector
 
     def tile(self, *sizes: Any) -> Tensor:
         """The tensor tiled sizes[i] times along axis i (`x.tile(2, 3)`; extra sizes add leading axes),

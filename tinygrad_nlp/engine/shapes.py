@@ -50,6 +50,11 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     return tuple(sorted(set(out)))
 
 
+def reduced_count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
+    """How many elements a reduction over `axes` (normalized; None: all) takes together."""
+    return int(np.prod(shape if axes is None else [shape[a] for a in axes]))
+
+
 def resolve_shape(old: tuple[int, ...], new: tuple[int, ...]) -> tuple[int, ...]:
     """The shape `new` (which may hold one -1) that keeps the element count of `old`."""
     size = int(np.prod(old))
