@@ -116,7 +116,8 @@ def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index
     z = _shift_if_needed(rows, axis=-1)  # the loss is shift-invariant; exp must not overflow
     lse = z.exp().sum(axis=-1).log()
     loss = lse - z[np.arange(ids.size), ids]
-    count, classes = None, None if weight is None else _class_weights("cross_entropy", weight, V, logits.dtype)
+    count = None
+    classes = None if weight is None else _class_weights("cross_entropy", weight, V, logits.dtype)
     if classes is not None:
         w = classes[ids]
         loss, count = loss * w, float(w.sum())
