@@ -148,6 +148,14 @@ def test_positional_encoding_is_d2l_table():
     assert learned.embed.W.grad is not None
 
 
+def test_a_seed_gives_every_projection_its_own_weights():
+    layer = nn.TransformerDecoderLayer(E, H, FF, generator=0)
+    weights = [p.data for name, p in layer.named_parameters() if name.endswith(".W") and p.shape == (E, E)]
+    assert len(weights) == 8 and len({w.tobytes() for w in weights}) == 8
+    again = nn.TransformerDecoderLayer(E, H, FF, generator=0)
+    assert all((p.data == q.data).all() for p, q in zip(layer.parameters(), again.parameters()))
+
+
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match="not divisible"):
         nn.MultiheadAttention(10, 3)

@@ -15,10 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, concat, group, scope
+from ..engine import Tensor, as_generator, concat, group, scope
 from . import functional as F
 from .layers import Linear
 from .module import Module
+
+
+def one_stream(generator: Any) -> Any:
+    """A seed becomes one Generator shared by the sublayers (each would otherwise restart the same
+    stream: equal Q, K and V weights); None stays None (the global generator at each use)."""
+    return None if generator is None else as_generator(generator)
 
 
 def causal_mask(T: int, S: int | None = None) -> np.ndarray:
@@ -61,7 +67,15 @@ def combine_masks(N: int, T: int, S: int, dtype: Any, attn_mask: Any = None, key
         name = "padding mask" if attn_mask is None else f"{name} + padding"
     if not parts:
         return None, name
-    return (parts[0] if len(parts) == 1 else parts[0] + parts[1]), name
+    total = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    return total, name + _pattern(total)
+
+
+def _pattern(mask: np.ndarray) -> str:
+    """A small mask's pattern for its drawn name (0 allowed, -∞ masked), one line per query."""
+    if mask.ndim != 2 or mask.size > 25 or not np.isin(mask, (0.0, -np.inf)).all():
+        return ""
+    return "".join("\n" + " ".join("-∞" if v else "0" for v in row < 0) for row in mask)
 
 
 @group("attention_scores", "QKᵀ/√d")
@@ -126,7 +140,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: dropout must be in [0, 1), got {dropout}")
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.dropout, self.batch_first = dropout, batch_first
-        self.generator = generator
+        self.generator = generator = one_stream(generator)
         self.q_proj = Linear(embed_dim, embed_dim, bias, init, generator)
         self.k_proj = Linear(embed_dim, embed_dim, bias, init, generator)
         self.v_proj = Linear(embed_dim, embed_dim, bias, init, generator)
@@ -142,9 +156,10 @@ class MultiheadAttention(Module):
         mask, name = combine_masks(N, T, S, query.dtype, attn_mask, key_padding_mask, is_causal, h)
         q, k, v = self.q_proj(query), self.k_proj(key), self.v_proj(value)
         heads, weights = [], []
+        shared = None if mask is None or mask.ndim != 2 else Tensor(mask, dtype=q.dtype, name=name)  # one input, read by every head
         for i in range(h):
             cols = slice(i * d, (i + 1) * d)
-            m = None if mask is None else Tensor(mask if mask.ndim == 2 else mask[:, i if mask.shape[1] > 1 else 0], dtype=q.dtype, name=name)
+            m = shared if mask is None or mask.ndim == 2 else Tensor(mask[:, i if mask.shape[1] > 1 else 0], dtype=q.dtype, name=name)
             with scope(f"head {i + 1}"), group("scaled_dot_product_attention", "Scaled Dot-Product Attention", title=f"head {i + 1}"):
                 a = attention_weights(q[:, :, cols], k[:, :, cols], m)
                 weights.append(a)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Tensor, get_default_dtype
-from .attention import MultiheadAttention
+from .attention import MultiheadAttention, one_stream
 from .layers import Dropout, Embedding, LayerNorm, Linear
 from .module import Module
 
@@ -61,6 +61,7 @@ class LearnedPositionalEncoding(Module):
     def __init__(self, d_model: int, dropout: float = 0.0, max_len: int = 512, generator: Any = None):
         super().__init__()
         self.d_model, self.max_len = d_model, max_len
+        generator = one_stream(generator)
         self.embed = Embedding(max_len, d_model, init_std=0.02, generator=generator)
         self.dropout = Dropout(dropout, generator)
 
@@ -88,6 +89,7 @@ class PositionwiseFeedForward(Module):
         if activation not in _ACTIVATIONS:
             raise ValueError(f"PositionwiseFeedForward: activation must be one of {_ACTIVATIONS}, got {activation!r}")
         self.activation = activation
+        generator = one_stream(generator)
         self.linear1 = Linear(d_model, dim_feedforward, init=init, generator=generator)
         self.dropout = Dropout(dropout, generator)
         self.linear2 = Linear(dim_feedforward, d_model, init=init, generator=generator)
@@ -102,6 +104,7 @@ class _Sublayers(Module):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int, dropout: float, activation: str, layer_norm_eps: float,
                  batch_first: bool, norm_first: bool, init: str, generator: Any, norms: int):
         super().__init__()
+        generator = one_stream(generator)
         self.d_model, self.nhead, self.norm_first, self.batch_first = d_model, nhead, norm_first, batch_first
         self.self_attn = MultiheadAttention(d_model, nhead, dropout, init=init, generator=generator)
         self.ff = PositionwiseFeedForward(d_model, dim_feedforward, dropout, activation, init, generator)
@@ -143,6 +146,7 @@ class TransformerDecoderLayer(_Sublayers):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1, activation: str = "relu",
                  layer_norm_eps: float = 1e-5, batch_first: bool = True, norm_first: bool = False, init: str = "xavier",
                  generator: Any = None):
+        generator = one_stream(generator)
         super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, init,
                          generator, norms=3)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout, init=init, generator=generator)
