@@ -22,9 +22,9 @@ from tinygrad_nlp import Tensor, concat, nn
 from tinygrad_nlp.nn import functional as F
 
 
-def _embedding(vocab_size: int, d_model: int, generator: Any) -> nn.Embedding:
+def _embedding(vocab_size: int, d_model: int, generator: Any, sparse: bool = False) -> nn.Embedding:
     """Rows N(0, 1/d): multiplied by √d (the paper's) they enter at unit scale, like the positional encoding."""
-    return nn.Embedding(vocab_size, d_model, init_std=d_model ** -0.5, generator=generator)
+    return nn.Embedding(vocab_size, d_model, init_std=d_model ** -0.5, sparse=sparse, generator=generator)
 
 
 def _positions(d_model: int, dropout: float, max_len: int, positional: str, generator: Any) -> nn.Module:
@@ -102,7 +102,8 @@ class TransformerLM(nn.Module):
         super().__init__()
         generator = nn.attention.one_stream(generator)
         self.vocab_size, self.d_model, self.max_len, self.tie_weights = vocab_size, d_model, max_len, tie_weights
-        self.embed = _embedding(vocab_size, d_model, generator)
+        # untied, the embedding's gradient is row-sparse: the step touches only the rows of the batch's words
+        self.embed = _embedding(vocab_size, d_model, generator, sparse=not tie_weights)
         self.pos = _positions(d_model, dropout, max_len, positional, generator)
         layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, norm_first=norm_first, generator=generator)
         self.layers = nn.TransformerEncoder(layer, num_layers, nn.LayerNorm(d_model) if norm_first else None)
