@@ -93,6 +93,10 @@ def test_train_seq2seq_transformer_smoke(tmp_path, tiny_addition):
     assert type(model).__name__ == "TransformerSeq2seq" and described["settings"]["epochs"] == 1
     decoded = cli("decode", str(run / "model.npz"), "16+75", cwd=tmp_path)
     assert decoded.returncode == 0, decoded.stderr
+    drawn = cli("draw", str(run / "model.npz"), "--out", "s2s.svg", cwd=tmp_path)
+    assert drawn.returncode == 0 and "time steps" not in drawn.stderr, drawn.stderr
+    svg = (tmp_path / "s2s.svg").read_text(encoding="utf-8")
+    assert "Head Attention" in svg and "Feed Forward" in svg and "causal mask" in svg  # (SVG writes - as &#45;)
 
 
 def test_train_lm_transformer_smoke(tiny_ptb, tmp_path):

@@ -65,7 +65,7 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         answer = greedy(model, x, start, ckpt["answer_length"])
         ys = np.concatenate([[[start]], answer], axis=1)
         loss = model(x, ys)
-        extra = {"steps": x.shape[1] + ys.shape[1]}
+        extra = {} if hasattr(model, "attention_maps") else {"steps": x.shape[1] + ys.shape[1]}  # a Transformer has no time steps
         if hasattr(model.decoder, "weights"):  # the attention heatmap of this very pass
             weights = np.stack([a.data[0] for a in model.decoder.weights])
             extra["attention"] = (weights, vocab.decode(x[0]), vocab.decode(answer[0]))
@@ -84,7 +84,7 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         raise ValueError(f"--prefix needs at least 2 tokens (it predicts each next one), got {tokens}")
     if hasattr(model, "reset_state"):
         model.reset_state()
-    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), {"steps": len(ids) - 1}
+    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), {} if hasattr(model, "attention_maps") else {"steps": len(ids) - 1}
 
 
 WIDE = 10  # time steps beyond which an unrolled drawing gets a hint to --roll
