@@ -33,7 +33,7 @@ from tinygrad_nlp.trainer import Progress, format_duration
 HELP = "train the textbook's seq2seq models (baseline, peeky, attention) on addition or dates"
 MODELS = {"baseline": "Seq2seq", "peeky": "PeekySeq2seq", "attention": "AttentionSeq2seq", "transformer": "TransformerSeq2seq"}
 # the flags left unset: the recurrent models' defaults, or the Transformer's preset
-PRESETS = {"recurrent": dict(hidden=128, epochs=25), "transformer": dict(hidden=64, epochs=3)}
+PRESETS = {"recurrent": dict(hidden=128, epochs=25, lr=0.001), "transformer": dict(hidden=64, epochs=4, lr=0.002)}
 
 
 def show(vocab, q, t, guess, reverse: bool) -> str:
@@ -55,11 +55,11 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                                                         "(default: the --model preset)")
     ap.add_argument("--heads", type=positive_int, default=4, help="Transformer: attention heads")
     ap.add_argument("--layers", type=positive_int, default=2, help="Transformer: encoder layers and decoder layers")
-    ap.add_argument("--dropout", type=bounded(float, 0.0, 0.99), default=0.1, help="Transformer: dropout")
+    ap.add_argument("--dropout", type=bounded(float, 0.0, 0.99), default=0.0, help="Transformer: dropout")
     ap.add_argument("--norm-first", action="store_true", help="Transformer: pre-norm layers (post-norm, the paper's, by default)")
     ap.add_argument("--batch", type=positive_int, default=128, help="pairs per batch")
     ap.add_argument("--clip", type=positive_float, default=5.0, help="gradient clipping, global norm")
-    ap.add_argument("--lr", type=positive_float, default=0.001, help="Adam's learning rate")
+    ap.add_argument("--lr", type=positive_float, help="Adam's learning rate (default: the --model preset)")
     ap.add_argument("--adam", choices=["textbook", "torch"], default="textbook",
                     help="Adam's eps rule: the textbook's (eps 1e-7 before bias correction) or torch's (1e-8 after)")
     ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm", help="recurrent cell")
