@@ -171,3 +171,15 @@ def test_bad_input_is_named():
         nn.PositionalEncoding(E, max_len=3)(x)
     with pytest.raises(ValueError, match="unexpected"):
         nn.load_torch_state_dict(mha, {**nn.torch_state_dict(mha), "extra": np.zeros(1)})
+
+
+def test_the_figures_name_the_textbook_boxes():
+    import viz
+    head = viz.transformer_figure("attention_head").source
+    for name in ("QKᵀ/√d", "Softmax", "Attention Weight", "Weight Sum", "head 1", "head 2", "Affine", "causal mask\n0 -∞ -∞"):
+        assert name in head, name
+    encoder = viz.transformer_figure("encoder").source
+    assert encoder.count("Multi-Head Attention") >= 2 and encoder.count("Feed Forward") >= 2 and "LayerNorm" in encoder
+    assert "QKᵀ/√d" not in encoder  # folded
+    causal = viz.transformer_figure("causal_mask").source
+    assert "causal mask" in causal and "memory" in causal and "QKᵀ/√d" in causal
