@@ -42,6 +42,7 @@ class Encoder(nn.Module):
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, cell: str = "lstm", bidirectional: bool = False,
                  generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         if bidirectional and hidden_size % 2:
             raise ValueError(f"Encoder: a bidirectional encoder needs an even hidden_size, got {hidden_size}")
         self.vocab_size, self.bidirectional = vocab_size, bidirectional
@@ -65,6 +66,7 @@ class Decoder(nn.Module):
 
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, cell: str = "lstm", generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         extra = hidden_size if self.peeky else 0
         self.embed = nn.Embedding(vocab_size, wordvec_size, generator=generator)
@@ -96,6 +98,7 @@ class AttentionDecoder(nn.Module):
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, cell: str = "lstm", score: str = "dot",
                  generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, wordvec_size, generator=generator)
         self.rnn = _CELLS[cell](wordvec_size, hidden_size, generator=generator)
@@ -124,6 +127,7 @@ class Seq2seq(nn.Module):
     def __init__(self, vocab_size: int, wordvec_size: int = 16, hidden_size: int = 128, cell: str = "lstm",
                  bidirectional: bool = False, generator: Any = None, **decoder_kwargs: Any):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         self.encoder = Encoder(vocab_size, wordvec_size, hidden_size, cell, bidirectional, generator)
         self.decoder = self.decoder_class(vocab_size, wordvec_size, hidden_size, cell, generator=generator, **decoder_kwargs)
