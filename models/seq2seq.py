@@ -5,7 +5,7 @@ PeekySeq2seq:     the encoder's h is also concatenated to every decoder input an
 AttentionSeq2seq: the decoder attends over all encoder states at every step: c = Σ a·hs, s = [c, h] @ W
 
 Training: `model(xs, ts)` returns the mean cross-entropy of predicting ts[:, 1:] from ts[:, :-1]
-(teacher forcing). Decoding: `greedy`, `sample` and `beam_search` in tinygrad_nlp.decoding use
+(teacher forcing). Decoding: `greedy`, `sample` and `beam_search` in tinygrad_nlp.evaluation.decoding use
 `encode` and `decode_step`.
 """
 from __future__ import annotations
@@ -120,7 +120,7 @@ class AttentionDecoder(nn.Module):
 
 
 class Seq2seq(nn.Module):
-    """Encoder -> Decoder. `model(xs, ts)` is the training loss; see tinygrad_nlp.decoding for inference."""
+    """Encoder -> Decoder. `model(xs, ts)` is the training loss; see tinygrad_nlp.evaluation.decoding for inference."""
 
     decoder_class: type = Decoder
 

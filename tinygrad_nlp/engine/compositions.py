@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .modes import group
-from .shapes import normalize_axes, reduced_count, shape_args, torch_names
+from .shapes import normalize_axes, one_axis, reduced_count, shape_args, torch_names
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -24,6 +24,13 @@ class ValuesIndices(NamedTuple):
 
     values: Tensor
     indices: Tensor
+
+
+def sqrt_or_zero(x: Tensor) -> Tensor:
+    """√x, with x = 0 selected as the constant 0 (masked_fill): the gradient there is 0, not ∞
+    (torch's rule for norm and std, whose derivative at 0 is 0 / 0)."""
+    zero = x.data == 0
+    return x.masked_fill(zero, 1.0).sqrt().masked_fill(zero, 0.0)
 
 
 class Compositions:
@@ -85,10 +92,12 @@ class Compositions:
         """out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
         so the gradient is scattered back to the picked positions (repeated ones add up)."""
         index = np.asarray(index.data if hasattr(index, "requires_grad") else index)
+        if self.ndim == index.ndim == 0:  # a scalar is its 1-element vector (torch)
+            return self.reshape(1).gather(axis, index.reshape(1)).reshape(())
         if index.ndim != self.ndim or index.dtype.kind not in "iu":
             raise ValueError(f"gather: index must be integer with {self.ndim} dimensions like the input {self.shape}, "
                              f"got {index.dtype} {index.shape}")
-        a = normalize_axes(axis, self.ndim, "gather")[0]
+        a = one_axis(axis, self.ndim, "gather")
         grid = list(np.indices(index.shape, sparse=True))
         grid[a] = index
         return self[tuple(grid)]
@@ -98,7 +107,10 @@ class Compositions:
         x.max(dim): values = x[indices] (a GetItem), so the gradient goes to each picked index only."""
         from .tensor import wrap  # tensor.py imports this module first
 
-        d = normalize_axes(dim, self.ndim, arg.__name__)[0]
+        if self.ndim == 0:  # a scalar is its own extreme, at index 0 (torch)
+            normalize_axes(dim, 0, arg.__name__)
+            return ValuesIndices(self, wrap(np.zeros((), dtype=np.int64)))
+        d = one_axis(dim, self.ndim, arg.__name__)
         if self.shape[d] == 0:
             raise ValueError(f"{arg.__name__}: cannot reduce axis {d} of size 0 (shape {self.shape})")
         picked = arg(self.data, axis=d, keepdims=True)
@@ -116,7 +128,8 @@ class Compositions:
 
     @torch_names
     def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
-        return self.var(axis, keepdims, unbiased, correction).sqrt()
+        """√var; where var = 0 a selection of 0, so the gradient there is 0 as torch's, not 0 · ∞."""
+        return sqrt_or_zero(self.var(axis, keepdims, unbiased, correction))
 
     def dot(self, other: Tensor) -> Tensor:
         """Σᵢ xᵢ·yᵢ of two vectors (torch's dot): a MatMul of a row and a column."""
@@ -130,9 +143,7 @@ class Compositions:
         for these p. Where Σx² = 0 the 2-norm is a selection of 0 (masked_fill), so its gradient there is 0
         as torch's, not 0 · ∞."""
         if p == 2:
-            squares = (self * self).sum(axis, keepdims)
-            zero = squares.data == 0
-            return squares.masked_fill(zero, 1.0).sqrt().masked_fill(zero, 0.0)
+            return sqrt_or_zero((self * self).sum(axis, keepdims))
         if p == 1:
             return self.abs().sum(axis, keepdims)
         if p == math.inf:
@@ -141,11 +152,17 @@ class Compositions:
 
     @torch_names
     def cumsum(self, axis: int = 0) -> Tensor:
-        """Running sums along `axis`, composed as a MatMul with an upper-triangular matrix of ones."""
-        axis = normalize_axes(axis, self.ndim, "cumsum")[0]
-        order = tuple(a for a in range(self.ndim) if a != axis) + (axis,)
-        ones = np.triu(np.ones((self.shape[axis],) * 2, dtype=self.dtype))
-        return (self.transpose(order) @ ones).transpose(tuple(np.argsort(order)))
+        """Running sums yᵢ = Σ_{j ≤ i} xⱼ along `axis`: x repeated to (..., i, j, ...) (Repeat), the
+        terms j > i selected away (Where, so an inf or NaN never reaches an earlier sum as 0 · ∞ would),
+        then a Sum over j;  dxⱼ = Σ_{i ≥ j} gᵢ."""
+        if self.ndim == 0:
+            normalize_axes(axis, 0, "cumsum")
+            return self
+        a = one_axis(axis, self.ndim, "cumsum")
+        n = self.shape[a]
+        rows = self.unsqueeze(a).expand(self.shape[:a] + (n,) + self.shape[a:])
+        later = ~np.tril(np.ones((n, n), dtype=bool)).reshape((n, n) + (1,) * (self.ndim - a - 1))
+        return rows.masked_fill(later, 0.0).sum(a + 1)
 
     @torch_names
     @group("logsumexp", "LogSumExp")
@@ -162,8 +179,9 @@ class Compositions:
     @group("softmax", "Softmax")
     def softmax(self, axis: int = -1) -> Tensor:
         """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
-        e = (self - self.data.max(axis=axis, keepdims=True)).exp()
-        return e / e.sum(axis=axis, keepdims=True)
+        axes = normalize_axes(axis, self.ndim, "softmax")
+        e = (self - self.data.max(axis=axes, keepdims=True)).exp()
+        return e / e.sum(axes, keepdims=True)
 
     @torch_names
     @group("log_softmax", "LogSoftmax")
@@ -178,7 +196,7 @@ class Compositions:
     @torch_names
     def unsqueeze(self, axis: int) -> Tensor:
         """A new axis of size 1 at `axis` (negative counts from the end of the result)."""
-        a = normalize_axes(axis, self.ndim + 1, "unsqueeze")[0]
+        a = one_axis(axis, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:a] + (1,) + self.shape[a:])
 
     @torch_names
@@ -186,7 +204,10 @@ class Compositions:
         """Drop the axes of size 1 (only `axis`, if given and of size 1, as torch)."""
         if axis is None:
             return self.reshape(tuple(s for s in self.shape if s != 1))
-        a = normalize_axes(axis, self.ndim, "squeeze")[0]
+        if self.ndim == 0:
+            normalize_axes(axis, 0, "squeeze")
+            return self
+        a = one_axis(axis, self.ndim, "squeeze")
         return self if self.shape[a] != 1 else self.reshape(self.shape[:a] + self.shape[a + 1:])
 
     def permute(self, *axes: Any) -> Tensor:
@@ -196,7 +217,7 @@ class Compositions:
     def split(self, size: Any, axis: int = 0) -> tuple[Tensor, ...]:
         """Pieces of `size` along `axis` (the last may be smaller), or of the sizes in a list that add
         up to the axis, as torch.split."""
-        a = normalize_axes(axis, self.ndim, "split")[0]
+        a = one_axis(axis, self.ndim, "split")
         if isinstance(size, (list, tuple)):
             if sum(size) != self.shape[a] or min(size, default=0) < 0:
                 raise ValueError(f"split: sizes {list(size)} must be >= 0 and add up to {self.shape[a]} "
@@ -216,7 +237,7 @@ class Compositions:
         """At most `n` pieces of equal size (the last may be smaller), as torch.chunk."""
         if n < 1:
             raise ValueError(f"chunk: n must be >= 1, got {n}")
-        return self.split(max(1, -(-self.shape[normalize_axes(axis, self.ndim, "chunk")[0]] // n)), axis)
+        return self.split(max(1, -(-self.shape[one_axis(axis, self.ndim, "chunk")] // n)), axis)
 
     def t(self) -> Tensor:
         """The transpose of a matrix (a vector or a scalar stays as it is), as torch's t()."""
@@ -254,9 +275,9 @@ class Compositions:
     def repeat_interleave(self, repeats: int, axis: int | None = None) -> Tensor:
         """Each element `repeats` times along `axis` (flattened first if axis is None), as numpy.repeat
         and torch's repeat_interleave; on an axis of size 1 it is one Repeat node (the textbook's)."""
-        if axis is None:
+        if axis is None or self.ndim == 0:
             return self.reshape(-1).repeat_interleave(repeats, 0)
-        axis = normalize_axes(axis, self.ndim, "repeat_interleave")[0]
+        axis = one_axis(axis, self.ndim, "repeat_interleave")
         shape = self.shape
         if shape[axis] == 1:
             return self.expand(shape[:axis] + (repeats,) + shape[axis + 1:])

@@ -16,7 +16,8 @@ import numpy as np
 
 from .compositions import Compositions
 from .modes import state
-from .shapes import describe_index, expand_shape, normalize_axes, normalize_index, resolve_shape, shape_args, torch_names
+from .shapes import (describe_index, expand_shape, ints_first, normalize_axes, normalize_index, resolve_shape, shape_args,
+                     torch_names)
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -224,8 +225,9 @@ class Tensor(Compositions):
         if isinstance(value, Tensor) and value.requires_grad and state.grad_enabled:
             raise RuntimeError(f"setitem: cannot record assigning a tensor that requires grad into shape {self.shape}; "
                                "build the result with where, concat or masked_fill")
-        new = self.data.copy()
-        new[normalize_index(index)] = _raw(value)
+        new, index = self.data.copy(), normalize_index(index)
+        steps = ints_first(index)
+        (new[steps[0]] if steps else new)[steps[1] if steps else index] = _raw(value)  # a view, then the rest
         self._in_place("setitem", wrap(new))
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -353,6 +355,9 @@ class Tensor(Compositions):
 
     def __getitem__(self, index: Any) -> Tensor:
         index = normalize_index(index)
+        steps = ints_first(index)  # torch's order, see shapes.ints_first
+        if steps:
+            return self[steps[0]][steps[1]]
         try:
             self.data[index]
         except IndexError as e:

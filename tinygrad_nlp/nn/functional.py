@@ -168,21 +168,23 @@ def nll_loss(log_probs: Tensor, targets: Any, weight: Any = None, ignore_index: 
 
 @group("softplus", "softplus")
 def softplus(x: Tensor) -> Tensor:
-    """log(1 + exp(x)) = x·m + log(1 + exp(x·s)) with m = [x ≥ 0], s = -1 where x ≥ 0 else +1.
+    """log(1 + exp(x)) = (x where x ≥ 0 else 0) + log(1 + exp(x·s)) with s = -1 where x ≥ 0 else +1;
+    dx = σ(x).
 
-    The exponent is never positive (stable for any |x|) and, since m and s are constants, the
-    gradient is sigmoid(x) everywhere, including x = 0.
+    The exponent is never positive (stable for any |x|); the first term is a selection (Where), so
+    softplus(-∞) = 0 (not -∞ · 0); s is a constant, so the gradient is σ(x) everywhere, including x = 0.
     """
     m = x.data >= 0
     s = np.where(m, -1.0, 1.0).astype(x.dtype)
-    return x * m.astype(x.dtype) + ((x * s).exp() + 1.0).log()
+    return x.masked_fill(~m, 0.0) + ((x * s).exp() + 1.0).log()
 
 
 @group("binary_cross_entropy_with_logits", "Sigmoid with Loss", loss=True)
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
-    """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, stable for any logit."""
+    """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, stable for any logit;
+    dx = σ(x) - t, dt = -x (a target tensor that requires grad gets it, as in torch)."""
     check_reduction("binary_cross_entropy_with_logits", reduction)
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=logits.dtype)
+    t = targets.to(logits.dtype) if isinstance(targets, Tensor) else np.asarray(targets, dtype=logits.dtype)
     if t.shape != logits.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: logits {logits.shape} and targets {t.shape} must have the same shape")
     loss = softplus(logits) - logits * t

@@ -26,7 +26,8 @@ class Neg(Function):
 class Pow(Function):
     """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x)
 
-    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0. The exponent is usually
+    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0 and y ≥ 0 (at x = 0, y < 0 it is
+    z·log 0 = -∞). The exponent is usually
     a number (a constant); a Tensor exponent gets its gradient too.
     """
 
@@ -56,11 +57,8 @@ class Pow(Function):
                 nonzero = (data(y) != 0).astype(g.dtype)  # y - nonzero is y - 1, or 0 where y = 0
                 dx = g * (y * x ** (y - nonzero))
         if need_y:
-            if isinstance(x, (int, float)):
-                dy = g * out * float(np.log(x)) if x != 0 else g * 0
-            else:
-                zero = (data(x) == 0).astype(g.dtype)  # log(x + 1) = 0 where x = 0
-                dy = g * out * (x + zero).log() if isinstance(x, Tensor) else g * out * np.log(x + zero)
+            zero = ((data(x) == 0) & (data(y) >= 0)).astype(data(g).dtype)  # log(x + 1) = 0 there
+            dy = g * out * ((x + zero).log() if isinstance(x, Tensor) else np.log(x + zero))
         return dx, dy
 
 
