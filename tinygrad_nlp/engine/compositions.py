@@ -33,6 +33,13 @@ def sqrt_or_zero(x: Tensor) -> Tensor:
     return x.masked_fill(zero, 1.0).sqrt().masked_fill(zero, 0.0)
 
 
+def triangle(shape: tuple[int, ...], k: int, op: str) -> np.ndarray:
+    """The mask j ≤ i + k over the last two axes of `shape` (numpy's tri)."""
+    if len(shape) < 2:
+        raise ValueError(f"{op}: needs at least 2 dimensions, got shape {shape}")
+    return np.tri(*shape[-2:], k=k, dtype=bool)
+
+
 class Compositions:
     """Mixed into Tensor (it has no state: `self` is always a Tensor)."""
 
@@ -54,6 +61,27 @@ class Compositions:
 
     def long(self) -> Tensor:
         return self.to(np.int64)
+
+    # -- torch's method names for the operators -------------------------------------------------
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
+        """x + alpha·y (torch's add)"""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        """x - alpha·y (torch's sub)"""
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        return self ** exponent
+
+    def neg(self) -> Tensor:
+        return -self
 
     # -- elementwise ------------------------------------------------------------------------------
     @group("sigmoid", "σ")
@@ -117,6 +145,41 @@ class Compositions:
         values = self.gather(d, picked)
         return ValuesIndices(values, wrap(picked)) if keepdim else \
             ValuesIndices(values.squeeze(d), wrap(picked.squeeze(d)))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
+        """The k largest (smallest) values along `dim`, in order, and their indices, as torch's topk (NaN
+        counts as the largest): values = x.gather(indices), so the gradient goes to the picked positions."""
+        from .tensor import wrap  # tensor.py imports this module first
+
+        if self.ndim == 0:
+            values, indices = self.reshape(1).topk(k, dim, largest)
+            return ValuesIndices(values.reshape(()) if k else values, wrap(indices.data.reshape(()) if k else indices.data))
+        d = one_axis(dim, self.ndim, "topk")
+        if not 0 <= k <= self.shape[d]:
+            raise ValueError(f"topk: k = {k} is out of range for axis {d} of size {self.shape[d]} (shape {self.shape})")
+        order = np.argsort(self.data, axis=d, kind="stable")  # ascending, NaN last
+        picked = np.take(np.flip(order, d) if largest else order, np.arange(k), axis=d)
+        return ValuesIndices(self.gather(d, picked), wrap(picked))
+
+    @torch_names
+    def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Π of the elements along `axis` (all by default), multiplied pairwise in a tree of Mul nodes, so
+        dxᵢ = g · Π_{j≠i} xⱼ exactly, also where some xⱼ = 0 (no division by x). The product of nothing is 1."""
+        from .combine import concat  # combine.py imports tensor.py, which imports this module
+
+        if axis is None or self.ndim == 0:
+            normalize_axes(axis, self.ndim, "prod")
+            out = self.reshape(-1).prod(0)
+            return out.reshape((1,) * self.ndim) if keepdims else out
+        a = one_axis(axis, self.ndim, "prod")
+        lead, x = (slice(None),) * a, self
+        while x.shape[a] > 1:
+            half = x.shape[a] // 2
+            pairs = x[lead + (slice(0, half),)] * x[lead + (slice(half, 2 * half),)]
+            x = concat([pairs, x[lead + (slice(2 * half, None),)]], a) if x.shape[a] % 2 else pairs
+        if x.shape[a] == 0:
+            x = x.sum(a, keepdims=True) * 0.0 + 1.0
+        return x if keepdims else x.squeeze(a)
 
     @torch_names
     def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
@@ -190,8 +253,29 @@ class Compositions:
         return self - self.logsumexp(axis, keepdims=True)
 
     # -- shape ------------------------------------------------------------------------------------
-    def flatten(self) -> Tensor:
-        return self.reshape(-1)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Axes start_dim..end_dim merged into one (all by default; a 0-d tensor becomes (1,)), as torch's."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        a, b = (one_axis(d, self.ndim, "flatten") for d in (start_dim, end_dim))
+        if a > b:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} (shape {self.shape})")
+        return self.reshape(self.shape[:a] + (reduced_count(self.shape, tuple(range(a, b + 1))),) + self.shape[b + 1:])
+
+    def flip(self, *dims: Any) -> Tensor:
+        """The order along `dims` reversed (torch's flip): a GetItem with step -1, so dx = g flipped back."""
+        dims = shape_args(dims)
+        axes = (normalize_axes(dims, self.ndim, "flip") or ()) if dims else ()
+        return self[tuple(slice(None, None, -1) if a in axes else slice(None) for a in range(self.ndim))]
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two axes (column j ≤ row i + diagonal) kept, the rest 0: a Where,
+        so dx = g inside the triangle, 0 outside (torch's tril; the causal mask of attention)."""
+        return self.masked_fill(~triangle(self.shape, diagonal, "tril"), 0.0)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two axes (j ≥ i + diagonal) kept, the rest 0 (a Where), as torch's triu."""
+        return self.masked_fill(triangle(self.shape, diagonal - 1, "triu"), 0.0)
 
     @torch_names
     def unsqueeze(self, axis: int) -> Tensor:

@@ -294,6 +294,15 @@ class Tensor(Compositions):
     def relu(self) -> Tensor:
         return ReLU()(self)
 
+    def sin(self) -> Tensor:
+        return Sin()(self)
+
+    def cos(self) -> Tensor:
+        return Cos()(self)
+
+    def erf(self) -> Tensor:
+        return Erf()(self)
+
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """x limited to [min, max]: a selection (Where), so dx = g inside the range, 0 outside (torch's rule)."""
         lo = -math.inf if min is None else min
@@ -381,6 +390,6 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-from .ops import (Add, Cast, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh,  # noqa: E402,I001
-                  Transpose, Where,
+from .ops import (Add, Cast, Cos, Erf, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sin,  # noqa: E402,I001
+                  Sum, Tanh, Transpose, Where,
                   as_float, binary, constant_operand, matmul, reciprocal)

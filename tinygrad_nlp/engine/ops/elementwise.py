@@ -1,5 +1,7 @@
-"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, ReLU, Cast, and the Max reduction."""
+"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, Sin, Cos, Erf, ReLU, Cast, and the Max reduction."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -126,6 +128,48 @@ class Tanh(Function):
 
     def backward(self, g, out, x):
         return (g * (1 - out * out),)
+
+
+class Sin(Function):
+    """z = sin(x);  dx = g * cos(x)"""
+
+    symbol = "sin"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g, out, x):
+        return (g * (x.cos() if isinstance(x, Tensor) else np.cos(x)),)
+
+
+class Cos(Function):
+    """z = cos(x);  dx = -g * sin(x)"""
+
+    symbol = "cos"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g, out, x):
+        return (-g * (x.sin() if isinstance(x, Tensor) else np.sin(x)),)
+
+
+class Erf(Function):
+    """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
+
+    symbol = "erf"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
+
+    def backward(self, g, out, x):
+        return (g * ((x * x * -1.0).exp() if isinstance(x, Tensor) else np.exp(-x * x)) * (2 / math.sqrt(math.pi)),)
 
 
 class ReLU(Function):
