@@ -97,7 +97,8 @@ class Compositions:
         return self ** 0.5
 
     def abs(self) -> Tensor:
-        return self * np.sign(self.data)
+        """|x| = x · sign(x), sign a constant (0 at 0 and at NaN, as torch's gradient);  dx = g · sign(x)"""
+        return self * np.nan_to_num(np.sign(self.data))
 
     __abs__ = abs
 
@@ -233,7 +234,7 @@ class Compositions:
         """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits;
         a row that is all -inf (fully masked) gives -inf, as in torch."""
         axes = normalize_axes(axis, self.ndim, "logsumexp")
-        m = self.data.max(axis=axes, keepdims=True)
+        m = self.data.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf over nothing: the sum is 0, its log -inf
         m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
@@ -243,7 +244,7 @@ class Compositions:
     def softmax(self, axis: int = -1) -> Tensor:
         """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
         axes = normalize_axes(axis, self.ndim, "softmax")
-        e = (self - self.data.max(axis=axes, keepdims=True)).exp()
+        e = (self - self.data.max(axis=axes, keepdims=True, initial=-np.inf)).exp()
         return e / e.sum(axes, keepdims=True)
 
     @torch_names
@@ -311,7 +312,7 @@ class Compositions:
         else:
             if size < 1:
                 raise ValueError(f"split: size must be >= 1, got {size}")
-            starts = list(range(0, self.shape[a], size))
+            starts = list(range(0, self.shape[a], size)) or [0]  # an empty axis: one empty piece, as torch
             ends = [s + size for s in starts]
         lead = (slice(None),) * a
         return tuple(self[lead + (slice(i, j),)] for i, j in zip(starts, ends))
@@ -321,6 +322,8 @@ class Compositions:
         """At most `n` pieces of equal size (the last may be smaller), as torch.chunk."""
         if n < 1:
             raise ValueError(f"chunk: n must be >= 1, got {n}")
+        if self.ndim and self.shape[one_axis(axis, self.ndim, "chunk")] == 0:  # n empty pieces, as torch
+            return self.split([0] * n, axis)
         return self.split(max(1, -(-self.shape[one_axis(axis, self.ndim, "chunk")] // n)), axis)
 
     def t(self) -> Tensor:
@@ -359,7 +362,7 @@ class Compositions:
     def repeat_interleave(self, repeats: int, axis: int | None = None) -> Tensor:
         """Each element `repeats` times along `axis` (flattened first if axis is None), as numpy.repeat
         and torch's repeat_interleave; on an axis of size 1 it is one Repeat node (the textbook's)."""
-        if axis is None or self.ndim == 0:
+        if axis is None:
             return self.reshape(-1).repeat_interleave(repeats, 0)
         axis = one_axis(axis, self.ndim, "repeat_interleave")
         shape = self.shape

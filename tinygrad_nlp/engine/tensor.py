@@ -16,8 +16,8 @@ import numpy as np
 
 from .compositions import Compositions
 from .modes import state
-from .shapes import (describe_index, expand_shape, ints_first, normalize_axes, normalize_index, resolve_shape, shape_args,
-                     torch_names)
+from .shapes import (describe_index, expand_shape, ints_first, normalize_axes, normalize_index, reduced_count, resolve_shape,
+                     shape_args, torch_names)
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -324,9 +324,10 @@ class Tensor(Compositions):
         torch's answer: (values, indices), the gradient to each index (see `extremes`)."""
         if dim is not None:
             return self.extremes(np.argmax, dim, keepdim)
-        if self.data.size == 0:
-            raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
-        return Max(normalize_axes(axis, self.ndim, "max"), keepdims or keepdim)(self)
+        axes = normalize_axes(axis, self.ndim, "max")
+        if self.data.size == 0 and reduced_count(self.shape, axes) == 0:
+            raise ValueError(f"max: cannot reduce an axis of size 0 (shape {self.shape}, axis {axis})")
+        return Max(axes, keepdims or keepdim)(self)
 
     @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -348,6 +349,9 @@ class Tensor(Compositions):
         """transpose(d0, d1) swaps two axes (torch's); transpose() reverses them all (numpy's, `.T`);
         transpose((a, b, c, ...)) puts them in that order (numpy's, torch's permute)."""
         if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            if self.ndim == 0:  # a scalar's only axis is the scalar (torch)
+                normalize_axes(axes, 0, "transpose")  # checks the range
+                return self
             order = list(range(self.ndim))
             a, b = (normalize_axes(x, self.ndim, "transpose")[0] for x in axes)
             order[a], order[b] = order[b], order[a]

@@ -234,11 +234,14 @@ def softplus(x: Tensor) -> Tensor:
 
 @group("binary_cross_entropy_with_logits", "Sigmoid with Loss", loss=True)
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
-    """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, stable for any logit;
-    dx = σ(x) - t, dt = -x (a target tensor that requires grad gets it, as in torch)."""
+    """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, computed as
+    x·(1 - t) + log(1 + e⁻ˣ) where x ≥ 0 and -x·t + log(1 + eˣ) elsewhere (the linear part of softplus
+    joined with -x·t, so L(+∞, t < 1) = +∞, not ∞ - ∞); dx = σ(x) - t, dt = -x (a target tensor gets it, as in torch)."""
     check_reduction("binary_cross_entropy_with_logits", reduction)
     t = _float_targets("binary_cross_entropy_with_logits", logits, targets)
-    return _reduce(softplus(logits) - logits * t, reduction)
+    m = logits.data >= 0
+    s = np.where(m, -1.0, 1.0).astype(logits.dtype)
+    return _reduce(logits * where(m, 1 - t, -t) + ((logits * s).exp() + 1.0).log(), reduction)
 
 
 @group("binary_cross_entropy", "Binary Cross Entropy", loss=True)
@@ -284,6 +287,8 @@ def embedding(ids: Any, weight: Tensor, sparse: bool = False, padding_idx: int |
     """Rows of `weight` at integer `ids` (any shape): a Gather node, whose backward scatter-adds
     (into a RowSparse gradient when sparse=True). Positions holding `padding_idx` read that row as a
     constant (a Where selection), so the padding row never gets a gradient, as in torch."""
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: the table must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
     arr = check_ids(f"embedding (table {weight.shape})", ids, weight.shape[0])
     out = Gather(arr, sparse)(weight)
     if padding_idx is None or not (arr == padding_idx).any():
@@ -310,6 +315,8 @@ def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None, b
     """y = (x - mean) / √(var + eps) · weight + bias over the last len(normalized_shape) axes
     (biased variance, as torch's layer_norm)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape:
+        raise ValueError("layer_norm: normalized_shape must name at least one axis, got ()")
     if x.shape[x.ndim - len(shape):] != shape:
         raise ValueError(f"layer_norm: input of shape {x.shape} does not end in normalized_shape {shape}")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
@@ -330,6 +337,6 @@ def one_hot(ids: Any, num_classes: int = -1, dtype: Any = np.int64) -> Tensor:
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "check_ids", "cross_entropy", "dropout", "embedding", "gelu",
-    "layer_norm", "leaky_relu", "log_softmax", "logsumexp", "maximum", "minimum",
+    "layer_norm", "leaky_relu", "log_softmax", "logsumexp",
     "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]

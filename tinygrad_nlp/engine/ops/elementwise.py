@@ -173,7 +173,7 @@ class Erf(Function):
 
 
 class ReLU(Function):
-    """z = max(x, 0);  dx = g where x > 0"""
+    """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
 
     symbol = "ReLU"
     elementwise = True
@@ -183,7 +183,7 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, g, out, x):
-        return (g * (data(x) > 0).astype(g.dtype),)
+        return (g * np.logical_not(data(x) <= 0).astype(g.dtype),)
 
 
 class Cast(Function):
