@@ -82,7 +82,7 @@ class Compositions:
 
     @torch_names
     def gather(self, axis: int, index: Any) -> Tensor:
-        """out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
+        """`out[i][j] = x[i][index[i][j]]` for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
         so the gradient is scattered back to the picked positions (repeated ones add up)."""
         index = np.asarray(index.data if hasattr(index, "requires_grad") else index)
         if index.ndim != self.ndim or index.dtype.kind not in "iu":
