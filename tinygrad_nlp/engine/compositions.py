@@ -122,7 +122,7 @@ class Compositions:
 
     @torch_names
     def gather(self, axis: int, index: Any) -> Tensor:
-        """out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
+        """`out[i][j] = x[i][index[i][j]]` for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
         so the gradient is scattered back to the picked positions (repeated ones add up)."""
         index = np.asarray(index.data if hasattr(index, "requires_grad") else index)
         if self.ndim == index.ndim == 0:  # a scalar is its 1-element vector (torch)
