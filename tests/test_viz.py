@@ -55,12 +55,12 @@ def test_lstm_cell_is_one_node_and_opens_into_its_gates():
     assert counts["MatMul"] == 2
     assert counts["Repeat"] == 1  # the bias broadcast over the batch
     assert counts["Tanh"] == 2  # g and tanh(c)
-    assert counts["Exp"] == 3 and counts["Pow"] == 3  # one stable sigmoid each for f, i, o: (m + (1-m)e) / (1 + e)
+    assert counts["Exp"] == 3 and counts["Pow"] == 3  # one sigmoid each for f, i, o: 1 / (1 + exp(-x))
     assert counts["GetItem"] == 4  # the gate slices f, g, i, o
     gates = viz.draw(loss, names=cell, expand={"LSTM"})
-    assert sorted(boxes(gates)) == ["σ", "σ", "σ"]
+    assert sorted(boxes(gates)) == ["Affine", "σ", "σ", "σ"]  # one Affine whose slices feed the gates
     for gate in "fgio":
-        assert re.search(rf'label={gate}\b', gates.source), gate
+        assert f"<b>{gate}</b>" in gates.source, gate  # the gate's output edge is named
 
 
 def test_two_layer_net_draws_affine_sigmoid_and_softmax_with_loss():

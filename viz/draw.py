@@ -17,6 +17,7 @@ import numpy as np
 from tinygrad_nlp import Tensor
 from tinygrad_nlp.engine.graph import Graph, trace
 
+from .cells import cell_layout, opened_cell
 from .labels import GRADIENT, EdgeName, edge_names
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
@@ -107,10 +108,13 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     shown = [e.value for e in d.edges if show != "backward"] + [e.grad for e in d.edges if show != "forward"]
     legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""
     label = "\n".join(x for x in (title, note, legend) if x)
-    dot = graphviz.Digraph(graph_attr=dict(rankdir=rankdir or ("BT" if has_time else "LR"), fontname="Helvetica",
-                                           fontsize="11", nodesep="0.3", ranksep="0.35", label=label, labelloc="t",
+    cells, cell = cell_layout(d, graph), opened_cell(d)  # an opened cell: inputs below, outputs above, the memory line on top
+    dot = graphviz.Digraph(graph_attr=dict(rankdir=rankdir or ("BT" if has_time or cell else "LR"), fontname="Helvetica",
+                                           fontsize="11", nodesep="0.3", ranksep="0.2" if cell else "0.35", label=label, labelloc="t",
                                            newrank="true"),
                            node_attr=dict(fontname="Helvetica", fontsize="10"), edge_attr=dict(fontname="Helvetica", fontsize="8"))
+    if cell:  # its edges carry most of the text: lower nodes keep a cell within a screen
+        dot.node_attr.update(height="0.3", margin="0.05,0.02")
     if len(d.nodes) > LARGE_GRAPH:  # bound dot's network-simplex and crossing passes: 15 s -> 2 s at ~120 nodes
         dot.graph_attr.update(nslimit="2", nslimit1="2", mclimit="0.1")
     clusters: dict[tuple, list[tuple[str, dict]]] = {}
@@ -131,10 +135,15 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
             for a, b in zip(row, row[1:]):
                 if (a, b) not in joined:  # a second, parallel flat edge trips dot's spline router
                     same.edge(a, b, style="invis")
+    for row in cells.rows:
+        with dot.subgraph() as same:
+            same.attr(rank="same")
+            for key in row:
+                same.node(key)
     in_row = {k: r for r, row in enumerate(d.time_rows) for k in row}
     for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph))):
         flat = e.src in in_row and in_row.get(e.src) == in_row.get(e.dst)  # along a row of time steps
-        _emit_edge(dot, e, show, values, i in hidden_grads, f"e_{i}" if ids else None, flat, name)
+        _emit_edge(dot, e, show, values, i in hidden_grads, f"e_{i}" if ids else None, flat, name, i in cells.loose)
     return dot
 
 
@@ -177,7 +186,7 @@ def _lines(text: str, color: str) -> str:
 
 
 def _emit_edge(dot: graphviz.Digraph, e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None,
-               flat: bool = False, name: EdgeName = EdgeName()) -> None:
+               flat: bool = False, name: EdgeName = EdgeName(), loose: bool = False) -> None:
     value = format_array(e.value, values) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
     label = edge_label(value, grad, "transparent" if hidden else BACKWARD_COLOR, name.name, name.grad)
@@ -185,6 +194,8 @@ def _emit_edge(dot: graphviz.Digraph, e: DrawnEdge, show: str, values: bool, hid
     attrs["xlabel" if flat else "label"] = label  # dot cannot route labelled edges within a rank: an external label
     if edge_id:
         attrs["id"] = edge_id
+    if loose:
+        attrs["constraint"] = "false"
     dot.edge(e.src, e.dst, **attrs)
 
 

@@ -41,7 +41,7 @@ def _edge_name(e: DrawnEdge, d: Drawing, graph: Graph, out_grad: dict[str, Any])
         return EdgeName("", "d" + src.label)
     if dst.kind == "group" and dst.entry.name in _LOSS_GROUPS and e.dst in out_grad:
         return EdgeName("", _loss_gradient(_LOSS_GROUPS[dst.entry.name], e.value, e.grad, out_grad[e.dst]) or GRADIENT)
-    if src.kind == "op" and dst.kind != "output":
+    if (src.kind == "op" or src.kind == "group" and src.entry.kind == "function") and dst.kind != "output":
         name = graph.nodes[e.sources[0]].tensor.name if e.sources else None
         if name:
             return EdgeName(name, "d" + name)
