@@ -96,8 +96,7 @@ def format_array(a: Any, values: bool = True) -> str:
         return cells[0][0]
     width = max(len(c) for row in cells for c in row)
     lines = [" ".join(c.rjust(width) for c in row) for row in cells]
-    if a.ndim == 1:
-        return f"[{lines[0].strip()}]"
-    if len(lines) == 1:
-        return f"{a.shape} [{lines[0].strip()}]"
+    if len(lines) == 1:  # a vector, or a matrix of one row: no column to align
+        row = " ".join(cells[0])
+        return f"[{row}]" if a.ndim == 1 else f"{a.shape} [{row}]"
     return f"{a.shape}\n" + "\n".join(f"[{line}]" for line in lines)

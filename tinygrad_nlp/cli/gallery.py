@@ -70,8 +70,9 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
 
     corpus = np.array([0, 1, 2, 3, 1, 2, 4, 0, 3, 2])
     with tg.default_dtype(np.float64):
-        cbow = CBOW(5, 3, 1, corpus, sample_size=2, generator=0)
-    yield "cbow_negative_sampling", cbow(np.array([[0, 2]]), np.array([1])), cbow, {"expand": {"NegativeSamplingLoss"}}
+        cbow = CBOW(5, 3, 1, corpus, sample_size=2, generator=np.random.default_rng(3), split_samples=True)  # a path per sample
+    w_in_out = {cbow.word_vecs: "W_in", cbow.ns_loss.embed_dot.embed.W: "W_out"}  # the book's names
+    yield "cbow_negative_sampling", cbow(np.array([[0, 2]]), np.array([1])), w_in_out, {"expand": {"NegativeSamplingLoss"}}
 
     with tg.default_dtype(np.float64):
         s2s = Seq2seq(6, 2, 3, generator=0)
