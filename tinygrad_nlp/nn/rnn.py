@@ -126,6 +126,9 @@ class GRUCell(Module):
             keep = 1.0 - z
         return named(keep * n + z * h_prev, "h_next")
 
+    def init_state(self, n: int) -> Tensor:
+        return _named_zeros("h0", self.Wh, n, self.hidden_size)
+
 class SimplifiedGRUCell(RNNCell):
     """Ng's simplified GRU (the update gate only), with c the memory cell (= h):
     Γu = σ(x Wx_u + c_prev Wh_u + b_u),  c̃ = tanh(x Wx_c + c_prev Wh_c + b_c),  c = Γu ⊙ c̃ + (1 - Γu) ⊙ c_prev"""
