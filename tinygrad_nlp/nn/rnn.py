@@ -82,8 +82,7 @@ class LSTMCell(RNNCell):
             a_f, a_g, a_i, a_o = (A[:, k * H:(k + 1) * H] for k in range(4))
         f, g, i, o = named(a_f.sigmoid(), "f"), named(a_g.tanh(), "g"), named(a_i.sigmoid(), "i"), named(a_o.sigmoid(), "o")
         c = named(f * c_prev + g * i, "c_next")
-        h = named(o * c.tanh(), "h_next")
-        return h, c
+        return named(o * c.tanh(), "h_next"), c
 
     def init_state(self, n: int) -> tuple[Tensor, Tensor]:
         return _named_zeros("h0", self.Wh, n, self.hidden_size), _named_zeros("c0", self.Wh, n, self.hidden_size)
@@ -114,8 +113,7 @@ class GRUCell(Module):
             ax, ah = x @ self.Wx, h_prev @ self.Wh
             if self.bx is not None:
                 ax, ah = ax + self.bx, ah + self.bh
-            slices = [(ax[:, k * H:(k + 1) * H], ah[:, k * H:(k + 1) * H]) for k in range(3)]
-        (xr, hr), (xz, hz), (xn, hn) = slices
+            (xr, hr), (xz, hz), (xn, hn) = [(ax[:, k * H:(k + 1) * H], ah[:, k * H:(k + 1) * H]) for k in range(3)]
         with group("reset_gate", "reset gate r"):
             r = named((xr + hr).sigmoid(), "r")
         with group("update_gate", "update gate z"):
@@ -262,8 +260,7 @@ class _RecurrentLayer(Module):
         for t in steps:
             m = masks[t] if masks is not None else None
             x = xs[t] if m is None else where(m, xs[t], 0.0)  # a padded input never reaches the cell
-            if x.name is None:
-                named(x, f"x_{t}")
+            x.name = x.name or f"x_{t}"  # drawn as x_t (a slice of xs, or the layer below's h_t)
             with scope(f"t={t}"):
                 new = cell(x, state)
             if m is not None:  # padded positions keep the state and output zeros
