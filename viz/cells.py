@@ -57,20 +57,9 @@ def cell_layout(d: Drawing, graph: Graph) -> CellLayout:
             prev = [d.edges[j].src for j in into.get(mul, []) if CELL_STATE.match(_state_name(d, graph, d.edges[j].src))]
             if prev:
                 after = [e.dst for e in d.edges if e.src == key and d.nodes[e.dst].kind == "branch"]
-                rows.append(prev[:1] + [mul, key] + after)
-    rows = _merge(rows)
+                before = [p for p in prev[:1] if d.nodes[p].kind in ("param", "input")]  # the previous step's c stays there
+                rows.append(before + [mul, key] + after)
     members = {k for row in rows for k in row}
     loose = {i for i, e in enumerate(d.edges) if e.src in members and e.dst not in members
              and d.nodes[e.dst].kind == "op" and d.nodes[e.dst].label == "tanh"}
     return CellLayout(rows, loose)
-
-
-def _merge(rows: list[list[str]]) -> list[list[str]]:
-    """Rows that share a node (one step's c_next is the next step's c_prev) become one row."""
-    merged: list[list[str]] = []
-    for row in rows:
-        for other in [m for m in merged if set(m) & set(row)]:
-            merged.remove(other)
-            row = other + [k for k in row if k not in other]
-        merged.append(row)
-    return merged

@@ -68,16 +68,15 @@ class LSTMCell(RNNCell):
     """A = x @ Wx + h_prev @ Wh + b, split into f, g, i, o:
     f = σ(A_f), g = tanh(A_g), i = σ(A_i), o = σ(A_o);  c = f ⊙ c_prev + g ⊙ i;  h = o ⊙ tanh(c)
 
-    Drawn as the textbook's cell: one Affine box whose slices are the gates' inputs, the gates
-    named f, g, i, o, the outputs h_next and c_next (a time layer renames them h_t, c_t)."""
+    Drawn as the textbook's cell: one Affine box whose slices feed the gates f, g, i, o; outputs
+    h_next, c_next (a time layer names them h_t, c_t)."""
 
     textbook_name = "LSTM"
 
     gates = 4
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
-        h_prev, c_prev = state
-        H = self.hidden_size
+        (h_prev, c_prev), H = state, self.hidden_size
         with group("affine", "Affine"):  # x @ Wx + h_prev @ Wh + b, sliced into the four gates' inputs
             A = self.affine(x, h_prev)
             a_f, a_g, a_i, a_o = (A[:, k * H:(k + 1) * H] for k in range(4))
@@ -93,9 +92,8 @@ class GRUCell(Module):
     """PyTorch's GRU:  r = σ(x W_xr + b_xr + h W_hr + b_hr),  z = σ(x W_xz + b_xz + h W_hz + b_hz),
     h̃ = tanh(x W_xn + b_xn + r ⊙ (h W_hn + b_hn)),  h = (1 - z) ⊙ h̃ + z ⊙ h_prev
 
-    Drawn with the gates r and z each one box (its affine maps and σ), the candidate h̃ one box
-    (tanh of its affine maps, r applied to the recurrent part) and the mix of h_prev and h̃ in the
-    open. (Cho's and d2l's z is PyTorch's 1 - z: the same cell, the roles of z and 1 - z swapped.)"""
+    Drawn with the gates r, z and the candidate h̃ each one box, the mix of h_prev and h̃ in the open.
+    (Cho's and d2l's z is PyTorch's 1 - z: the same cell, the roles of z and 1 - z swapped.)"""
 
     textbook_name = "GRU"
 
@@ -122,7 +120,7 @@ class GRUCell(Module):
             z = named((xz + hz).sigmoid(), "z")
         with group("candidate", "candidate h̃"):
             n = named((xn + r * hn).tanh(), "h̃")
-        with group("one_minus", "1 −"):
+        with group("one_minus", "1 −"):  # one node, as the book draws 1 − z
             keep = 1.0 - z
         return named(keep * n + z * h_prev, "h_next")
 
@@ -245,7 +243,7 @@ class _RecurrentLayer(Module):
                 finals.append(final)
                 if d == 0:
                     self._last_states = [weakref.ref(h) for h in carried]
-            xs = outs[0] if len(outs) == 1 else [_concat_pair(a, b) for a, b in zip(*outs)]
+            xs = outs[0] if len(outs) == 1 else [concat([a, b], axis=1) for a, b in zip(*outs)]
             if self.drop is not None and layer < self.num_layers - 1:
                 xs = [self.drop(h) for h in xs]
         out = stack(xs, axis=1)
@@ -274,10 +272,6 @@ class _RecurrentLayer(Module):
             h = carried[t] = state[0] if isinstance(state, tuple) else state
             hs[t] = h if m is None else where(m, h, 0.0)
         return hs, state, carried
-
-
-def _concat_pair(a: Tensor, b: Tensor) -> Tensor:
-    return concat([a, b], axis=1)
 
 
 def _piece(state: Tensor, k: int) -> Tensor:
