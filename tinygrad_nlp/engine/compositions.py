@@ -90,12 +90,20 @@ class Compositions:
     # -- elementwise ------------------------------------------------------------------------------
     @group("sigmoid", "σ")
     def sigmoid(self) -> Tensor:
-        """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ): with e = exp(-|x|), which never overflows, and the
-        constant mask m = [x ≥ 0], σ = (m + (1 - m)·e) / (1 + e) — full relative precision in both
-        tails (e is finite, so the masked blend is exact)."""
-        m = (self.data >= 0).astype(self.dtype)
-        e = (self * (1 - 2 * m)).exp()
-        return (e * (1 - m) + m) * (e + 1.0) ** -1
+        """σ(x) = 1 / (1 + exp(-x)), the textbook's chain ×(-1) → exp → +1 → / (dσ/dx = σ(1 - σ)).
+
+        Stable in both tails, with full relative precision. For x ≥ 0, exp(-x) ≤ 1; for x < 0 the
+        chain stays exact until 1/u (u = 1 + exp(-x)) is so small that the / node's derivative
+        -1/u² underflows: below x = -42.7 (float32), -353 (float64). Only when some x is below that
+        does the chain take a constant shift k = max(-x, 0) (as softmax subtracts its max):
+        σ = 1 / (e⁻ᵏ + exp(-x - k)) · e⁻ᵏ, the same nodes with -k before exp, e⁻ᵏ for the +1 and a
+        × e⁻ᵏ after the /, where every value and derivative is in range (exp(-x - k) ≤ 1)."""
+        limit = -0.5 * math.log(np.finfo(self.dtype).tiny) - 1
+        if not np.max(-self.data, initial=-np.inf) > limit:
+            return ((self * -1.0).exp() + 1.0) ** -1
+        k = np.minimum(np.maximum(-self.data, 0), np.finfo(self.dtype).max / 2)  # x = -inf: e⁻ᵏ = 0, no inf - inf
+        s = np.exp(-k)
+        return ((self * -1.0 - k).exp() + s) ** -1 * s
 
     def sqrt(self) -> Tensor:
         return self ** 0.5
