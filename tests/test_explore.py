@@ -19,7 +19,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.ge
 
 
 def page_data(html: str) -> dict:
-    return json.loads(re.search(r"const data = (\{.*?\});\nconst n =", html, re.S).group(1).replace("<\\/", "</"))
+    return json.loads(re.search(r"const data = (\{.*?\});\nconst F =", html, re.S).group(1).replace("<\\/", "</"))
 
 
 class WrongSquare(Function):
