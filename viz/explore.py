@@ -87,7 +87,7 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     for key, n in d.nodes.items():
         fs = sorted(f_step[id(fn_of[m])] for m in n.members if m in fn_of and id(fn_of[m]) in f_step)
         bs = sorted(b_step[id(fn_of[m])] for m in n.members if m in fn_of and id(fn_of[m]) in b_step)
-        nodes["n_" + key] = {"f": fs, "b": bs}
+        nodes["n_" + key] = {"f": fs, "b": bs, **({"box": 1} if n.kind != "op" else {})}
         infos["n_" + key] = _info(n, graph, grads)
         if n.kind == "group" and len(interiors) < MAX_INTERIORS and len(n.members) <= 200:
             interiors["n_" + key] = _interior_svg(n, graph, values, grads)
@@ -254,7 +254,7 @@ def _interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> st
             if not any(x.src == src and x.dst == key for x in sub.edges):
                 sub.edges.append(Edge(src, key, e.value, grads.get(id(graph.nodes[src].fn), (None,))[0], 0))
     inner = drawing(sub, expand=True)
-    svg = render_bytes(to_digraph(inner, sub, "both", values, "LR"), "svg").decode("utf-8")
+    svg = render_bytes(to_digraph(inner, sub, "both", values, "BT"), "svg").decode("utf-8")  # tall: the side panel is
     return svg[svg.index("<svg"):]
 
 

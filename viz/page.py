@@ -69,13 +69,21 @@ BODY = """<h2>{{title}}</h2>
 """
 
 SCRIPT = r"""
+function element(name, attrs) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", name);
+  for (const a in attrs) e.setAttribute(a, attrs[a]);
+  return e;
+}
 const data = {{data}};
 const F = data.forward, N = data.captions.length, READABLE_PX = 10;
 const view = document.getElementById("view"), slider = document.getElementById("slider");
 const svg = view.querySelector("svg");
 svg.removeAttribute("width"); svg.removeAttribute("height");
-svg.querySelector("g.graph").id = "graph-main";
 const full = svg.getAttribute("viewBox").split(" ").map(Number);
+const picture = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));  // the minimap's
+svg.removeAttribute("viewBox");  // the view moves a camera group: cheaper than a new viewBox, which lays out every label again
+const camera = svg.insertBefore(element("g", {}), svg.firstElementChild);
+camera.appendChild(svg.querySelector("g.graph"));
 const smallestFont = Math.min(...Array.from(svg.querySelectorAll("text[font-size]"), t => Number(t.getAttribute("font-size"))), 14);
 let box = full.slice();
 function scale() { const r = svg.getBoundingClientRect(); return Math.min(r.width / box[2], r.height / box[3]); }
@@ -86,14 +94,14 @@ function setBox(b) {
   x = w >= full[2] ? full[0] - (w - full[2]) / 2 : Math.max(full[0], Math.min(x, full[0] + full[2] - w));
   y = h >= full[3] ? full[1] - (h - full[3]) / 2 : Math.max(full[1], Math.min(y, full[1] + full[3] - h));
   box = [x, y, w, h];
-  svg.setAttribute("viewBox", box.join(" "));
+  camera.setAttribute("transform", "matrix(" + [s, 0, 0, s, -x * s, -y * s].join(" ") + ")");
   drawMinimap();
 }
 function toUnits(cx, cy) { const r = svg.getBoundingClientRect(), s = scale(); return [box[0] + (cx - r.left) / s, box[1] + (cy - r.top) / s]; }
 function shape(g) { return g ? g.querySelector("ellipse, polygon, path") : null; }
-const original = {}, last = {};
+const original = {}, last = {}, shapes = {};
 for (const id in data.nodes) {
-  const s = shape(document.getElementById(id)), f = data.nodes[id].f, b = data.nodes[id].b;
+  const s = shapes[id] = shape(document.getElementById(id)), f = data.nodes[id].f, b = data.nodes[id].b;
   original[id] = s ? s.getAttribute("fill") : null;
   last[id] = [f.length ? Math.max(...f) : null, b.length ? Math.max(...b) : null];
 }
@@ -102,15 +110,10 @@ for (const id in data.edges) {
   const g = document.getElementById(id), all = g ? Array.from(g.querySelectorAll("text")) : [];
   texts[id] = [all.filter(t => t.getAttribute("fill") === "#1f3b73"), all.filter(t => t.getAttribute("fill") === "#c0392b")];
 }
-// the minimap: the same drawing (an SVG <use>), the visible part framed
+// the minimap: a picture of the drawing, the visible part framed
 const mini = document.getElementById("minimap");
-function element(name, attrs) {
-  const e = document.createElementNS("http://www.w3.org/2000/svg", name);
-  for (const a in attrs) e.setAttribute(a, attrs[a]);
-  return e;
-}
 const miniSvg = mini.appendChild(element("svg", {viewBox: full.join(" ")}));
-miniSvg.appendChild(element("use", {href: "#graph-main"}));
+miniSvg.appendChild(element("image", {href: picture, x: full[0], y: full[1], width: full[2], height: full[3]}));
 const frame = miniSvg.appendChild(element("rect", {fill: "rgba(46,134,193,0.15)", stroke: "#2e86c1", "stroke-width": 2, "vector-effect": "non-scaling-stroke"}));
 function drawMinimap() {
   const whole = box[0] <= full[0] + 1 && box[1] <= full[1] + 1 && box[0] + box[2] >= full[0] + full[2] - 1 && box[1] + box[3] >= full[1] + full[3] - 1;
@@ -152,13 +155,16 @@ function show(i) {
   i = Math.max(0, Math.min(st.length - 1, i));
   const k0 = i > 0 ? st[i - 1] : 0;
   k = st[i];
-  for (const id in data.nodes) {
-    const s = shape(document.getElementById(id)), fill = fillOf(id, k0, k);
-    if (s) s.setAttribute("fill", fill || original[id] || "white");
+  for (const id in data.nodes) {  // only what changes is written: a step costs little on a big graph
+    const fill = fillOf(id, k0, k) || original[id] || "white";
+    if (shapes[id] && shapes[id].getAttribute("fill") !== fill) shapes[id].setAttribute("fill", fill);
   }
   for (const id in data.edges) {
-    texts[id][0].forEach(t => t.style.visibility = data.edges[id][0] <= k ? "visible" : "hidden");
-    texts[id][1].forEach(t => t.style.visibility = data.edges[id][1] <= k ? "visible" : "hidden");
+    for (const side of [0, 1]) {
+      const shown = data.edges[id][side] <= k;
+      if (texts[id][side].shown !== shown) texts[id][side].forEach(t => t.style.visibility = shown ? "visible" : "hidden");
+      texts[id][side].shown = shown;
+    }
   }
   const phase = i === 0 ? "" : (k <= F ? " (forward)" : " (backward)");
   const what = size === "op" ? data.captions[k - 1] : (data.sizes[size].captions[i - 1] || "");
@@ -170,7 +176,7 @@ function show(i) {
 }
 function bounds(ids) {
   let b = null;
-  ids.forEach(id => {
+  ids.slice(0, 300).forEach(id => {
     const g = document.getElementById(id);
     if (!g || g.style.display === "none") return;
     const r = g.getBoundingClientRect();
@@ -178,14 +184,12 @@ function bounds(ids) {
   });
   return b;
 }
-function follow(ids) {
-  const b = bounds(ids.slice(0, 200));
-  if (!b) return;
-  const r = svg.getBoundingClientRect(), m = 30;
-  if (b[0] >= r.left + m && b[2] <= r.right - m && b[1] >= r.top + m && b[3] <= r.bottom - m) return;
-  const fits = b[2] - b[0] <= r.width - 2 * m && b[3] - b[1] <= r.height - 2 * m;
-  const [cx, cy] = fits ? toUnits((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) : toUnits(b[0] + r.width / 2 - m, b[3] - r.height / 2 + m);
-  centerOn(cx, cy);
+function follow(ids) {  // bring the running nodes into view: all of them, else the boxes (cells, layers), else the first box
+  const r = svg.getBoundingClientRect(), m = 30, boxes = ids.filter(id => data.nodes[id] && data.nodes[id].box);
+  const fits = b => b && b[2] - b[0] <= r.width - 2 * m && b[3] - b[1] <= r.height - 2 * m;
+  const b = [ids, boxes, (boxes.length ? boxes : ids).slice(0, 1)].map(bounds).find(fits);
+  if (!b || (b[0] >= r.left + m && b[2] <= r.right - m && b[1] >= r.top + m && b[3] <= r.bottom - m)) return;
+  centerOn(...toUnits((b[0] + b[2]) / 2, (b[1] + b[3]) / 2));
 }
 function readableScale() { return READABLE_PX / smallestFont; }
 function readable(ids) {  // the readable size, at the given nodes
