@@ -80,7 +80,6 @@ const view = document.getElementById("view"), slider = document.getElementById("
 const svg = view.querySelector("svg");
 svg.removeAttribute("width"); svg.removeAttribute("height");
 const full = svg.getAttribute("viewBox").split(" ").map(Number);
-const picture = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));  // the minimap's
 svg.removeAttribute("viewBox");  // the view moves a camera group: cheaper than a new viewBox, which lays out every label again
 const camera = svg.insertBefore(element("g", {}), svg.firstElementChild);
 camera.appendChild(svg.querySelector("g.graph"));
@@ -110,24 +109,30 @@ for (const id in data.edges) {
   const g = document.getElementById(id), all = g ? Array.from(g.querySelectorAll("text")) : [];
   texts[id] = [all.filter(t => t.getAttribute("fill") === "#1f3b73"), all.filter(t => t.getAttribute("fill") === "#c0392b")];
 }
-// the minimap: a picture of the drawing, the visible part framed
-const mini = document.getElementById("minimap");
-const miniSvg = mini.appendChild(element("svg", {viewBox: full.join(" ")}));
-miniSvg.appendChild(element("image", {href: picture, x: full[0], y: full[1], width: full[2], height: full[3]}));
+// the minimap: every node a small box in its place, coloured as on the graph (where the steps are); the visible part framed
+const mini = document.getElementById("minimap"), MINI_W = 260, MINI_H = Math.max(40, Math.min(160, MINI_W * full[3] / full[2]));
+const miniSvg = mini.appendChild(element("svg", {viewBox: full.join(" "), preserveAspectRatio: "none"}));
+const markers = {}, origin = svg.getBoundingClientRect();  // the camera is still at 1:1
+for (const id in data.nodes) {
+  const g = document.getElementById(id);
+  if (!g) continue;
+  const r = g.getBoundingClientRect(), w = Math.max(r.width, 3 * full[2] / MINI_W), h = Math.max(r.height, 3 * full[3] / MINI_H);
+  markers[id] = miniSvg.appendChild(element("rect", {x: full[0] + r.left - origin.left + (r.width - w) / 2,
+    y: full[1] + r.top - origin.top + (r.height - h) / 2, width: w, height: h, fill: "#c8c8c8"}));
+}
 const frame = miniSvg.appendChild(element("rect", {fill: "rgba(46,134,193,0.15)", stroke: "#2e86c1", "stroke-width": 2, "vector-effect": "non-scaling-stroke"}));
 function drawMinimap() {
   const whole = box[0] <= full[0] + 1 && box[1] <= full[1] + 1 && box[0] + box[2] >= full[0] + full[2] - 1 && box[1] + box[3] >= full[1] + full[3] - 1;
   mini.style.display = whole ? "none" : "block";
   if (whole) return;
-  const w = Math.min(260, view.clientWidth * 0.3), h = Math.max(24, Math.min(160, w * full[3] / full[2]));
-  mini.style.width = w + "px"; mini.style.height = h + "px";
+  const w = Math.min(MINI_W, view.clientWidth * 0.3);
+  mini.style.width = w + "px"; mini.style.height = MINI_H * w / MINI_W + "px";
   [["x", box[0]], ["y", box[1]], ["width", box[2]], ["height", box[3]]].forEach(([a, v]) => frame.setAttribute(a, v));
 }
 function centerOn(cx, cy) { setBox([cx - box[2] / 2, cy - box[3] / 2, box[2], box[3]]); }
 function onMinimap(e) {
-  const r = miniSvg.getBoundingClientRect(), s = Math.min(r.width / full[2], r.height / full[3]);
-  const ox = (r.width - full[2] * s) / 2, oy = (r.height - full[3] * s) / 2;
-  centerOn(full[0] + (e.clientX - r.left - ox) / s, full[1] + (e.clientY - r.top - oy) / s);
+  const r = miniSvg.getBoundingClientRect();
+  centerOn(full[0] + (e.clientX - r.left) * full[2] / r.width, full[1] + (e.clientY - r.top) * full[3] / r.height);
 }
 mini.addEventListener("mousedown", e => { e.stopPropagation(); onMinimap(e); mini.dragging = true; });
 window.addEventListener("mouseup", () => { mini.dragging = false; });
@@ -156,8 +161,9 @@ function show(i) {
   const k0 = i > 0 ? st[i - 1] : 0;
   k = st[i];
   for (const id in data.nodes) {  // only what changes is written: a step costs little on a big graph
-    const fill = fillOf(id, k0, k) || original[id] || "white";
+    const step = fillOf(id, k0, k), fill = step || original[id] || "white";
     if (shapes[id] && shapes[id].getAttribute("fill") !== fill) shapes[id].setAttribute("fill", fill);
+    if (markers[id] && markers[id].getAttribute("fill") !== (step || "#c8c8c8")) markers[id].setAttribute("fill", step || "#c8c8c8");
   }
   for (const id in data.edges) {
     for (const side of [0, 1]) {
