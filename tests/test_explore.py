@@ -112,6 +112,7 @@ def test_explorer_in_a_real_browser(tmp_path):
         t0 = time.perf_counter()
         page.goto(path.as_uri())
         assert time.perf_counter() - t0 < 3
+        assert min(page.evaluate(TEXT_PX)) >= 10 - 1e-6  # opens at a readable size
         page.fill("#slider", str(n))  # to the end of backward
         assert f"step {n} / {n} (backward)" in page.inner_text("#caption")
         leaf = page.locator("g.node", has_text="0.W").first
@@ -329,3 +330,45 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
             page.close()
         browser.close()
     assert errors == [] and requests == []
+
+
+@needs_dot
+def test_time_steps_are_the_books_columns_and_the_order_respects_the_graph():
+    from tinygrad_nlp.engine.graph import trace
+    from viz.draw import drawing, name_map
+    from viz.frames import edge_grads
+    from viz.steps import PLUMBING, schedule
+
+    model, loss, attention = attention_model_loss()
+    data = page_data(viz.explore(loss, names=model, attention=attention, padding={"encoder": range(2)}).html)
+    captions, stops = data["sizes"]["time"]["captions"], data["sizes"]["time"]["stops"]
+    forward = captions[: stops.index(data["forward"]) + 1]
+    assert [c.split(":")[0] for c in forward if " t=" in c] == ["encoder/rnn t=0…1 (padding)", "encoder/rnn t=2", "encoder/rnn t=3",
+                                                             "decoder t=0", "decoder t=1"]
+    assert all("LSTM" in c and "Attention Weight" in c for c in forward if c.startswith("decoder t="))  # one column each
+    assert stops[-1] == data["forward"] + data["backward"]
+    # every op comes after the ops it reads, except a slice of a stack (plumbing) taken in its own column
+    graph = trace(loss, name_map(model), edge_grads(loss))
+    fns = [t.grad_fn for t in tg.toposort([loss])[0]]
+    position = {id(fn): i for i, fn in enumerate(schedule(graph, drawing(graph), fns).order)}
+    assert sorted(position.values()) == list(range(len(fns)))
+    for fn in fns:
+        for p in fn.parents:
+            if getattr(p, "grad_fn", None) is not None and position[id(p.grad_fn)] > position[id(fn)]:
+                assert type(fn).__name__ in PLUMBING and type(p.grad_fn).__name__ in PLUMBING
+
+
+@needs_dot
+def test_cell_steps_light_one_drawn_node_each():
+    lstm = nn.LSTM(2, 3, num_layers=2, generator=0)
+    out, _ = lstm(tg.randn(1, 3, 2, generator=1))
+    data = page_data(viz.explore(out.sum(), names=lstm).html)
+    stops = [0] + data["sizes"]["node"]["stops"]
+    for k0, k1 in zip(stops, stops[1:]):
+        lit = {n for n, s in data["nodes"].items() if any(k0 < k <= k1 for k in s["f"] + s["b"])}
+        assert len(lit) == 1
+    stops = [0] + data["sizes"]["time"]["stops"]
+    cells = [sorted(n for n, s in data["nodes"].items() if any(k0 < k <= k1 for k in s["f"]) and "LSTM" in data["info"][n])
+             for k0, k1 in zip(stops, stops[1:])]
+    columns = [c for c in cells if c]
+    assert len(columns) == 3 and all(len(c) == 2 for c in columns)  # step t is a column: layer 0's and layer 1's cell
