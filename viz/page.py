@@ -64,7 +64,7 @@ BODY = """<h2>{{title}}</h2>
   <i style="background:#abebc6"></i> done <span id="checklegend"></span></div>
 <div id="caption"></div>
 <div id="main"><div id="view">{{svg}}<div id="minimap" title="the whole graph: click to go there"></div>
-<div id="enlarged"><button type="button" id="shrink">close</button></div></div>
+<div id="enlarged" title="wheel: zoom, drag: pan"><button type="button" id="shrink">close</button></div></div>
 <div id="inspector"><div id="heatmap"></div><div id="details"><p>Click a node to inspect it; click a box's label to fold or open it.</p></div></div></div>
 """
 
@@ -220,11 +220,32 @@ document.querySelectorAll("#sizes button").forEach(b => {
   if (!sizes[b.dataset.size]) b.style.display = "none";
   b.addEventListener("click", () => setSize(b.dataset.size));
 });
+function zoomable(s) {  // a small drawing: the wheel zooms at the pointer, dragging pans (its viewBox)
+  const units = (v, cx, cy) => {
+    const r = s.getBoundingClientRect(), k = Math.max(v[2] / r.width, v[3] / r.height);
+    return [v[0] + (cx - r.left - (r.width - v[2] / k) / 2) * k, v[1] + (cy - r.top - (r.height - v[3] / k) / 2) * k, k];
+  };
+  const get = () => s.getAttribute("viewBox").split(" ").map(Number), put = v => s.setAttribute("viewBox", v.join(" "));
+  s.addEventListener("wheel", e => {
+    e.preventDefault(); e.stopPropagation();
+    const v = get(), [x, y] = units(v, e.clientX, e.clientY), f = e.deltaY > 0 ? 1.15 : 1 / 1.15;
+    put([x - (x - v[0]) * f, y - (y - v[1]) * f, v[2] * f, v[3] * f]);
+  }, { passive: false });
+  let from = null;
+  s.addEventListener("mousedown", e => { from = [e.clientX, e.clientY, get()]; e.preventDefault(); });
+  window.addEventListener("mouseup", () => { from = null; });
+  window.addEventListener("mousemove", e => {
+    if (!from) return;
+    const k = units(from[2], 0, 0)[2];
+    put([from[2][0] - (e.clientX - from[0]) * k, from[2][1] - (e.clientY - from[1]) * k, from[2][2], from[2][3]]);
+  });
+}
 function enlarge(html) {
   const e = document.getElementById("enlarged");
   e.querySelectorAll("svg").forEach(s => s.remove());
   e.insertAdjacentHTML("afterbegin", html);
   const s = e.querySelector("svg"); s.removeAttribute("width"); s.removeAttribute("height");
+  zoomable(s);
   e.style.display = "block";
 }
 document.getElementById("shrink").addEventListener("click", () => { document.getElementById("enlarged").style.display = "none"; });
