@@ -254,7 +254,7 @@ def _interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> st
             if not any(x.src == src and x.dst == key for x in sub.edges):
                 sub.edges.append(Edge(src, key, e.value, grads.get(id(graph.nodes[src].fn), (None,))[0], 0))
     inner = drawing(sub, expand=True)
-    svg = render_bytes(to_digraph(inner, sub, "both", values, "BT"), "svg").decode("utf-8")  # tall: the side panel is
+    svg = render_bytes(to_digraph(inner, sub, "both", values, "BT"), "svg").decode("utf-8")  # upwards: tall fits the side panel
     return svg[svg.index("<svg"):]
 
 
@@ -286,17 +286,22 @@ def _vjp_error(fn: Any, g: Any, rng: np.random.Generator, probes: int, eps: floa
         if not need or not isinstance(a, np.ndarray) or a.dtype.kind != "f" or analytic[i] is None:
             continue
         probe = rng.choice(a.size, size=min(probes, a.size), replace=False)
-        point = a.reshape(-1)[probe]
-
-        def projected(i: int = i, a: np.ndarray = a, probe: np.ndarray = probe, point: np.ndarray = point) -> float:
-            x = a.copy()
-            x.reshape(-1)[probe] = point
-            return float(np.sum(g * fn.forward(*args[:i], x, *args[i + 1:])))
-
-        numeric = numerical_grad(projected, point, eps)
+        numeric = _numerical_vjp(fn, args, i, g, probe, eps)
         exact = np.asarray(_dense(analytic[i]), dtype=np.float64).reshape(-1)[probe]
         worst = max(worst, float(np.max(np.abs(exact - numeric) / np.maximum(1e-6, np.abs(exact) + np.abs(numeric)))))
     return worst
+
+
+def _numerical_vjp(fn: Any, args: list, i: int, g: np.ndarray, probe: np.ndarray, eps: float) -> np.ndarray:
+    """∂<g, fn.forward(args)>/∂args[i] at the flat coordinates `probe`, by central differences."""
+    point = args[i].reshape(-1)[probe]
+
+    def projected() -> float:
+        x = args[i].copy()
+        x.reshape(-1)[probe] = point
+        return float(np.sum(g * fn.forward(*args[:i], x, *args[i + 1:])))
+
+    return numerical_grad(projected, point, eps)
 
 
 def _dense(a: Any) -> Any:
