@@ -203,6 +203,8 @@ def _info(n: DrawnNode, graph: Graph, grads: dict) -> str:
         rows.append("<p>" + escape(", ".join(f"{op} × {c}" for op, c in ops.most_common())) + f" ({sum(ops.values())} ops)</p>")
     elif n.kind == "branch":
         rows.append("<h3>Branch</h3><p>fan-out: the value goes to several ops; ∂L/∂x is the sum of what they send back</p>")
+    elif not n.members:  # drawn for the reader only (a layer's frame of shared weights)
+        rows.append(f"<h3>{escape(n.label)}</h3><p>{escape(n.tooltip)}</p>")
     else:
         t = graph.nodes[n.members[0]].tensor
         rows.append(f"<h3>{escape(n.label)}</h3><p>{escape(n.kind)}, shape {t.shape if t is not None else ''}</p>")
