@@ -6,6 +6,7 @@ one sequence, e.g. a decoder's LSTM step and its Attention), in a topological or
 whole Time layer before the next; the values and gradients shown are the same. A step of size
 - "op" is one Function;
 - "node" is a run of Functions drawn as one node (a cell, a layer, a σ, or one primitive op);
+  an op the drawing leaves out (plumbing it contracts) joins the step before;
 - "time" is a run of Functions of one time step (padding steps together); outside the time
   steps, a run per drawn node, plumbing (stacking the steps' outputs) joining the step before.
 """
@@ -63,6 +64,8 @@ class Schedule:
         """What a step of `size` is made of; None: no group of its own (an op not drawn)."""
         if size == "op":
             return id(fn)
+        if self.drawn[id(fn)] is None:
+            return None
         column = self.column[id(fn)] if size == "time" else None
         if size == "time" and column is None and type(fn).__name__ in PLUMBING and self.drawn[id(fn)] not in self.boxes:
             return None
