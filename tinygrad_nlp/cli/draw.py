@@ -65,7 +65,10 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         answer = greedy(model, x, start, ckpt["answer_length"])
         ys = np.concatenate([[[start]], answer], axis=1)
         loss = model(x, ys)
-        extra = {"steps": x.shape[1] + ys.shape[1]}
+        width, length = x.shape[1], min(len(question), x.shape[1])
+        extra = {"steps": width + ys.shape[1]}
+        if length < width:  # the explorer steps through the encoder's padding at once
+            extra["padding"] = {"encoder": range(width - length) if ckpt["reverse"] else range(length, width)}
         if hasattr(model.decoder, "weights"):  # the attention heatmap of this very pass
             weights = np.stack([a.data[0] for a in model.decoder.weights])
             extra["attention"] = (weights, vocab.decode(x[0]), vocab.decode(answer[0]))
@@ -124,7 +127,8 @@ def run(args: argparse.Namespace) -> None:
     if args.list:
         return list_figures()
     loss, names, opts = graph_source(args)
-    opts.pop("attention", None)  # the heatmap is the explorer's
+    opts.pop("attention", None)  # the heatmap and the padding steps are the explorer's
+    opts.pop("padding", None)
     try:
         path = viz.save(viz.draw(loss, show=args.show, names=names, **opts), args.out)
     except (ValueError, viz.GraphvizNotFound) as e:
