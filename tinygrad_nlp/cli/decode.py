@@ -17,7 +17,7 @@ from tinygrad_nlp.data.text import Vocab
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy
 from tinygrad_nlp.runs import echo, integer, number
 
-from .checks import FlagError, conflict, input_file, load_checkpoint
+from .checks import FlagError, input_file, load_checkpoint
 
 HELP = "answer questions with a seq2seq checkpoint (greedy or beam search)"
 MAX_BEAM = 100
@@ -31,8 +31,8 @@ def add_beam_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def check_beam(args: argparse.Namespace) -> None:
-    if not args.beam:
-        conflict(args, "--length-penalty", "--beam 0", " (it applies to beam search only)")
+    if not args.beam and args.length_penalty is not None:
+        raise FlagError("--length-penalty", args.length_penalty, "applies to beam search only: add --beam N")
     args.length_penalty = 0.75 if args.length_penalty is None else args.length_penalty
 
 

@@ -66,8 +66,8 @@ VOCAB_BOUND, STEPS_BOUND = 100, 40  # characters of the tasks (59 for dates), qu
 
 
 def check(args: argparse.Namespace) -> None:
-    if args.model != "attention":
-        conflict(args, "--score", "--model " + args.model, " (only the attention model scores)")
+    if args.model != "attention" and args.score:
+        raise FlagError("--score", args.score, f"only --model attention scores, not --model {args.model}")
     args.score = args.score or "dot"
     check_beam(args)
     conflict(args, "--resume", "--overwrite")
