@@ -215,3 +215,23 @@ def test_every_number_flag_refuses_nan_and_inf():
                     with pytest.raises(argparse.ArgumentTypeError, match="finite"):
                         action.type(bad)
             assert action.type not in (int, float), f"{name} {action.dest}: use runs.integer/number (bounds, finite)"
+
+
+def test_training_commands_complete_without_matplotlib(tiny_ptb, tiny_addition, tmp_path, monkeypatch, capsys):
+    """A missing optional package never costs a run: every checkpoint and vectors file is written,
+    each plot skipped with one line saying how to get matplotlib (issue 21, item 11)."""
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        monkeypatch.setitem(sys.modules, name, None)  # `import matplotlib` raises ModuleNotFoundError
+    common = ["--data", str(tiny_ptb), "--no-verify"]
+    assert main(["train-lm", *common, "--epochs", "2", "--max-steps", "2", "--hidden", "8", "--wordvec", "8",
+                 "--out", str(tmp_path / "lm")]) == 0
+    assert main(["train-word2vec", *common, "--epochs", "1", "--hidden", "8", "--out", str(tmp_path / "w2v")]) == 0
+    assert main(["train-word2vec", *common, "--count-based", "--hidden", "5", "--out", str(tmp_path / "w2v")]) == 0
+    assert main(["train-seq2seq", "--data", str(tiny_addition(200)), "--no-verify", "--model", "attention", "--epochs", "1",
+                 "--hidden", "8", "--wordvec", "4", "--batch", "32", "--out", str(tmp_path / "s2s")]) == 0
+    for path in ("lm/best.npz", "lm/last.npz", "lm/samples.txt", "w2v/model.npz", "w2v/last.npz", "w2v/vectors.txt",
+                 "w2v/vectors_ppmi_svd.txt", "s2s/model.npz", "s2s/last.npz"):
+        assert (tmp_path / path).exists(), path
+    assert not list(tmp_path.rglob("*.png"))
+    out = capsys.readouterr().out
+    assert "test perplexity" in out and "skipped plot_curves" in out and "matplotlib is not installed" in out
