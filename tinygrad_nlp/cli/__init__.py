@@ -22,7 +22,7 @@ import argparse
 import sys
 from types import ModuleType
 
-from tinygrad_nlp import __version__
+import tinygrad_nlp
 
 from . import analogy, decode, draw, explore, gallery, generate, similar, train_lm, train_seq2seq, train_word2vec
 from .checks import FlagError
@@ -54,7 +54,7 @@ class Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     ap = Parser(prog="tinygrad-nlp", description=__doc__, formatter_class=HelpFormatter)
-    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {tinygrad_nlp.__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in COMMANDS.items():
         p = sub.add_parser(name, help=module.HELP, description=module.__doc__, formatter_class=HelpFormatter)
