@@ -76,14 +76,14 @@ def test_make_demo_in_a_fresh_clone_without_dot_draws_the_graph_and_the_page(tmp
 
 @install_test
 def test_the_wheel_installs_and_runs_gallery_outside_the_checkout(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}  # nothing from the checkout
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"),
-                    str(ROOT)], check=True, timeout=300)
+                    str(ROOT)], check=True, timeout=300, env=env, cwd=tmp_path)
     wheel = next((tmp_path / "dist").glob("tinygrad_nlp-*.whl"))
     assert wheel.name.startswith(f"tinygrad_nlp-{tg.__version__}-")
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300)
-    subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300, env=env)
+    subprocess.run([str(venv / "bin/python"), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600, env=env, cwd=tmp_path)
     work = tmp_path / "elsewhere"
     work.mkdir()
     version = subprocess.run([str(venv / "bin/tinygrad-nlp"), "--version"], cwd=work, env=env, capture_output=True, text=True)
