@@ -312,6 +312,7 @@ def test_backprop_page_for_240_ops_builds_fast_and_small(tmp_path):
 
 def test_missing_dot_writes_source_and_says_how_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(viz.render, "pure_renderer", lambda: None)  # nor graphviz-pure
     loss = (tg.ones(2, requires_grad=True) * 2).sum()
     with pytest.raises(viz.GraphvizNotFound, match="apt-get install graphviz"):
         viz.save(loss, tmp_path / "g.png")

@@ -21,6 +21,9 @@ import viz
 from models import CBOW, Attention, Seq2seq, load_model
 from tinygrad_nlp import nn
 from tinygrad_nlp.nn import functional as F
+from tinygrad_nlp.runs import output_dir
+
+from .checks import optional_plot
 
 HELP = "regenerate the textbooks' graph figures (nodes, layers, RNN/LSTM/GRU cells, seq2seq, attention)"
 
@@ -153,7 +156,7 @@ def beam_figure(out: Path, fmt: str, checkpoint: Path) -> None:
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--out", default="runs/gallery", help="folder for the figures")
+    ap.add_argument("--out", type=output_dir, default="runs/gallery", help="folder for the figures")
     ap.add_argument("--format", choices=["png", "svg", "pdf"], default="png", help="file format")
     ap.add_argument("--date-model", default="runs/seq2seq_date_attention_rev/model.npz",
                     help="a trained date model for the beam-search figure (skipped when missing)")
@@ -167,7 +170,7 @@ def run(args: argparse.Namespace) -> None:
         print("wrote", path)
 
     if args.format == "png":
-        gradient_flow_figures(out, args.format)
+        optional_plot(gradient_flow_figures, out, args.format)
     beam_figure(out, args.format, Path(args.date_model))
     lstm = nn.LSTM(100, 100, num_layers=2, generator=0)
     x = tg.randn(20, 35, 100, generator=1)

@@ -64,23 +64,27 @@ class Compositions:
 
     # -- torch's method names for the operators -------------------------------------------------
     def add(self, other: Any, alpha: float = 1) -> Tensor:
-        """x + alpha·y (torch's add)"""
+        """x + alpha·y (torch's add): Add (and Mul);  dx = g, dy = alpha·g"""
         return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other: Any, alpha: float = 1) -> Tensor:
-        """x - alpha·y (torch's sub)"""
+        """x - alpha·y (torch's sub): Add of the negation;  dx = g, dy = -alpha·g"""
         return self - (other if alpha == 1 else other * alpha)
 
     def mul(self, other: Any) -> Tensor:
+        """x · y: Mul;  dx = g·y, dy = g·x"""
         return self * other
 
     def div(self, other: Any) -> Tensor:
+        """x / y = x · y⁻¹: Mul and Pow;  dx = g / y, dy = -g·x / y²"""
         return self / other
 
     def pow(self, exponent: Any) -> Tensor:
+        """x ** p: Pow;  dx = g·p·x^(p-1), dp = g·x^p·log x"""
         return self ** exponent
 
     def neg(self) -> Tensor:
+        """-x: Neg;  dx = -g"""
         return -self
 
     # -- elementwise ------------------------------------------------------------------------------
@@ -263,7 +267,8 @@ class Compositions:
 
     # -- shape ------------------------------------------------------------------------------------
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Axes start_dim..end_dim merged into one (all by default; a 0-d tensor becomes (1,)), as torch's."""
+        """Axes start_dim..end_dim merged into one (all by default; a 0-d tensor becomes (1,)), as torch's:
+        a Reshape, so dx = g reshaped back."""
         if self.ndim == 0:
             return self.reshape(1)
         a, b = (one_axis(d, self.ndim, "flatten") for d in (start_dim, end_dim))
@@ -283,7 +288,8 @@ class Compositions:
         return self.masked_fill(~triangle(self.shape, diagonal, "tril"), 0.0)
 
     def triu(self, diagonal: int = 0) -> Tensor:
-        """The upper triangle of the last two axes (j ≥ i + diagonal) kept, the rest 0 (a Where), as torch's triu."""
+        """The upper triangle of the last two axes (j ≥ i + diagonal) kept, the rest 0, as torch's triu: a Where,
+        so dx = g inside the triangle, 0 outside."""
         return self.masked_fill(triangle(self.shape, diagonal - 1, "triu"), 0.0)
 
     @torch_names
