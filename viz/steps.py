@@ -13,6 +13,7 @@ whole Time layer before the next; the values and gradients shown are the same. A
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -70,9 +71,10 @@ class Schedule:
         return column if column is not None else self.drawn[id(fn)]
 
     def _caption(self, group: Any, run: list[Any]) -> str:
-        names = list(dict.fromkeys(self.labels[self.drawn[id(fn)]] for fn in run if self.drawn[id(fn)] is not None))
+        nodes = dict.fromkeys(self.drawn[id(fn)] for fn in run if self.drawn[id(fn)] is not None)
+        names = Counter(self.labels[key] for key in nodes)  # in order of first run; stacked layers' cells: "LSTM × 2"
         where = f"{column_name(group)}: " if isinstance(group, tuple) else ""  # a column (a drawn key is a str)
-        return where + ", ".join(names)
+        return where + ", ".join(name if n == 1 else f"{name} × {n}" for name, n in names.items())
 
 
 def column_name(column: tuple) -> str:
