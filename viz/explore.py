@@ -245,7 +245,7 @@ def _interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> st
             key = "in_" + src
             if key not in sub.nodes:
                 kind = outer.kind if outer.kind in ("param", "input", "const") else "input"
-                label = outer.label if outer.kind != "op" else f"{outer.label} out"
+                label = outer.label if outer.kind != "op" else (outer.tensor.name or f"{outer.label} out")  # h_2, c_2, x_3
                 sub.nodes[key] = Node(key, kind, label, tensor=outer.tensor, value=outer.value)
             sub.edges.append(Edge(key, e.dst, e.value, e.grad, e.slot))
         elif inside_src and inside_dst:
