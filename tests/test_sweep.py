@@ -67,8 +67,7 @@ def test_every_public_name_is_swept_or_said_why_not():
     public = public_names()
     assert len(public & covered_names()) >= 130, "the sweep covers fewer names than when it was written (130 of 165)"
     missing = public - covered_names() - skipped
-    aliases = {"comparisons", "F.relu"}  # spec names that are not public names themselves
-    unknown = covered_names() - public - aliases - {"F.tanh", "F.sigmoid"}
+    unknown = covered_names() - public - {"comparisons"}  # the one spec named for a group of operators
     assert not missing, f"public names the sweep does not run: {sorted(missing)}"
     assert not unknown, f"sweep specs for names that are not public: {sorted(unknown)}"
 
