@@ -72,11 +72,8 @@ def test_every_public_name_is_swept_or_said_why_not():
     assert not unknown, f"sweep specs for names that are not public: {sorted(unknown)}"
 
 
-class _Lib(SimpleNamespace):
-    """tinygrad_nlp or torch, with `F` its functional module and `tensor` making float64 leaves."""
-
-
 def _libraries(torch: Any) -> tuple[Any, Any]:
+    """tinygrad_nlp and torch as namespaces with `F`, their functional modules."""
     ours = SimpleNamespace(**{n: getattr(tg, n) for n in dir(tg) if not n.startswith("_")})
     ours.F = F
     theirs = SimpleNamespace(**{n: getattr(torch, n) for n in dir(torch) if not n.startswith("_")})
