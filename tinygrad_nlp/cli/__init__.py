@@ -10,6 +10,8 @@
     tinygrad-nlp draw --figure lstm_cell --out lstm.svg    # or a checkpoint's model: draw CKPT --out f.svg
     tinygrad-nlp explore --figure seq2seq --out seq2seq.html
     tinygrad-nlp gallery --out runs/gallery
+    tinygrad-nlp export runs/rnnlm/best.npz rnnlm.pt       # to PyTorch (state_dict + arguments + vocabulary)
+    tinygrad-nlp import rnnlm.pt rnnlm.npz                 # and back
 
 Each subcommand is one module of this package with `HELP`, `add_arguments(parser)` and
 `run(args)`; `tinygrad-nlp COMMAND --help` lists its flags and their defaults. A bad value is a
@@ -22,11 +24,12 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
-from . import analogy, decode, draw, explore, gallery, generate, similar, train_lm, train_seq2seq, train_word2vec
+from . import analogy, decode, draw, explore, export, gallery, generate, import_, similar, train_lm, train_seq2seq, train_word2vec
 
 COMMANDS: dict[str, ModuleType] = {
     "train-lm": train_lm, "train-word2vec": train_word2vec, "train-seq2seq": train_seq2seq, "generate": generate,
     "similar": similar, "analogy": analogy, "decode": decode, "draw": draw, "explore": explore, "gallery": gallery,
+    "export": export, "import": import_,
 }
 
 

@@ -1,0 +1,67 @@
+"""Self-describing PyTorch checkpoints, readable with `torch.load(path, weights_only=True)` (no pickled
+objects: a dict of tensors, strings, numbers and lists):
+
+    {"format": "tinygrad_nlp-torch", "version": 1,
+     "class": "BetterRnnlm", "args": {...},          # the torch twin: tinygrad_nlp.interop.<class>(**args)
+     "state_dict": {...},                            # its weights under torch.nn's names
+     "config": {"class": ..., "args": {...}},        # our model, as models.build_model takes it
+     "vocab": {"id_to_word": [...], "unk": ...}, ...}  # and whatever else our checkpoint described (level, settings, history)
+
+A training run adds "optimizer" (torch's state_dict) and its progress (epoch, best_ppl, ...).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+
+from ..files import atomic_open
+from .convert import SPECS
+
+FORMAT, VERSION = "tinygrad_nlp-torch", 1
+TWINS = {spec.torch_class.__name__: spec.torch_class for spec in SPECS.values()}
+
+
+def json_like(value: Any) -> bool:
+    """Strings, numbers, bools, None and lists / string-keyed dicts of those (what a checkpoint header holds)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(json_like(v) for v in value)
+    return isinstance(value, dict) and all(isinstance(k, str) and json_like(v) for k, v in value.items())
+
+
+def description(ckpt: dict) -> dict:
+    """What an our-format checkpoint says beside its weights and optimizer state: vocabulary, level,
+    settings, history..."""
+    return {k: v for k, v in ckpt.items() if k not in ("model", "optimizer", "config", "format", "version") and json_like(v)}
+
+
+def save_torch_checkpoint(path: str | os.PathLike, module: torch.nn.Module, config: dict, **extra: Any) -> None:
+    """Write a twin's weights, its constructor arguments, our model's config and `extra`, atomically."""
+    twin = getattr(module, "module", module)  # the model inside a DistributedDataParallel wrapper
+    state = {k: v.detach().cpu() for k, v in twin.state_dict().items()}
+    ckpt = {"format": FORMAT, "version": VERSION, "class": type(twin).__name__, "args": twin.args, "state_dict": state,
+            "config": config, **extra}
+    with atomic_open(path, "wb") as f:
+        torch.save(ckpt, f)
+
+
+def load_torch_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> tuple[torch.nn.Module, dict]:
+    """(the twin rebuilt with its weights, the checkpoint) from a file written by `save_torch_checkpoint`,
+    read with weights_only=True; anything else is a ValueError naming the file."""
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # torch raises many kinds for a file that is not a checkpoint
+        raise ValueError(f"{path}: not a PyTorch checkpoint readable with weights_only=True ({type(e).__name__}: {e})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a tinygrad_nlp PyTorch checkpoint (no format {FORMAT!r}); write one with tinygrad-nlp export")
+    if ckpt.get("class") not in TWINS:
+        raise ValueError(f"{path}: unknown model class {ckpt.get('class')!r}; one of {sorted(TWINS)}")
+    module = TWINS[ckpt["class"]](**ckpt["args"])
+    dtype = next(v.dtype for v in ckpt["state_dict"].values() if v.is_floating_point())
+    module.to(dtype).load_state_dict(ckpt["state_dict"])
+    return module, ckpt
