@@ -32,6 +32,5 @@ def run(args: argparse.Namespace) -> None:
         ap.error(str(e))
     model = from_torch(module).eval()
     config = ckpt.get("config") or {"class": type(model).__name__, "args": module.args}
-    extra = {k: v for k, v in description(ckpt).items() if k not in ("class", "args", "state_dict")}
-    save_model(args.out, model, config, **extra)
+    save_model(args.out, model, config, **description(ckpt))
     print(f"wrote {args.out}: {config['class']}, {model.num_parameters():,} parameters")

@@ -23,6 +23,9 @@ FORMAT, VERSION = "tinygrad_nlp-torch", 1
 TWINS = {spec.torch_class.__name__: spec.torch_class for spec in SPECS.values()}
 
 
+HEADER = ("model", "optimizer", "plateau", "config", "format", "version", "class", "args", "state_dict")  # not descriptions
+
+
 def json_like(value: Any) -> bool:
     """Strings, numbers, bools, None and lists / string-keyed dicts of those (what a checkpoint header holds)."""
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -33,9 +36,9 @@ def json_like(value: Any) -> bool:
 
 
 def description(ckpt: dict) -> dict:
-    """What an our-format checkpoint says beside its weights and optimizer state: vocabulary, level,
-    settings, history..."""
-    return {k: v for k, v in ckpt.items() if k not in ("model", "optimizer", "config", "format", "version") and json_like(v)}
+    """What a checkpoint (ours or torch's) says beside its weights, model and optimizer state:
+    vocabulary, level, settings, history..."""
+    return {k: v for k, v in ckpt.items() if k not in HEADER and json_like(v)}
 
 
 def save_torch_checkpoint(path: str | os.PathLike, module: torch.nn.Module, config: dict, **extra: Any) -> None:
