@@ -24,6 +24,7 @@ class SentenceClassifier(nn.Module):
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"SentenceClassifier: kind must be one of {KINDS}, got {kind!r}")
+        generator = nn.one_stream(generator)
         self.vocab_size, self.kind = vocab_size, kind
         self.embed = nn.Embedding(vocab_size, wordvec_size, padding_idx=0, generator=generator)
         if kind != "average":
@@ -48,6 +49,7 @@ class Tagger(nn.Module):
 
     def __init__(self, vocab_size: int, wordvec_size: int = 32, hidden_size: int = 64, num_tags: int = 5, generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, wordvec_size, generator=generator)
         self.rnn = nn.LSTM(wordvec_size, hidden_size, bidirectional=True, generator=generator)
