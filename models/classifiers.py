@@ -17,7 +17,7 @@ KINDS = ("average", "gru", "bigru")
 
 
 class SentenceClassifier(nn.Module):
-    """ids (N, T) padded with id 0, lengths (N,) -> class scores (N, num_classes)"""
+    """ids (N, T) padded with id 0, lengths (N,) (or None: no padding) -> class scores (N, num_classes)"""
 
     def __init__(self, vocab_size: int, kind: str = "gru", wordvec_size: int = 32, hidden_size: int = 64, num_classes: int = 2,
                  generator: Any = None):
@@ -32,13 +32,14 @@ class SentenceClassifier(nn.Module):
         width = wordvec_size if kind == "average" else hidden_size * (2 if kind == "bigru" else 1)
         self.out = nn.Linear(width, num_classes, generator=generator)
 
-    def forward(self, ids: Any, lengths: Any) -> Tensor:
+    def forward(self, ids: Any, lengths: Any = None) -> Tensor:
+        """lengths None: every sentence fills its row (no padding, no masks in the graph)."""
         x = self.embed(F.check_ids(type(self).__name__, ids, self.vocab_size, ndim=2, min_length=1))
         if self.kind == "average":
-            return self.out(masked_mean(x, lengths))
+            return self.out(x.mean(axis=1) if lengths is None else masked_mean(x, lengths))
         hs, _ = self.rnn(x, lengths=lengths)
         H = self.rnn.hidden_size
-        forward_last = last_valid(hs[:, :, :H], lengths)
+        forward_last = hs[:, -1, :H] if lengths is None else last_valid(hs[:, :, :H], lengths)
         if self.kind == "gru":
             return self.out(forward_last)
         return self.out(concat([forward_last, hs[:, 0, H:]], axis=1))  # the backward direction ends at t = 0

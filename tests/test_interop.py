@@ -62,12 +62,12 @@ def run_lm_torch(module, b):
 
 
 def run_classifier(model, b):
-    out = model(b["xs"], b["lengths"])
+    out = model(b["xs"], b.get("lengths"))
     return out, F.cross_entropy(out, b["ts"])
 
 
 def run_classifier_torch(module, b):
-    out = module(torch.as_tensor(b["xs"]), torch.as_tensor(b["lengths"]))
+    out = module(torch.as_tensor(b["xs"]), b.get("lengths"))
     return out, torch.nn.functional.cross_entropy(out, torch.as_tensor(b["ts"]))
 
 
@@ -111,6 +111,8 @@ CASES = {
                run_lm, run_lm_torch),
     **{f"SentenceClassifier-{kind}": (lambda kind=kind: models.SentenceClassifier(V, kind, 5, 6, generator=0), classifier_batch,
                                       run_classifier, run_classifier_torch) for kind in ("average", "gru", "bigru")},
+    "SentenceClassifier-bigru-unpadded": (lambda: models.SentenceClassifier(V, "bigru", 5, 6, generator=0),
+                                          lambda rng: {"xs": ids(rng, N, T), "ts": rng.integers(0, 2, N)}, run_classifier, run_classifier_torch),
     "Seq2seq": (lambda: models.Seq2seq(V, 5, 8, generator=0), seq2seq_batch, run_loss, run_loss_torch),
     "Seq2seq-gru-bidirectional-lengths": (lambda: models.Seq2seq(V, 5, 8, cell="gru", bidirectional=True, generator=0),
                                           lambda rng: seq2seq_batch(rng, lengths=True), run_loss, run_loss_torch),

@@ -165,7 +165,7 @@ def packed(x: torch.Tensor, lengths: Any) -> nn.utils.rnn.PackedSequence:
 
 class SentenceClassifier(nn.Module):
     """average: s = (mean over the valid steps of E[x]) Wᵀ + b;  gru / bigru: s = h_n Wᵀ + b, the final
-    state(s) of a GRU over the packed sentence.  ids (N, T) padded with 0, lengths (N,) -> (N, num_classes)"""
+    state(s) of a GRU over the packed sentence.  ids (N, T) padded with 0, lengths (N,) or None -> (N, num_classes)"""
 
     def __init__(self, vocab_size: int, kind: str = "gru", wordvec_size: int = 32, hidden_size: int = 64, num_classes: int = 2):
         super().__init__()
@@ -176,8 +176,9 @@ class SentenceClassifier(nn.Module):
             self.rnn = nn.GRU(wordvec_size, hidden_size, batch_first=True, bidirectional=kind == "bigru")
         self.out = nn.Linear(wordvec_size if kind == "average" else hidden_size * (2 if kind == "bigru" else 1), num_classes)
 
-    def forward(self, ids: torch.Tensor, lengths: Any) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, lengths: Any = None) -> torch.Tensor:
         x = self.embed(ids)
+        lengths = torch.full((x.shape[0],), x.shape[1]) if lengths is None else lengths
         lengths = torch.as_tensor(lengths, device=x.device)
         if self.kind == "average":
             mask = (torch.arange(x.shape[1], device=x.device)[None, :] < lengths[:, None]).unsqueeze(-1)
