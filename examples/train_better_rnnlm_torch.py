@@ -34,13 +34,13 @@ from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from models import build_model, save_model  # noqa: E402
+from models import build_model  # noqa: E402
 from tinygrad_nlp.cli.train_lm import PRESETS, sample_text  # noqa: E402
 from tinygrad_nlp.data.batches import num_sequential_batches, sequential_batches  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.files import atomic_write  # noqa: E402
 from tinygrad_nlp.interop import from_torch, to_torch  # noqa: E402
-from tinygrad_nlp.interop.checkpoint import description, load_torch_checkpoint, save_torch_checkpoint  # noqa: E402
+from tinygrad_nlp.interop.checkpoint import import_checkpoint, load_torch_checkpoint, save_torch_checkpoint  # noqa: E402
 from tinygrad_nlp.runs import add_run_arguments, bounded, positive_float, positive_int, run_settings  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
@@ -211,12 +211,10 @@ def finish(out: Path, rank: int, world: int, device: torch.device, vocab, test: 
         dist.destroy_process_group()
     if rank != 0:
         return
-    best, ckpt = load_torch_checkpoint(out / "best.pt")
-    model = from_torch(best).eval()
-    save_model(out / "best.npz", model, ckpt["config"], **description(ckpt))
+    model = import_checkpoint(out / "best.pt", out / "best.npz")
     print(f"wrote {out / 'best.npz'} (our checkpoint: tinygrad-nlp generate / draw / explore)")
     if not args.no_test:
-        print(f"test perplexity (best checkpoint): {perplexity(best.to(device), test, device):.2f}")
+        print(f"test perplexity (best checkpoint): {perplexity(load_torch_checkpoint(out / 'best.pt')[0].to(device), test, device):.2f}")
     print(sample_text(model, vocab, args, final=True))
 
 

@@ -6,13 +6,12 @@ config and the vocabulary, loadable with `torch.load(path, weights_only=True)`:
     python examples/train_better_rnnlm_torch.py --init better.pt     # train it on GPUs
     tinygrad-nlp import runs/better_torch/best.pt better.npz          # and back: generate, draw, explore
 
-In Python: `module, ckpt = tinygrad_nlp.interop.load_torch_checkpoint("better.pt")`.
+In Python: `module, ckpt = tinygrad_nlp.interop.checkpoint.load_torch_checkpoint("better.pt")`.
 """
 from __future__ import annotations
 
 import argparse
-
-from models import load_model
+from typing import Any
 
 HELP = "write a checkpoint's model as a PyTorch checkpoint (state_dict, constructor arguments, vocabulary)"
 
@@ -22,18 +21,20 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("out", help="the PyTorch checkpoint to write (.pt)")
 
 
-def run(args: argparse.Namespace) -> None:
-    ap = args.parser
+def convert(args: argparse.Namespace, function: str) -> Any:
+    """`tinygrad_nlp.interop.checkpoint.<function>(args.checkpoint, args.out)`; a missing torch or a
+    file of the wrong kind is the parser's one-line error (exit code 2)."""
     try:
-        from tinygrad_nlp.interop import to_torch
-        from tinygrad_nlp.interop.checkpoint import description, save_torch_checkpoint
+        from tinygrad_nlp.interop import checkpoint
     except ImportError as e:
-        ap.error(str(e))
+        args.parser.error(str(e))
     try:
-        model, ckpt = load_model(args.checkpoint)
-        module = to_torch(model)
+        return getattr(checkpoint, function)(args.checkpoint, args.out)
     except (OSError, ValueError, TypeError) as e:
-        ap.error(str(e))
-    save_torch_checkpoint(args.out, module, ckpt["config"], **description(ckpt))
+        args.parser.error(str(e))
+
+
+def run(args: argparse.Namespace) -> None:
+    module = convert(args, "export_checkpoint")
     print(f"wrote {args.out}: torch {type(module).__name__}({', '.join(f'{k}={v!r}' for k, v in module.args.items() if k != 'counts')}), "
           f"{sum(p.numel() for p in module.parameters() if p.requires_grad):,} trained parameters")

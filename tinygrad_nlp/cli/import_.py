@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from models import save_model
+from .export import convert
 
 HELP = "turn a PyTorch checkpoint (from export or the torch training script) back into our checkpoint"
 
@@ -20,17 +20,5 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    ap = args.parser
-    try:
-        from tinygrad_nlp.interop import from_torch
-        from tinygrad_nlp.interop.checkpoint import description, load_torch_checkpoint
-    except ImportError as e:
-        ap.error(str(e))
-    try:
-        module, ckpt = load_torch_checkpoint(args.checkpoint)
-    except (OSError, ValueError, TypeError) as e:
-        ap.error(str(e))
-    model = from_torch(module).eval()
-    config = ckpt.get("config") or {"class": type(model).__name__, "args": module.args}
-    save_model(args.out, model, config, **description(ckpt))
-    print(f"wrote {args.out}: {config['class']}, {model.num_parameters():,} parameters")
+    model = convert(args, "import_checkpoint")
+    print(f"wrote {args.out}: {type(model).__name__}, {model.num_parameters():,} parameters")

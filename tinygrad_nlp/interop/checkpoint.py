@@ -16,8 +16,9 @@ from typing import Any
 
 import torch
 
+import models
 from ..files import atomic_open
-from .convert import SPECS
+from .convert import SPECS, from_torch, to_torch
 
 FORMAT, VERSION = "tinygrad_nlp-torch", 1
 TWINS = {spec.torch_class.__name__: spec.torch_class for spec in SPECS.values()}
@@ -68,3 +69,19 @@ def load_torch_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") ->
     dtype = next(v.dtype for v in ckpt["state_dict"].values() if v.is_floating_point())
     module.to(dtype).load_state_dict(ckpt["state_dict"])
     return module, ckpt
+
+
+def export_checkpoint(checkpoint: str | os.PathLike, out: str | os.PathLike) -> torch.nn.Module:
+    """Our checkpoint (`models.save_model`) -> a PyTorch one: `tinygrad-nlp export`. Returns the twin."""
+    model, ckpt = models.load_model(checkpoint)
+    module = to_torch(model)
+    save_torch_checkpoint(out, module, ckpt["config"], **description(ckpt))
+    return module
+
+
+def import_checkpoint(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Any:
+    """A PyTorch checkpoint (`save_torch_checkpoint`) -> ours, in eval mode: `tinygrad-nlp import`. Returns our model."""
+    module, ckpt = load_torch_checkpoint(checkpoint)
+    model = from_torch(module).eval()
+    models.save_model(out, model, ckpt.get("config") or {"class": type(model).__name__, "args": module.args}, **description(ckpt))
+    return model
