@@ -119,10 +119,10 @@ def build(args: argparse.Namespace, vocab: list[str]) -> tuple[torch.nn.Module, 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    rank, world, device = setup(args)
     out = Path(args.out)
-    if rank == 0 and not (args.resume or args.overwrite) and any(out.glob("*.pt")):
+    if not (args.resume or args.overwrite) and any(out.glob("*.pt")):  # before any process waits for another
         raise SystemExit(f"{out} already holds a run; pass --resume to continue it, --overwrite to replace it, or --out")
+    rank, world, device = setup(args)
     torch.manual_seed(args.seed + rank)  # dropout masks differ between processes, as between the streams of one batch
     train, vocab = load_ptb("train", args.data, verify=not args.no_verify)
     valid, test = (load_ptb(split, args.data, verify=not args.no_verify).ids for split in ("valid", "test"))
@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> None:
         history, start_epoch, losses = ckpt["history"], ckpt["epoch"] + 1, ckpt.get("losses", [])
         if rank == 0:
             print(f"resumed from {out / 'last.pt'} after epoch {ckpt['epoch']} (lr {optimizer.param_groups[0]['lr']})")
+    elif args.resume and rank == 0:
+        print(f"--resume: {out / 'last.pt'} does not exist, so this run starts fresh")
     rows = slice(rank * args.batch // world, (rank + 1) * args.batch // world)  # this process's streams
     steps = min(num_sequential_batches(train, args.batch, args.time), args.max_steps or math.inf)
     if rank == 0:
