@@ -52,15 +52,23 @@ def transposed(a: np.ndarray) -> np.ndarray:
     return a.T
 
 
+def torch_gate_order(a: np.ndarray) -> np.ndarray:
+    return reorder_gates(a, OUR_GATES, TORCH_GATES)
+
+
+def our_gate_order(a: np.ndarray) -> np.ndarray:
+    return reorder_gates(a, TORCH_GATES, OUR_GATES)
+
+
 def recurrent_pairs(layer: Any, path: str) -> list[Pair]:
+    """Each cell's Wx, Wh and biases with torch's per-layer (and `_reverse`) weights."""
     out = []
     for k, row in enumerate(layer.cells):
         for d, cell in enumerate(row):
             sfx = f"_l{k}" + ("_reverse" if d else "")
             if isinstance(cell, LSTMCell):
-                there = (lambda a: reorder_gates(a, OUR_GATES, TORCH_GATES).T)
-                back = (lambda a: reorder_gates(a.T, TORCH_GATES, OUR_GATES))
-                bias_there, bias_back = (lambda a: reorder_gates(a, OUR_GATES, TORCH_GATES)), (lambda a: reorder_gates(a, TORCH_GATES, OUR_GATES))
+                bias_there, bias_back = torch_gate_order, our_gate_order
+                there, back = (lambda a: torch_gate_order(a).T), (lambda a: our_gate_order(a.T))
             else:
                 there, back, bias_there, bias_back = transposed, transposed, same, same
             out += [Pair(cell.Wx, f"{path}.weight_ih{sfx}", there, back), Pair(cell.Wh, f"{path}.weight_hh{sfx}", there, back)]
