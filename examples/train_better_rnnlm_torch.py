@@ -28,10 +28,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.distributed as dist
-from torch.nn import functional as F
-from torch.nn.parallel import DistributedDataParallel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from models import build_model  # noqa: E402
@@ -39,10 +35,19 @@ from tinygrad_nlp.cli.train_lm import PRESETS, sample_text  # noqa: E402
 from tinygrad_nlp.data.batches import num_sequential_batches, sequential_batches  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.files import atomic_write  # noqa: E402
-from tinygrad_nlp.interop import from_torch, to_torch  # noqa: E402
-from tinygrad_nlp.interop.checkpoint import import_checkpoint, load_torch_checkpoint, save_torch_checkpoint  # noqa: E402
 from tinygrad_nlp.runs import add_run_arguments, bounded, positive_float, positive_int, run_settings  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
+
+try:  # the `torch` extra: without it --help still works and a run says what to install
+    import torch
+    import torch.distributed as dist
+    from torch.nn import functional as F
+    from torch.nn.parallel import DistributedDataParallel
+
+    from tinygrad_nlp.interop import from_torch, to_torch
+    from tinygrad_nlp.interop.checkpoint import import_checkpoint, load_torch_checkpoint, save_torch_checkpoint
+except ImportError as e:
+    torch, MISSING = None, e
 
 MODELS = {"better": "BetterRnnlm", "rnnlm": "Rnnlm"}
 
@@ -119,6 +124,8 @@ def build(args: argparse.Namespace, vocab: list[str]) -> tuple[torch.nn.Module, 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if torch is None:
+        raise SystemExit(f"this script trains with PyTorch: pip install -e '.[torch]' ({MISSING})")
     out = Path(args.out)
     if not (args.resume or args.overwrite) and any(out.glob("*.pt")):  # before any process waits for another
         raise SystemExit(f"{out} already holds a run; pass --resume to continue it, --overwrite to replace it, or --out")
