@@ -13,17 +13,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .checks import FlagError, input_file, output_file
+
 HELP = "write a checkpoint's model as a PyTorch checkpoint (state_dict, constructor arguments, vocabulary)"
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("checkpoint", help="a checkpoint written by train-lm, train-seq2seq or save_model (.npz)")
-    ap.add_argument("out", help="the PyTorch checkpoint to write (.pt)")
+    ap.add_argument("checkpoint", type=input_file("checkpoint"), help="a checkpoint written by train-lm, train-seq2seq or save_model (.npz)")
+    ap.add_argument("out", type=output_file(".pt"), help="the PyTorch checkpoint to write (.pt)")
 
 
 def convert(args: argparse.Namespace, function: str) -> Any:
     """`tinygrad_nlp.interop.checkpoint.<function>(args.checkpoint, args.out)`; a missing torch or a
-    file of the wrong kind is the parser's one-line error (exit code 2)."""
+    file of the wrong kind is a one-line error (exit code 2)."""
     try:
         from tinygrad_nlp.interop import checkpoint
     except ImportError as e:
@@ -31,7 +33,7 @@ def convert(args: argparse.Namespace, function: str) -> Any:
     try:
         return getattr(checkpoint, function)(args.checkpoint, args.out)
     except (OSError, ValueError, TypeError) as e:
-        args.parser.error(str(e))
+        raise FlagError("checkpoint", args.checkpoint, str(e)) from None
 
 
 def run(args: argparse.Namespace) -> None:

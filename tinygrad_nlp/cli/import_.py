@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import argparse
 
+from .checks import input_file, output_file
 from .export import convert
 
 HELP = "turn a PyTorch checkpoint (from export or the torch training script) back into our checkpoint"
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("checkpoint", help="a PyTorch checkpoint written by tinygrad-nlp export or the torch training script (.pt)")
-    ap.add_argument("out", help="our checkpoint to write (.npz)")
+    ap.add_argument("checkpoint", type=input_file("torch"), help="a PyTorch checkpoint written by tinygrad-nlp export or the torch training script (.pt)")
+    ap.add_argument("out", type=output_file(".npz"), help="our checkpoint to write (.npz)")
 
 
 def run(args: argparse.Namespace) -> None:
