@@ -35,7 +35,7 @@ from tinygrad_nlp.cli.train_lm import PRESETS, sample_text  # noqa: E402
 from tinygrad_nlp.data.batches import num_sequential_batches, sequential_batches  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.files import atomic_write  # noqa: E402
-from tinygrad_nlp.runs import add_run_arguments, bounded, positive_float, positive_int, run_settings  # noqa: E402
+from tinygrad_nlp.runs import RunExists, add_run_arguments, bounded, check_run, positive_float, positive_int, run_settings  # noqa: E402
 from tinygrad_nlp.trainer import Progress, format_duration  # noqa: E402
 
 try:  # the `torch` extra: without it --help still works and a run says what to install
@@ -127,8 +127,10 @@ def main(argv: list[str] | None = None) -> None:
     if torch is None:
         raise SystemExit(f"this script trains with PyTorch: pip install -e '.[torch]' ({MISSING})")
     out = Path(args.out)
-    if not (args.resume or args.overwrite) and any(out.glob("*.pt")):  # before any process waits for another
-        raise SystemExit(f"{out} already holds a run; pass --resume to continue it, --overwrite to replace it, or --out")
+    try:  # before any process waits for another
+        check_run(out, args.resume, args.overwrite, files=("*.pt", "*.npz"))
+    except RunExists as e:
+        raise SystemExit(str(e)) from None
     rank, world, device = setup(args)
     torch.manual_seed(args.seed + rank)  # dropout masks differ between processes, as between the streams of one batch
     train, vocab = load_ptb("train", args.data, verify=not args.no_verify)
