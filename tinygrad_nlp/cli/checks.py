@@ -57,7 +57,7 @@ def sniff(path: Path, kind: str) -> None:
     is_zip = head.startswith(b"PK\x03\x04")
     if kind in ("checkpoint", "torch"):  # both are zip archives
         if not is_zip:
-            raise ValueError(f"expected {FORMATS[kind]}; this file is not a .npz archive")
+            raise ValueError(f"expected {FORMATS[kind]}; this file is not a {'.npz' if kind == 'checkpoint' else '.pt'} archive")
         return
     if is_zip:
         raise ValueError(f"expected {FORMATS[kind]}, not a .npz checkpoint")
