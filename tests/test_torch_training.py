@@ -56,7 +56,7 @@ def test_export_and_import_round_trip(tmp_path, capsys):
 def test_export_and_import_refuse_the_wrong_file(tmp_path, capsys):
     models.save_model(tmp_path / "ours.npz", *models.build_model("Tagger", vocab_size=9, generator=0))
     torch.save({"a": torch.zeros(2)}, tmp_path / "foreign.pt")
-    for argv, message in ((["import", str(tmp_path / "ours.npz"), str(tmp_path / "x.npz")], "not a PyTorch checkpoint"),
+    for argv, message in ((["import", str(tmp_path / "ours.npz"), str(tmp_path / "x.npz")], "one of our checkpoints (.npz), not a PyTorch one"),
                           (["import", str(tmp_path / "foreign.pt"), str(tmp_path / "x.npz")], "not a tinygrad_nlp PyTorch checkpoint"),
                           (["export", str(tmp_path / "foreign.pt"), str(tmp_path / "x.pt")], "not a valid tinygrad_nlp checkpoint")):
         with pytest.raises(SystemExit) as e:

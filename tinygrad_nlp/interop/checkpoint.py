@@ -12,6 +12,7 @@ A training run adds "optimizer" (torch's state_dict) and its progress (epoch, be
 from __future__ import annotations
 
 import os
+import zipfile
 from typing import Any
 
 import torch
@@ -55,6 +56,8 @@ def save_torch_checkpoint(path: str | os.PathLike, module: torch.nn.Module, conf
 def load_torch_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> tuple[torch.nn.Module, dict]:
     """(the twin rebuilt with its weights, the checkpoint) from a file written by `save_torch_checkpoint`,
     read with weights_only=True; anything else is a ValueError naming the file."""
+    if zipfile.is_zipfile(path) and "__header__.npy" in zipfile.ZipFile(path).namelist():
+        raise ValueError(f"{path} is one of our checkpoints (.npz), not a PyTorch one; tinygrad-nlp export makes one from it")
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except FileNotFoundError:
