@@ -57,6 +57,7 @@ class Drawing:
     nodes: dict[str, DrawnNode] = field(default_factory=dict)
     edges: list[DrawnEdge] = field(default_factory=list)
     time_rows: list[list[str]] = field(default_factory=list)  # drawn nodes to place in one row, in time order
+    grid: Any = None  # a timegrid.Grid: time steps in columns, layers in rows (set by timegrid.arrange)
 
 
 def is_time(entry: Any) -> bool:

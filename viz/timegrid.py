@@ -1,0 +1,292 @@
+"""Time steps in columns, layers in rows: the textbooks' picture of a sequence model.
+
+Applied to a `Drawing` that has rows of time steps (`layout.py` found them), `arrange` decides, in
+grid units, where each drawn node goes (`place.py` turns that into points):
+- column t of a layer is column t of every layer: the cells of step t of stacked layers, the
+  per-step boxes (Dropout, Attention Weight) and the inputs x_t are stacked in one column; a
+  decoder's columns continue after its encoder's, on the same baseline;
+- layers applied to the whole sequence at once (Embedding, Affine, Softmax with Loss on (N, T, ·))
+  are one box spanning the columns they serve;
+- no plumbing: the slicing of xs into x_t, the stacking of the h_t, reshapes, concats and fan-out
+  Branch points between the steps are contracted into direct edges (each carrying the per-step
+  tensor that crosses it); they are drawn when the layer is expanded;
+- a weight shared by the steps of a layer is drawn once, left of the layer's frame, with one edge
+  carrying its value and the gradient summed over the steps (BPTT); `weights="per_step"` keeps
+  its fan-out to every step;
+- a sequence of encoder states read by every decoder step (attention's hs) is one bundle node.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tinygrad_nlp.engine.graph import Graph
+
+from .layout import Drawing, DrawnEdge, DrawnNode
+
+PLUMBING = {"Reshape", "Transpose", "GetItem", "Concat", "Where", "Cast"}
+WEIGHTS = ("shared", "per_step")
+STEP_TOOLTIP = "x_t: the input of step t (its value is on its edge)"
+STEP = re.compile(r"\nt=\d+$")
+STEP_INPUT = re.compile(r"^(\w)_t(\d+)$")  # layout's x_t3 is the book's x_3
+
+
+@dataclass
+class Grid:
+    rank: dict[str, int] = field(default_factory=dict)  # node -> row (0 at the bottom)
+    span: dict[str, tuple[int, int]] = field(default_factory=dict)  # node -> (first, last) column
+    side: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # leaf -> (rank, column it sits left of, order)
+    frames: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # frame node -> (rank, first, last column)
+    lanes: dict[int, float] = field(default_factory=dict)  # edge index -> lane in (-1, 1) on the cell's side
+
+
+def _plumbing(n: DrawnNode) -> bool:
+    return n.kind == "branch" or (n.kind == "op" and n.tooltip in PLUMBING)
+
+
+def _contract(d: Drawing, keep: set[str]) -> None:
+    """Replace every path src → plumbing … → dst by one edge src → dst carrying the per-step tensor
+    (the smaller of the first and last edge's values: x_t, not xs; h_t, not hs). A stack followed by a
+    slice joins a column only to itself."""
+    plumb = {k for k, n in d.nodes.items() if _plumbing(n) and k not in keep}
+    out: dict[str, list[DrawnEdge]] = defaultdict(list)
+    for e in d.edges:
+        out[e.src].append(e)
+    new: list[DrawnEdge] = []
+    merged: dict[tuple[str, str, int], DrawnEdge] = {}
+    for e in d.edges:
+        if e.src in plumb:
+            continue
+        if e.dst not in plumb:
+            new.append(e)
+            continue
+        stack = [(e, e, 0)]
+        while stack:
+            first, last, state = stack.pop()  # state 1: stacked with other steps, 2: then sliced
+            if last.dst not in plumb:
+                if state == 2 and not _same(first.value, last.value):
+                    continue  # h_t stacked into hs and hs[:, t'] sliced out: only t' = t is this edge
+                pick = first if np.size(first.value) < np.size(last.value) else last
+                value = pick.value if pick.value is not None else first.value  # a shared weight's value rides into its Branch
+                k = (e.src, last.dst, id(pick))
+                if k not in merged:
+                    merged[k] = DrawnEdge(e.src, last.dst, value, pick.grad, list(last.readers), pick.slot, list(first.sources))
+                    new.append(merged[k])
+                continue
+            node = d.nodes[last.dst]
+            if node.tooltip == "Concat" and state == 0 and sum(x.dst == last.dst for x in d.edges) > 1:
+                state = 1
+            elif node.tooltip == "GetItem" and state == 1:
+                state = 2
+            stack.extend((first, nxt, state) for nxt in out[last.dst])
+    for k in plumb:
+        members = d.nodes.pop(k).members
+        for e in new:  # the plumbing's ops run as part of the box they feed (the explorer steps them there)
+            if e.dst in d.nodes and d.nodes[e.dst].kind in ("group", "collapsed") and set(members) & set(e.readers):
+                d.nodes[e.dst].members.extend(members)
+                break
+    d.edges = new
+
+
+def _same(a, b) -> bool:
+    return a is not None and b is not None and np.shape(a) == np.shape(b) and np.array_equal(a, b)
+
+
+def _bundles(d: Drawing, column: dict[str, int]) -> set[str]:
+    """Stacks (concat) whose whole sequence is read by the steps of a row, not sliced: attention's hs."""
+    outs: dict[str, list[str]] = defaultdict(list)
+    fan_in: dict[str, int] = defaultdict(int)
+    for e in d.edges:
+        outs[e.src].append(e.dst)
+        fan_in[e.dst] += 1
+
+    def read_whole(k: str, seen: set[str]) -> bool:
+        for nxt in outs[k]:
+            if nxt in seen:
+                continue
+            seen.add(nxt)
+            if nxt in column:
+                return True
+            n = d.nodes[nxt]
+            if _plumbing(n) and n.tooltip != "GetItem" and read_whole(nxt, seen):
+                return True
+        return False
+
+    found = set()
+    for k, n in d.nodes.items():
+        if n.kind == "op" and n.tooltip == "Concat" and fan_in[k] > 1 and read_whole(k, set()):
+            found.add(k)
+            n.label, n.kind = "hs", "bundle"
+    return found
+
+
+def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
+    """Contract the plumbing of `d` (in place) and place its nodes on the grid."""
+    g = Grid()
+    rows = d.time_rows
+    row_of = {k: r for r, row in enumerate(rows) for k in row}
+    step_of = {k: t for row in rows for t, k in enumerate(row)}
+    column = dict(step_of)
+    _contract(d, _bundles(d, column))
+    edges = d.edges
+
+    # a decoder row continues its encoder's columns on the same baseline; other rows align by their edges
+    offset: dict[int, int] = {}
+    baseline = list(range(len(rows)))
+    for a, ra in enumerate(rows):
+        for b, rb in enumerate(rows):
+            if a != b and len(ra) > 1 and any(e.src == ra[-1] and e.dst == rb[0] for e in edges):
+                offset.setdefault(a, 0)
+                offset[b] = offset[a] + len(ra) + 1
+                baseline[b] = baseline[a]
+    for _ in range(len(rows)):
+        for e in edges:
+            a, b = row_of.get(e.src), row_of.get(e.dst)
+            if a is None or b is None or a == b:
+                continue
+            for x, y, sx, sy in ((a, b, e.src, e.dst), (b, a, e.dst, e.src)):
+                if x in offset and y not in offset:
+                    offset[y] = offset[x] + step_of[sx] - step_of[sy]
+        for r in range(len(rows)):
+            if r not in offset and not any(r2 not in offset and r2 < r for r2 in range(len(rows))):
+                offset[r] = 0
+    column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
+
+    _split_inputs(d, column)
+    for k, n in d.nodes.items():  # an input of one step (a slice of xs that needs no gradient): below its cell
+        reads = [e.dst for e in d.edges if e.src == k]
+        if n.kind == "input" and n.members and not graph.nodes[n.members[0]].named and len(reads) == 1 and reads[0] in column:
+            column[k] = column[reads[0]]
+            n.label = STEP_INPUT.sub(r"\1_\2", n.label)
+            n.tooltip = STEP_TOOLTIP
+    frame_of = _share_weights(d, rows, row_of, weights) if weights == "shared" else {}
+
+    # columns of the other nodes: the one column of their neighbours, or the span of several
+    nbrs: dict[str, set[str]] = defaultdict(set)
+    for e in d.edges:
+        for x, y in ((e.src, e.dst), (e.dst, e.src)):
+            if d.nodes[y].kind not in ("param", "input", "const", "frame"):
+                nbrs[x].add(y)
+    leaves = {k for k, n in d.nodes.items() if n.kind in ("param", "input", "const") and k not in column}
+    span = {k: (c, c) for k, c in column.items()}
+    for _ in range(len(d.nodes)):
+        changed = False
+        for k, n in d.nodes.items():
+            if k in column or k in leaves or n.kind == "frame":
+                continue
+            known = [span[x] for x in nbrs[k] if x in span]
+            if not known:
+                continue
+            s = (min(a for a, _ in known), max(b for _, b in known))
+            if span.get(k) != s:
+                span[k], changed = s, True
+        if not changed:
+            break
+    g.span = span
+
+    # rows: longest path bottom to top; a layer's steps share a row, edges between columns do not count
+    group = {k: ("row", baseline[row_of[k]]) for k in row_of}
+    for k, n in d.nodes.items():
+        if k not in group and k in column:
+            group[k] = ("col", STEP.sub("", n.label), n.kind, n.cluster)
+        elif k not in group and k in span:
+            group[k] = ("own", k)
+    rank = {grp: 0 for grp in group.values()}
+    for _ in range(len(rank) + 1):
+        changed = False
+        for e in edges + d.edges:
+            a, b = group.get(e.src), group.get(e.dst)
+            if a is None or b is None or a == b:
+                continue
+            if e.src in column and e.dst in column and column[e.src] != column[e.dst]:
+                continue
+            if rank[b] < rank[a] + 1:
+                rank[b], changed = rank[a] + 1, True
+        if not changed:
+            break
+    g.rank = {k: rank[grp] for k, grp in group.items()}
+
+    # frames around each layer's row, leaves left of the row of their first reader
+    for f, r in frame_of.items():
+        row = rows[r]
+        g.rank[f] = g.rank[row[0]]
+        g.frames[f] = (g.rank[row[0]], column[row[0]], column[row[-1]])
+    order: dict[tuple[int, int], int] = defaultdict(int)
+    for k in leaves:
+        readers = [e.dst for e in d.edges if e.src == k and e.dst in g.rank]
+        if not readers:
+            continue
+        r = readers[0]
+        first = g.frames[r][1] if r in g.frames else span[r][0]
+        slot = (g.rank[r], first)
+        g.side[k] = (g.rank[r], first, order[slot])
+        order[slot] += 1
+    _distinct_labels(d, g)
+    for k in [k for k in d.nodes if k not in g.rank and k not in g.side]:
+        del d.nodes[k]
+    d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
+    return g
+
+
+def _distinct_labels(d: Drawing, g: Grid) -> None:
+    """Two different tensors never share a label: the initial states of stacked layers, both named
+    h0 by their layer, become h0[0], h0[1] (torch's h_0[k], bottom layer first)."""
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for k in g.side:
+        by_label[d.nodes[k].label].append(k)
+    for label, keys in by_label.items():
+        if len(keys) > 1:
+            for i, k in enumerate(sorted(keys, key=lambda k: g.side[k])):
+                d.nodes[k].label = f"{label}[{i}]"
+
+
+def _split_inputs(d: Drawing, column: dict[str, int]) -> None:
+    """An input read step by step (xs sliced into x_t) becomes one input per column."""
+    for k, n in list(d.nodes.items()):
+        if n.kind != "input":
+            continue
+        reads = [e for e in d.edges if e.src == k and e.dst in column]
+        if len({column[e.dst] for e in reads}) < 2:
+            continue
+        base = n.label[:-1] if n.label.endswith("s") and len(n.label) > 1 else n.label
+        for e in reads:
+            t = column[e.dst]
+            key = f"{k}_t{t}"
+            d.nodes.setdefault(key, DrawnNode(key, "input", f"{base}_{t}", n.cluster, list(n.members), tooltip=STEP_TOOLTIP))
+            column[key] = t
+            e.src = key
+        if not any(e.src == k for e in d.edges):
+            del d.nodes[k]
+
+
+def _share_weights(d: Drawing, rows: list[list[str]], row_of: dict[str, int], weights: str) -> dict[str, int]:
+    """A parameter's fan-out to the steps of a layer becomes one edge into the layer's frame, with
+    its value and the gradient summed over the steps."""
+    frames: dict[str, int] = {}
+    by_src: dict[str, list[DrawnEdge]] = defaultdict(list)
+    for e in d.edges:
+        by_src[e.src].append(e)
+    kept: list[DrawnEdge] = []
+    for e in d.edges:
+        src = d.nodes[e.src]
+        reads = [x for x in by_src[e.src] if x.dst in row_of]
+        if src.kind != "param" or len(reads) < 2 or e not in reads:
+            kept.append(e)
+            continue
+        r = row_of[e.dst]
+        f = f"frame_{r}"
+        if f not in d.nodes:
+            cells = rows[r]
+            d.nodes[f] = DrawnNode(f, "frame", f"shared by t = 0…{len(cells) - 1}", (), [], tooltip="the weights of this layer, shared by its steps")
+            frames[f] = r
+        same = [x for x in reads if row_of[x.dst] == r]
+        if e is not same[0]:
+            continue
+        grads = [x.grad for x in same]
+        total = None if any(gr is None for gr in grads) else sum(grads[1:], grads[0])
+        kept.append(DrawnEdge(e.src, f, e.value, total, [rd for x in same for rd in x.readers], e.slot, list(e.sources)))
+    d.edges = kept
+    return frames
