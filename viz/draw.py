@@ -19,7 +19,7 @@ from tinygrad_nlp.engine.graph import Graph, trace
 
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .place import GridDigraph, place
-from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange
+from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
 FORWARD_COLOR = "#1f3b73"
@@ -124,6 +124,9 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     finish_labels(d, graph)
     if d.time_rows and not roll:
         d.grid = arrange(d, graph, weights)
+    elif roll:
+        contract(d)  # no plumbing in the rolled view either: one box per layer, its loop, its weights
+    distinct_labels(d)
     if len(d.nodes) > max_nodes:
         raise ValueError(f"draw: the graph has {len(d.nodes)} nodes, more than max_nodes={max_nodes}; pass collapse=1 "
                          "(or a list of scope names, e.g. collapse=['t=1', 't=2']) to fold layers or time steps, "
@@ -171,6 +174,12 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
                 if (a, b) not in joined:  # a second, parallel flat edge trips dot's spline router
                     same.edge(a, b, style="invis")
     in_row = {k: r for r, row in enumerate(d.time_rows) for k in row}
+    loops = [i for i, e in enumerate(d.edges) if e.src == e.dst]
+    for i in loops:  # a rolled LSTM's two loops (c, h): dot puts their labels side by side; one label, c above h
+        twin = next((j for j in loops if j > i and d.edges[j].src == d.edges[i].src), None)
+        if twin is not None and edges[i]["label"] and edges[twin]["label"]:
+            edges[i]["label"] = edges[i]["label"][:-1] + "<br/>" + edges[twin]["label"][1:]
+            edges[twin]["label"] = ""
     for e, attrs in zip(d.edges, edges):
         if e.src in in_row and in_row.get(e.src) == in_row.get(e.dst):  # along a row: dot cannot route labelled flat edges
             attrs["xlabel"] = attrs.pop("label")
@@ -228,6 +237,7 @@ def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR) -> str:
 def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None) -> dict:
     value = format_array(e.value, values) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
+    value = f"{e.name} {value}".strip() if e.name else value
     attrs = dict(label=edge_label(value, grad, "transparent" if hidden else BACKWARD_COLOR),
                  color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
     if edge_id:

@@ -47,7 +47,7 @@ def _plumbing(n: DrawnNode) -> bool:
     return n.kind == "branch" or (n.kind == "op" and n.tooltip in PLUMBING)
 
 
-def _contract(d: Drawing, keep: set[str]) -> None:
+def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
     """Replace every path src → plumbing … → dst by one edge src → dst carrying the per-step tensor
     (the smaller of the first and last edge's values: x_t, not xs; h_t, not hs). A stack followed by a
     slice joins a column only to itself."""
@@ -130,7 +130,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
     row_of = {k: r for r, row in enumerate(rows) for k in row}
     step_of = {k: t for row in rows for t, k in enumerate(row)}
     column = dict(step_of)
-    _contract(d, _bundles(d, column))
+    contract(d, _bundles(d, column))
     edges = d.edges
 
     # a decoder row continues its encoder's columns on the same baseline; other rows align by their edges
@@ -224,22 +224,25 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
         slot = (g.rank[r], first)
         g.side[k] = (g.rank[r], first, order[slot])
         order[slot] += 1
-    _distinct_labels(d, g)
     for k in [k for k in d.nodes if k not in g.rank and k not in g.side]:
         del d.nodes[k]
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
     return g
 
 
-def _distinct_labels(d: Drawing, g: Grid) -> None:
+def distinct_labels(d: Drawing) -> None:
     """Two different tensors never share a label: the initial states of stacked layers, both named
     h0 by their layer, become h0[0], h0[1] (torch's h_0[k], bottom layer first)."""
     by_label: dict[str, list[str]] = defaultdict(list)
-    for k in g.side:
-        by_label[d.nodes[k].label].append(k)
+    for k, n in d.nodes.items():
+        if n.kind in ("param", "input") and n.tooltip != STEP_TOOLTIP:
+            by_label[n.label].append(k)
+    first_reader = {}
+    for e in d.edges:
+        first_reader.setdefault(e.src, (d.grid.rank.get(e.dst, 0) if d.grid else 0, e.dst))
     for label, keys in by_label.items():
         if len(keys) > 1:
-            for i, k in enumerate(sorted(keys, key=lambda k: g.side[k])):
+            for i, k in enumerate(sorted(keys, key=lambda k: first_reader.get(k, (0, k)))):
                 d.nodes[k].label = f"{label}[{i}]"
 
 
