@@ -296,6 +296,7 @@ def _dissolve_time_boxes(d: Drawing, graph: Graph) -> None:
 
 def finish_labels(d: Drawing, graph: Graph) -> None:
     """Counts and names that need the whole drawing: "(n ops)" of collapsed boxes, "LSTM × T"."""
+    titles = {}
     for n in d.nodes.values():
         ops = [m for m in n.members if graph.nodes[m].kind == "op"]
         if n.kind == "collapsed":
@@ -307,7 +308,11 @@ def finish_labels(d: Drawing, graph: Graph) -> None:
             after = [s[s.index(_step(s)) + 1:] for s in (graph.nodes[m].scope for m in ops) if _step(s)]
             modules = {e[0] for e in after if e and isinstance(e[0], str)}
             name, title = next(iter(cells)) if len(cells) == 1 else (next(iter(modules)).capitalize() if len(modules) == 1 else "step", "")
-            n.label = f"{name} × {len(steps)}" + (f"\n{title}" if title else "")
+            n.label, titles[n.key] = f"{name} × {len(steps)}", title
+    rolled = [n for n in d.nodes.values() if n.kind == "rolled"]
+    for n in rolled:  # stacked layers: each box says which it is
+        if titles[n.key] and sum(m.label == n.label for m in rolled) > 1:
+            n.label = f"{n.label}\n{titles[n.key]}"
             n.tooltip += f" ({len(ops)} ops over {len(steps)} time steps)"
 
 
