@@ -218,7 +218,7 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]]) -> l
                 y = min(max(ys, yd - hd / 2 + 6), yd + hd / 2 - 6)
             if e.src in g.side:
                 pts = [(xs + ws / 2, ys), (xd - wd / 2, y)]
-                lp = (xs + ws / 2 + 4 + lw / 2, max(ys, y) + 3 + lh / 2)
+                lp = (xs + ws / 2 + 4 + lw / 2, ys + 3 + lh / 2)
             else:
                 pts = [(xs + ws / 2, y), (xd - wd / 2, y)]
                 above = j == 0 or n == 1
