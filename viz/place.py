@@ -88,7 +88,8 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     pitch = max(vl + 18, cw + hl + 18, cw + 30)
     stack = max([sum(size[k][1] + 6 for k in keys[-3:]) for keys in _slots(d, g).values()] or [0.0])
     rise = max(nh + 3 * lh + 24, stack + 12)
-    X = lambda c: c * pitch  # noqa: E731
+    shift = _room_for_leaves(d, g, size, lab, cw, pitch)
+    X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
     Y = lambda r: r * rise  # noqa: E731
 
     pos: dict[str, tuple[float, float, float, float]] = {}  # key -> (x, y, w, h)
@@ -152,6 +153,25 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         nodes[k] = a
     edges = _routes(d, g, pos, lab)
     return nodes, edges, notes
+
+
+def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitch: float) -> dict[int, float]:
+    """Extra space before a row that starts right of another (a decoder after its encoder): its
+    weights and initial state sit between the two."""
+    widest = defaultdict(float)
+    for i, e in enumerate(d.edges):
+        if e.src in g.side:
+            widest[e.src] = max(widest[e.src], lab[i][0])
+    first = min([lo for lo, _ in g.span.values()] or [0])
+    need: dict[int, float] = {}
+    for (r, col), keys in _slots(d, g).items():
+        if col <= first:
+            continue
+        room = sum(max(size[k][0] for k in keys) + max(widest[k] for k in keys) + 30 for _ in (0,)) * 2
+        taken = [hi for k, (lo, hi) in g.span.items() if g.rank.get(k) == r and hi < col]
+        gap = (col - max(taken) - 1) * pitch + pitch - cw if taken else room
+        need[col] = max(need.get(col, 0.0), room - gap)
+    return {c: v for c, v in need.items() if v > 0}
 
 
 def _slots(d: Drawing, g: Grid) -> dict[tuple[int, int], list[str]]:

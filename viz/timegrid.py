@@ -25,7 +25,7 @@ import numpy as np
 
 from tinygrad_nlp.engine.graph import Graph
 
-from .layout import Drawing, DrawnEdge, DrawnNode
+from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time
 
 PLUMBING = {"Reshape", "Transpose", "GetItem", "Concat", "Where", "Cast"}
 WEIGHTS = ("shared", "per_step")
@@ -91,6 +91,19 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
     d.edges = new
 
 
+def _step_rows(d: Drawing) -> list[list[str]]:
+    """Boxes made inside a step but in a module of their own (attention's Attention Weight and Weight
+    Sum at decoder step t): one row per kind of box, in time order."""
+    found: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
+    for k, n in d.nodes.items():
+        steps = [i for i, e in enumerate(n.cluster) if is_time(e)]
+        if n.kind == "group" and steps:
+            i = steps[-1]
+            found[(n.cluster[:i] + n.cluster[i + 1:], n.label)].append((int(TIME.match(n.cluster[i]).group(1)), k))
+            n.cluster = n.cluster[:i] + n.cluster[i + 1:]
+    return [[k for _, k in sorted(r)] for r in found.values() if len(r) > 1]
+
+
 def _same(a, b) -> bool:
     return a is not None and b is not None and np.shape(a) == np.shape(b) and np.array_equal(a, b)
 
@@ -126,7 +139,7 @@ def _bundles(d: Drawing, column: dict[str, int]) -> set[str]:
 def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
     """Contract the plumbing of `d` (in place) and place its nodes on the grid."""
     g = Grid()
-    rows = d.time_rows
+    rows = d.time_rows + _step_rows(d)
     row_of = {k: r for r, row in enumerate(rows) for k in row}
     step_of = {k: t for row in rows for t, k in enumerate(row)}
     column = dict(step_of)
@@ -142,7 +155,8 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
                 offset.setdefault(a, 0)
                 offset[b] = offset[a] + len(ra) + 1
                 baseline[b] = baseline[a]
-    for _ in range(len(rows)):
+    for _ in range(2 * len(rows)):
+        known = len(offset)
         for e in edges:
             a, b = row_of.get(e.src), row_of.get(e.dst)
             if a is None or b is None or a == b:
@@ -150,9 +164,8 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
             for x, y, sx, sy in ((a, b, e.src, e.dst), (b, a, e.dst, e.src)):
                 if x in offset and y not in offset:
                     offset[y] = offset[x] + step_of[sx] - step_of[sy]
-        for r in range(len(rows)):
-            if r not in offset and not any(r2 not in offset and r2 < r for r2 in range(len(rows))):
-                offset[r] = 0
+        if len(offset) == known:  # nothing aligns the rest: the first unplaced row starts at column 0
+            offset.setdefault(next((r for r in range(len(rows)) if r not in offset), 0), 0)
     column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
 
     _split_inputs(d, column)
