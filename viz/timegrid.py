@@ -63,9 +63,12 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
         if e.dst not in plumb:
             new.append(e)
             continue
-        stack = [(e, e, 0)]
+        stack, seen = [(e, e, 0)], set()
         while stack:
             first, last, state = stack.pop()  # state 1: stacked with other steps, 2: then sliced
+            if (id(last), state) in seen:
+                continue
+            seen.add((id(last), state))
             if last.dst not in plumb:
                 if state == 2 and not _same(first.value, last.value):
                     continue  # h_t stacked into hs and hs[:, t'] sliced out: only t' = t is this edge
