@@ -169,7 +169,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
                 continue  # a constant inside a folded box
             if np.size(node.value) == 1:
                 op = d.nodes[visible[0]]
-                op.label = f"{op.label} {node.label}"
+                op.label = "/" if (op.label, node.label) == ("**", "-1") else f"{op.label} {node.label}"  # the book's 1/x node
                 continue
         cluster = _common_prefix([d.nodes[r].cluster for r in drawn_readers])
         if roll and node.kind == "input" and not node.named and len(set(drawn_readers)) == 1 \
@@ -181,8 +181,9 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         rep[key] = key
         d.nodes[key] = DrawnNode(key, node.kind, node.label, cluster, [key])
 
-    # edges merged per (drawn source, drawn destination, tensor)
-    merged: dict[tuple[str, str, str], DrawnEdge] = {}
+    # edges merged per (drawn source, drawn destination, tensor); an op reading one tensor twice (x * x)
+    # keeps an edge per input slot, so the tensor gets its Branch node
+    merged: dict[tuple[str, str, str, Any], DrawnEdge] = {}
     for src, e in flows:
         if src not in rep:
             continue
@@ -192,7 +193,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         if ds == dd and not loop:
             continue
         per_step = graph.nodes[src].kind == "op" or len(d.nodes[ds].members) > 1
-        k = (ds, dd, ("loop " + graph.nodes[src].op) if loop else "*" if rolled and per_step else src)  # a rolled box: one edge for all steps
+        k = (ds, dd, ("loop " + graph.nodes[src].op) if loop else "*" if rolled and per_step else src,  # a rolled box: one edge for all steps
+             e.slot if d.nodes[dd].kind == "op" else None)
         if k not in merged:
             merged[k] = DrawnEdge(ds, dd, e.value, e.grad, [], e.slot, [])
         elif src not in merged[k].sources:  # the same edge at a later step: its value, the sum of the gradients
@@ -210,7 +212,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         state = "c" if k[2] == "loop Add" and sum(j[0] == k[0] for j in loops) > 1 else "h"
         merged[k].name = f"{state}_{{t−1}}"
     by_tensor: dict[tuple[str, str], list[DrawnEdge]] = defaultdict(list)
-    for (ds, _, src), edge in merged.items():
+    for (ds, _, src, _), edge in merged.items():
         by_tensor[(ds, src)].append(edge)
     for (ds, src), edges in by_tensor.items():
         if len(edges) < 2:

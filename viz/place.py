@@ -84,9 +84,14 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     vertical = [i for i, e in enumerate(d.edges) if i not in flat]
     hl = max([lab[i][0] for i in flat] or [0.0])
     vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side] or [0.0])
-    lh = max([x[1] for x in lab] or [0.0])
+    lh = max([lab[i][1] for i, e in enumerate(d.edges) if e.src not in g.side] or [0.0])
     pitch = max(vl + 18, cw + hl + 18, cw + 30)
-    stack = max([sum(size[k][1] + 6 for k in keys[-3:]) for keys in _slots(d, g).values()] or [0.0])
+    out_label = defaultdict(lambda: (0.0, 0.0))  # a leaf's widest and tallest edge label: the room its edges need
+    for i, e in enumerate(d.edges):
+        if e.src in g.side:
+            out_label[e.src] = (max(out_label[e.src][0], lab[i][0]), max(out_label[e.src][1], lab[i][1]))
+    tall = {k: max(size[k][1], out_label[k][1] + 4) + 6 for k in g.side}
+    stack = max([sum(tall[k] for k in keys[-3:]) for keys in _slots(d, g).values()] or [0.0])
     rise = max(nh + 3 * lh + 24, stack + 12)
     shift = _room_for_leaves(d, g, size, lab, cw, pitch)
     X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
@@ -106,10 +111,6 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     notes = []
     slots = _slots(d, g)
     frame_left: dict[tuple[int, int], float] = {}
-    out_label = defaultdict(float)  # a leaf's widest edge label: the room its edges need
-    for i, e in enumerate(d.edges):
-        if e.src in g.side:
-            out_label[e.src] = max(out_label[e.src], lab[i][0])
     for (r, first), keys in slots.items():
         right = X(first) - cw / 2 - 12
         inputs = [k for k in keys if d.nodes[k].kind != "param"]
@@ -117,14 +118,14 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         for group, per in ((inputs, 2), (params, 3)):
             if not group:
                 continue
-            right -= max(out_label[k] for k in group) + 14
+            right -= max(out_label[k][0] for k in group) + 14
             for j in range(0, len(group), per):
                 part = group[j:j + per]
                 w = max(size[k][0] for k in part)
-                heights = [size[k][1] + 6 for k in part]
+                heights = [tall[k] for k in part]
                 top = Y(r) + sum(heights) / 2
                 for k, h in zip(part, heights):
-                    pos[k] = (right - size[k][0] / 2, top - h / 2, *size[k])  # right-aligned: their labels line up
+                    pos[k] = (right - size[k][0] / 2, top - h + size[k][1] / 2 + 3, *size[k])  # right-aligned, label above
                     top -= h
                 right -= w + 16
             if group is inputs:

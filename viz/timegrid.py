@@ -172,12 +172,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
     column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
 
     _split_inputs(d, column)
-    for k, n in d.nodes.items():  # an input of one step (a slice of xs that needs no gradient): below its cell
-        reads = [e.dst for e in d.edges if e.src == k]
-        if n.kind == "input" and n.members and not graph.nodes[n.members[0]].named and len(reads) == 1 and reads[0] in column:
-            column[k] = column[reads[0]]
-            n.label = STEP_INPUT.sub(r"\1_\2", n.label)
-            n.tooltip = STEP_TOOLTIP
+    _step_inputs(d, column)
     frame_of = _share_weights(d, rows, row_of, weights) if weights == "shared" else {}
 
     # columns of the other nodes: the one column of their neighbours, or the span of several
@@ -260,6 +255,22 @@ def distinct_labels(d: Drawing) -> None:
         if len(keys) > 1:
             for i, k in enumerate(sorted(keys, key=lambda k: first_reader.get(k, (0, k)))):
                 d.nodes[k].label = f"{label}[{i}]"
+
+
+def _step_inputs(d: Drawing, column: dict[str, int]) -> None:
+    """Inputs of one step each (the slices x_0, x_1, ... of an xs that needs no gradient) go below
+    their cells; an input read by one step only (h0 of the first) stays left of its row."""
+    stems: dict[str, dict[str, int]] = defaultdict(dict)
+    for k, n in d.nodes.items():
+        reads = [e.dst for e in d.edges if e.src == k]
+        if n.kind == "input" and len(reads) == 1 and reads[0] in column:
+            stems[re.sub(r"_?t?\d+$", "", n.label)][k] = column[reads[0]]
+    for keys in stems.values():
+        if len(set(keys.values())) > 1:
+            for k, t in keys.items():
+                column[k] = t
+                d.nodes[k].label = STEP_INPUT.sub(r"\1_\2", d.nodes[k].label)
+                d.nodes[k].tooltip = STEP_TOOLTIP
 
 
 def _split_inputs(d: Drawing, column: dict[str, int]) -> None:

@@ -1,5 +1,7 @@
-"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, ReLU, Cast, and the Max reduction."""
+"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, Sin, Cos, Erf, ReLU, Cast, and the Max reduction."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -26,7 +28,8 @@ class Neg(Function):
 class Pow(Function):
     """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x)
 
-    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0. The exponent is usually
+    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0 and y ≥ 0 (at x = 0, y < 0 it is
+    z·log 0 = -∞). The exponent is usually
     a number (a constant); a Tensor exponent gets its gradient too.
     """
 
@@ -56,11 +59,8 @@ class Pow(Function):
                 nonzero = (data(y) != 0).astype(g.dtype)  # y - nonzero is y - 1, or 0 where y = 0
                 dx = g * (y * x ** (y - nonzero))
         if need_y:
-            if isinstance(x, (int, float)):
-                dy = g * out * float(np.log(x)) if x != 0 else g * 0
-            else:
-                zero = (data(x) == 0).astype(g.dtype)  # log(x + 1) = 0 where x = 0
-                dy = g * out * (x + zero).log() if isinstance(x, Tensor) else g * out * np.log(x + zero)
+            zero = ((data(x) == 0) & (data(y) >= 0)).astype(data(g).dtype)  # log(x + 1) = 0 there
+            dy = g * out * ((x + zero).log() if isinstance(x, Tensor) else np.log(x + zero))
         return dx, dy
 
 
@@ -130,8 +130,50 @@ class Tanh(Function):
         return (g * (1 - out * out),)
 
 
+class Sin(Function):
+    """z = sin(x);  dx = g * cos(x)"""
+
+    symbol = "sin"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g, out, x):
+        return (g * (x.cos() if isinstance(x, Tensor) else np.cos(x)),)
+
+
+class Cos(Function):
+    """z = cos(x);  dx = -g * sin(x)"""
+
+    symbol = "cos"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g, out, x):
+        return (-g * (x.sin() if isinstance(x, Tensor) else np.sin(x)),)
+
+
+class Erf(Function):
+    """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
+
+    symbol = "erf"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
+
+    def backward(self, g, out, x):
+        return (g * ((x * x * -1.0).exp() if isinstance(x, Tensor) else np.exp(-x * x)) * (2 / math.sqrt(math.pi)),)
+
+
 class ReLU(Function):
-    """z = max(x, 0);  dx = g where x > 0"""
+    """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
 
     symbol = "ReLU"
     elementwise = True
@@ -141,7 +183,7 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, g, out, x):
-        return (g * (data(x) > 0).astype(g.dtype),)
+        return (g * np.logical_not(data(x) <= 0).astype(g.dtype),)
 
 
 class Cast(Function):
