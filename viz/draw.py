@@ -42,7 +42,6 @@ _NODE_STYLE = {
     "loss_group": dict(shape="box", style="filled,rounded", fillcolor="#fdedec", color=BACKWARD_COLOR, penwidth="1.4"),
     "collapsed": dict(shape="box3d", style="filled", fillcolor="#eaeded", color="#566573"),
     "rolled": dict(shape="box", style="filled,rounded,bold", fillcolor="#fef9e7", color="#b7950b", peripheries="2"),
-    "bundle": dict(shape="box", style="filled", fillcolor="#eaf2f8", color="#555555"),
     "frame": dict(shape="box", style="rounded,dashed", color="#aab7b8"),
 }
 

@@ -57,19 +57,29 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
         out[e.src].append(e)
     new: list[DrawnEdge] = []
     merged: dict[tuple[str, str, int], DrawnEdge] = {}
+    owner: dict[str, str] = {}
+    fan_in = defaultdict(int)
+    for e in d.edges:
+        fan_in[e.dst] += 1
     for e in d.edges:
         if e.src in plumb:
             continue
         if e.dst not in plumb:
             new.append(e)
             continue
-        stack, seen = [(e, e, 0)], set()
+        stack, seen = [(e, e, 0, ())], set()
         while stack:
-            first, last, state = stack.pop()  # state 1: stacked with other steps, 2: then sliced
+            first, last, state, via = stack.pop()  # state 1: stacked with other steps, 2: then sliced
             if (id(last), state) in seen:
                 continue
             seen.add((id(last), state))
             if last.dst not in plumb:
+                phase = 0  # a plumbing op runs with the box it serves: h_t's reshape with its step, a slice with its
+                for p in via:  # reader; a stack of several steps with none (the explorer joins it to the step before)
+                    tip = d.nodes[p].tooltip
+                    phase = 2 if tip == "GetItem" else 1 if tip == "Concat" and fan_in[p] > 1 and phase == 0 else phase
+                    if phase != 1:
+                        owner.setdefault(p, last.dst if phase == 2 else e.src)
                 if state == 2 and not _same(first.value, last.value):
                     continue  # h_t stacked into hs and hs[:, t'] sliced out: only t' = t is this edge
                 pick = first if np.size(first.value) < np.size(last.value) else last
@@ -80,17 +90,15 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
                     new.append(merged[k])
                 continue
             node = d.nodes[last.dst]
-            if node.tooltip == "Concat" and state == 0 and sum(x.dst == last.dst for x in d.edges) > 1:
+            if node.tooltip == "Concat" and state == 0 and fan_in[last.dst] > 1:
                 state = 1
             elif node.tooltip == "GetItem" and state == 1:
                 state = 2
-            stack.extend((first, nxt, state) for nxt in out[last.dst])
+            stack.extend((first, nxt, state, via + (last.dst,)) for nxt in out[last.dst])
     for k in plumb:
         members = d.nodes.pop(k).members
-        for e in new:  # the plumbing's ops run as part of the box they feed (the explorer steps them there)
-            if e.dst in d.nodes and d.nodes[e.dst].kind in ("group", "collapsed") and set(members) & set(e.readers):
-                d.nodes[e.dst].members.extend(members)
-                break
+        if k in owner and d.nodes[owner[k]].kind in ("group", "collapsed", "rolled"):
+            d.nodes[owner[k]].members.extend(members)
     d.edges = new
 
 
@@ -135,7 +143,7 @@ def _bundles(d: Drawing, column: dict[str, int]) -> set[str]:
     for k, n in d.nodes.items():
         if n.kind == "op" and n.tooltip == "Concat" and fan_in[k] > 1 and read_whole(k, set()):
             found.add(k)
-            n.label, n.kind = "hs", "bundle"
+            n.label = "hs"  # still an op (concat) to the explorer
     return found
 
 
