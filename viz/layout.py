@@ -172,7 +172,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
                 op.label = "/" if (op.label, node.label) == ("**", "-1") else f"{op.label} {node.label}"  # the book's 1/x node
                 continue
         cluster = _common_prefix([d.nodes[r].cluster for r in drawn_readers])
-        if roll and node.kind == "input" and not node.named and len(set(drawn_readers)) == 1 \
+        per_step = not node.named or re.fullmatch(r"x_\d+", node.label)  # nn's layers name the slices x_0, x_1, ...
+        if roll and node.kind == "input" and per_step and len(set(drawn_readers)) == 1 \
                 and d.nodes[drawn_readers[0]].kind == "rolled":  # the per-step inputs of a rolled cell: one x_t
             rep[key] = drawn_readers[0] + "_inputs"
             d.nodes.setdefault(rep[key], DrawnNode(rep[key], "input", "x_t", cluster, [], tooltip="the input of every step"))
@@ -312,8 +313,9 @@ def finish_labels(d: Drawing, graph: Graph) -> None:
             name, title = next(iter(cells)) if len(cells) == 1 else (next(iter(modules)).capitalize() if len(modules) == 1 else "step", "")
             n.label, titles[n.key] = f"{name} × {len(steps)}", title
     rolled = [n for n in d.nodes.values() if n.kind == "rolled"]
+    same = {n.key: sum(m.label == n.label for m in rolled) for n in rolled}
     for n in rolled:  # stacked layers: each box says which it is
-        if titles[n.key] and sum(m.label == n.label for m in rolled) > 1:
+        if titles[n.key] and same[n.key] > 1:
             n.label = f"{n.label}\n{titles[n.key]}"
             n.tooltip += f" ({len(ops)} ops over {len(steps)} time steps)"
 
