@@ -56,7 +56,8 @@ def name_map(names: Any) -> dict[int, str]:
 
 def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: str | None = None, names: Any = None,
          collapse: Any = None, max_nodes: int = 3000, highlight: Iterable[Any] = (), title: str | None = None,
-         expand: Any = None, roll: bool = False, grads: dict | None = None, weights: str = "shared") -> graphviz.Digraph:
+         expand: Any = None, roll: bool = False, grads: dict | None = None, weights: str = "shared",
+         padding: dict | None = None) -> graphviz.Digraph:
     """The graph that produced `tensor` as a graphviz.Digraph (it displays inline in Jupyter).
 
     show: "forward" (values on edges), "backward" (gradients) or "both" (each edge's value and, in
@@ -68,6 +69,7 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     collapse: a depth (0 = model, 1 = layer, ...) or scope names; clusters there become one node.
     roll: draw all time steps of a recurrent layer as one node "× T" (weights drawn once, their
     gradient the sum over the steps).
+    padding: {scope name: time steps that only read padding} (e.g. {"encoder": range(18)}): drawn as one box.
     weights: "shared" draws a weight shared by the time steps of a layer once, with one edge into the
     layer and the gradient summed over the steps; "per_step" draws its edge into every step.
     rankdir: "LR", or "BT" (inputs below, outputs above) by default when there are time steps.
@@ -80,14 +82,14 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     if weights not in WEIGHTS:
         raise ValueError(f"draw: weights must be one of {WEIGHTS}, got {weights!r}")
     graph = trace(tensor, name_map(names), grads)
-    return render_graph(graph, show, values, rankdir, collapse, max_nodes, highlight, title, expand, roll, weights)
+    return render_graph(graph, show, values, rankdir, collapse, max_nodes, highlight, title, expand, roll, weights, padding)
 
 
 def render_graph(graph: Graph, show: str = "forward", values: bool = True, rankdir: str | None = None, collapse: Any = None,
                  max_nodes: int = 3000, highlight: Iterable[Any] = (), title: str | None = None, expand: Any = None,
-                 roll: bool = False, weights: str = "shared") -> graphviz.Digraph:
+                 roll: bool = False, weights: str = "shared", padding: dict | None = None) -> graphviz.Digraph:
     """Draw a traced Graph. `highlight`: traced op keys or Functions whose drawn node is filled in colour."""
-    d = drawing(graph, expand, collapse, roll, max_nodes, weights)
+    d = drawing(graph, expand, collapse, roll, max_nodes, weights, padding)
     marked = {h if isinstance(h, str) else id(h) for h in highlight}
     lit = {k: HIGHLIGHT_COLOR for k, n in d.nodes.items()
            if any(m in marked or (graph.nodes[m].fn is not None and id(graph.nodes[m].fn) in marked) for m in n.members)}
@@ -95,13 +97,13 @@ def render_graph(graph: Graph, show: str = "forward", values: bool = True, rankd
 
 
 def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = False, max_nodes: int = 3000,
-            weights: str = "shared") -> Drawing:
+            weights: str = "shared", padding: dict | None = None) -> Drawing:
     """The layout decisions for a traced Graph, refused beyond `max_nodes` drawn nodes. With rows of
     time steps (and no rankdir of the caller's), the time grid: steps in columns, layers in rows."""
     d = layout(graph, expand, collapse, roll)
     finish_labels(d, graph)
     if d.time_rows and not roll:
-        d.grid = arrange(d, graph, weights)
+        d.grid = arrange(d, graph, weights, padding)
     elif roll:
         contract(d)  # no plumbing in the rolled view either: one box per layer, its loop, its weights
     distinct_labels(d)

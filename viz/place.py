@@ -225,6 +225,7 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]]) -> l
         for j, i in enumerate(idx):
             port[i] = x + (j - (len(idx) - 1) / 2) * min(w / (len(idx) + 1), 40.0)
     out = []
+    seen_side: dict[str, int] = defaultdict(int)
     for i, e in enumerate(d.edges):
         if e.src not in pos or e.dst not in pos:
             out.append({})
@@ -237,9 +238,10 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]]) -> l
             y = yd + hd / 2 - (j + 1) * hd / (n + 1) if n > 1 else yd
             if d.nodes[e.dst].kind == "frame":
                 y = min(max(ys, yd - hd / 2 + 6), yd + hd / 2 - 6)
-            if e.src in g.side:
+            if e.src in g.side:  # a leaf read by two rows (a tied embedding): its second label under the first
                 pts = [(xs + ws / 2, ys), (xd - wd / 2, y)]
-                lp = (xs + ws / 2 + 4 + lw / 2, ys + 3 + lh / 2)
+                lp = (xs + ws / 2 + 4 + lw / 2, ys + 3 + lh / 2 - (lh + 4) * seen_side[e.src])
+                seen_side[e.src] += 1
             else:
                 pts = [(xs + ws / 2, y), (xd - wd / 2, y)]
                 above = j == 0 or n == 1

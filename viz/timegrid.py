@@ -102,6 +102,29 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
     d.edges = new
 
 
+def _fold_padding(d: Drawing, row: list[str], padding: dict) -> list[str]:
+    """The steps of a row that only read padding become one box "LSTM t=0…17 (padding)": the edges
+    into and out of them merged (the last step's values), the steps among them not drawn."""
+    path = d.nodes[row[0]].tooltip.split("/")
+    steps = sorted({t for name, ts in padding.items() if name in path for t in ts if t < len(row)})
+    if len(steps) < 2:
+        return row
+    keep, gone = row[steps[0]], set(row[t] for t in steps[1:])
+    at = {k: t for t, k in enumerate(row)}
+    groups: dict[tuple, list[tuple[int, DrawnEdge]]] = defaultdict(list)
+    for e in d.edges:
+        step = max(at.get(e.src, -1) if e.src in gone | {keep} else -1, at.get(e.dst, -1) if e.dst in gone | {keep} else -1)
+        e.src, e.dst = (keep if e.src in gone else e.src), (keep if e.dst in gone else e.dst)
+        if e.src != e.dst:
+            groups[(e.src, e.dst)].append((step, e))
+    d.edges = [e for edges in groups.values() for step, e in edges if step == max(s for s, _ in edges)]  # the last step's
+    for k in gone:
+        d.nodes[keep].members.extend(d.nodes.pop(k).members)
+    n = d.nodes[keep]
+    n.label = f"{STEP.sub('', n.label)}\nt={steps[0]}…{steps[-1]}\n(padding)"
+    return [k for k in row if k not in gone]
+
+
 def _step_rows(d: Drawing) -> list[list[str]]:
     """Boxes made inside a step but in a module of their own (attention's Attention Weight and Weight
     Sum at decoder step t): one row per kind of box, in time order."""
@@ -147,14 +170,18 @@ def _bundles(d: Drawing, column: dict[str, int]) -> set[str]:
     return found
 
 
-def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
-    """Contract the plumbing of `d` (in place) and place its nodes on the grid."""
+def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | None = None) -> Grid:
+    """Contract the plumbing of `d` (in place) and place its nodes on the grid. `padding`: {scope
+    name: time steps that only read padding}: those steps of a layer are drawn as one box."""
     g = Grid()
     rows = d.time_rows + _step_rows(d)
+    step_of = {k: t for row in rows for t, k in enumerate(row)}
+    contract(d, _bundles(d, dict(step_of)))
+    steps = [len(row) for row in rows]
+    rows = [_fold_padding(d, row, padding or {}) for row in rows]
     row_of = {k: r for r, row in enumerate(rows) for k in row}
     step_of = {k: t for row in rows for t, k in enumerate(row)}
     column = dict(step_of)
-    contract(d, _bundles(d, column))
     edges = d.edges
 
     # a decoder row continues its encoder's columns on the same baseline; other rows align by their edges
@@ -180,8 +207,8 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
     column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
 
     _split_inputs(d, column)
-    _step_inputs(d, column)
-    frame_of = _share_weights(d, rows, row_of, weights) if weights == "shared" else {}
+    _step_inputs(d, column, row_of)
+    frame_of = _share_weights(d, rows, row_of, steps) if weights == "shared" else {}
 
     # columns of the other nodes: the one column of their neighbours, or the span of several
     nbrs: dict[str, set[str]] = defaultdict(set)
@@ -190,6 +217,8 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
             if d.nodes[y].kind not in ("param", "input", "const", "frame"):
                 nbrs[x].add(y)
     leaves = {k for k, n in d.nodes.items() if n.kind in ("param", "input", "const") and k not in column}
+    fed = {e.dst for e in d.edges if e.src not in leaves}
+    leaves |= {k for k, n in d.nodes.items() if n.kind == "op" and k not in fed and k not in column}  # the Repeat of a bias
     span = {k: (c, c) for k, c in column.items()}
     for _ in range(len(d.nodes)):
         changed = False
@@ -235,10 +264,13 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared") -> Grid:
         g.frames[f] = (g.rank[row[0]], column[row[0]], column[row[-1]])
     order: dict[tuple[int, int], int] = defaultdict(int)
     for k in leaves:
-        readers = [e.dst for e in d.edges if e.src == k and e.dst in g.rank]
-        if not readers:
+        r = k
+        for _ in range(len(leaves)):  # through a leaf-fed op (b → Repeat → +) to the row it serves
+            r = next((e.dst for e in d.edges if e.src == r), None)
+            if r is None or r not in leaves:
+                break
+        if r is None or r not in g.rank:
             continue
-        r = readers[0]
         first = g.frames[r][1] if r in g.frames else span[r][0]
         slot = (g.rank[r], first)
         g.side[k] = (g.rank[r], first, order[slot])
@@ -265,14 +297,14 @@ def distinct_labels(d: Drawing) -> None:
                 d.nodes[k].label = f"{label}[{i}]"
 
 
-def _step_inputs(d: Drawing, column: dict[str, int]) -> None:
+def _step_inputs(d: Drawing, column: dict[str, int], row_of: dict[str, int]) -> None:
     """Inputs of one step each (the slices x_0, x_1, ... of an xs that needs no gradient) go below
     their cells; an input read by one step only (h0 of the first) stays left of its row."""
     stems: dict[str, dict[str, int]] = defaultdict(dict)
     for k, n in d.nodes.items():
         reads = [e.dst for e in d.edges if e.src == k]
         if n.kind == "input" and len(reads) == 1 and reads[0] in column:
-            stems[re.sub(r"_?t?\d+$", "", n.label)][k] = column[reads[0]]
+            stems[re.sub(r"_?t?\d+$", "", n.label) + f"@{row_of.get(reads[0])}"][k] = column[reads[0]]
     for keys in stems.values():
         if len(set(keys.values())) > 1:
             for k, t in keys.items():
@@ -300,7 +332,7 @@ def _split_inputs(d: Drawing, column: dict[str, int]) -> None:
             del d.nodes[k]
 
 
-def _share_weights(d: Drawing, rows: list[list[str]], row_of: dict[str, int], weights: str) -> dict[str, int]:
+def _share_weights(d: Drawing, rows: list[list[str]], row_of: dict[str, int], steps: list[int]) -> dict[str, int]:
     """A parameter's fan-out to the steps of a layer becomes one edge into the layer's frame, with
     its value and the gradient summed over the steps."""
     frames: dict[str, int] = {}
@@ -317,8 +349,7 @@ def _share_weights(d: Drawing, rows: list[list[str]], row_of: dict[str, int], we
         r = row_of[e.dst]
         f = f"frame_{r}"
         if f not in d.nodes:
-            cells = rows[r]
-            d.nodes[f] = DrawnNode(f, "frame", f"shared by t = 0…{len(cells) - 1}", (), [], tooltip="the weights of this layer, shared by its steps")
+            d.nodes[f] = DrawnNode(f, "frame", f"shared by t = 0…{steps[r] - 1}", (), [], tooltip="the weights of this layer, shared by its steps")
             frames[f] = r
         same = [x for x in reads if row_of[x.dst] == r]
         if e is not same[0]:
