@@ -155,8 +155,7 @@ def run(args: argparse.Namespace) -> None:
     if args.list:
         return list_figures()
     loss, names, opts = graph_source(args)
-    opts.pop("attention", None)  # the heatmap and the padding steps are the explorer's
-    opts.pop("padding", None)
+    opts.pop("attention", None)  # the heatmap is the explorer's; the padding steps are drawn as one box
     try:
         path = viz.save(viz.draw(loss, show=args.show, names=names, **opts), args.out)
     except (ValueError, viz.GraphvizNotFound) as e:
