@@ -3,13 +3,13 @@
 1. `toposort` lists the nodes that lead to the outputs, inputs before outputs (iteratively:
    a chain of 100,000 ops needs no deep recursion).
 2. `sweep` walks that list backwards. Each node turns dL/d(output) into dL/d(input) with its
-   local `backward`; a tensor reached by several consumers sums what they send (the Branch rule,
-   kept with the in-place bookkeeping in `GradBuffer`).
+   local `backward`; a tensor reached by several consumers gets the sum of what they send (the
+   Branch rule: `add` below).
 3. Leaves (tensors created by the user with requires_grad=True) accumulate into `.grad`.
 
-Fast path (`create_graph=False`): the backward code runs on raw numpy arrays and records nothing.
-With `create_graph=True` the same code runs on Tensors with recording on, so the gradients are
-themselves differentiable.
+Every node's backward is written once. The loop calls it on arrays (the fast path: nothing is
+recorded), or with `create_graph=True` on the Tensors with recording on, so that the gradients
+are themselves differentiable (higher-order gradients).
 """
 from __future__ import annotations
 
@@ -19,20 +19,15 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .gradbuffer import GradBuffer
-from .ops import Where
-from .ops.arrays import data
 from .modes import check_finite, set_grad_enabled, state
-from .sparse import RowSparse
+from .ops import Where
+from .sparse import RowSparse, Scatter
 from .tensor import Tensor, wrap
 
 _FREED = (
     "backward: trying to backward through the graph a second time (or after its buffers were freed). "
     "Pass retain_graph=True to the first backward() if you need to go through it again."
 )
-
-
-_creation_number = attrgetter("_ctx.seq")
 
 
 def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
@@ -59,49 +54,72 @@ def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
             if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
                 seen.add(id(p))
                 stack.append(p)
-    nodes.sort(key=_creation_number)
+    nodes.sort(key=attrgetter("_ctx.seq"))
     return nodes, leaves
 
 
 def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False, retain_graph: bool = False,
-          on_node: Callable[[Any, Any, tuple], None] | None = None,
-          capture: Callable[[Tensor], bool] | None = None) -> tuple[GradBuffer, list[Tensor], dict[int, tuple[Tensor, Any]]]:
-    """The backward loop. Returns the buffer holding the leaves' gradients, the leaves, and
-    {id: (tensor, gradient)} for the non-leaf tensors for which `capture(tensor)` is true.
-    `on_node(fn, g, gs)` sees each node's output gradient and input gradients as they are computed
-    (how edge gradients are kept)."""
-    order, leaves = toposort(roots)
-    buffer = GradBuffer(in_place=not create_graph)
+          keep: Any = (), on_node: Callable[[Any, Any, tuple], None] | None = None) -> dict[int, tuple[Tensor, Any]]:
+    """The backward loop. Returns {id(tensor): (tensor, its gradient)} for the leaves and for the
+    non-leaf tensors whose id is in `keep`, each gradient an array the caller may keep.
+    `on_node(fn, g, gs)` sees each node's output gradient and its inputs' gradients."""
+    nodes, leaves = toposort(roots)
+    grads: dict[int, Any] = {}
+    owned: set[int] = set()  # ids whose gradient is a sum allocated here: nothing else holds it
+    kept: dict[int, tuple[Tensor, Any]] = {}
+
+    def add(t: Tensor, g: Any) -> None:  # the Branch rule: the gradients reaching one tensor add up
+        k = id(t)
+        if k not in grads:
+            grads[k] = g
+        elif k in owned:  # add in place, into our own array
+            grads[k] = g.add_to(grads[k]) if isinstance(g, Scatter) else np.add(grads[k], g, out=grads[k])
+        else:
+            grads[k] = grads[k] + g
+            if type(grads[k]) is np.ndarray:
+                owned.add(k)
+
     for r, s in zip(roots, seeds):
-        buffer.add(r, s)
-    captured = {}
-    anomaly = state.anomaly
-    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and strong_zero redoes it
-        for t in reversed(order):
-            g = buffer.pop(t)
+        add(r, s)
+    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and is redone by zero_masked
+        while nodes:
+            t = nodes.pop()
+            g = grads.pop(id(t), None)
+            owned.discard(id(t))
             if g is None:  # nothing reached this node (its output does not affect the roots)
                 continue
-            if capture is not None and capture(t):
-                captured[id(t)] = (t, g)
+            g = g.to_dense() if isinstance(g, Scatter) else g
+            if id(t) in keep:
+                kept[id(t)] = t, (g if create_graph else np.array(g))
             fn = t._ctx
+            out, xs = (t, fn.parents) if create_graph else (t.data, fn.args)
             try:
-                gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
+                gs = fn.backward(g, out, *xs)
             except FloatingPointError:
-                gs = strong_zero(fn, g, t, create_graph)
-            if anomaly:
+                gs = zero_masked(fn, g, out, xs)
+            if state.anomaly:
                 check_finite(fn.name, fn.scope, "backward", gs)
             if on_node is not None:
                 on_node(fn, g, gs)
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
                 if need and gp is not None:
-                    _add(buffer, p, gp, fn)
-            g = gs = gp = None  # drop our references: the buffer adds in place only into arrays nothing else holds
+                    try:
+                        add(p, gp)
+                    except FloatingPointError:
+                        raise FloatingPointError(f"backward: gradients +inf and -inf met at an input of {fn.name} "
+                                                 f"(shape {p.shape}); their sum is undefined") from None
             if not retain_graph:
                 fn.parents = fn.args = None  # free the graph as we go
-    return buffer, leaves, captured
+    for leaf in leaves:  # a leaf's .grad gets an array of its own (optimizers update it in place)
+        g = grads.get(id(leaf))
+        if g is not None and not create_graph and (id(leaf) not in owned or g.dtype != leaf.dtype):
+            g = g if isinstance(g, RowSparse) else np.asarray(g.to_dense() if isinstance(g, Scatter) else g).astype(leaf.dtype)
+        if g is not None:
+            kept[id(leaf)] = leaf, g
+    return kept
 
 
-def strong_zero(fn: Any, g: Any, t: Tensor, create_graph: bool) -> tuple:
+def zero_masked(fn: Any, g: Any, out: Any, xs: Sequence[Any]) -> tuple:
     """`fn`'s backward again, after it met 0 · ∞ (numpy's "invalid"): where an elementwise node's
     output got a zero gradient, its inputs get 0, not 0 · ∞ = NaN.
 
@@ -109,30 +127,13 @@ def strong_zero(fn: Any, g: Any, t: Tensor, create_graph: bool) -> tuple:
     so its gradient is 0 (torch gives NaN). A NaN that is not of this kind stays, with a warning.
     """
     with np.errstate(invalid="ignore"):
-        gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
+        gs = fn.backward(g, out, *xs)
         if fn.elementwise:
-            no_flow = data(g) == 0
-            gs = tuple(_zero_where(gp, no_flow) for gp in gs)
-    if any(gp is not None and np.isnan(data(gp)).any() for gp in gs):
+            gs = tuple(gp if gp is None or np.shape(gp) != np.shape(g) else Where(np.equal(g, 0) & np.isnan(gp))(0, gp)
+                       for gp in gs)
+    if any(gp is not None and np.isnan(gp).any() for gp in gs):
         warnings.warn(f"{fn.name} backward: invalid value (NaN) in a gradient", RuntimeWarning, stacklevel=5)
     return gs
-
-
-def _zero_where(gp: Any, no_flow: np.ndarray) -> Any:
-    if gp is None or gp.shape != no_flow.shape:
-        return gp
-    bad = no_flow & np.isnan(data(gp))
-    if not bad.any():
-        return gp
-    return Where(bad)(np.zeros((), gp.dtype), gp) if isinstance(gp, Tensor) else np.where(bad, gp.dtype.type(0), gp)
-
-
-def _add(buffer: GradBuffer, p: Tensor, gp: Any, fn: Any) -> None:
-    try:
-        buffer.add(p, gp)
-    except FloatingPointError:
-        raise FloatingPointError(f"backward: gradients +inf and -inf met at an input of {fn.name} (shape {p.shape}); "
-                                 "their sum is undefined") from None
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
@@ -155,7 +156,8 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
 
 def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False,
              keep_edge_grads: bool | None = None) -> None:
-    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad.
+    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad (and into
+    the `.grad` of the non-leaf tensors that called retain_grad()).
 
     retain_graph: keep the graph for another backward (implied by create_graph).
     keep_edge_grads: store on every node the gradient that flowed along each of its edges, for
@@ -165,14 +167,8 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
     keep = retain_graph if keep_edge_grads is None else keep_edge_grads
     seed = _seed(root, grad, create_graph)
     with set_grad_enabled(create_graph):
-        buffer, leaves, retained = sweep([root], [seed], create_graph, retain_graph, _keep_on_node if keep else None,
-                                         capture=_retains_grad if state.retaining else None)
-        for t, g in retained.values():  # non-leaf tensors that asked for their .grad (retain_grad)
-            _accumulate(t, g if create_graph else _copy(g, t.dtype), create_graph)
-        for leaf in leaves:
-            g = buffer.take(leaf, leaf.dtype)
-            if g is not None:
-                _accumulate(leaf, g, create_graph)
+        for t, g in sweep([root], [seed], create_graph, retain_graph, state.retaining, _keep_on_node if keep else None).values():
+            _accumulate(t, g, create_graph)
 
 
 def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
@@ -183,15 +179,6 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
         t.grad = g if t.grad is None else g + t.grad.data
     else:
         t.grad = wrap(g if t.grad is None else g + t.grad.data)
-
-
-def _copy(g: Any, dtype: np.dtype) -> np.ndarray:
-    """A dense copy of a gradient caught mid-sweep (the ops that made it may share its memory)."""
-    return np.array(g.to_dense() if isinstance(g, RowSparse) else g, dtype=dtype)
-
-
-def _retains_grad(t: Tensor) -> bool:
-    return id(t) in state.retaining
 
 
 def _keep_on_node(fn: Any, g: Any, gs: tuple) -> None:
@@ -230,17 +217,12 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     retain = create_graph if retain_graph is None else retain_graph
     seeds = [_seed(o, go, create_graph) for o, go in zip(outs, gos)]
     with set_grad_enabled(create_graph):
-        wanted = {id(x) for x in ins if not x.is_leaf}
-        buffer, _, captured = sweep(outs, seeds, create_graph, retain, capture=lambda t: id(t) in wanted)
+        grads = sweep(outs, seeds, create_graph, retain, keep={id(x) for x in ins if not x.is_leaf})
         result: list[Tensor | None] = []
         for i, x in enumerate(ins):
-            if x.is_leaf:
-                g = buffer.take(x, x.dtype)  # an array nothing else refers to
-                g = g.to_dense() if isinstance(g, RowSparse) else g
-            else:
-                g = captured.get(id(x), (x, None))[1]
-                g = g if g is None or isinstance(g, Tensor) else _copy(g, x.dtype)
+            g = grads.get(id(x), (x, None))[1]
             if g is None and not allow_unused:
                 raise RuntimeError(f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; pass allow_unused=True")
+            g = g.to_dense() if isinstance(g, RowSparse) else g
             result.append(g if g is None or isinstance(g, Tensor) else wrap(g))
     return tuple(result)

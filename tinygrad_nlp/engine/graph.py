@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .sparse import RowSparse, Scatter
+from .sparse import RowSparse
 from .ops import Function
 from .tensor import Tensor
 
@@ -64,8 +64,6 @@ def _array(v: Any) -> Any:
         return None
     if isinstance(v, Tensor):
         return v.data
-    if isinstance(v, Scatter):
-        return v.to_dense()
     return v if isinstance(v, RowSparse) else np.asarray(v)
 
 

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
 from .function import Function
-from .arrays import data
 from .textbook import Sum
 
 
@@ -40,27 +38,14 @@ class Pow(Function):
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
         dx = dy = None
-        if need_x:
-            if isinstance(y, (int, float)):  # common exponents from the output (numpy's x ** -2 is slow)
-                if y == 0:
-                    dx = g * 0
-                elif y == 2:
-                    dx = g * (x * 2)
-                elif y == -1:
-                    dx = g * -(out * out)  # d(1/x) = -1/x²
-                elif y == 0.5:
-                    dx = g * (0.5 / out)  # d√x = 1 / (2√x)
-                else:
-                    dx = g * (x ** (y - 1) * y)
-            else:
-                nonzero = (data(y) != 0).astype(g.dtype)  # y - nonzero is y - 1, or 0 where y = 0
-                dx = g * (y * x ** (y - nonzero))
-        if need_y:
-            if isinstance(x, (int, float)):
-                dy = g * out * float(np.log(x)) if x != 0 else g * 0
-            else:
-                zero = (data(x) == 0).astype(g.dtype)  # log(x + 1) = 0 where x = 0
-                dy = g * out * (x + zero).log() if isinstance(x, Tensor) else g * out * np.log(x + zero)
+        if need_x and isinstance(y, (int, float)):  # a constant exponent; numpy's x ** -2 is slow
+            dx = g * 0 if y == 0 else g * (x * 2) if y == 2 else g * -(out * out) if y == -1 else g * (x ** (y - 1) * y)
+        elif need_x:
+            dx = g * (y * x ** (y - np.not_equal(y, 0).astype(g.dtype)))  # y - 1, or 0 where y = 0
+        if need_y and isinstance(x, (int, float)):
+            dy = g * out * float(np.log(x)) if x != 0 else g * 0
+        elif need_y:
+            dy = g * out * Log()(x + np.equal(x, 0))  # log(x + 1) = 0 where x = 0
         return dx, dy
 
 
@@ -82,10 +67,7 @@ class Where(Function):
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
-        zero = np.zeros((), dtype=data(g).dtype)
-        dx = Where(self.c)(g, zero) if need_x and isinstance(g, Tensor) else (np.where(self.c, g, zero) if need_x else None)
-        dy = Where(self.c)(zero, g) if need_y and isinstance(g, Tensor) else (np.where(self.c, zero, g) if need_y else None)
-        return dx, dy
+        return (Where(self.c)(g, 0) if need_x else None), (Where(self.c)(0, g) if need_y else None)
 
 
 class Exp(Function):
@@ -141,7 +123,7 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, g, out, x):
-        return (g * (data(x) > 0).astype(g.dtype),)
+        return (g * np.greater(x, 0),)
 
 
 class Cast(Function):
@@ -158,7 +140,7 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, g, out, x):
-        return (Cast(data(x).dtype)(g) if isinstance(g, Tensor) else g.astype(x.dtype, copy=False),)
+        return (Cast(x.dtype)(g),)
 
 
 class Max(Function):
@@ -175,7 +157,7 @@ class Max(Function):
         return x.max(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
-        xd = data(x)
+        xd = np.asarray(x)
         top = xd.max(axis=self.axis, keepdims=True)
         mask = (xd == top).astype(xd.dtype)
         mask /= mask.sum(axis=self.axis, keepdims=True)
