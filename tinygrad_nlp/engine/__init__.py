@@ -15,12 +15,12 @@ Reading order:
 """
 from .tensor import Tensor  # first: tensor.py and ops/ import each other
 from .autograd import backward, grad, toposort  # noqa: E402
-from .combine import cat, concat, stack, where  # noqa: E402
+from .combine import cat, concat, stack  # noqa: E402
 from .creation import (arange, as_generator, eye, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros,
                        zeros_like)
 from .modes import (Group, current_scope, default_dtype, detect_anomaly, enable_grad, get_default_dtype, group,
                     is_anomaly_enabled, is_grad_enabled, no_grad, scope, set_default_dtype, set_grad_enabled)
-from .ops import Function, matmul  # noqa: E402
+from .ops import Function, matmul, where  # noqa: E402
 from .sparse import RowSparse  # noqa: E402
 
 __all__ = [

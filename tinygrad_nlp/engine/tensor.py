@@ -164,21 +164,19 @@ class Tensor(Compositions):
 
     def __sub__(self, other: Any) -> Tensor:
         """a - b = a + (-b)"""
-        return self + (-other if isinstance(other, Tensor) else -constant_operand(other, self))
+        return self + -(other if isinstance(other, Tensor) or type(other) in NUMBERS else promote("sub", self, other)[1])
 
     def __rsub__(self, other: Any) -> Tensor:
         return (-self) + other
 
     def __truediv__(self, other: Any) -> Tensor:
         """a / b = a * b**-1 (true division: integers give floats; x / 0 gives ±inf or nan)"""
-        a = as_float(self)
-        if isinstance(other, Tensor):
-            return a * as_float(other) ** -1
-        c = constant_operand(other, a)
-        return a * (reciprocal(c) if isinstance(c, (int, float)) else np.reciprocal(np.asarray(c, dtype=a.dtype)))
+        a, b = promote("div", self, other)
+        return a * (b ** -1 if isinstance(b, Tensor) else reciprocal(b) if type(b) in NUMBERS else np.reciprocal(b))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return as_float(self) ** -1 * other
+        b, a = promote("div", self, other)
+        return b ** -1 * a
 
     def __pow__(self, exponent: Any) -> Tensor:
         """x ** p: a Pow node (the exponent may be a number or a Tensor)"""
@@ -378,4 +376,4 @@ def _raw(x: Any) -> Any:
 
 from .ops import (Add, Cast, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh,  # noqa: E402,I001
                   Transpose, Where,
-                  as_float, binary, constant_operand, matmul, reciprocal)
+                  NUMBERS, binary, matmul, promote, reciprocal)

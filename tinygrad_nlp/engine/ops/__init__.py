@@ -13,9 +13,9 @@ from .function import Function  # noqa: I001 (the node base class, then the text
 from .textbook import Add, Branch, MatMul, Mul, Repeat, Sum
 from .elementwise import Cast, Exp, Log, Max, Neg, Pow, ReLU, Tanh, Where
 from .indexing import Concat, Gather, GetItem, Reshape, ScatterAdd, Transpose
-from .apply import as_float, binary, constant_operand, matmul, reciprocal
+from .apply import NUMBERS, binary, matmul, promote, reciprocal, where
 
 __all__ = [
     "Add", "Branch", "Cast", "Function", "Concat", "Exp", "Gather", "GetItem", "Log", "MatMul", "Max", "Mul", "Neg", "Pow", "ReLU",
-    "Repeat", "Reshape", "ScatterAdd", "Sum", "Tanh", "Transpose", "Where", "as_float", "binary", "constant_operand", "matmul", "reciprocal",
+    "Repeat", "Reshape", "ScatterAdd", "Sum", "Tanh", "Transpose", "Where", "NUMBERS", "binary", "matmul", "promote", "reciprocal", "where",
 ]
