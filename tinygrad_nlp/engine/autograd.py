@@ -85,7 +85,6 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
         while nodes:
             t = nodes.pop()
             g = grads.pop(id(t), None)
-            owned.discard(id(t))
             if g is None:  # nothing reached this node (its output does not affect the roots)
                 continue
             g = g.to_dense() if isinstance(g, Scatter) else g
