@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench docs clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,13 @@ $(VENV)/.demo-installed: pyproject.toml $(VENV)/bin/python
 
 # the tests also need pytest, hypothesis, sacrebleu, PyTorch (cross-checks) and Playwright (browser tests)
 $(VENV)/.installed: pyproject.toml $(VENV)/bin/python
-	$(PY) -m pip install -q -e '.[test,compare,plot,browser,tsne,cli]'
-	touch $@ $(VENV)/.demo-installed
+	$(PY) -m pip install -q -e '.[test,compare,plot,browser,tsne,cli,docs]'
+	touch $@ $(VENV)/.demo-installed $(VENV)/.docs-installed
+
+# the course website: MkDocs Material, mkdocstrings, mkdocs-jupyter (and npm, for the search shim of file:// pages)
+$(VENV)/.docs-installed: pyproject.toml $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[docs]'
+	touch $@
 
 demo: $(VENV)/.demo-installed
 	$(PY) examples/demo.py
@@ -26,8 +31,11 @@ demo: $(VENV)/.demo-installed
 test: $(VENV)/.installed
 	$(PY) -m pytest tests
 
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build
+
 bench: $(VENV)/.installed
 	$(PY) benchmarks/op_overhead.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info site .cache

@@ -42,6 +42,7 @@ class Classifier(nn.Module):
     def __init__(self, vocab_size: int, kind: str, wordvec: int = 32, hidden: int = 64, generator: int = 0):
         super().__init__()
         self.kind = kind
+        generator = nn.one_stream(generator)
         self.embed = nn.Embedding(vocab_size, wordvec, padding_idx=0, generator=generator)
         if kind != "average":
             self.rnn = nn.GRU(wordvec, hidden, bidirectional=kind == "bigru", generator=generator)

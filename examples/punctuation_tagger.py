@@ -42,6 +42,7 @@ class Tagger(nn.Module):
 
     def __init__(self, vocab_size: int, wordvec: int, hidden: int, generator: int = 0):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.embed = nn.Embedding(vocab_size, wordvec, generator=generator)
         self.rnn = nn.LSTM(wordvec, hidden, bidirectional=True, generator=generator)
         self.out = nn.Linear(2 * hidden, len(TAGS), generator=generator)

@@ -24,6 +24,7 @@ class _FullSoftmax(nn.Module):
 
     def __init__(self, vocab_size: int, hidden_size: int, generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         self.embed_in = nn.Embedding(vocab_size, hidden_size, generator=generator)
         self.out = nn.Linear(hidden_size, vocab_size, bias=False, generator=generator)
@@ -71,6 +72,7 @@ class NegativeSamplingLoss(nn.Module):
     def __init__(self, vocab_size: int, hidden_size: int, corpus: Any, power: float = 0.75, sample_size: int = 5,
                  sparse: bool = True, generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.sampler = UnigramSampler(corpus, power, sample_size, generator)
         self.embed_dot = EmbeddingDot(vocab_size, hidden_size, sparse, generator)
 
@@ -92,6 +94,7 @@ class _Word2vec(nn.Module):
     def __init__(self, vocab_size: int, hidden_size: int, window_size: int, corpus: Any, sample_size: int = 5,
                  power: float = 0.75, sparse: bool = True, generator: Any = None, output: str = "negative_sampling"):
         super().__init__()
+        generator = nn.one_stream(generator)
         if output not in self.OUTPUTS:
             raise ValueError(f"{type(self).__name__}: output must be one of {self.OUTPUTS}, got {output!r}")
         self.vocab_size, self.window_size, self.output = vocab_size, window_size, output

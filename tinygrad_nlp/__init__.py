@@ -59,12 +59,13 @@ from .engine import (  # first: every other module builds on Tensor
 )
 
 from . import nn, optim  # noqa: E402
+from .nn.functional import maximum, minimum  # noqa: E402 (torch.maximum / torch.minimum)
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "RowSparse", "load", "nn", "optim", "save",
+    "RowSparse", "load", "maximum", "minimum", "nn", "optim", "save",
     "Function", "Group", "Tensor", "group", "arange", "as_generator", "cat", "concat", "eye", "full", "current_scope", "default_dtype", "detect_anomaly",
     "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled", "manual_seed", "matmul", "no_grad",
     "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype", "set_grad_enabled", "stack", "tensor", "toposort",

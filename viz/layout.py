@@ -175,8 +175,9 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         rep[key] = key
         d.nodes[key] = DrawnNode(key, node.kind, node.label, cluster, [key])
 
-    # edges merged per (drawn source, drawn destination, tensor)
-    merged: dict[tuple[str, str, str], DrawnEdge] = {}
+    # edges merged per (drawn source, drawn destination, tensor); an op reading one tensor twice (x * x)
+    # keeps an edge per input slot, so the tensor gets its Branch node
+    merged: dict[tuple[str, str, str, Any], DrawnEdge] = {}
     for src, e in flows:
         if src not in rep:
             continue
@@ -185,7 +186,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
             continue
         rolled = "rolled" in (d.nodes[ds].kind, d.nodes[dd].kind)
         per_step = graph.nodes[src].kind == "op" or len(d.nodes[ds].members) > 1
-        k = (ds, dd, "*" if rolled and per_step else src)  # a rolled box: one edge for all steps
+        k = (ds, dd, "*" if rolled and per_step else src,  # a rolled box: one edge for all steps
+             e.slot if d.nodes[dd].kind == "op" else None)
         if k not in merged:
             merged[k] = DrawnEdge(ds, dd, e.value, e.grad, [], e.slot, [])
         elif k[2] == "*" and src not in merged[k].sources:  # different tensors of different steps: no single number
@@ -197,7 +199,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         if src not in merged[k].sources:
             merged[k].sources.append(src)
     by_tensor: dict[tuple[str, str], list[DrawnEdge]] = defaultdict(list)
-    for (ds, _, src), edge in merged.items():
+    for (ds, _, src, _), edge in merged.items():
         by_tensor[(ds, src)].append(edge)
     for (ds, src), edges in by_tensor.items():
         if len(edges) < 2:

@@ -16,7 +16,8 @@ import numpy as np
 
 from .compositions import Compositions
 from .modes import state
-from .shapes import describe_index, expand_shape, normalize_axes, normalize_index, resolve_shape, shape_args, torch_names
+from .shapes import (describe_index, expand_shape, ints_first, normalize_axes, normalize_index, reduced_count, resolve_shape,
+                     shape_args, torch_names)
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -222,8 +223,9 @@ class Tensor(Compositions):
         if isinstance(value, Tensor) and value.requires_grad and state.grad_enabled:
             raise RuntimeError(f"setitem: cannot record assigning a tensor that requires grad into shape {self.shape}; "
                                "build the result with where, concat or masked_fill")
-        new = self.data.copy()
-        new[normalize_index(index)] = _raw(value)
+        new, index = self.data.copy(), normalize_index(index)
+        steps = ints_first(index)
+        (new[steps[0]] if steps else new)[steps[1] if steps else index] = _raw(value)  # a view, then the rest
         self._in_place("setitem", wrap(new))
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -290,6 +292,15 @@ class Tensor(Compositions):
     def relu(self) -> Tensor:
         return ReLU()(self)
 
+    def sin(self) -> Tensor:
+        return Sin()(self)
+
+    def cos(self) -> Tensor:
+        return Cos()(self)
+
+    def erf(self) -> Tensor:
+        return Erf()(self)
+
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """x limited to [min, max]: a selection (Where), so dx = g inside the range, 0 outside (torch's rule)."""
         lo = -math.inf if min is None else min
@@ -311,9 +322,10 @@ class Tensor(Compositions):
         torch's answer: (values, indices), the gradient to each index (see `extremes`)."""
         if dim is not None:
             return self.extremes(np.argmax, dim, keepdim)
-        if self.data.size == 0:
-            raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
-        return Max(normalize_axes(axis, self.ndim, "max"), keepdims or keepdim)(self)
+        axes = normalize_axes(axis, self.ndim, "max")
+        if self.data.size == 0 and reduced_count(self.shape, axes) == 0:
+            raise ValueError(f"max: cannot reduce an axis of size 0 (shape {self.shape}, axis {axis})")
+        return Max(axes, keepdims or keepdim)(self)
 
     @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -335,6 +347,9 @@ class Tensor(Compositions):
         """transpose(d0, d1) swaps two axes (torch's); transpose() reverses them all (numpy's, `.T`);
         transpose((a, b, c, ...)) puts them in that order (numpy's, torch's permute)."""
         if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            if self.ndim == 0:  # a scalar's only axis is the scalar (torch)
+                normalize_axes(axes, 0, "transpose")  # checks the range
+                return self
             order = list(range(self.ndim))
             a, b = (normalize_axes(x, self.ndim, "transpose")[0] for x in axes)
             order[a], order[b] = order[b], order[a]
@@ -351,6 +366,9 @@ class Tensor(Compositions):
 
     def __getitem__(self, index: Any) -> Tensor:
         index = normalize_index(index)
+        steps = ints_first(index)  # torch's order, see shapes.ints_first
+        if steps:
+            return self[steps[0]][steps[1]]
         try:
             self.data[index]
         except IndexError as e:
@@ -374,6 +392,6 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-from .ops import (Add, Cast, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh,  # noqa: E402,I001
-                  Transpose, Where,
+from .ops import (Add, Cast, Cos, Erf, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sin,  # noqa: E402,I001
+                  Sum, Tanh, Transpose, Where,
                   NUMBERS, binary, matmul, promote, reciprocal)

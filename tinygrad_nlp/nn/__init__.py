@@ -1,6 +1,6 @@
 """Neural-network building blocks composed from the engine's ops (`F` is `nn.functional`)."""
 from . import functional
-from .layers import Dropout, Embedding, LayerNorm, Linear, init_weight
+from .layers import Dropout, Embedding, LayerNorm, Linear, init_weight, one_stream
 from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .hsoftmax import HierarchicalSoftmax, huffman_codes
@@ -9,4 +9,4 @@ from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell, SimplifiedGRUCell
 from . import utils
 from .utils import clip_grad_norm_, pad_sequence
 
-__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "LogSoftmax", "MSELoss", "NLLLoss", "ReLU", "Sigmoid", "Softmax", "Tanh", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "SimplifiedGRUCell", "Dropout", "HierarchicalSoftmax", "huffman_codes", "Embedding", "LayerNorm", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "pad_sequence", "utils", "evaluating", "functional", "init_weight"]
+__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "LogSoftmax", "MSELoss", "NLLLoss", "ReLU", "Sigmoid", "Softmax", "Tanh", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell", "SimplifiedGRUCell", "Dropout", "HierarchicalSoftmax", "huffman_codes", "Embedding", "LayerNorm", "Linear", "Module", "Parameter", "Sequential", "clip_grad_norm_", "pad_sequence", "utils", "evaluating", "functional", "init_weight", "one_stream"]

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..engine import Tensor, concat, get_default_dtype, scope, stack, where
 from ..engine.tensor import wrap
-from .layers import Dropout, init_weight
+from .layers import Dropout, init_weight, one_stream
 from .module import Module, Parameter
 
 # where each of the textbook's LSTM gate blocks (f, g, i, o) sits in PyTorch's (i, f, g, o)
@@ -41,6 +41,7 @@ class RNNCell(Module):
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
         H = hidden_size * self.gates
+        generator = one_stream(generator)
         self.Wx = Parameter(init_weight(input_size, (input_size, H), "xavier", generator))
         self.Wh = Parameter(init_weight(hidden_size, (hidden_size, H), "xavier", generator))
         self.b = Parameter(_zeros(H)) if bias else None
@@ -101,6 +102,7 @@ class GRUCell(Module):
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
         H3 = 3 * hidden_size
+        generator = one_stream(generator)
         self.Wx = Parameter(init_weight(input_size, (input_size, H3), "xavier", generator))
         self.Wh = Parameter(init_weight(hidden_size, (hidden_size, H3), "xavier", generator))
         self.bx = Parameter(_zeros(H3)) if bias else None
@@ -155,6 +157,7 @@ class _RecurrentLayer(Module):
         self._last_states: list[Any] = []  # weak references to the top layer's h_t of the last call
         self.num_directions = 2 if bidirectional else 1
         self.cells: list[list[Module]] = []
+        generator = one_stream(generator)  # every cell and the dropout draw from one stream
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else hidden_size * self.num_directions
             row = []

@@ -1,5 +1,7 @@
-"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, ReLU, Cast, and the Max reduction."""
+"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, Sin, Cos, Erf, ReLU, Cast, and the Max reduction."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -24,7 +26,8 @@ class Neg(Function):
 class Pow(Function):
     """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x)
 
-    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0. The exponent is usually
+    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0 and y ≥ 0 (at x = 0, y < 0 it is
+    z·log 0 = -∞). The exponent is usually
     a number (a constant); a Tensor exponent gets its gradient too.
     """
 
@@ -38,14 +41,14 @@ class Pow(Function):
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
         dx = dy = None
-        if need_x and isinstance(y, (int, float)):  # a constant exponent; numpy's x ** -2 is slow
-            dx = g * 0 if y == 0 else g * (x * 2) if y == 2 else g * -(out * out) if y == -1 else g * (x ** (y - 1) * y)
+        if need_x and isinstance(y, (int, float)):  # a constant: common exponents from the output (x ** -2 is slow)
+            dx = (g * 0 if y == 0 else g * (x * 2) if y == 2 else g * -(out * out) if y == -1  # d(1/x) = -1/x²
+                  else g * (0.5 / out) if y == 0.5 else g * (x ** (y - 1) * y))  # d√x = 1 / (2√x)
         elif need_x:
             dx = g * (y * x ** (y - np.not_equal(y, 0).astype(g.dtype)))  # y - 1, or 0 where y = 0
-        if need_y and isinstance(x, (int, float)):
-            dy = g * out * float(np.log(x)) if x != 0 else g * 0
-        elif need_y:
-            dy = g * out * Log()(x + np.equal(x, 0))  # log(x + 1) = 0 where x = 0
+        if need_y:
+            zero = (np.equal(x, 0) & np.greater_equal(y, 0)).astype(g.dtype)  # log(x + 1) = 0 there
+            dy = g * out * Log()(x + zero)
         return dx, dy
 
 
@@ -112,8 +115,50 @@ class Tanh(Function):
         return (g * (1 - out * out),)
 
 
+class Sin(Function):
+    """z = sin(x);  dx = g * cos(x)"""
+
+    symbol = "sin"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g, out, x):
+        return (g * Cos()(x),)
+
+
+class Cos(Function):
+    """z = cos(x);  dx = -g * sin(x)"""
+
+    symbol = "cos"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g, out, x):
+        return (-g * Sin()(x),)
+
+
+class Erf(Function):
+    """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
+
+    symbol = "erf"
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
+
+    def backward(self, g, out, x):
+        return (g * Exp()(x * x * -1.0) * (2 / math.sqrt(math.pi)),)
+
+
 class ReLU(Function):
-    """z = max(x, 0);  dx = g where x > 0"""
+    """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
 
     symbol = "ReLU"
     elementwise = True
@@ -123,7 +168,7 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, g, out, x):
-        return (g * np.greater(x, 0),)
+        return (g * np.logical_not(np.less_equal(x, 0)),)  # (NaN passes g on, as in torch)
 
 
 class Cast(Function):

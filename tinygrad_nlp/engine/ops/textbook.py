@@ -1,6 +1,7 @@
 """The textbook's node types: Add, Mul, Repeat (broadcast), Sum, MatMul, Branch (fan-out)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -90,17 +91,21 @@ class MatMul(Function):
 
     def forward(self, x, y):
         if y.ndim == 2 and x.ndim > 2:
-            return (x.reshape(-1, x.shape[-1]) @ y).reshape(x.shape[:-1] + (y.shape[1],))
+            return (rows(x) @ y).reshape(x.shape[:-1] + (y.shape[1],))
         return x @ y
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
         if y.ndim == 2 and x.ndim > 2:
-            g2 = g.reshape((-1, g.shape[-1]))
-            gx = (g2 @ y.mT).reshape(x.shape) if need_x else None
-            gy = x.reshape((-1, x.shape[-1])).mT @ g2 if need_y else None
+            gx = (rows(g) @ y.mT).reshape(x.shape) if need_x else None
+            gy = rows(x).mT @ rows(g) if need_y else None
             return gx, gy
         return (g @ y.mT if need_x else None), (x.mT @ g if need_y else None)
+
+
+def rows(a: Any) -> Any:
+    """(..., k) as a matrix (n, k) of its rows (an explicit n: reshape(-1, 0) is undefined)."""
+    return a.reshape((math.prod(a.shape[:-1]), a.shape[-1]))
 
 
 class Branch:
