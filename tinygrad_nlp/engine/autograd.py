@@ -65,14 +65,16 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     `on_node(fn, g, gs)` sees each node's output gradient and its inputs' gradients."""
     nodes, leaves = toposort(roots)
     grads: dict[int, Any] = {}
-    owned: set[int] = set()  # ids whose gradient is a sum allocated here: nothing else holds it
+    owned: set[int] = set()  # ids whose gradient nothing else holds: a sum made here, or a fresh one
     kept: dict[int, tuple[Tensor, Any]] = {}
 
-    def add(t: Tensor, g: Any) -> None:  # the Branch rule: the gradients reaching one tensor add up
+    def add(t: Tensor, g: Any, fresh: bool = False) -> None:  # the Branch rule: gradients reaching a tensor add up
         k = id(t)
         if k not in grads:
             grads[k] = g
-        elif k in owned:  # add in place, into our own array
+            if fresh and type(g) is np.ndarray:
+                owned.add(k)
+        elif k in owned:  # add in place, into an array nothing else holds
             grads[k] = g.add_to(grads[k]) if isinstance(g, Scatter) else np.add(grads[k], g, out=grads[k])
         else:
             grads[k] = grads[k] + g
@@ -103,7 +105,7 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
                 if need and gp is not None:
                     try:
-                        add(p, gp)
+                        add(p, gp, fn.fresh and on_node is None)  # (on_node may keep gs)
                     except FloatingPointError:
                         raise FloatingPointError(f"backward: gradients +inf and -inf met at an input of {fn.name} "
                                                  f"(shape {p.shape}); their sum is undefined") from None
@@ -112,7 +114,8 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     for leaf in leaves:  # a leaf's .grad gets an array of its own (optimizers update it in place)
         g = grads.get(id(leaf))
         if g is not None and not create_graph and (id(leaf) not in owned or g.dtype != leaf.dtype):
-            g = g if isinstance(g, RowSparse) else np.asarray(g.to_dense() if isinstance(g, Scatter) else g).astype(leaf.dtype)
+            g = g if isinstance(g, RowSparse) else g.to_dense().astype(leaf.dtype, copy=False) if isinstance(g, Scatter) \
+                else np.array(g, dtype=leaf.dtype)
         if g is not None:
             kept[id(leaf)] = leaf, g
     return kept

@@ -13,6 +13,7 @@ class Neg(Function):
     """z = -x;  dx = -g"""
 
     symbol = "−"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -32,6 +33,7 @@ class Pow(Function):
     """
 
     symbol = "**"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -59,6 +61,7 @@ class Where(Function):
     """
 
     symbol = "where"
+    fresh = True
     elementwise = True
     __slots__ = ("c",)
 
@@ -77,6 +80,7 @@ class Exp(Function):
     """z = exp(x);  dx = g * z"""
 
     symbol = "exp"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -91,6 +95,7 @@ class Log(Function):
     """z = log(x);  dx = g / x"""
 
     symbol = "log"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -105,6 +110,7 @@ class Tanh(Function):
     """z = tanh(x);  dx = g * (1 - z²)"""
 
     symbol = "tanh"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -119,6 +125,7 @@ class Sin(Function):
     """z = sin(x);  dx = g * cos(x)"""
 
     symbol = "sin"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -133,6 +140,7 @@ class Cos(Function):
     """z = cos(x);  dx = -g * sin(x)"""
 
     symbol = "cos"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -147,6 +155,7 @@ class Erf(Function):
     """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
 
     symbol = "erf"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -161,6 +170,7 @@ class ReLU(Function):
     """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
 
     symbol = "ReLU"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -175,6 +185,7 @@ class Cast(Function):
     """z = x as a float of another dtype (a copy, so Cast(x.dtype) is torch's clone);  dx = g as x's dtype"""
 
     symbol = "cast"
+    fresh = True
     elementwise = True
     __slots__ = ("dtype",)
 
@@ -192,6 +203,7 @@ class Max(Function):
     """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
 
     symbol = "max"
+    fresh = True
     __slots__ = ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):

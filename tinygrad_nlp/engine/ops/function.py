@@ -20,7 +20,8 @@ class Function:
     """
 
     symbol = "?"
-    elementwise = False  # output element i depends on input element i only (see autograd.sweep)
+    elementwise = False  # output element i depends on input element i only (see autograd.zero_masked)
+    fresh = False  # backward returns new arrays that nothing else holds (the loop may add into them)
     __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq", "grad_out", "grad_inputs")
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:

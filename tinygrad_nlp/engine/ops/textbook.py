@@ -27,6 +27,7 @@ class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x"""
 
     symbol = "×"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -87,6 +88,7 @@ class MatMul(Function):
     """
 
     symbol = "MatMul"
+    fresh = True
     __slots__ = ()
 
     def forward(self, x, y):
