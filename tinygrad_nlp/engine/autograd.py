@@ -72,14 +72,15 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
         k = id(t)
         if k not in grads:
             grads[k] = g
-            if fresh and type(g) is np.ndarray:
-                owned.add(k)
         elif k in owned:  # add in place, into an array nothing else holds
-            grads[k] = g.add_to(grads[k]) if isinstance(g, Scatter) else np.add(grads[k], g, out=grads[k])
+            grads[k] = add_into(grads[k], g)
+        elif fresh and type(g) is np.ndarray:
+            grads[k] = add_into(g, grads[k])
         else:
             grads[k] = grads[k] + g
-            if type(grads[k]) is np.ndarray:
-                owned.add(k)
+            fresh = True
+        if fresh and type(grads[k]) is np.ndarray:
+            owned.add(k)
 
     for r, s in zip(roots, seeds):
         add(r, s)
@@ -119,6 +120,11 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
         if g is not None:
             kept[id(leaf)] = leaf, g
     return kept
+
+
+def add_into(total: np.ndarray, g: Any) -> np.ndarray:
+    """total += g, in place (g an array, a Scatter or a RowSparse)."""
+    return g.add_to(total) if isinstance(g, Scatter) else np.add(total, g, out=total)
 
 
 def zero_masked(fn: Any, g: Any, out: Any, xs: Sequence[Any]) -> tuple:
