@@ -85,8 +85,8 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     for r, s in zip(roots, seeds):
         add(r, s)
     with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and is redone by zero_masked
-        while nodes:
-            t = nodes.pop()
+        for t in reversed(nodes):  # (the list keeps the forward's arrays until the end: freeing them one by one
+            #                           makes the allocator hand memory back, and the next step fault it in again)
             g = grads.pop(id(t), None)
             if g is None:  # nothing reached this node (its output does not affect the roots)
                 continue
