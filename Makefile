@@ -1,23 +1,26 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Each creates .venv and installs
-# what it needs (Graphviz's `dot` and Chromium come from your OS packages: apt-get install graphviz chromium).
+# what it needs. Drawings use Graphviz's `dot` when your OS has it (apt-get install graphviz), else
+# graphviz-pure from the package index (the `render` extra); the browser test needs Chromium.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
+# e.g. VENV_FLAGS=--system-site-packages to reuse the packages of the Python that makes the venv
+VENV_FLAGS ?=
 PY := $(VENV)/bin/python
 
 .PHONY: demo test bench docs clean
 
 $(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV_FLAGS) $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-# the demo needs only numpy, graphviz and matplotlib
+# the demo needs only numpy, graphviz (and a renderer) and matplotlib
 $(VENV)/.demo-installed: pyproject.toml $(VENV)/bin/python
-	$(PY) -m pip install -q -e '.[plot]'
+	$(PY) -m pip install -q -e '.[plot,render]'
 	touch $@
 
 # the tests also need pytest, hypothesis, sacrebleu, PyTorch (cross-checks) and Playwright (browser tests)
 $(VENV)/.installed: pyproject.toml $(VENV)/bin/python
-	$(PY) -m pip install -q -e '.[test,compare,plot,browser,tsne,cli,docs]'
+	$(PY) -m pip install -q -e '.[test,compare,plot,render,browser,tsne,cli,docs]'
 	touch $@ $(VENV)/.demo-installed $(VENV)/.docs-installed
 
 # the course website: MkDocs Material, mkdocstrings, mkdocs-jupyter (and npm, for the search shim of file:// pages)

@@ -111,6 +111,22 @@ def reduction(method: str, **kw: Any) -> Spec:
                 kind="axis", **kw)
 
 
+def in_place(L: Any, op: str, x: Any, y: Any) -> Any:
+    """x op= y on a copy of x outside any graph (x[mask] = y for "[]=")."""
+    z, y = x.detach().clone(), y.detach()
+    if op == "+=":
+        z += y
+    elif op == "-=":
+        z -= y
+    elif op == "*=":
+        z *= y
+    elif op == "/=":
+        z /= y
+    else:
+        z[L.tensor(_mask(z))] = y[L.tensor(_mask(y))] if y.shape == z.shape else 7.0
+    return z
+
+
 def _mask(x: Any) -> np.ndarray:
     return np.resize(np.array([True, False, False]), tuple(x.shape))
 
@@ -172,12 +188,13 @@ SPECS: dict[str, Spec] = {
     "cumsum": same(lambda L, x: x.cumsum(0), lambda L, x: x.cumsum(-1), kind="axis"),
     "gather": same(lambda L, x: x.gather(-1, L.tensor(np.zeros(x.shape[:-1] + (2,) if x.ndim else (), dtype=np.int64))), kind="axis"),
     # shape
-    "reshape": same(lambda L, x: x.reshape(-1), lambda L, x: x.reshape(x.shape + (1,)), kind="axis", covers=["view"]),
+    "reshape": same(lambda L, x: x.reshape(-1), lambda L, x: x.reshape(x.shape + (1,)), lambda L, x: x.view(-1), kind="axis",
+                    covers=["view"]),
     "flatten": same(lambda L, x: x.flatten(), lambda L, x: x.flatten(0, -1), kind="axis"),
     "unsqueeze": same(lambda L, x: x.unsqueeze(0), lambda L, x: x.unsqueeze(-1), kind="axis"),
     "squeeze": same(lambda L, x: x.squeeze(), lambda L, x: x.squeeze(0), lambda L, x: x.squeeze(-1), kind="axis"),
     "transpose": Spec([lambda L, x: x.transpose(0, -1), lambda L, x: x.transpose(), lambda L, x: x.T], "axis",
-                      [lambda L, x: x.transpose(0, -1), lambda L, x: x.permute(tuple(reversed(range(x.ndim))))] * 2,
+                      [lambda L, x: x.transpose(0, -1)] + [lambda L, x: x.permute(tuple(reversed(range(x.ndim))))] * 2,
                       covers=["T"]),
     "permute": same(lambda L, x: x.permute(tuple(reversed(range(x.ndim)))), kind="axis"),
     "t": same(lambda L, x: x.t(), kind="axis"),
@@ -197,10 +214,10 @@ SPECS: dict[str, Spec] = {
                 [lambda L, x, y: L.cat([x, y], dim=-1), lambda L, x, y: L.cat([x, x], dim=0)], covers=["concat"]),
     "stack": same(lambda L, x, y: L.stack([x, x], dim=0), lambda L, x, y: L.stack([x, x * 2], dim=-1), kind="binary"),
     # dtype and copies
-    "to": same(lambda L, x: x.float(), lambda L, x: x.double(), lambda L, x: x.clone(), lambda L, x: x.long(),
-               covers=["float", "double", "clone", "long"]),
-    "numel": same(lambda L, x: x.numel(), lambda L, x: x.dim(), lambda L, x: x.tolist(), kind="axis", grad=False,
-                  covers=["dim", "tolist", "numpy", "item"]),
+    "float": same(lambda L, x: x.float(), lambda L, x: x.double(), lambda L, x: x.clone(), lambda L, x: x.long(),
+                  covers=["double", "clone", "long", "to"]),  # each is a `to`
+    "numel": same(lambda L, x: x.numel(), lambda L, x: x.dim(), lambda L, x: x.tolist(), lambda L, x: x.detach().numpy(),
+                  lambda L, x: x.item(), kind="axis", grad=False, covers=["dim", "tolist", "numpy", "item"]),
     # nn.functional
     "F.relu": same(lambda L, x: L.F.relu(x)),
     "F.tanh": same(lambda L, x: L.F.tanh(x)),
@@ -236,8 +253,10 @@ SPECS: dict[str, Spec] = {
     "eye": same(lambda L: L.eye(0), lambda L: L.eye(2, 3), lambda L: L.eye(3, 0), kind="none", grad=False),
     "tensor": same(lambda L: L.tensor(SPECIAL), lambda L: L.tensor([]), lambda L: L.tensor(-0.0), kind="none", grad=False),
     # in place, outside a graph
-    "add_": same(lambda L, x, y: x.detach().add_(y.detach()), lambda L, x, y: x.detach().mul_(y.detach()),
-                 lambda L, x, y: x.detach().zero_(), lambda L, x, y: x.detach().fill_(math.nan), kind="binary", grad=False,
-                 covers=["mul_", "zero_", "fill_", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__setitem__"]),
+    "add_": same(lambda L, x, y: x.detach().add_(y.detach()), lambda L, x, y: x.detach().add_(y.detach(), alpha=2),
+                 lambda L, x, y: x.detach().mul_(y.detach()), lambda L, x, y: x.detach().zero_(),
+                 lambda L, x, y: x.detach().fill_(math.nan), kind="binary", grad=False, covers=["mul_", "zero_", "fill_"]),
+    "__iadd__": same(*(lambda L, x, y, op=op: in_place(L, op, x, y) for op in ("+=", "-=", "*=", "/=", "[]=")), kind="binary",
+                     grad=False, covers=["__isub__", "__imul__", "__itruediv__", "__setitem__"]),
     "F.one_hot": same(lambda L, x: L.F.one_hot(L.tensor(np.array([0, 2, 1])), 3), kind="axis", grad=False),
 }

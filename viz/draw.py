@@ -14,10 +14,13 @@ from typing import Any, Iterable
 import graphviz
 import numpy as np
 
-from tinygrad_nlp import RowSparse, Tensor
+from tinygrad_nlp import Tensor
 from tinygrad_nlp.engine.graph import Graph, trace
 
+from .cells import cell_layout, opened_cell
+from .labels import GRADIENT, EdgeName, edge_names
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
+from .numbers import SUMMARY_LEGEND, format_array, is_summary
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
 FORWARD_COLOR = "#1f3b73"
@@ -38,30 +41,6 @@ _NODE_STYLE = {
     "collapsed": dict(shape="box3d", style="filled", fillcolor="#eaeded", color="#566573"),
     "rolled": dict(shape="box", style="filled,rounded,bold", fillcolor="#fef9e7", color="#b7950b", peripheries="2"),
 }
-
-
-def format_array(a: Any, values: bool = True, max_values: int = 6) -> str:
-    """Small arrays print their values; larger ones their shape and min/mean/max. A row-sparse
-    gradient prints its values when small, else the rows it touches."""
-    if a is None:
-        return ""
-    if isinstance(a, RowSparse):
-        if not values or int(np.prod(a.shape)) > max_values:
-            rows = np.unique(a.ids)
-            shown = ", ".join(map(str, rows[:6])) + (", ..." if rows.size > 6 else "")
-            return f"{a.shape} rows {{{shown}}}"
-        a = a.to_dense()
-    if hasattr(a, "to_dense"):  # a lazy Scatter
-        a = a.to_dense()
-    a = np.asarray(a.data if isinstance(a, Tensor) else a)
-    if not values:
-        return str(a.shape)
-    if a.size <= max_values:
-        body = np.array2string(a.reshape(-1) if a.ndim > 1 else a, precision=3, separator=" ", suppress_small=True)
-        return body if a.ndim <= 1 else f"{a.shape} {body}"
-    if a.size == 0:
-        return f"{a.shape} (empty)"
-    return f"{a.shape} [{a.min():.3g}, μ {a.mean():.3g}, {a.max():.3g}]"
 
 
 def name_map(names: Any) -> dict[int, str]:
@@ -126,11 +105,16 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     `ids=True` gives nodes ("n_<key>") and edges ("e_<index>") stable SVG ids."""
     has_time = bool(d.time_rows) or any(is_time(e) for n in d.nodes.values() for e in n.cluster + ((n.entry,) if n.entry else ()))
     note = NO_GRADS if show != "forward" and not graph.has_grads else ""
-    label = "\n".join(x for x in (title, note) if x)
-    dot = graphviz.Digraph(graph_attr=dict(rankdir=rankdir or ("BT" if has_time else "LR"), fontname="Helvetica",
-                                           fontsize="11", nodesep="0.3", ranksep="0.35", label=label, labelloc="t",
+    shown = [e.value for e in d.edges if show != "backward"] + [e.grad for e in d.edges if show != "forward"]
+    legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""
+    label = "\n".join(x for x in (title, note, legend) if x)
+    cells, cell = cell_layout(d, graph), opened_cell(d)  # an opened cell: inputs below, outputs above, the memory line on top
+    dot = graphviz.Digraph(graph_attr=dict(rankdir=rankdir or ("BT" if has_time or cell else "LR"), fontname="Helvetica",
+                                           fontsize="11", nodesep="0.3", ranksep="0.2" if cell else "0.35", label=label, labelloc="t",
                                            newrank="true"),
                            node_attr=dict(fontname="Helvetica", fontsize="10"), edge_attr=dict(fontname="Helvetica", fontsize="8"))
+    if cell:  # its edges carry most of the text: lower nodes keep a cell within a screen
+        dot.node_attr.update(height="0.3", margin="0.05,0.02")
     if len(d.nodes) > LARGE_GRAPH:  # bound dot's network-simplex and crossing passes: 15 s -> 2 s at ~120 nodes
         dot.graph_attr.update(nslimit="2", nslimit1="2", mclimit="0.1")
     clusters: dict[tuple, list[tuple[str, dict]]] = {}
@@ -151,10 +135,15 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
             for a, b in zip(row, row[1:]):
                 if (a, b) not in joined:  # a second, parallel flat edge trips dot's spline router
                     same.edge(a, b, style="invis")
+    for row in cells.rows:
+        with dot.subgraph() as same:
+            same.attr(rank="same")
+            for key in row:
+                same.node(key)
     in_row = {k: r for r, row in enumerate(d.time_rows) for k in row}
-    for i, e in enumerate(d.edges):
+    for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph))):
         flat = e.src in in_row and in_row.get(e.src) == in_row.get(e.dst)  # along a row of time steps
-        _emit_edge(dot, e, show, values, i in hidden_grads, f"e_{i}" if ids else None, flat)
+        _emit_edge(dot, e, show, values, i in hidden_grads, f"e_{i}" if ids else None, flat, name, i in cells.loose)
     return dot
 
 
@@ -170,6 +159,7 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
     elif n.kind in ("param", "input", "output"):
         t = graph.nodes[n.members[0]].tensor
         shown = format_array(t, values) if t is not None and t.size <= 6 and values else str(t.shape if t is not None else "")
+        shown = shown if "\n" not in shown else str(t.shape)  # a matrix is written on its edge
         attrs["label"] = f"{n.label}\n{shown}"
     else:
         attrs["label"] = n.label
@@ -178,25 +168,34 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
     return attrs
 
 
-def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR) -> str:
-    """The value in the forward colour, the gradient under it in red (Graphviz HTML label)."""
-    lines = []
+def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: str = "", grad_name: str = GRADIENT) -> str:
+    """The tensor's name, its value in the forward colour and its gradient under them in red
+    (Graphviz HTML label); a matrix keeps one row per line, in a monospaced font."""
+    lines = [f"<b>{escape(name)}</b>"] if name else []
     if value:
-        lines.append(f'<font color="{FORWARD_COLOR}">{escape(value)}</font>')
+        lines.append(_lines(value, FORWARD_COLOR))
     if grad:
-        lines.append(f'<font color="{grad_color}">∂ {escape(grad)}</font>')
+        formula = " " in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
+        lines.append(_lines(f"{GRADIENT} = {grad_name}\n{grad}" if formula else f"{grad_name} {grad}", grad_color))
     return "<" + "<br/>".join(lines) + ">" if lines else ""
 
 
+def _lines(text: str, color: str) -> str:
+    face = ' face="monospace"' if "\n" in text else ""
+    return f'<font color="{color}"{face}>' + "<br/>".join(escape(line) for line in text.split("\n")) + "</font>"
+
+
 def _emit_edge(dot: graphviz.Digraph, e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None,
-               flat: bool = False) -> None:
+               flat: bool = False, name: EdgeName = EdgeName(), loose: bool = False) -> None:
     value = format_array(e.value, values) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
-    label = edge_label(value, grad, "transparent" if hidden else BACKWARD_COLOR)
+    label = edge_label(value, grad, "transparent" if hidden else BACKWARD_COLOR, name.name, name.grad)
     attrs = dict(color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
     attrs["xlabel" if flat else "label"] = label  # dot cannot route labelled edges within a rank: an external label
     if edge_id:
         attrs["id"] = edge_id
+    if loose:
+        attrs["constraint"] = "false"
     dot.edge(e.src, e.dst, **attrs)
 
 

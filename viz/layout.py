@@ -163,7 +163,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
                 continue  # a constant inside a folded box
             if np.size(node.value) == 1:
                 op = d.nodes[visible[0]]
-                op.label = f"{op.label} {node.label}"
+                op.label = "/" if (op.label, node.label) == ("**", "-1") else f"{op.label} {node.label}"  # the book's 1/x node
                 continue
         cluster = _common_prefix([d.nodes[r].cluster for r in drawn_readers])
         if roll and node.kind == "input" and not node.named and len(set(drawn_readers)) == 1 \

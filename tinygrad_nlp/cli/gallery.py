@@ -21,6 +21,9 @@ import viz
 from models import CBOW, Attention, Seq2seq, load_model
 from tinygrad_nlp import nn
 from tinygrad_nlp.nn import functional as F
+from tinygrad_nlp.runs import output_dir
+
+from .checks import optional_plot
 
 HELP = "regenerate the textbooks' graph figures (nodes, layers, RNN/LSTM/GRU cells, seq2seq, attention)"
 
@@ -53,14 +56,12 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
     x = t([[-1.0, 0.5]], "x")
     yield "sigmoid_expanded", x.sigmoid().sum(), None, {"expand": {"sigmoid"}}
 
-    with tg.default_dtype(np.float64):
-        rnn_cell = nn.RNNCell(2, 2, generator=0)
-        lstm_cell = nn.LSTMCell(2, 2, generator=0)
-        gru_cell = nn.GRUCell(2, 2, generator=0)
+    with tg.default_dtype(np.float64):  # one Generator per layer: Wx and Wh get different draws
+        rnn_cell = nn.RNNCell(2, 2, generator=np.random.default_rng(0))
+        lstm_cell = nn.LSTMCell(2, 2, generator=np.random.default_rng(1))
+        gru_cell = nn.GRUCell(2, 2, bias=False, generator=np.random.default_rng(2))  # two (6,) biases: too wide a figure
         rnn = nn.RNN(2, 2, generator=0)
-    x_t = tg.tensor([[1.0, -0.5]], dtype=np.float64, name="x_t")
-    h_prev = tg.tensor([[0.1, 0.2]], dtype=np.float64, name="h_prev")
-    c_prev = tg.tensor([[0.3, -0.1]], dtype=np.float64, name="c_prev")
+    x_t, h_prev, c_prev = t([[1.0, -0.5]], "x_t"), t([[0.1, 0.2]], "h_prev"), t([[0.3, -0.1]], "c_prev")  # dx_t, dh_prev, dc_prev
     yield "rnn_cell", rnn_cell(x_t, h_prev).sum(), rnn_cell, {"expand": {"RNN"}}
     h, c = lstm_cell(x_t, (h_prev, c_prev))
     yield "lstm_cell", h.sum() + c.sum(), lstm_cell, {"expand": {"LSTM"}}
@@ -72,8 +73,9 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
 
     corpus = np.array([0, 1, 2, 3, 1, 2, 4, 0, 3, 2])
     with tg.default_dtype(np.float64):
-        cbow = CBOW(5, 3, 1, corpus, sample_size=2, generator=0)
-    yield "cbow_negative_sampling", cbow(np.array([[0, 2]]), np.array([1])), cbow, {"expand": {"NegativeSamplingLoss"}}
+        cbow = CBOW(5, 3, 1, corpus, sample_size=2, generator=np.random.default_rng(3), split_samples=True)  # a path per sample
+    w_in_out = {cbow.word_vecs: "W_in", cbow.ns_loss.embed_dot.embed.W: "W_out"}  # the book's names
+    yield "cbow_negative_sampling", cbow(np.array([[0, 2]]), np.array([1])), w_in_out, {"expand": {"NegativeSamplingLoss"}}
 
     with tg.default_dtype(np.float64):
         s2s = Seq2seq(6, 2, 3, generator=0)
@@ -87,7 +89,7 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
 
     hs = t([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]], "hs")
     hq = t([[2.0, 1.0]], "h")
-    yield "attention", Attention()(hs, hq).sum(), None, {}
+    yield "attention", (Attention()(hs, hq) * t([[1.0, -1.0]], "w", grad=False)).sum(), None, {}  # c·w: the weights' gradients are not all 0
 
 
 def with_gradients(loss: tg.Tensor) -> tg.Tensor:
@@ -154,7 +156,7 @@ def beam_figure(out: Path, fmt: str, checkpoint: Path) -> None:
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--out", default="runs/gallery", help="folder for the figures")
+    ap.add_argument("--out", type=output_dir, default="runs/gallery", help="folder for the figures")
     ap.add_argument("--format", choices=["png", "svg", "pdf"], default="png", help="file format")
     ap.add_argument("--date-model", default="runs/seq2seq_date_attention_rev/model.npz",
                     help="a trained date model for the beam-search figure (skipped when missing)")
@@ -168,7 +170,7 @@ def run(args: argparse.Namespace) -> None:
         print("wrote", path)
 
     if args.format == "png":
-        gradient_flow_figures(out, args.format)
+        optional_plot(gradient_flow_figures, out, args.format)
     beam_figure(out, args.format, Path(args.date_model))
     lstm = nn.LSTM(100, 100, num_layers=2, generator=0)
     x = tg.randn(20, 35, 100, generator=1)

@@ -64,34 +64,46 @@ class Compositions:
 
     # -- torch's method names for the operators -------------------------------------------------
     def add(self, other: Any, alpha: float = 1) -> Tensor:
-        """x + alpha·y (torch's add)"""
+        """x + alpha·y (torch's add): Add (and Mul);  dx = g, dy = alpha·g"""
         return self + (other if alpha == 1 else other * alpha)
 
     def sub(self, other: Any, alpha: float = 1) -> Tensor:
-        """x - alpha·y (torch's sub)"""
+        """x - alpha·y (torch's sub): Add of the negation;  dx = g, dy = -alpha·g"""
         return self - (other if alpha == 1 else other * alpha)
 
     def mul(self, other: Any) -> Tensor:
+        """x · y: Mul;  dx = g·y, dy = g·x"""
         return self * other
 
     def div(self, other: Any) -> Tensor:
+        """x / y = x · y⁻¹: Mul and Pow;  dx = g / y, dy = -g·x / y²"""
         return self / other
 
     def pow(self, exponent: Any) -> Tensor:
+        """x ** p: Pow;  dx = g·p·x^(p-1), dp = g·x^p·log x"""
         return self ** exponent
 
     def neg(self) -> Tensor:
+        """-x: Neg;  dx = -g"""
         return -self
 
     # -- elementwise ------------------------------------------------------------------------------
     @group("sigmoid", "σ")
     def sigmoid(self) -> Tensor:
-        """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ): with e = exp(-|x|), which never overflows, and the
-        constant mask m = [x ≥ 0], σ = (m + (1 - m)·e) / (1 + e) — full relative precision in both
-        tails (e is finite, so the masked blend is exact)."""
-        m = (self.data >= 0).astype(self.dtype)
-        e = (self * (1 - 2 * m)).exp()
-        return (e * (1 - m) + m) * (e + 1.0) ** -1
+        """σ(x) = 1 / (1 + exp(-x)), the textbook's chain ×(-1) → exp → +1 → / (dσ/dx = σ(1 - σ)).
+
+        Stable in both tails, with full relative precision. For x ≥ 0, exp(-x) ≤ 1; for x < 0 the
+        chain stays exact until 1/u (u = 1 + exp(-x)) is so small that the / node's derivative
+        -1/u² underflows: below x = -42.7 (float32), -353 (float64). Only when some x is below that
+        does the chain take a constant shift k = max(-x, 0) (as softmax subtracts its max):
+        σ = 1 / (e⁻ᵏ + exp(-x - k)) · e⁻ᵏ, the same nodes with -k before exp, e⁻ᵏ for the +1 and a
+        × e⁻ᵏ after the /, where every value and derivative is in range (exp(-x - k) ≤ 1)."""
+        limit = -0.5 * math.log(np.finfo(self.dtype).tiny) - 1
+        if not np.max(-self.data, initial=-np.inf) > limit:
+            return ((self * -1.0).exp() + 1.0) ** -1
+        k = np.minimum(np.maximum(-self.data, 0), np.finfo(self.dtype).max / 2)  # x = -inf: e⁻ᵏ = 0, no inf - inf
+        s = np.exp(-k)
+        return ((self * -1.0 - k).exp() + s) ** -1 * s
 
     def sqrt(self) -> Tensor:
         return self ** 0.5
@@ -255,7 +267,8 @@ class Compositions:
 
     # -- shape ------------------------------------------------------------------------------------
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Axes start_dim..end_dim merged into one (all by default; a 0-d tensor becomes (1,)), as torch's."""
+        """Axes start_dim..end_dim merged into one (all by default; a 0-d tensor becomes (1,)), as torch's:
+        a Reshape, so dx = g reshaped back."""
         if self.ndim == 0:
             return self.reshape(1)
         a, b = (one_axis(d, self.ndim, "flatten") for d in (start_dim, end_dim))
@@ -275,7 +288,8 @@ class Compositions:
         return self.masked_fill(~triangle(self.shape, diagonal, "tril"), 0.0)
 
     def triu(self, diagonal: int = 0) -> Tensor:
-        """The upper triangle of the last two axes (j ≥ i + diagonal) kept, the rest 0 (a Where), as torch's triu."""
+        """The upper triangle of the last two axes (j ≥ i + diagonal) kept, the rest 0, as torch's triu: a Where,
+        so dx = g inside the triangle, 0 outside."""
         return self.masked_fill(triangle(self.shape, diagonal - 1, "triu"), 0.0)
 
     @torch_names
