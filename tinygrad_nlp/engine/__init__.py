@@ -14,7 +14,7 @@ Reading order:
 8. `graph.py`      the recorded graph as the textbook draws it (used by viz)
 """
 from .tensor import Tensor  # first: tensor.py and ops/ import each other
-from .autograd import backward, grad, toposort  # noqa: E402
+from .autograd import backward, edge_gradients, grad, toposort  # noqa: E402
 from .combine import cat, concat, stack  # noqa: E402
 from .creation import (arange, as_generator, eye, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros,
                        zeros_like)
@@ -25,7 +25,7 @@ from .sparse import RowSparse  # noqa: E402
 
 __all__ = [
     "Function", "Group", "RowSparse", "Tensor", "group", "arange", "as_generator", "backward", "cat", "concat", "eye", "full", "current_scope", "default_dtype",
-    "detect_anomaly", "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled",
+    "detect_anomaly", "edge_gradients", "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled",
     "manual_seed", "matmul", "no_grad", "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype",
     "set_grad_enabled", "stack", "tensor", "toposort", "where", "zeros", "zeros_like",
 ]

@@ -14,8 +14,9 @@ are themselves differentiable (higher-order gradients).
 from __future__ import annotations
 
 import warnings
+import weakref
 from operator import attrgetter
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -59,10 +60,10 @@ def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
 
 
 def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False, retain_graph: bool = False,
-          keep: Any = (), on_node: Callable[[Any, Any, tuple], None] | None = None) -> dict[int, tuple[Tensor, Any]]:
+          keep: Any = (), edges: dict | None = None) -> dict[int, tuple[Tensor, Any]]:
     """The backward loop. Returns {id(tensor): (tensor, its gradient)} for the leaves and for the
     non-leaf tensors whose id is in `keep`, each gradient an array the caller may keep.
-    `on_node(fn, g, gs)` sees each node's output gradient and its inputs' gradients."""
+    `edges`, if given, receives {id(node): (its output's gradient, its inputs' gradients)}."""
     nodes, leaves = toposort(roots)
     grads: dict[int, Any] = {}
     owned: set[int] = set()  # ids whose gradient nothing else holds: a sum made here, or a fresh one
@@ -101,12 +102,12 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
                 gs = zero_masked(fn, g, out, xs)
             if state.anomaly:
                 check_finite(fn.name, fn.scope, "backward", gs)
-            if on_node is not None:
-                on_node(fn, g, gs)
+            if edges is not None:
+                edges[id(fn)] = g, gs
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
                 if need and gp is not None:
                     try:
-                        add(p, gp, fn.fresh and on_node is None)  # (on_node may keep gs)
+                        add(p, gp, fn.fresh and edges is None)  # (edges keeps gs)
                     except FloatingPointError:
                         raise FloatingPointError(f"backward: gradients +inf and -inf met at an input of {fn.name} "
                                                  f"(shape {p.shape}); their sum is undefined") from None
@@ -168,38 +169,38 @@ def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_
     the `.grad` of the non-leaf tensors that called retain_grad()).
 
     retain_graph: keep the graph for another backward (implied by create_graph).
-    keep_edge_grads: store on every node the gradient that flowed along each of its edges, for
-    `viz`; by default it follows retain_graph (a graph kept to be drawn shows its gradients).
+    keep_edge_grads: keep the gradient that flowed along each edge, for `edge_gradients(root)` (what
+    viz draws); by default it follows retain_graph (a graph kept to be drawn shows its gradients).
     """
     retain_graph = retain_graph or create_graph
-    keep = retain_graph if keep_edge_grads is None else keep_edge_grads
+    edges = {} if (retain_graph if keep_edge_grads is None else keep_edge_grads) else None
     seed = _seed(root, grad, create_graph)
     with set_grad_enabled(create_graph):
-        for t, g in sweep([root], [seed], create_graph, retain_graph, state.retaining, _keep_on_node if keep else None).values():
-            _accumulate(t, g, create_graph)
+        for t, g in sweep([root], [seed], create_graph, retain_graph, state.retaining, edges).values():
+            if create_graph:
+                t.grad = g if t.grad is None else t.grad + g
+            else:  # g is an array (or a RowSparse) nothing else holds
+                g = g if t.grad is None else g + t.grad.data
+                t.grad = g if isinstance(g, RowSparse) else wrap(g)
+    if edges is not None:
+        if id(root) not in _kept:
+            weakref.finalize(root, _kept.pop, id(root), None)
+        _kept[id(root)] = edges
 
 
-def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
-    """t.grad += g; g is a Tensor under create_graph, else an array (or RowSparse) nothing else holds."""
-    if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
-    elif isinstance(g, RowSparse):
-        t.grad = g if t.grad is None else g + t.grad.data
-    else:
-        t.grad = wrap(g if t.grad is None else g + t.grad.data)
+_kept: dict[int, dict] = {}  # id(root) -> the edge gradients its last backward kept (while root lives)
 
 
-def _keep_on_node(fn: Any, g: Any, gs: tuple) -> None:
-    fn.grad_out, fn.grad_inputs = g, gs
-
-
-def edge_gradients(root: Tensor) -> dict[int, tuple[Any, tuple]]:
-    """{id(Function): (dL/d output, dL/d each input)} for the retained graph of a scalar `root`,
-    computed by a sweep that changes no `.grad` and keeps the graph (what viz draws)."""
-    found: dict[int, tuple[Any, tuple]] = {}
+def edge_gradients(root: Tensor, compute: bool = True) -> dict[int, tuple[Any, tuple]] | None:
+    """{id(Function): (dL/d its output, dL/d each input)} over the graph of a scalar `root` (what
+    viz draws): those its last backward kept (see keep_edge_grads), else computed by a sweep that
+    changes no `.grad` and keeps the graph; with compute=False, None when none were kept."""
+    if id(root) in _kept or not compute:
+        return _kept.get(id(root))
+    edges: dict[int, tuple[Any, tuple]] = {}
     with set_grad_enabled(False):
-        sweep([root], [_seed(root, None, False)], retain_graph=True, on_node=lambda fn, g, gs: found.__setitem__(id(fn), (g, gs)))
-    return found
+        sweep([root], [_seed(root, None, False)], retain_graph=True, edges=edges)
+    return edges
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
