@@ -32,95 +32,73 @@ _FREED = (
 
 
 def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
-    """(nodes, leaves): the non-leaf tensors that require grad and lead to `roots`, inputs before
-    outputs; and the leaf tensors that require grad.
-
-    Every node gets a creation number when it is recorded, and a node's inputs always exist
-    before it, so sorting the reachable nodes by that number is a topological order.
-    """
-    nodes: list[Tensor] = []
-    leaves: list[Tensor] = []
-    stack = [r for r in roots if r.requires_grad]
+    """(nodes, leaves): the non-leaf tensors that require grad and lead to `roots`, inputs before outputs
+    (sorted by creation number: a node's inputs exist before it); the leaves that require grad."""
+    nodes, leaves, stack = [], [], [r for r in roots if r.requires_grad]
     seen = {id(r) for r in stack}
     while stack:
         t = stack.pop()
-        fn = t._ctx
-        if fn is None:
+        if t._ctx is None:
             leaves.append(t)
             continue
-        if fn.parents is None:
+        if t._ctx.parents is None:
             raise RuntimeError(_FREED)
         nodes.append(t)
-        for p in fn.parents:
+        for p in t._ctx.parents:
             if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
                 seen.add(id(p))
                 stack.append(p)
-    nodes.sort(key=attrgetter("_ctx.seq"))
-    return nodes, leaves
+    return sorted(nodes, key=attrgetter("_ctx.seq")), leaves
 
 
 def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False, retain_graph: bool = False,
           keep: Any = (), edges: dict | None = None) -> dict[int, tuple[Tensor, Any]]:
-    """The backward loop. Returns {id(tensor): (tensor, its gradient)} for the leaves and for the
-    non-leaf tensors whose id is in `keep`, each gradient an array the caller may keep.
-    `edges`, if given, receives {id(node): (its output's gradient, its inputs' gradients)}."""
+    """The backward loop: {id: (tensor, gradient)} for the leaves and the non-leaf tensors in `keep` (ids),
+    each gradient one the caller may keep; `edges` (if given) gets {id(node): (g, its inputs' gradients)}."""
     nodes, leaves = toposort(roots)
-    grads: dict[int, Any] = {}
-    owned: set[int] = set()  # ids whose gradient nothing else holds: a sum made here, or a fresh one
-    kept: dict[int, tuple[Tensor, Any]] = {}
+    grads, owned, found = {}, set(), {}  # owned: ids whose gradient is an array nothing else holds
 
-    def add(t: Tensor, g: Any, fresh: bool = False) -> None:  # the Branch rule: gradients reaching a tensor add up
-        k = id(t)
-        if k not in grads:
+    def add(t: Tensor, g: Any, fresh: bool = False) -> None:  # the Branch rule: a tensor's gradients add up
+        k, total = id(t), grads.get(id(t))
+        if total is None:
             grads[k] = g
-        elif k in owned:  # add in place, into an array nothing else holds
-            grads[k] = add_into(grads[k], g)
-        elif fresh and type(g) is np.ndarray:
-            grads[k] = add_into(g, grads[k])
+        elif k in owned or fresh and type(g) is np.ndarray:  # in place, into an array nothing else holds
+            grads[k] = add_into(total, g) if k in owned else add_into(g, total)
         else:
-            grads[k] = grads[k] + g
-            fresh = True
-        if fresh and type(grads[k]) is np.ndarray:
+            grads[k] = total + g
+        if type(grads[k]) is np.ndarray and (fresh or total is not None):
             owned.add(k)
 
     for r, s in zip(roots, seeds):
         add(r, s)
-    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and is redone by zero_masked
-        for t in reversed(nodes):  # (the list keeps the forward's arrays until the end: freeing them one by one
-            #                           makes the allocator hand memory back, and the next step fault it in again)
-            g = grads.pop(id(t), None)
+    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and zero_masked redoes it
+        for t in reversed(nodes):  # (the list keeps the forward's arrays to the end, as the allocator likes)
+            g, fn = grads.pop(id(t), None), t._ctx
             if g is None:  # nothing reached this node (its output does not affect the roots)
                 continue
             g = g.to_dense() if isinstance(g, Scatter) else g
             if id(t) in keep:
-                kept[id(t)] = t, (g if create_graph else np.array(g))
-            fn = t._ctx
-            out, xs = (t, fn.parents) if create_graph else (t.data, fn.args)
+                found[id(t)] = t, (g if create_graph else np.array(g))
+            value, xs = (t, fn.parents) if create_graph else (t.data, fn.args)
             try:
-                gs = fn.backward(g, out, *xs)
+                gs = fn.backward(g, value, *xs)
             except FloatingPointError:
-                gs = zero_masked(fn, g, out, xs)
+                gs = zero_masked(fn, g, value, xs)
             if state.anomaly:
                 check_finite(fn.name, fn.scope, "backward", gs)
             if edges is not None:
                 edges[id(fn)] = g, gs
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
                 if need and gp is not None:
-                    try:
-                        add(p, gp, fn.fresh and edges is None)  # (edges keeps gs)
-                    except FloatingPointError:
-                        raise FloatingPointError(f"backward: gradients +inf and -inf met at an input of {fn.name} "
-                                                 f"(shape {p.shape}); their sum is undefined") from None
+                    add(p, gp, fn.fresh and edges is None)  # (a fresh array kept in edges is not ours)
             if not retain_graph:
                 fn.parents = fn.args = None  # free the graph as we go
-    for leaf in leaves:  # a leaf's .grad gets an array of its own (optimizers update it in place)
-        g = grads.get(id(leaf))
-        if g is not None and not create_graph and (id(leaf) not in owned or g.dtype != leaf.dtype):
-            g = g if isinstance(g, RowSparse) else g.to_dense().astype(leaf.dtype, copy=False) if isinstance(g, Scatter) \
-                else np.array(g, dtype=leaf.dtype)
-        if g is not None:
-            kept[id(leaf)] = leaf, g
-    return kept
+    for leaf in (t for t in leaves if id(t) in grads):  # .grad gets an array of its own (optimizers change it)
+        g = grads[id(leaf)]
+        if not create_graph and not (id(leaf) in owned and g.dtype == leaf.dtype or isinstance(g, RowSparse)):
+            g = g.to_dense().astype(leaf.dtype, copy=False) if isinstance(g, Scatter) else np.array(g, dtype=leaf.dtype)
+        found[id(leaf)] = leaf, g
+    return found
 
 
 def add_into(total: np.ndarray, g: Any) -> np.ndarray:
