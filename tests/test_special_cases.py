@@ -129,4 +129,4 @@ def test_an_op_reading_one_tensor_twice_draws_its_branch():
     source = viz.draw(y, show="both").source
     assert trace(y).count()["Branch"] == 1
     assert source.count("shape=point") == 1 and source.count("Branch_leaf0 -> Mul_op0") == 2
-    assert "∂ [2. 4.]" in source  # the two gradients summed on the edge into the Branch
+    assert "dw [2 4]" in source  # the two gradients summed on the edge into the Branch (dw: the leaf w's gradient)

@@ -113,8 +113,8 @@ def is_integer(i: Any) -> bool:
 
 
 def ints_first(index: Any) -> tuple[Any, Any] | None:
-    """torch applies an index's integers before its index arrays: x[0, :, [0, 1]] of a (2, 3, 4) tensor is
-    x[0][:, [0, 1]], of shape (3, 2), where numpy, which counts the 0 among the arrays, gives (2, 3).
+    """torch applies an index's integers before its index arrays: `x[0, :, [0, 1]]` of a (2, 3, 4) tensor is
+    `x[0][:, [0, 1]]`, of shape (3, 2), where numpy, which counts the 0 among the arrays, gives (2, 3).
     Returns (the integers, every other axis kept; the rest) when the two orders can differ, else None."""
     items = index if isinstance(index, tuple) else (index,)
     if not any(map(is_integer, items)) or not any(isinstance(i, np.ndarray) and i.ndim for i in items):
