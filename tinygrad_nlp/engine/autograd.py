@@ -32,19 +32,15 @@ _FREED = (
 
 
 def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
-    """(nodes, leaves): the non-leaf tensors that require grad and lead to `roots`, inputs before outputs
-    (sorted by creation number: a node's inputs exist before it); the leaves that require grad."""
+    """(nodes, leaves) that require grad and lead to `roots`; nodes inputs first (by creation number)."""
     nodes, leaves, stack = [], [], [r for r in roots if r.requires_grad]
     seen = {id(r) for r in stack}
     while stack:
         t = stack.pop()
-        if t._ctx is None:
-            leaves.append(t)
-            continue
-        if t._ctx.parents is None:
+        (nodes if t._ctx else leaves).append(t)
+        if t._ctx and t._ctx.parents is None:
             raise RuntimeError(_FREED)
-        nodes.append(t)
-        for p in t._ctx.parents:
+        for p in t._ctx.parents if t._ctx else ():
             if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
                 seen.add(id(p))
                 stack.append(p)
@@ -71,7 +67,7 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
 
     for r, s in zip(roots, seeds):
         add(r, s)
-    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and zero_masked redoes it
+    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and run_backward redoes it
         for t in reversed(nodes):  # (the list keeps the forward's arrays to the end, as the allocator likes)
             g, fn = grads.pop(id(t), None), t._ctx
             if g is None:  # nothing reached this node (its output does not affect the roots)
@@ -79,13 +75,7 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
             g = g.to_dense() if isinstance(g, Scatter) else g
             if id(t) in keep:
                 found[id(t)] = t, (g if create_graph else np.array(g))
-            value, xs = (t, fn.parents) if create_graph else (t.data, fn.args)
-            try:
-                gs = fn.backward(g, value, *xs)
-            except FloatingPointError:
-                gs = zero_masked(fn, g, value, xs)
-            if state.anomaly:
-                check_finite(fn.name, fn.scope, "backward", gs)
+            gs = run_backward(fn, g, *((t, fn.parents) if create_graph else (t.data, fn.args)))
             if edges is not None:
                 edges[id(fn)] = g, gs
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
@@ -106,20 +96,26 @@ def add_into(total: np.ndarray, g: Any) -> np.ndarray:
     return g.add_to(total) if isinstance(g, Scatter) else np.add(total, g, out=total)
 
 
-def zero_masked(fn: Any, g: Any, out: Any, xs: Sequence[Any]) -> tuple:
-    """`fn`'s backward again, after it met 0 · ∞ (numpy's "invalid"): where an elementwise node's
-    output got a zero gradient, its inputs get 0, not 0 · ∞ = NaN.
+def run_backward(fn: Any, g: Any, out: Any, xs: Sequence[Any]) -> tuple:
+    """`fn.backward(g, out, *xs)`, redone if it met 0 · ∞ (numpy's "invalid", raised in the sweep): where
+    an elementwise node's output got a zero gradient, its inputs get 0, not 0 · ∞ = NaN.
 
     That is what a selection means: at x = 0, where(x > 0, log(x), 0) does not depend on log(x),
     so its gradient is 0 (torch gives NaN). A NaN that is not of this kind stays, with a warning.
+    Under detect_anomaly(), a NaN or inf in the result raises, naming the node.
     """
-    with np.errstate(invalid="ignore"):
+    try:
         gs = fn.backward(g, out, *xs)
-        if fn.elementwise:
-            gs = tuple(gp if gp is None or np.shape(gp) != np.shape(g) else Where(np.equal(g, 0) & np.isnan(gp))(0, gp)
-                       for gp in gs)
-    if any(gp is not None and np.isnan(gp).any() for gp in gs):
-        warnings.warn(f"{fn.name} backward: invalid value (NaN) in a gradient", RuntimeWarning, stacklevel=5)
+    except FloatingPointError:
+        with np.errstate(invalid="ignore"):
+            gs = fn.backward(g, out, *xs)
+            if fn.elementwise:
+                gs = tuple(gp if gp is None or np.shape(gp) != np.shape(g) else Where(np.equal(g, 0) & np.isnan(gp))(0, gp)
+                           for gp in gs)
+        if any(gp is not None and np.isnan(gp).any() for gp in gs):
+            warnings.warn(f"{fn.name} backward: invalid value (NaN) in a gradient", RuntimeWarning, stacklevel=5)
+    if state.anomaly:
+        check_finite(fn.name, fn.scope, "backward", gs)
     return gs
 
 
