@@ -171,7 +171,7 @@ class Compositions:
     def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Π of the elements along `axis` (all by default), multiplied pairwise in a tree of Mul nodes, so
         dxᵢ = g · Π_{j≠i} xⱼ exactly, also where some xⱼ = 0 (no division by x). The product of nothing is 1."""
-        from .combine import concat  # combine.py imports tensor.py, which imports this module
+        from .creation import concat  # creation.py imports tensor.py, which imports this module
 
         if axis is None or self.ndim == 0:
             normalize_axes(axis, self.ndim, "prod")
