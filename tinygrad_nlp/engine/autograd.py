@@ -56,13 +56,11 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
 
     def add(t: Tensor, g: Any, fresh: bool = False) -> None:  # the Branch rule: a tensor's gradients add up
         k, total = id(t), grads.get(id(t))
-        if total is None:
-            grads[k] = g
-        elif k in owned or fresh and type(g) is np.ndarray:  # in place, into an array nothing else holds
-            grads[k] = add_into(total, g) if k in owned else add_into(g, total)
-        else:
-            grads[k] = total + g
-        if type(grads[k]) is np.ndarray and (fresh or total is not None):
+        if total is not None:  # in place into an array nothing else holds (ours, or a fresh g), else a new sum
+            g, fresh = (add_into(total, g) if k in owned else add_into(g, total) if fresh and type(g) is np.ndarray
+                        else total + g), True
+        grads[k] = g
+        if fresh and type(g) is np.ndarray:
             owned.add(k)
 
     for r, s in zip(roots, seeds):
