@@ -55,7 +55,7 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     grads, owned, found = {}, set(), {}  # owned: ids whose gradient is an array nothing else holds
 
     def add(t: Tensor, g: Any, fresh: bool = False) -> None:  # the Branch rule: a tensor's gradients add up
-        k, total = id(t), grads.get(id(t))
+        total = grads.get(k := id(t))
         if total is not None:  # in place into an array nothing else holds (ours, or a fresh g), else a new sum
             g, fresh = (add_into(total, g) if k in owned else add_into(g, total) if fresh and type(g) is np.ndarray
                         else total + g), True
