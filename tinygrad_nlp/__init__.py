@@ -34,6 +34,7 @@ from .engine import (  # first: every other module builds on Tensor
     current_scope,
     default_dtype,
     detect_anomaly,
+    edge_gradients,
     enable_grad,
     eye,
     full,
@@ -70,6 +71,6 @@ __all__ = [
     "RowSparse", "load", "maximum", "minimum", "nn", "optim", "save",
     "Function", "Group", "Tensor", "group", "arange", "as_generator", "cat", "concat", "eye", "full", "current_scope", "default_dtype", "detect_anomaly",
     "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled", "manual_seed", "matmul", "no_grad",
-    "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype", "set_grad_enabled", "stack", "tensor", "toposort",
+    "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype", "set_grad_enabled", "stack", "tensor", "toposort", "edge_gradients",
     "where", "zeros", "zeros_like",
 ]
