@@ -206,7 +206,7 @@ def _info(n: DrawnNode, graph: Graph, grads: dict) -> str:
     elif not n.members:  # drawn for the reader only (a layer's frame of shared weights)
         rows.append(f"<h3>{escape(n.label)}</h3><p>{escape(n.tooltip)}</p>")
     else:
-        t = graph.nodes[n.members[0]].tensor
+        t = graph.nodes[n.members[0]].tensor if n.members else None  # a layer's frame has no tensor
         rows.append(f"<h3>{escape(n.label)}</h3><p>{escape(n.kind)}, shape {t.shape if t is not None else ''}</p>")
         if t is not None:
             total = _leaf_grad(graph, n.members[0])
