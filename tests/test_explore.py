@@ -334,7 +334,6 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
 def test_time_steps_are_the_books_columns_and_the_order_respects_the_graph():
     from tinygrad_nlp.engine.graph import trace
     from viz.draw import drawing, name_map
-    from viz.frames import edge_grads
     from viz.steps import PLUMBING, schedule
 
     model, loss, attention = attention_model_loss()
@@ -346,7 +345,7 @@ def test_time_steps_are_the_books_columns_and_the_order_respects_the_graph():
     assert all("LSTM" in c and "Attention Weight" in c for c in forward if c.startswith("decoder t="))  # one column each
     assert stops[-1] == data["forward"] + data["backward"]
     # every op comes after the ops it reads, except a slice of a stack (plumbing) taken in its own column
-    graph = trace(loss, name_map(model), edge_grads(loss))
+    graph = trace(loss, name_map(model), tg.edge_gradients(loss))
     fns = [t.grad_fn for t in tg.toposort([loss])[0]]
     position = {id(fn): i for i, fn in enumerate(schedule(graph, drawing(graph), fns).order)}
     assert sorted(position.values()) == list(range(len(fns)))
