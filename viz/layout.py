@@ -147,8 +147,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         box = scope[: i + 1]
         ids = [_entry_id(e) for e in box]
         if roll and is_time(box[-1]):  # every step of the layer: one node (one per layer of a stacked RNN)
-            inner = next((e for e in scope[i + 1:] if isinstance(e, Group)), None)
-            ids[-1] = "rolled" + (_entry_id(inner.title) if inner is not None and inner.title else "")
+            inner = scope[i + 1] if len(scope) > i + 1 else None  # the layer's cell, or a module run per step (attention)
+            ids[-1] = "rolled" + (_entry_id(getattr(inner, "title", inner) or "") if inner is not None else "")
         dkey = "box_" + "_".join(ids)
         rep[key] = dkey
         if dkey not in d.nodes:
