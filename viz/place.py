@@ -1,12 +1,16 @@
 """The time grid in points: node positions, edge routes and label positions for `neato -n2`.
 
-Why computed positions and not `dot`: on the 2-layer LSTM LM over 35 steps, `dot` with the rows
-as `rank=same` (newrank), the columns tied by `group` and invisible edges still let column t drift by
-tens of pixels between rows (its crossing minimisation and label nodes move nodes within a rank),
-and routing 35 labelled state edges inside one rank needs external labels that it places far from
-their edge. With the grid computed here, column t is at one x in every row by construction, every
-edge is a vertical, horizontal or one-bend route, and each label sits beside its own segment, so
-labels cannot overlap; Graphviz only draws (`neato -n2` keeps positions, splines and label places).
+Why computed positions and not `dot`: both were tried on the 2-layer LSTM over 35 steps, on the
+same contracted drawing (`python benchmarks/time_grid_vs_dot.py` redoes it): `dot` with each row
+`rank=same` (newrank) and each column a `group` chained by invisible edges of weight 100 keeps the
+cells of a column aligned (0 pt apart), but not the rest of the figure: it reorders the x_t row
+(x_33, x_34, x_31, ... from the left), draws the state edges between neighbouring cells as arcs
+(one forward, one bending back) and the edges from layer 0 up to layer 1 as loops across the row,
+puts h0 of layer 1 in layer 0's row, and has no place for a layer's weights beside its row
+(4983 pt wide). The grid computed here puts column t at one x in every row by construction, every
+edge is a vertical, horizontal or one-bend route and each label sits beside its own segment
+(4135 pt wide, no overlapping labels); Graphviz only draws it (`neato -n2` keeps positions,
+splines and label places).
 """
 from __future__ import annotations
 
