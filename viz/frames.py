@@ -16,8 +16,7 @@ from typing import Any
 
 import graphviz
 
-from tinygrad_nlp import Tensor, toposort
-from tinygrad_nlp.engine.autograd import edge_gradients
+from tinygrad_nlp import Tensor, edge_gradients, toposort
 from tinygrad_nlp.engine.graph import Graph, trace
 from tinygrad_nlp.files import atomic_write
 
@@ -35,12 +34,7 @@ def backprop_steps(loss: Tensor) -> list[Any]:
     return [t.grad_fn for t in reversed(nodes)]
 
 
-def edge_grads(loss: Tensor) -> dict[int, tuple[Any, Any]]:
-    """{id(Function): (dL/d its output, dL/d each input)}: those a retained backward kept, else
-    computed by a sweep that changes no `.grad` and keeps the graph."""
-    if loss.grad_fn is not None and hasattr(loss.grad_fn, "grad_inputs"):
-        return {id(t.grad_fn): (t.grad_fn.grad_out, t.grad_fn.grad_inputs) for t in toposort([loss])[0]}
-    return edge_gradients(loss)
+edge_grads = edge_gradients  # those a retained backward kept, else computed by a sweep that changes nothing
 
 
 @dataclass

@@ -62,7 +62,7 @@ def _rows(a: np.ndarray) -> np.ndarray | None:
 
 
 def is_summary(a: Any, values: bool = True) -> bool:
-    """True when `format_array` writes `a` as a shape with [min, mean, max]."""
+    """True when `format_array` writes `a` as a shape with `[min, mean, max]`."""
     a = _dense(a)
     if a is None or not values or isinstance(a, RowSparse):
         return False

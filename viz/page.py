@@ -193,8 +193,13 @@ function bounds(ids) {
 function follow(ids) {  // bring the running nodes into view: all of them, else the boxes (cells, layers), else the first box
   const r = svg.getBoundingClientRect(), m = 30, boxes = ids.filter(id => data.nodes[id] && data.nodes[id].box);
   const fits = b => b && b[2] - b[0] <= r.width - 2 * m && b[3] - b[1] <= r.height - 2 * m;
-  const b = [ids, boxes, (boxes.length ? boxes : ids).slice(0, 1)].map(bounds).find(fits);
-  if (!b || (b[0] >= r.left + m && b[2] <= r.right - m && b[1] >= r.top + m && b[3] <= r.bottom - m)) return;
+  const first = bounds((boxes.length ? boxes : ids).slice(0, 1)), b = [ids, boxes].map(bounds).find(fits) || first;
+  if (!b) return;
+  if (!fits(b)) {  // wider or taller than the view (a layer spanning the steps): its point nearest the view's centre
+    const cx = Math.max(b[0] + m, Math.min(b[2] - m, (r.left + r.right) / 2)), cy = Math.max(b[1] + m, Math.min(b[3] - m, (r.top + r.bottom) / 2));
+    return centerOn(...toUnits(cx, cy));
+  }
+  if (b[0] >= r.left + m && b[2] <= r.right - m && b[1] >= r.top + m && b[3] <= r.bottom - m) return;
   centerOn(...toUnits((b[0] + b[2]) / 2, (b[1] + b[3]) / 2));
 }
 function readableScale() { return READABLE_PX / smallestFont; }

@@ -13,6 +13,7 @@ whole Time layer before the next; the values and gradients shown are the same. A
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -39,25 +40,23 @@ class Schedule:
     def stops(self, size: str, forward: bool) -> tuple[list[int], list[str]]:
         """The op steps (1-based, forward then backward) at which a step of `size` ends, and each
         step's caption (for "op": no captions, every op is a step)."""
-        phases = [("forward", self.order)] if forward else []
-        phases.append(("backward", self.order[::-1]))
+        phases = ([self.order] if forward else []) + [self.order[::-1]]
         stops: list[int] = []
         captions: list[str] = []
         done = 0
-        for phase, fns in phases:
-            runs: list[list[Any]] = []
-            group = None
+        for fns in phases:
+            runs: list[list[Any]] = []  # [what the step is made of, its Functions]
             for fn in fns:
                 mine = self._group(size, fn)
-                if runs and (mine is None or mine == group):
-                    runs[-1].append(fn)
+                if runs and (mine is None or runs[-1][0] in (None, mine)):
+                    runs[-1][0] = runs[-1][0] if mine is None else mine
+                    runs[-1][1].append(fn)
                 else:
-                    runs.append([fn])
-                group = mine if mine is not None else group
-            for run in runs:
+                    runs.append([mine, [fn]])
+            for group, run in runs:
                 done += len(run)
                 stops.append(done)
-                captions.append(self._caption(size, run))
+                captions.append(self._caption(group, run))
         return stops, captions if size != "op" else []
 
     def _group(self, size: str, fn: Any) -> Any:
@@ -71,11 +70,11 @@ class Schedule:
             return None
         return column if column is not None else self.drawn[id(fn)]
 
-    def _caption(self, size: str, run: list[Any]) -> str:
-        names = list(dict.fromkeys(self.labels[self.drawn[id(fn)]] for fn in run if self.drawn[id(fn)] is not None))
-        column = next((self.column[id(fn)] for fn in run if self.column[id(fn)] is not None), None) if size == "time" else None
-        where = f"{column_name(column)}: " if column is not None else ""
-        return where + ", ".join(names)
+    def _caption(self, group: Any, run: list[Any]) -> str:
+        nodes = dict.fromkeys(self.drawn[id(fn)] for fn in run if self.drawn[id(fn)] is not None)
+        names = Counter(self.labels[key] for key in nodes)  # in order of first run; stacked layers' cells: "LSTM × 2"
+        where = f"{column_name(group)}: " if isinstance(group, tuple) else ""  # a column (a drawn key is a str)
+        return where + ", ".join(name if n == 1 else f"{name} × {n}" for name, n in names.items())
 
 
 def column_name(column: tuple) -> str:

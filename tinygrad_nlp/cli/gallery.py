@@ -101,7 +101,7 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
 def with_gradients(loss: tg.Tensor) -> tg.Tensor:
     """Run backward once, keeping the graph, so that drawings show the gradients (figures that
     share a loss are drawn after the first backward)."""
-    if loss._ctx is not None and not hasattr(loss._ctx, "grad_inputs"):
+    if loss.grad_fn is not None and tg.edge_gradients(loss, compute=False) is None:
         loss.backward(retain_graph=True)
     return loss
 

@@ -105,6 +105,8 @@ def normalize_index(index: Any) -> Any:
         index = np.asarray(index)
     if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
         raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {index.dtype}")
+    if isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype.kind in "iu":
+        return int(index)  # a 0-d integer tensor indexes as an integer, as in torch (see ints_first)
     return index
 
 
@@ -113,8 +115,8 @@ def is_integer(i: Any) -> bool:
 
 
 def ints_first(index: Any) -> tuple[Any, Any] | None:
-    """torch applies an index's integers before its index arrays: x[0, :, [0, 1]] of a (2, 3, 4) tensor is
-    x[0][:, [0, 1]], of shape (3, 2), where numpy, which counts the 0 among the arrays, gives (2, 3).
+    """torch applies an index's integers before its index arrays: `x[0, :, [0, 1]]` of a (2, 3, 4) tensor is
+    `x[0][:, [0, 1]]`, of shape (3, 2), where numpy, which counts the 0 among the arrays, gives (2, 3).
     Returns (the integers, every other axis kept; the rest) when the two orders can differ, else None."""
     items = index if isinstance(index, tuple) else (index,)
     if not any(map(is_integer, items)) or not any(isinstance(i, np.ndarray) and i.ndim for i in items):

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 from .compositions import Compositions
+from .inplace import InPlace
 from .modes import state
+from .shaping import Shaping
 from .shapes import (describe_index, expand_shape, ints_first, normalize_axes, normalize_index, reduced_count, resolve_shape,
                      shape_args, torch_names)
 
@@ -32,7 +34,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(Compositions):
+class Tensor(Compositions, Shaping, InPlace):
     """A node value in the computation graph (like `torch.Tensor`).
 
     The data is copied, as `torch.tensor` does; float data is stored as float32 unless `dtype` says
@@ -165,21 +167,19 @@ class Tensor(Compositions):
 
     def __sub__(self, other: Any) -> Tensor:
         """a - b = a + (-b)"""
-        return self + (-other if isinstance(other, Tensor) else -constant_operand(other, self))
+        return self + -(other if isinstance(other, Tensor) or type(other) in NUMBERS else promote("sub", self, other)[1])
 
     def __rsub__(self, other: Any) -> Tensor:
         return (-self) + other
 
     def __truediv__(self, other: Any) -> Tensor:
         """a / b = a * b**-1 (true division: integers give floats; x / 0 gives ±inf or nan)"""
-        a = as_float(self)
-        if isinstance(other, Tensor):
-            return a * as_float(other) ** -1
-        c = constant_operand(other, a)
-        return a * (reciprocal(c) if isinstance(c, (int, float)) else np.reciprocal(np.asarray(c, dtype=a.dtype)))
+        a, b = promote("div", self, other)
+        return a * (b ** -1 if isinstance(b, Tensor) else reciprocal(b) if type(b) in NUMBERS else np.reciprocal(b))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return as_float(self) ** -1 * other
+        b, a = promote("div", self, other)
+        return b ** -1 * a
 
     def __pow__(self, exponent: Any) -> Tensor:
         """x ** p: a Pow node (the exponent may be a number or a Tensor)"""
@@ -197,62 +197,6 @@ class Tensor(Compositions):
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(other, self)
-
-    # -- in place: x += y, x.add_(y), x.zero_() ... ----------------------------------------------
-    def _in_place(self, op: str, result: Tensor, rebinds: bool = False) -> Tensor:
-        """x op= y. Outside a graph (no_grad, or nothing requires grad: an optimizer step,
-        `p.grad.zero_()`) x stays the same object and takes the result's values in a new array, so
-        a graph that saved x's old values still differentiates correctly. When the result is recorded
-        in a graph, `x += y` makes x the result (x = x + y; torch's rule refuses a leaf that requires
-        grad), and a method such as `x.add_(y)`, which cannot rebind x, refuses."""
-        if result.requires_grad or (self.requires_grad and state.grad_enabled):
-            if self.requires_grad and self.is_leaf:
-                raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {self.shape}) cannot be changed in "
-                                   "place while the graph is recorded; do it under tg.no_grad() or write x = x + y")
-            if not rebinds:
-                raise RuntimeError(f"{op}: cannot change a tensor of a recorded graph in place (shape {self.shape}); "
-                                   "write x = x + y, or x += y")
-            return result
-        if result.shape != self.shape:
-            raise ValueError(f"{op}: the result has shape {result.shape}, which does not fit in place in shape {self.shape}")
-        if not np.can_cast(result.dtype, self.dtype, "same_kind"):
-            raise TypeError(f"{op}: a {result.dtype} result cannot be stored in place in a {self.dtype} tensor")
-        self.data = result.data.astype(self.dtype)
-        return self
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        """x[index] = value, in place where no graph is recorded (the rules of `_in_place`)."""
-        if isinstance(value, Tensor) and value.requires_grad and state.grad_enabled:
-            raise RuntimeError(f"setitem: cannot record assigning a tensor that requires grad into shape {self.shape}; "
-                               "build the result with where, concat or masked_fill")
-        new, index = self.data.copy(), normalize_index(index)
-        steps = ints_first(index)
-        (new[steps[0]] if steps else new)[steps[1] if steps else index] = _raw(value)  # a view, then the rest
-        self._in_place("setitem", wrap(new))
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place("+=", self + other, rebinds=True)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._in_place("-=", self - other, rebinds=True)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._in_place("*=", self * other, rebinds=True)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place("/=", self / other, rebinds=True)
-
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._in_place("add_", self + (other if alpha == 1 else other * alpha))
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._in_place("mul_", self * other)
-
-    def fill_(self, value: Any) -> Tensor:
-        return self._in_place("fill_", wrap(np.full_like(self.data, value)))
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
 
     # comparisons give boolean tensors that carry no gradient
     def __lt__(self, other: Any) -> Tensor:
@@ -396,4 +340,4 @@ def _raw(x: Any) -> Any:
 
 from .ops import (Add, Cast, Cos, Erf, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sin,  # noqa: E402,I001
                   Sum, Tanh, Transpose, Where,
-                  as_float, binary, constant_operand, matmul, reciprocal)
+                  NUMBERS, binary, matmul, promote, reciprocal)

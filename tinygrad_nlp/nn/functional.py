@@ -241,7 +241,8 @@ def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: st
     t = _float_targets("binary_cross_entropy_with_logits", logits, targets)
     m = logits.data >= 0
     s = np.where(m, -1.0, 1.0).astype(logits.dtype)
-    return _reduce(logits * where(m, 1 - t, -t) + ((logits * s).exp() + 1.0).log(), reduction)
+    coef = where(m, 1 - t, -t) if isinstance(t, Tensor) else np.where(m, 1 - t, -t)  # constant targets: a constant, not an input
+    return _reduce(logits * coef + ((logits * s).exp() + 1.0).log(), reduction)
 
 
 @group("binary_cross_entropy", "Binary Cross Entropy", loss=True)

@@ -5,9 +5,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor
 from .function import Function
-from .arrays import data
 from .textbook import Sum
 
 
@@ -15,6 +13,7 @@ class Neg(Function):
     """z = -x;  dx = -g"""
 
     symbol = "−"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -34,6 +33,7 @@ class Pow(Function):
     """
 
     symbol = "**"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -43,24 +43,14 @@ class Pow(Function):
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
         dx = dy = None
-        if need_x:
-            if isinstance(y, (int, float)):  # common exponents from the output (numpy's x ** -2 is slow)
-                if y == 0:
-                    dx = g * 0
-                elif y == 2:
-                    dx = g * (x * 2)
-                elif y == -1:
-                    dx = g * -(out * out)  # d(1/x) = -1/x²
-                elif y == 0.5:
-                    dx = g * (0.5 / out)  # d√x = 1 / (2√x)
-                else:
-                    dx = g * (x ** (y - 1) * y)
-            else:
-                nonzero = (data(y) != 0).astype(g.dtype)  # y - nonzero is y - 1, or 0 where y = 0
-                dx = g * (y * x ** (y - nonzero))
+        if need_x and isinstance(y, (int, float)):  # a constant: common exponents from the output (x ** -2 is slow)
+            dx = (g * 0 if y == 0 else g * (x * 2) if y == 2 else g * -(out * out) if y == -1  # d(1/x) = -1/x²
+                  else g * (0.5 / out) if y == 0.5 else g * (x ** (y - 1) * y))  # d√x = 1 / (2√x)
+        elif need_x:
+            dx = g * (y * x ** (y - np.not_equal(y, 0).astype(g.dtype)))  # y - 1, or 0 where y = 0
         if need_y:
-            zero = ((data(x) == 0) & (data(y) >= 0)).astype(data(g).dtype)  # log(x + 1) = 0 there
-            dy = g * out * ((x + zero).log() if isinstance(x, Tensor) else np.log(x + zero))
+            zero = (np.equal(x, 0) & np.greater_equal(y, 0)).astype(g.dtype)  # log(x + 1) = 0 there
+            dy = g * out * Log()(x + zero)
         return dx, dy
 
 
@@ -71,6 +61,7 @@ class Where(Function):
     """
 
     symbol = "where"
+    fresh = True
     elementwise = True
     __slots__ = ("c",)
 
@@ -82,16 +73,14 @@ class Where(Function):
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
-        zero = np.zeros((), dtype=data(g).dtype)
-        dx = Where(self.c)(g, zero) if need_x and isinstance(g, Tensor) else (np.where(self.c, g, zero) if need_x else None)
-        dy = Where(self.c)(zero, g) if need_y and isinstance(g, Tensor) else (np.where(self.c, zero, g) if need_y else None)
-        return dx, dy
+        return (Where(self.c)(g, 0) if need_x else None), (Where(self.c)(0, g) if need_y else None)
 
 
 class Exp(Function):
     """z = exp(x);  dx = g * z"""
 
     symbol = "exp"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -106,6 +95,7 @@ class Log(Function):
     """z = log(x);  dx = g / x"""
 
     symbol = "log"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -120,6 +110,7 @@ class Tanh(Function):
     """z = tanh(x);  dx = g * (1 - z²)"""
 
     symbol = "tanh"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -134,6 +125,7 @@ class Sin(Function):
     """z = sin(x);  dx = g * cos(x)"""
 
     symbol = "sin"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -141,13 +133,14 @@ class Sin(Function):
         return np.sin(x)
 
     def backward(self, g, out, x):
-        return (g * (x.cos() if isinstance(x, Tensor) else np.cos(x)),)
+        return (g * Cos()(x),)
 
 
 class Cos(Function):
     """z = cos(x);  dx = -g * sin(x)"""
 
     symbol = "cos"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -155,13 +148,14 @@ class Cos(Function):
         return np.cos(x)
 
     def backward(self, g, out, x):
-        return (-g * (x.sin() if isinstance(x, Tensor) else np.sin(x)),)
+        return (-g * Sin()(x),)
 
 
 class Erf(Function):
     """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
 
     symbol = "erf"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -169,13 +163,14 @@ class Erf(Function):
         return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
 
     def backward(self, g, out, x):
-        return (g * ((x * x * -1.0).exp() if isinstance(x, Tensor) else np.exp(-x * x)) * (2 / math.sqrt(math.pi)),)
+        return (g * Exp()(x * x * -1.0) * (2 / math.sqrt(math.pi)),)
 
 
 class ReLU(Function):
     """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
 
     symbol = "ReLU"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -183,13 +178,14 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, g, out, x):
-        return (g * np.logical_not(data(x) <= 0).astype(g.dtype),)
+        return (g * np.logical_not(np.less_equal(x, 0)),)  # (NaN passes g on, as in torch)
 
 
 class Cast(Function):
     """z = x as a float of another dtype (a copy, so Cast(x.dtype) is torch's clone);  dx = g as x's dtype"""
 
     symbol = "cast"
+    fresh = True
     elementwise = True
     __slots__ = ("dtype",)
 
@@ -200,13 +196,14 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, g, out, x):
-        return (Cast(data(x).dtype)(g) if isinstance(g, Tensor) else g.astype(x.dtype, copy=False),)
+        return (Cast(x.dtype)(g),)
 
 
 class Max(Function):
     """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
 
     symbol = "max"
+    fresh = True
     __slots__ = ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
@@ -217,7 +214,7 @@ class Max(Function):
         return x.max(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
-        xd = data(x)
+        xd = np.asarray(x)
         top = xd.max(axis=self.axis, keepdims=True)
         mask = (xd == top).astype(xd.dtype)
         mask /= mask.sum(axis=self.axis, keepdims=True)

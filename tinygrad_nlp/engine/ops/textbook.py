@@ -6,9 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..sparse import Scatter
 from .function import Function
-from .arrays import expand, reduce_to
 
 
 class Add(Function):
@@ -29,6 +27,7 @@ class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x"""
 
     symbol = "×"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -53,7 +52,9 @@ class Repeat(Function):
         return np.broadcast_to(x, self.shape)
 
     def backward(self, g, out, x):
-        return (reduce_to(g, x.shape),)
+        lead = g.ndim - x.ndim
+        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(x.shape) if s == 1 and g.shape[lead + i] != 1)
+        return ((g.sum(axis=axes, keepdims=True) if axes else g).reshape(x.shape),)
 
 
 class Sum(Function):
@@ -76,7 +77,7 @@ class Sum(Function):
             for a in axes:
                 kept[a] = 1
             g = g.reshape(tuple(kept))
-        return (expand(g, x.shape),)
+        return (Repeat(x.shape)(g),)
 
 
 class MatMul(Function):
@@ -87,6 +88,7 @@ class MatMul(Function):
     """
 
     symbol = "MatMul"
+    fresh = True
     __slots__ = ()
 
     def forward(self, x, y):
@@ -111,19 +113,9 @@ def rows(a: Any) -> Any:
 class Branch:
     """Fan-out (the textbook's copy node): x goes to n consumers;  dx = g₁ + g₂ + … + gₙ
 
-    Its forward is the identity, so the engine records no node for it: the gradient buffer
-    (`gradbuffer.py`) applies `accumulate` whenever one more gradient reaches a tensor, and
-    `graph.trace` draws a Branch node on every tensor with more than one consumer.
+    Its forward is the identity, so the engine records no node for it: the backward loop
+    (`autograd.sweep`) sums the gradients that reach a tensor, and `graph.trace` draws a Branch
+    node on every tensor with more than one consumer.
     """
 
     symbol = "Branch"
-
-    @staticmethod
-    def accumulate(total: Any, g: Any, in_place: bool = False) -> Any:
-        """total + g; with in_place=True (the caller owns `total`'s buffer) g is added into it."""
-        if not in_place:
-            return total + g
-        if type(g) is Scatter:
-            return g.add_to(total)
-        total += g
-        return total
