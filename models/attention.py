@@ -51,6 +51,7 @@ class AdditiveAttentionWeight(nn.Module):
 
     def __init__(self, hidden_size: int, generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.key = nn.Linear(hidden_size, hidden_size, bias=False, generator=generator)
         self.query = nn.Linear(hidden_size, hidden_size, bias=False, generator=generator)
         self.v = nn.Linear(hidden_size, 1, bias=False, generator=generator)

@@ -19,6 +19,7 @@ class FixedWindowLM(nn.Module):
     def __init__(self, vocab_size: int = 10000, context: int = 3, wordvec_size: int = 100, hidden_size: int = 200,
                  generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size, self.context = vocab_size, context
         self.embed = nn.Embedding(vocab_size, wordvec_size, sparse=True, generator=generator)
         self.hidden = nn.Linear(context * wordvec_size, hidden_size, generator=generator)

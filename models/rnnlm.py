@@ -24,6 +24,7 @@ class Rnnlm(nn.Module):
     def __init__(self, vocab_size: int = 10000, wordvec_size: int = 100, hidden_size: int = 100, cell: str = "lstm",
                  num_layers: int = 1, dropout: float = 0.0, tie_weights: bool = False, generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         if tie_weights and wordvec_size != hidden_size:
             raise ValueError(f"tie_weights needs wordvec_size == hidden_size, got {wordvec_size} and {hidden_size}")
         self.vocab_size, self.tie_weights = vocab_size, tie_weights
@@ -58,6 +59,7 @@ class OneHotRnnlm(nn.Module):
 
     def __init__(self, vocab_size: int = 28, hidden_size: int = 512, generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         self.rnn = nn.RNN(vocab_size, hidden_size, stateful=True, generator=generator)
         self.out = nn.Linear(hidden_size, vocab_size, generator=generator)

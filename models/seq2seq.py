@@ -5,7 +5,7 @@ PeekySeq2seq:     the encoder's h is also concatenated to every decoder input an
 AttentionSeq2seq: the decoder attends over all encoder states at every step: c = Σ a·hs, s = [c, h] @ W
 
 Training: `model(xs, ts)` returns the mean cross-entropy of predicting ts[:, 1:] from ts[:, :-1]
-(teacher forcing). Decoding: `greedy`, `sample` and `beam_search` in tinygrad_nlp.decoding use
+(teacher forcing). Decoding: `greedy`, `sample` and `beam_search` in tinygrad_nlp.evaluation.decoding use
 `encode` and `decode_step`.
 """
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Encoder(nn.Module):
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, cell: str = "lstm", bidirectional: bool = False,
                  generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         if bidirectional and hidden_size % 2:
             raise ValueError(f"Encoder: a bidirectional encoder needs an even hidden_size, got {hidden_size}")
         self.vocab_size, self.bidirectional = vocab_size, bidirectional
@@ -65,6 +66,7 @@ class Decoder(nn.Module):
 
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, cell: str = "lstm", generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         extra = hidden_size if self.peeky else 0
         self.embed = nn.Embedding(vocab_size, wordvec_size, generator=generator)
@@ -96,6 +98,7 @@ class AttentionDecoder(nn.Module):
     def __init__(self, vocab_size: int, wordvec_size: int, hidden_size: int, cell: str = "lstm", score: str = "dot",
                  generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, wordvec_size, generator=generator)
         self.rnn = _CELLS[cell](wordvec_size, hidden_size, generator=generator)
@@ -117,13 +120,14 @@ class AttentionDecoder(nn.Module):
 
 
 class Seq2seq(nn.Module):
-    """Encoder -> Decoder. `model(xs, ts)` is the training loss; see tinygrad_nlp.decoding for inference."""
+    """Encoder -> Decoder. `model(xs, ts)` is the training loss; see tinygrad_nlp.evaluation.decoding for inference."""
 
     decoder_class: type = Decoder
 
     def __init__(self, vocab_size: int, wordvec_size: int = 16, hidden_size: int = 128, cell: str = "lstm",
                  bidirectional: bool = False, generator: Any = None, **decoder_kwargs: Any):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         self.encoder = Encoder(vocab_size, wordvec_size, hidden_size, cell, bidirectional, generator)
         self.decoder = self.decoder_class(vocab_size, wordvec_size, hidden_size, cell, generator=generator, **decoder_kwargs)

@@ -46,7 +46,7 @@ class TransformerSeq2seq(nn.Module):
                  num_decoder_layers: int = 2, dim_feedforward: int = 256, dropout: float = 0.1, max_len: int = 64,
                  norm_first: bool = False, positional: str = "sinusoidal", generator: Any = None):
         super().__init__()
-        generator = nn.attention.one_stream(generator)
+        generator = nn.one_stream(generator)
         self.vocab_size, self.d_model = vocab_size, d_model
         self.src_embed = _embedding(vocab_size, d_model, generator)
         self.tgt_embed = _embedding(vocab_size, d_model, generator)
@@ -100,7 +100,7 @@ class TransformerLM(nn.Module):
                  dim_feedforward: int = 200, dropout: float = 0.1, max_len: int = 70, norm_first: bool = True,
                  positional: str = "sinusoidal", tie_weights: bool = False, generator: Any = None):
         super().__init__()
-        generator = nn.attention.one_stream(generator)
+        generator = nn.one_stream(generator)
         self.vocab_size, self.d_model, self.max_len, self.tie_weights = vocab_size, d_model, max_len, tie_weights
         # untied, the embedding's gradient is row-sparse: the step touches only the rows of the batch's words
         self.embed = _embedding(vocab_size, d_model, generator, sparse=not tie_weights)

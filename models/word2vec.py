@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nlp import Tensor, nn
+from tinygrad_nlp import Tensor, nn, scope
 from tinygrad_nlp.nn import functional as F
 from tinygrad_nlp.data.contexts import UnigramSampler
 
@@ -24,6 +24,7 @@ class _FullSoftmax(nn.Module):
 
     def __init__(self, vocab_size: int, hidden_size: int, generator: Any = None):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.vocab_size = vocab_size
         self.embed_in = nn.Embedding(vocab_size, hidden_size, generator=generator)
         self.out = nn.Linear(hidden_size, vocab_size, bias=False, generator=generator)
@@ -66,21 +67,40 @@ class EmbeddingDot(nn.Module):
 
 
 class NegativeSamplingLoss(nn.Module):
-    """L = -log σ(score(target)) - Σ_k log σ(-score(negative_k)), averaged over the batch."""
+    """L = -log σ(score(target)) - Σ_k log σ(-score(negative_k)), averaged over the batch.
+
+    The scores of the target and its K negatives are one Embedding Dot and one Sigmoid with Loss
+    over (N, ..., 1 + K) ids (fast). `split_samples=True` computes the same loss as the textbook
+    writes it, for drawings: one Embedding Dot → Sigmoid with Loss path per sample ("positive",
+    "negative 1" ... "negative K", each a scope), the losses summed."""
 
     def __init__(self, vocab_size: int, hidden_size: int, corpus: Any, power: float = 0.75, sample_size: int = 5,
-                 sparse: bool = True, generator: Any = None):
+                 sparse: bool = True, generator: Any = None, split_samples: bool = False):
         super().__init__()
+        generator = nn.one_stream(generator)
         self.sampler = UnigramSampler(corpus, power, sample_size, generator)
         self.embed_dot = EmbeddingDot(vocab_size, hidden_size, sparse, generator)
+        self.split_samples = split_samples
 
     def forward(self, h: Tensor, target: np.ndarray) -> Tensor:
         negatives = self.sampler.get_negative_sample(target)
+        if self.split_samples:
+            return self.per_sample(h, target, negatives)
         ids = np.concatenate([target[..., None], negatives], axis=-1)  # (N, ..., 1 + K)
         scores = self.embed_dot(h, ids)
         labels = np.zeros(ids.shape, dtype=scores.dtype)
         labels[..., 0] = 1
         return F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") * (1.0 / target.shape[0])
+
+    def per_sample(self, h: Tensor, target: np.ndarray, negatives: np.ndarray) -> Tensor:
+        """The textbook's loop: the target (label 1) and each negative (label 0) on its own path."""
+        samples = [("positive", target, 1.0)] + [(f"negative {k + 1}", negatives[..., k], 0.0) for k in range(negatives.shape[-1])]
+        losses = []
+        for name, ids, label in samples:
+            with scope(name):
+                score = self.embed_dot(h, ids)
+                losses.append(F.binary_cross_entropy_with_logits(score, np.full(score.shape, label, score.dtype), reduction="sum"))
+        return sum(losses[1:], losses[0]) * (1.0 / target.shape[0])
 
 
 class _Word2vec(nn.Module):
@@ -90,17 +110,20 @@ class _Word2vec(nn.Module):
     OUTPUTS = ("negative_sampling", "hierarchical_softmax")
 
     def __init__(self, vocab_size: int, hidden_size: int, window_size: int, corpus: Any, sample_size: int = 5,
-                 power: float = 0.75, sparse: bool = True, generator: Any = None, output: str = "negative_sampling"):
+                 power: float = 0.75, sparse: bool = True, generator: Any = None, output: str = "negative_sampling",
+                 split_samples: bool = False):
         super().__init__()
+        generator = nn.one_stream(generator)
         if output not in self.OUTPUTS:
             raise ValueError(f"{type(self).__name__}: output must be one of {self.OUTPUTS}, got {output!r}")
         self.vocab_size, self.window_size, self.output = vocab_size, window_size, output
+        self.sample_size, self.power = sample_size, power
+        self.counts = np.bincount(np.asarray(corpus).reshape(-1), minlength=vocab_size)  # all the model keeps of the corpus
         self.embed_in = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)
         if output == "negative_sampling":
-            self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator)
+            self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator, split_samples)
         else:
-            counts = np.bincount(np.asarray(corpus).reshape(-1), minlength=vocab_size)
-            self.hs_loss = nn.HierarchicalSoftmax(counts, hidden_size, sparse=sparse, generator=generator)
+            self.hs_loss = nn.HierarchicalSoftmax(self.counts, hidden_size, sparse=sparse, generator=generator)
         self.word_vecs = self.embed_in.W
 
     def loss(self, h: Tensor, targets: np.ndarray) -> Tensor:

@@ -19,7 +19,18 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.ge
 
 
 def page_data(html: str) -> dict:
-    return json.loads(re.search(r"const data = (\{.*?\});\nconst n =", html, re.S).group(1).replace("<\\/", "</"))
+    return json.loads(re.search(r"const data = (\{.*?\});\nconst F =", html, re.S).group(1).replace("<\\/", "</"))
+
+
+def browser_or_skip() -> str:
+    """The Chromium to drive with Playwright; without one the test is skipped (and fails on CI)."""
+    from test_viz import _chromium, _has_playwright
+
+    if _chromium() is None or not _has_playwright():
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium and Playwright (see .ci/run)")
+        pytest.skip("Chromium or Playwright not installed")
+    return _chromium()
 
 
 class WrongSquare(Function):
@@ -87,12 +98,7 @@ def test_composite_nodes_carry_their_inside():
 
 @needs_dot
 def test_explorer_in_a_real_browser(tmp_path):
-    from test_viz import _chromium, _has_playwright
-
-    if _chromium() is None or not _has_playwright():
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Chromium and Playwright (see .ci/run)")
-        pytest.skip("Chromium or Playwright not installed")
+    chromium = browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     model = nn.Sequential(nn.Linear(2, 3, generator=0), nn.Linear(3, 2, generator=1))
@@ -104,7 +110,7 @@ def test_explorer_in_a_real_browser(tmp_path):
     W = model[0].W
     errors, requests = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -112,6 +118,7 @@ def test_explorer_in_a_real_browser(tmp_path):
         t0 = time.perf_counter()
         page.goto(path.as_uri())
         assert time.perf_counter() - t0 < 3
+        assert min(page.evaluate(TEXT_PX)) >= 10 - 1e-6  # opens at a readable size
         page.fill("#slider", str(n))  # to the end of backward
         assert f"step {n} / {n} (backward)" in page.inner_text("#caption")
         leaf = page.locator("g.node", has_text="0.W").first
@@ -205,17 +212,14 @@ def test_attention_view_maps_each_output_step_to_its_nodes_and_edges():
 
 @needs_dot
 def test_attention_view_in_a_real_browser(tmp_path):
-    from test_viz import _chromium, _has_playwright
-
-    if _chromium() is None or not _has_playwright():
-        pytest.skip("Chromium or Playwright not installed")
+    chromium = browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     model, loss, attention = attention_model_loss()
     path = viz.explore(loss, tmp_path / "att.html", names=model, attention=attention).save(tmp_path / "att.html")
     errors = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(path.as_uri())
@@ -236,3 +240,132 @@ def test_explore_refuses_what_it_cannot_draw_clearly():
     y.backward()
     with pytest.raises(RuntimeError, match="explore: the graph was freed by backward"):
         viz.explore(y)
+
+
+def small_date_checkpoint(path):
+    """An attention seq2seq with the date task's shapes (questions 29 wide, reversed; answers 10 long),
+    trained a few steps: what `tinygrad-nlp train-seq2seq --task date --model attention` writes."""
+    from models import build_model, save_model
+    from tinygrad_nlp.data.text import Vocab
+
+    rng = np.random.default_rng(0)
+    months = ["january", "march", "july", "september"]
+    dates = [(int(rng.integers(1950, 2020)), int(rng.integers(1, 5)), int(rng.integers(1, 28))) for _ in range(16)]
+    questions = [f"{months[m - 1]} {d}, {y}".ljust(29) for y, m, d in dates]
+    answers = [f"_{y}-{m:02d}-{d:02d}" for y, m, d in dates]
+    vocab = Vocab("".join(questions + answers))
+    xs = np.array([vocab.lookup(list(q)) for q in questions])[:, ::-1].copy()
+    ts = np.array([vocab.lookup(list(a)) for a in answers])
+    model, config = build_model("AttentionSeq2seq", vocab_size=len(vocab), wordvec_size=8, hidden_size=8, generator=0)
+    optimizer = tg.optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(3):
+        optimizer.zero_grad()
+        model(xs, ts).backward()
+        optimizer.step()
+    save_model(path, model, config, vocab=vocab.to_dict(), reverse=True, question_width=29, answer_length=10, start_char="_",
+               settings={"task": "date"})
+    return path
+
+
+TEXT_PX = """() => {  // the on-screen size of every label drawn in the visible part of the graph
+  const view = document.getElementById('view').getBoundingClientRect();
+  return Array.from(document.querySelectorAll('#view > svg text')).filter(t => {
+    const r = t.getBoundingClientRect();
+    return r.width > 0 && r.right > view.left && r.left < view.right && r.bottom > view.top && r.top < view.bottom;
+  }).map(t => Number(t.getAttribute('font-size')) * t.getScreenCTM().a);
+}"""
+RECT = "s => { const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+
+@needs_dot
+def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path):
+    """At 1400 and 800 px: opens readable (on its first steps, with a minimap), steps by time step to
+    the end in at most 60 presses, → moves one step with the slider focused, an opened LSTM fits its
+    panel and, enlarged, the graph's; at 800 px the panels stack. No console errors, no network."""
+    chromium = browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    from tinygrad_nlp.cli import main
+
+    ckpt = small_date_checkpoint(tmp_path / "model.npz")
+    assert main(["explore", str(ckpt), "--out", str(tmp_path / "date.html")]) == 0
+    data = page_data((tmp_path / "date.html").read_text(encoding="utf-8"))
+    assert data["size"] == "time" and any("(padding)" in c for c in data["sizes"]["time"]["captions"])
+    errors, requests = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        for width in (1400, 800):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file://", "data:")) else None)
+            page.goto((tmp_path / "date.html").as_uri())
+            sizes = page.evaluate(TEXT_PX)
+            assert sizes and min(sizes) >= 10 - 1e-6  # readable from the start
+            assert page.is_visible("#minimap")  # the whole does not read at once: where we are
+            assert page.get_attribute("#sizes [data-size=time]", "aria-pressed") == "true"
+            presses = 0
+            while "(backward)" not in page.inner_text("#caption") or page.input_value("#slider") != page.get_attribute("#slider", "max"):
+                page.keyboard.press("ArrowRight")
+                presses += 1
+                assert presses <= 60, page.inner_text("#caption")
+            assert min(page.evaluate(TEXT_PX)) >= 10 - 1e-6  # following the steps kept the size
+            page.click("#sizes [data-size=op]")
+            page.fill("#slider", "5")
+            page.focus("#slider")
+            page.keyboard.press("ArrowRight")
+            assert page.input_value("#slider") == "6" and page.inner_text("#caption").startswith("step 6 /")
+            page.locator("g.node", has_text="LSTM").first.dispatch_event("click")
+            page.click("#open")
+            inside, panel = page.evaluate(RECT, "#inspector .inside svg"), page.evaluate(RECT, "#inspector")
+            height = page.evaluate("() => document.getElementById('inspector').clientHeight")
+            assert panel[0] <= inside[0] and inside[2] <= panel[2] and inside[3] - inside[1] <= height  # fits the panel
+            page.click("#enlarge")
+            big, view = page.evaluate(RECT, "#enlarged svg"), page.evaluate(RECT, "#view")
+            assert view[0] <= big[0] and big[2] <= view[2] + 1 and view[1] <= big[1] and big[3] <= view[3] + 1
+            if width == 800:
+                assert view[3] <= panel[1] and panel[2] - panel[0] > 600  # the inspector under the graph, full width
+            page.close()
+        browser.close()
+    assert errors == [] and requests == []
+
+
+@needs_dot
+def test_time_steps_are_the_books_columns_and_the_order_respects_the_graph():
+    from tinygrad_nlp.engine.graph import trace
+    from viz.draw import drawing, name_map
+    from viz.steps import PLUMBING, schedule
+
+    model, loss, attention = attention_model_loss()
+    data = page_data(viz.explore(loss, names=model, attention=attention, padding={"encoder": range(2)}).html)
+    captions, stops = data["sizes"]["time"]["captions"], data["sizes"]["time"]["stops"]
+    forward = captions[: stops.index(data["forward"]) + 1]
+    assert [c.split(":")[0] for c in forward if " t=" in c] == ["encoder/rnn t=0…1 (padding)", "encoder/rnn t=2", "encoder/rnn t=3",
+                                                             "decoder t=0", "decoder t=1"]
+    assert all("LSTM" in c and "Attention Weight" in c for c in forward if c.startswith("decoder t="))  # one column each
+    assert stops[-1] == data["forward"] + data["backward"]
+    # every op comes after the ops it reads, except a slice of a stack (plumbing) taken in its own column
+    graph = trace(loss, name_map(model), tg.edge_gradients(loss))
+    fns = [t.grad_fn for t in tg.toposort([loss])[0]]
+    position = {id(fn): i for i, fn in enumerate(schedule(graph, drawing(graph), fns).order)}
+    assert sorted(position.values()) == list(range(len(fns)))
+    for fn in fns:
+        for p in fn.parents:
+            if getattr(p, "grad_fn", None) is not None and position[id(p.grad_fn)] > position[id(fn)]:
+                assert type(fn).__name__ in PLUMBING and type(p.grad_fn).__name__ in PLUMBING
+
+
+@needs_dot
+def test_cell_steps_light_one_drawn_node_each():
+    lstm = nn.LSTM(2, 3, num_layers=2, generator=0)
+    out, _ = lstm(tg.randn(1, 3, 2, generator=1))
+    data = page_data(viz.explore(out.sum(), names=lstm).html)
+    stops = [0] + data["sizes"]["node"]["stops"]
+    for k0, k1 in zip(stops, stops[1:]):
+        lit = {n for n, s in data["nodes"].items() if any(k0 < k <= k1 for k in s["f"] + s["b"])}
+        assert len(lit) == 1
+    stops = [0] + data["sizes"]["time"]["stops"]
+    cells = [sorted(n for n, s in data["nodes"].items() if any(k0 < k <= k1 for k in s["f"]) and "LSTM" in data["info"][n])
+             for k0, k1 in zip(stops, stops[1:])]
+    columns = [c for c in cells if c]
+    assert len(columns) == 3 and all(len(c) == 2 for c in columns)  # step t is a column: layer 0's and layer 1's cell

@@ -140,7 +140,7 @@ def test_sparse_embedding_gradient_equals_dense():
         (lambda: F.cross_entropy(tg.zeros(2, 3), np.array([0.0, 1.0])), "integer class ids"),
         (lambda: F.cross_entropy(tg.zeros(2, 3), np.array([0, 1, 2])), r"need targets of shape \(2,\)"),
         (lambda: F.cross_entropy(tg.zeros(2, 3), np.array([0, 1]), reduction="avg"), "reduction must be"),
-        (lambda: nn.Dropout(1.0), "p must be in"),
+        (lambda: nn.Dropout(1.5), "p must be in"),
     ],
 )
 def test_layer_errors(make, message):

@@ -16,7 +16,7 @@ INF = np.inf
 
 
 # -- 1. where is a selection --------------------------------------------------------------------
-def test_where_never_mixes_in_the_branch_not_chosen(torch):
+def test_where_never_mixes_in_the_branch_not_chosen():
     x = tg.tensor([INF, 1.0], requires_grad=True)
     y = tg.tensor([5.0, 5.0], requires_grad=True)
     out = tg.where(np.array([False, True]), x, y)
@@ -85,7 +85,7 @@ def test_where_with_python_scalars_and_broadcasting():
     np.testing.assert_array_equal(x.grad.data, [[2.0], [2.0]])
 
 
-def test_rnn_lengths_never_let_a_padded_position_leak(torch):
+def test_rnn_lengths_never_let_a_padded_position_leak():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 4, 3)).astype(np.float32)
     lengths = np.array([4, 2])

@@ -58,7 +58,7 @@ def test_seq2seq_script_validates_checkpoints_each_epoch_and_resumes(tmp_path, t
     data = tiny_addition(200)
     out = tmp_path / "s2s"
     common = ["--data", str(data), "--no-verify", "--out", str(out), "--hidden", "8", "--wordvec", "4", "--batch", "32"]
-    for bad, message in ((["--epochs", "0"], "--epochs: must be >= 1"), (["--epochs", "-1"], "--epochs: must be >= 1"),
+    for bad, message in ((["--epochs", "0"], "--epochs: expected an integer >= 1"), (["--epochs", "-1"], "--epochs: expected an integer >= 1"),
                          (["--batch", "100000"], "larger than the 180 training examples")):
         result = cli("train-seq2seq", *common[:-2], *bad) if "--batch" in bad else cli("train-seq2seq", *common, *bad)
         assert result.returncode == 2 and message in result.stderr, result.stderr
@@ -74,9 +74,9 @@ def test_seq2seq_script_validates_checkpoints_each_epoch_and_resumes(tmp_path, t
 
 
 def test_word2vec_script_validates_sizes_at_once():
-    for args, message in ((["--negatives", "100000"], "--negatives: must be <= 100"),
-                          (["--count-based", "--hidden", "100000"], "--hidden: must be <= 2000"),
-                          (["--window", "0"], "--window: must be >= 1")):
+    for args, message in ((["--negatives", "100000"], "--negatives: expected an integer >= 1 and <= 100"),
+                          (["--count-based", "--hidden", "100000"], "--hidden: expected an integer >= 1 and <= 2,000"),
+                          (["--window", "0"], "--window: expected an integer >= 1")):
         result = cli("train-word2vec", *args)
         assert result.returncode == 2 and message in result.stderr, result.stderr
 

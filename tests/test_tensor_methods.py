@@ -118,7 +118,7 @@ def test_torch_argument_names_dim_and_keepdim(torch, name):
         tg.tensor(X).sum(axis=0, dim=0)
 
 
-def test_dtype_conversions_stay_in_the_graph(torch):
+def test_dtype_conversions_stay_in_the_graph():
     x = tg.tensor(X, requires_grad=True)  # float32
     d = x.double()
     assert d.dtype == np.float64 and d.grad_fn.name == "Cast" and x.float() is x and x.to("float32") is x

@@ -18,6 +18,8 @@ Reading order (each folder's `__init__` lists its own files in order):
 8. `testing/`     gradcheck and hypothesis strategies (public API for testing your own ops)
 9. `cli/`         the `tinygrad-nlp` command, one module per subcommand (it uses `models/` and `viz/`;
                   nothing here imports it)
+10. `interop/`    the models' torch.nn twins, to_torch / from_torch, PyTorch checkpoints (the optional
+                  `torch` extra; the only part of the library that imports torch)
 The models of the course live in the top-level `models/` package, the drawings in `viz/`.
 """
 from .engine import (  # first: every other module builds on Tensor
@@ -32,6 +34,7 @@ from .engine import (  # first: every other module builds on Tensor
     current_scope,
     default_dtype,
     detect_anomaly,
+    edge_gradients,
     enable_grad,
     eye,
     full,
@@ -59,14 +62,15 @@ from .engine import (  # first: every other module builds on Tensor
 )
 
 from . import nn, optim  # noqa: E402
+from .nn.functional import maximum, minimum  # noqa: E402 (torch.maximum / torch.minimum)
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "RowSparse", "load", "nn", "optim", "save",
+    "RowSparse", "load", "maximum", "minimum", "nn", "optim", "save",
     "Function", "Group", "Tensor", "group", "arange", "as_generator", "cat", "concat", "eye", "full", "current_scope", "default_dtype", "detect_anomaly",
     "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled", "manual_seed", "matmul", "no_grad",
-    "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype", "set_grad_enabled", "stack", "tensor", "toposort",
+    "ones", "ones_like", "rand", "randn", "scope", "set_default_dtype", "set_grad_enabled", "stack", "tensor", "toposort", "edge_gradients",
     "where", "zeros", "zeros_like",
 ]

@@ -9,9 +9,9 @@ and plots (training curves, attention maps, embeddings).
 from tinygrad_nlp import scope
 
 from .draw import draw, edge_label, format_array, render_graph
-from .explore import Explorer, explore
+from .explore import Explorer, backprop_html, explore
 from .lenses import draw_beam, gradient_flow, plot_gradient_flows
-from .frames import backprop_digraphs, backprop_frames, backprop_html, backprop_steps
+from .frames import backprop_digraphs, backprop_frames, backprop_steps
 from .attention_maps import plot_attention_heads
 from .plots import embedding_map, plot_attention, plot_curves, plot_embeddings
 from .transformer_figures import transformer_example, transformer_figure

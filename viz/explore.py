@@ -1,15 +1,18 @@
 """viz.explore: one self-contained page to explore the graph of a loss.
 
-- one layout (Graphviz at build time): nothing moves; fit, wheel zoom, drag to pan;
+- one layout (Graphviz at build time): nothing moves; it opens at a readable size (the whole graph
+  when it fits, else its first steps with a minimap of the whole); fit, wheel zoom, drag to pan;
 - a timeline: forward steps show each op's value on its edges, backward steps each gradient
-  (a fan-out's sum when its last part arrives); buttons, slider and arrow keys;
+  (a fan-out's sum when its last part arrives); a step is one op, one drawn node (a cell, a layer)
+  or one time step (steps.py); buttons, slider and arrow keys;
 - click a node: its op and symbol, forward formula and backward rule, input and output shapes,
   values and gradients, and the chain-rule step with the numbers for small tensors;
 - click a cluster's label to fold or open it; "open" on a composite node (σ, Affine, LSTM ...)
-  shows its inside, drawn at build time;
+  shows its inside, drawn at build time, scaled to the panel (or enlarged in place of the graph);
 - check=True: a numerical-vs-analytic check of every node's backward (float64), painted on the
   graph, so a wrong op (a user's own) is found on the picture.
-`explore` returns an `Explorer` that displays inline in Jupyter and has `.save(path)`.
+`explore` returns an `Explorer` that displays inline in Jupyter and has `.save(path)`;
+`backprop_html` is the same page with the forward pass already done.
 """
 from __future__ import annotations
 
@@ -19,20 +22,21 @@ from collections import Counter
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
-from tinygrad_nlp import Tensor, toposort
-from tinygrad_nlp.engine.autograd import edge_gradients
+from tinygrad_nlp import Tensor, edge_gradients, toposort
 from tinygrad_nlp.engine.graph import Edge, Graph, Node, trace
 from tinygrad_nlp.files import atomic_write
+from tinygrad_nlp.testing import numerical_grad
 
 from .draw import cluster_id, drawing, format_array, name_map, to_digraph
-from .frames import CURRENT_COLOR, DONE_COLOR, backprop_steps
+from .frames import CURRENT_COLOR, DONE_COLOR
 from .layout import Drawing, DrawnNode
-from .page import PAGE
+from .page import page
 from .render import render_bytes
+from .steps import schedule
 
 FORWARD_CURRENT, FORWARD_DONE = "#85c1e9", "#d6eaf8"
 SMALL = 8  # tensors up to this many elements are written out in full in the inspector
@@ -54,32 +58,36 @@ class Explorer:
 
 def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = None, check: bool = False, expand: Any = None,
             collapse: Any = None, roll: bool = False, values: bool = True, rankdir: str | None = None, max_nodes: int = 3000,
-            title: str = "Explore the graph", forward: bool = True, attention: Any = None) -> Explorer:
+            title: str = "Explore the graph", forward: bool = True, attention: Any = None,
+            padding: dict[str, Iterable[int]] | None = None) -> Explorer:
     """Build the page for `loss` (see the module docstring); with `path`, also write it there.
     forward=False steps through the backward pass only. Nothing here changes `.grad` or the graph.
 
     attention: (weights (T_out, T_in), source tokens, output tokens) of a seq2seq model with attention
     (e.g. `np.stack([a.data[0] for a in model.decoder.weights])`): the page shows the heatmap, and
     choosing output step k highlights its row, that step's Attention Weight and Weight Sum nodes, and
-    the edges from the encoder states into them (the gradients flowing back to the encoder)."""
+    the edges from the encoder states into them (the gradients flowing back to the encoder).
+
+    padding: {scope name: its time steps that read only padding}, e.g. {"encoder": range(18)}: drawn
+    as one box, and the "time step" size steps through them at once."""
     if loss.size != 1:
         raise ValueError(f"explore: the loss must have one element, got shape {loss.shape} (reduce it, e.g. .sum())")
-    if loss._ctx is not None and loss._ctx.parents is None:
+    if loss.grad_fn is not None and loss.grad_fn.parents is None:
         raise RuntimeError("explore: the graph was freed by backward(); call backward(retain_graph=True), or explore before backward")
-    kept = loss._ctx is not None and hasattr(loss._ctx, "grad_inputs")
-    grads = {id(t._ctx): (t._ctx.grad_out, t._ctx.grad_inputs) for t in toposort([loss])[0]} if kept else edge_gradients(loss)
+    grads = edge_gradients(loss)
     graph = trace(loss, name_map(names), grads)
-    d = drawing(graph, expand, collapse, roll, max_nodes)
-    fns = [t._ctx for t in toposort([loss])[0]] if forward else []
-    back = backprop_steps(loss)
+    d = drawing(graph, expand, collapse, roll, max_nodes, padding=padding)
+    plan = schedule(graph, d, [t.grad_fn for t in toposort([loss])[0]], padding)
+    fns = plan.order if forward else []
+    back = plan.order[::-1]
     f_step = {id(fn): k for k, fn in enumerate(fns, start=1)}
     b_step = {id(fn): len(fns) + k for k, fn in enumerate(back, start=1)}
     fn_of = {k: n.fn for k, n in graph.nodes.items() if n.fn is not None}
     nodes, infos, interiors = {}, {}, {}
     for key, n in d.nodes.items():
         fs = sorted(f_step[id(fn_of[m])] for m in n.members if m in fn_of and id(fn_of[m]) in f_step)
-        bs = sorted(b_step[id(fn_of[m])] for m in n.members if m in fn_of)
-        nodes["n_" + key] = {"f": fs, "b": bs}
+        bs = sorted(b_step[id(fn_of[m])] for m in n.members if m in fn_of and id(fn_of[m]) in b_step)
+        nodes["n_" + key] = {"f": fs, "b": bs, **({"box": 1} if n.kind != "op" else {})}
         infos["n_" + key] = _info(n, graph, grads)
         if n.kind == "group" and len(interiors) < MAX_INTERIORS and len(n.members) <= 200:
             interiors["n_" + key] = _interior_svg(n, graph, values, grads)
@@ -92,21 +100,33 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     for key, n in d.nodes.items():
         for depth in range(1, len(n.cluster) + 1):
             clusters.setdefault(cluster_id(n.cluster[:depth]), []).append("n_" + key)
+    sizes = {}
+    for size in ("node", "time") if plan.has_time else ("node",):
+        stops, captions = plan.stops(size, forward)
+        sizes[size] = {"stops": stops, "captions": captions}
     svg = render_bytes(to_digraph(d, graph, "both", values, rankdir, ids=True), "svg").decode("utf-8")
     data = {
         "forward": len(fns), "backward": len(back), "nodes": nodes, "edges": edges, "clusters": clusters,
         "edgeEnds": {f"e_{i}": ["n_" + e.src, "n_" + e.dst] for i, e in enumerate(d.edges)},
         "captions": [_caption(fn, "forward") for fn in fns] + [_caption(fn, "backward") for fn in back],
+        "sizes": sizes, "size": "time" if plan.has_time else "op",
         "info": infos, "inside": interiors, "check": _check(d, graph, grads) if check else {},
         "attention": _attention_view(d, attention) if attention is not None else None,
         "colors": {"fcur": FORWARD_CURRENT, "fdone": FORWARD_DONE, "bcur": CURRENT_COLOR, "bdone": DONE_COLOR},
     }
-    page = PAGE.format(title=escape(title), n=len(fns) + len(back), svg=svg[svg.index("<svg"):],
-                       data=json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
-    explorer = Explorer(page)
+    explorer = Explorer(page(escape(title), svg[svg.index("<svg"):], json.dumps(data, ensure_ascii=False).replace("</", "<\\/")))
     if path is not None:
         explorer.save(path)
     return explorer
+
+
+def backprop_html(loss: Tensor, path: str | os.PathLike, title: str = "Backpropagation, step by step", names: Any = None,
+                  values: bool = True, rankdir: str | None = None, collapse: Any = None, max_nodes: int = 3000,
+                  expand: Any = None, roll: bool = False) -> Path:
+    """One self-contained page (no network) that steps through the backward pass: `explore`
+    with the forward pass already done (buttons, slider, arrow keys; click a node to inspect it)."""
+    return explore(loss, names=names, expand=expand, collapse=collapse, roll=roll, values=values, rankdir=rankdir,
+                   max_nodes=max_nodes, title=title, forward=False).save(path)
 
 
 def _attention_view(d: Drawing, attention: Any) -> dict:
@@ -145,8 +165,7 @@ def _caption(fn: Any, phase: str) -> str:
 def _show(a: Any) -> str:
     if a is None:
         return "—"
-    if hasattr(a, "to_dense") and not isinstance(a, np.ndarray):
-        a = a.to_dense()
+    a = _dense(a)
     a = np.asarray(getattr(a, "data", a))
     if a.size <= SMALL:
         return np.array2string(a, precision=4, separator=", ", suppress_small=True).replace("\n", " ")
@@ -184,8 +203,10 @@ def _info(n: DrawnNode, graph: Graph, grads: dict) -> str:
         rows.append("<p>" + escape(", ".join(f"{op} × {c}" for op, c in ops.most_common())) + f" ({sum(ops.values())} ops)</p>")
     elif n.kind == "branch":
         rows.append("<h3>Branch</h3><p>fan-out: the value goes to several ops; ∂L/∂x is the sum of what they send back</p>")
+    elif not n.members:  # drawn for the reader only (a layer's frame of shared weights)
+        rows.append(f"<h3>{escape(n.label)}</h3><p>{escape(n.tooltip)}</p>")
     else:
-        t = graph.nodes[n.members[0]].tensor
+        t = graph.nodes[n.members[0]].tensor if n.members else None  # a layer's frame has no tensor
         rows.append(f"<h3>{escape(n.label)}</h3><p>{escape(n.kind)}, shape {t.shape if t is not None else ''}</p>")
         if t is not None:
             total = _leaf_grad(graph, n.members[0])
@@ -224,7 +245,7 @@ def _interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> st
             key = "in_" + src
             if key not in sub.nodes:
                 kind = outer.kind if outer.kind in ("param", "input", "const") else "input"
-                label = outer.label if outer.kind != "op" else f"{outer.label} out"
+                label = outer.label if outer.kind != "op" else (outer.tensor.name or f"{outer.label} out")  # h_2, c_2, x_3
                 sub.nodes[key] = Node(key, kind, label, tensor=outer.tensor, value=outer.value)
             sub.edges.append(Edge(key, e.dst, e.value, e.grad, e.slot))
         elif inside_src and inside_dst:
@@ -235,7 +256,7 @@ def _interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> st
             if not any(x.src == src and x.dst == key for x in sub.edges):
                 sub.edges.append(Edge(src, key, e.value, grads.get(id(graph.nodes[src].fn), (None,))[0], 0))
     inner = drawing(sub, expand=True)
-    svg = render_bytes(to_digraph(inner, sub, "both", values, "LR"), "svg").decode("utf-8")
+    svg = render_bytes(to_digraph(inner, sub, "both", values, "BT"), "svg").decode("utf-8")  # upwards: tall fits the side panel
     return svg[svg.index("<svg"):]
 
 
@@ -257,24 +278,36 @@ def _check(d: Drawing, graph: Graph, grads: dict, probes: int = 6, eps: float = 
 
 
 def _vjp_error(fn: Any, g: Any, rng: np.random.Generator, probes: int, eps: float) -> float:
+    """The largest relative error of fn's backward against `numerical_grad` of <g, forward(x)>,
+    at `probes` random coordinates of each float input."""
     args = [np.array(a, dtype=np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in fn.args]
-    g = np.asarray(g.to_dense() if hasattr(g, "to_dense") else g, dtype=np.float64)
-    out = fn.forward(*args)
-    analytic = fn.backward(g, out, *args)
+    g = np.asarray(_dense(g), dtype=np.float64)
+    analytic = fn.backward(g, fn.forward(*args), *args)
     worst = 0.0
     for i, (a, need) in enumerate(zip(args, fn.needs_input_grad)):
         if not need or not isinstance(a, np.ndarray) or a.dtype.kind != "f" or analytic[i] is None:
             continue
-        ga = analytic[i]
-        ga = np.asarray(ga.to_dense() if hasattr(ga, "to_dense") else ga, dtype=np.float64)
-        for j in rng.choice(a.size, size=min(probes, a.size), replace=False):
-            plus, minus = [x.copy() if k == i else x for k, x in enumerate(args)], [x.copy() if k == i else x for k, x in enumerate(args)]
-            plus[i].flat[j] += eps
-            minus[i].flat[j] -= eps
-            numeric = float(np.sum(g * (fn.forward(*plus) - fn.forward(*minus))) / (2 * eps))
-            exact = float(ga.flat[j])
-            worst = max(worst, abs(exact - numeric) / max(1e-6, abs(exact) + abs(numeric)))
+        probe = rng.choice(a.size, size=min(probes, a.size), replace=False)
+        numeric = _numerical_vjp(fn, args, i, g, probe, eps)
+        exact = np.asarray(_dense(analytic[i]), dtype=np.float64).reshape(-1)[probe]
+        worst = max(worst, float(np.max(np.abs(exact - numeric) / np.maximum(1e-6, np.abs(exact) + np.abs(numeric)))))
     return worst
 
 
-__all__ = ["Explorer", "explore"]
+def _numerical_vjp(fn: Any, args: list, i: int, g: np.ndarray, probe: np.ndarray, eps: float) -> np.ndarray:
+    """∂<g, fn.forward(args)>/∂args[i] at the flat coordinates `probe`, by central differences."""
+    point = args[i].reshape(-1)[probe]
+
+    def projected() -> float:
+        x = args[i].copy()
+        x.reshape(-1)[probe] = point
+        return float(np.sum(g * fn.forward(*args[:i], x, *args[i + 1:])))
+
+    return numerical_grad(projected, point, eps)
+
+
+def _dense(a: Any) -> Any:
+    return a.to_dense() if hasattr(a, "to_dense") and not isinstance(a, np.ndarray) else a
+
+
+__all__ = ["Explorer", "backprop_html", "explore"]

@@ -3,8 +3,9 @@
 The graph is laid out once: every frame has the same nodes in the same places. Step k colours the
 node whose backward runs (orange), the nodes already done (green), and shows the gradients known
 so far; the caption gives the op's symbol and its backward rule. Nothing here runs backward or
-changes `.grad`: the edge gradients are those of a retained backward, or computed by a private
-sweep (`edge_gradients`) when there is none. The HTML page is `explore`'s (explore.py, page.py).
+changes `.grad`: the edge gradients are `tg.edge_gradients`' (those of a retained backward, or
+computed by a sweep that keeps the graph). The HTML page of the same steps is
+`backprop_html`, `explore`'s page without the forward pass (explore.py, page.py).
 """
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from typing import Any
 
 import graphviz
 
-from tinygrad_nlp import Tensor, toposort
-from tinygrad_nlp.engine.autograd import edge_gradients
+from tinygrad_nlp import Tensor, edge_gradients, toposort
 from tinygrad_nlp.engine.graph import Graph, trace
 from tinygrad_nlp.files import atomic_write
 
@@ -31,7 +31,7 @@ DONE_COLOR = "#abebc6"
 def backprop_steps(loss: Tensor) -> list[Any]:
     """The graph's Functions in the order backward() runs them (runs nothing)."""
     nodes, _ = toposort([loss])
-    return [t._ctx for t in reversed(nodes)]
+    return [t.grad_fn for t in reversed(nodes)]
 
 
 @dataclass
@@ -68,8 +68,7 @@ class Stepper:
 
 def stepper(loss: Tensor, names: Any = None, expand: Any = None, collapse: Any = None, roll: bool = False,
             max_nodes: int = 3000) -> Stepper:
-    kept = loss._ctx is not None and hasattr(loss._ctx, "grad_inputs")
-    graph = trace(loss, name_map(names), None if kept else edge_gradients(loss))
+    graph = trace(loss, name_map(names), edge_gradients(loss))
     d = drawing(graph, expand, collapse, roll, max_nodes)
     steps = backprop_steps(loss)
     step_of = {id(fn): k for k, fn in enumerate(steps, start=1)}
@@ -97,14 +96,3 @@ def backprop_frames(loss: Tensor, out_dir: str | os.PathLike, fmt: str = "svg", 
         path = out / f"frame_{k:03d}.{fmt}"
         paths.append(atomic_write(path, render_bytes(dg, fmt, path)))
     return paths
-
-
-def backprop_html(loss: Tensor, path: str | os.PathLike, title: str = "Backpropagation, step by step", names: Any = None,
-                  values: bool = True, rankdir: str | None = None, collapse: Any = None, max_nodes: int = 3000,
-                  expand: Any = None, roll: bool = False) -> Path:
-    """One self-contained page (no network) that steps through the backward pass: `viz.explore`
-    with the forward pass already done (buttons, slider, arrow keys; click a node to inspect it)."""
-    from .explore import explore
-
-    return explore(loss, names=names, expand=expand, collapse=collapse, roll=roll, values=values, rankdir=rankdir,
-                   max_nodes=max_nodes, title=title, forward=False).save(path)

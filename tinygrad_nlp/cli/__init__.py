@@ -10,23 +10,29 @@
     tinygrad-nlp draw --figure lstm_cell --out lstm.svg    # or a checkpoint's model: draw CKPT --out f.svg
     tinygrad-nlp explore --figure seq2seq --out seq2seq.html
     tinygrad-nlp gallery --out runs/gallery
+    tinygrad-nlp export runs/rnnlm/best.npz rnnlm.pt       # to PyTorch (state_dict + arguments + vocabulary)
+    tinygrad-nlp import rnnlm.pt rnnlm.npz                 # and back
 
 Each subcommand is one module of this package with `HELP`, `add_arguments(parser)` and
-`run(args)`; `tinygrad-nlp COMMAND --help` lists its flags and their defaults. A bad value is a
-one-line error and exit code 2.
+`run(args)`, and may have `check(args)`, the checks across its flags (see checks.py);
+`tinygrad-nlp COMMAND --help` lists its flags and their defaults. A bad value is a one-line error
+and exit code 2, before any data is read and before any folder is created.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
-from . import analogy, decode, draw, explore, gallery, generate, similar, train_lm, train_seq2seq, train_word2vec
+import tinygrad_nlp
+
+from . import analogy, decode, draw, explore, export, gallery, generate, import_, similar, train_lm, train_seq2seq, train_word2vec
+from .checks import FlagError
 
 COMMANDS: dict[str, ModuleType] = {
     "train-lm": train_lm, "train-word2vec": train_word2vec, "train-seq2seq": train_seq2seq, "generate": generate,
     "similar": similar, "analogy": analogy, "decode": decode, "draw": draw, "explore": explore, "gallery": gallery,
+    "export": export, "import": import_,
 }
 
 
@@ -41,16 +47,17 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text + " (default: %(default)s)"
 
 
-def installed_version() -> str:
-    try:
-        return version("tinygrad_nlp")
-    except PackageNotFoundError:  # run from a checkout that was never pip-installed
-        return "(not installed)"
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line ("tinygrad-nlp train-lm: error: argument --seed: ..."),
+    without the usage block (`--help` shows it), exit code 2."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="tinygrad-nlp", description=__doc__, formatter_class=HelpFormatter)
-    ap.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
+    ap = Parser(prog="tinygrad-nlp", description=__doc__, formatter_class=HelpFormatter)
+    ap.add_argument("--version", action="version", version=f"%(prog)s {tinygrad_nlp.__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in COMMANDS.items():
         p = sub.add_parser(name, help=module.HELP, description=module.__doc__, formatter_class=HelpFormatter)
@@ -60,10 +67,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one subcommand; returns the exit code (argparse exits with 2 on a bad value, Ctrl-C gives 130)."""
+    """Run one subcommand; returns the exit code (a bad flag exits with 2, Ctrl-C gives 130)."""
     args = parser().parse_args(argv)
     try:
+        getattr(COMMANDS[args.command], "check", lambda args: None)(args)
         args.run(args)
+    except FlagError as e:  # a check across flags, or one that needed the data or a checkpoint's header
+        args.parser.error(str(e))
     except KeyboardInterrupt:
         print(f"\ntinygrad-nlp {args.command}: interrupted (a training run continues from its last epoch with --resume)",
               file=sys.stderr)

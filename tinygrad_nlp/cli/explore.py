@@ -13,7 +13,8 @@ import argparse
 
 import viz
 
-from .draw import add_source_arguments, graph_source, list_figures
+from .checks import output_file
+from .draw import add_source_arguments, check_source, graph_source, list_figures
 
 HELP = "write the interactive step-through page (HTML) of a built-in figure or a checkpoint's model"
 
@@ -21,7 +22,11 @@ HELP = "write the interactive step-through page (HTML) of a built-in figure or a
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     add_source_arguments(ap)
     ap.add_argument("--check", action="store_true", help="check each node's backward against central differences on the page")
-    ap.add_argument("--out", default="explore.html", help="the page to write")
+    ap.add_argument("--out", type=output_file(".html", ".htm"), default="explore.html", help="the page to write")
+
+
+def check(args: argparse.Namespace) -> None:
+    check_source(args)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -6,39 +6,62 @@ in the file):
 from __future__ import annotations
 
 import argparse
+import sys
 
 from models import load_model
 from tinygrad_nlp.data.text import Vocab
 from tinygrad_nlp.evaluation.generate import generate
-from tinygrad_nlp.runs import positive_float, positive_int
+from tinygrad_nlp.runs import integer, positive_float, positive_int
+
+from .checks import SEED, FlagError, conflict, input_file, load_checkpoint, text
 
 HELP = "generate text from a language-model checkpoint alone"
+MAX_LENGTH = 10_000  # tokens: about 10 s of an LSTM 100/100
+
+
+def as_text(tokens: list[str], level: str) -> str:
+    """Tokens as text: characters joined as they are; words joined by spaces, each <eos> ending its
+    line with a full stop."""
+    if level == "char":
+        return "".join(tokens)
+    lines, line = [], []
+    for token in tokens:
+        if token == "<eos>":
+            lines.append(" ".join(line) + ".")
+            line = []
+        else:
+            line.append(token)
+    return "\n".join(lines + [" ".join(line)] if line else lines)
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("checkpoint", help="a best.npz or last.npz written by train-lm")
-    ap.add_argument("--prefix", default="the", help="text to continue")
-    ap.add_argument("--length", type=positive_int, default=30, help="tokens to generate")
-    ap.add_argument("--temperature", type=positive_float, default=1.0, help="sampling temperature")
+    ap.add_argument("checkpoint", type=input_file("checkpoint"), help="a best.npz or last.npz written by train-lm")
+    ap.add_argument("--prefix", type=text(), default="the", help="text to continue")
+    ap.add_argument("--length", type=integer(1, MAX_LENGTH), default=30, help="tokens to generate")
+    ap.add_argument("--temperature", type=positive_float, help="sampling temperature (default: 1.0)")
     ap.add_argument("--top-k", type=positive_int, default=None, help="sample among the k most likely (default: all)")
     ap.add_argument("--greedy", action="store_true", help="always take the most likely token")
-    ap.add_argument("--seed", type=int, default=0, help="random seed")
+    ap.add_argument("--seed", type=SEED, default=0, help="random seed")
+
+
+def check(args: argparse.Namespace) -> None:
+    for flag in ("--temperature", "--top-k"):
+        conflict(args, "--greedy", flag, " (greedy decoding does not sample)")
+    args.temperature = args.temperature or 1.0
 
 
 def run(args: argparse.Namespace) -> None:
-    ap = args.parser
-    try:
-        model, ckpt = load_model(args.checkpoint)
-    except (OSError, ValueError) as e:
-        ap.error(str(e))
+    model, ckpt = load_checkpoint(args.checkpoint)
     if "level" not in ckpt or "vocab" not in ckpt:
-        ap.error(f"{args.checkpoint} holds a {ckpt['config']['class']}, not a language model written by train-lm"
-                 + (" (for a seq2seq model: tinygrad-nlp decode)" if "question_width" in ckpt else ""))
+        raise FlagError("checkpoint", args.checkpoint, f"holds a model of class {ckpt['config']['class']}, not a language model "
+                        "written by train-lm" + (" (for a seq2seq model: tinygrad-nlp decode)" if "question_width" in ckpt else ""))
     vocab, level = Vocab.from_dict(ckpt["vocab"]), ckpt.get("level", "word")
+    if args.length > 1000:
+        print(f"generating {args.length:,} tokens...", file=sys.stderr, flush=True)
     try:
         ids = generate(model, args.prefix, length=args.length, temperature=args.temperature, top_k=args.top_k,
                        greedy=args.greedy, seed=args.seed, vocab=vocab, level=level)
     except KeyError as e:
-        ap.error(str(e).strip('"'))
-    joiner = "" if level == "char" else " "
-    print(args.prefix + joiner + joiner.join(vocab.decode(ids)).replace(" <eos>", ".\n"))
+        raise FlagError("--prefix", args.prefix, str(e).strip('"')) from None
+    prefix = list(args.prefix) if level == "char" else args.prefix.split()
+    print(as_text(prefix + list(vocab.decode(ids)), level))

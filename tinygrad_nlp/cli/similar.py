@@ -8,14 +8,16 @@ from __future__ import annotations
 import argparse
 
 from tinygrad_nlp.evaluation.vectors import load_word2vec_format, most_similar
-from tinygrad_nlp.runs import positive_int
+from tinygrad_nlp.runs import integer
+
+from .checks import FlagError, input_file
 
 HELP = "nearest neighbours of words, from saved word vectors"
 
 
 def add_vector_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("vectors", help="word vectors in word2vec text format (train-word2vec's vectors.txt)")
-    ap.add_argument("--k", type=positive_int, default=5, help="how many words to show")
+    ap.add_argument("vectors", type=input_file("vectors"), help="word vectors in word2vec text format (train-word2vec's vectors.txt)")
+    ap.add_argument("--k", type=integer(1, 1000), default=5, help="how many words to show")
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -28,13 +30,13 @@ def load_vectors(args: argparse.Namespace):
     try:
         return load_word2vec_format(args.vectors)
     except (OSError, ValueError) as e:
-        args.parser.error(str(e))
+        raise FlagError("vectors", args.vectors, str(e)) from None
 
 
 def check_words(args: argparse.Namespace, vocab, words: list[str]) -> None:
     unknown = [w for w in words if w not in vocab]
     if unknown:
-        args.parser.error(f"not in the vocabulary of {args.vectors} ({len(vocab):,} words): {', '.join(unknown)}")
+        raise FlagError("words", " ".join(unknown), f"not in the vocabulary of {args.vectors} ({len(vocab):,} words)")
 
 
 def run(args: argparse.Namespace) -> None:

@@ -30,9 +30,12 @@ from tinygrad_nlp.evaluation.generate import generate
 from tinygrad_nlp.evaluation.perplexity import perplexity
 from tinygrad_nlp.files import atomic_write
 from tinygrad_nlp.nn import functional as F
-from tinygrad_nlp.runs import add_run_arguments, bounded, start_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.runs import add_run_arguments, integer, number, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
 from viz.plots import plot_curves
+
+from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
+from .generate import as_text
 
 HELP = "train an RNN language model (PTB words or Time Machine characters), then generate"
 
@@ -79,8 +82,7 @@ def sample_text(model, vocab, args: argparse.Namespace, final: bool = False) -> 
     texts = []
     for prefix in (prefixes or [vocab.id_to_word[0]])[: 2 if final else 1]:  # a custom corpus may lack the textbook's prefixes
         ids = generate(model, prefix, length=40 if final else 25, vocab=vocab, skip_ids=skip, seed=args.seed, top_k=50)
-        text = " ".join(vocab.decode(ids)).replace(" <eos>", ".\n")
-        texts.append(f"--- generated after '{prefix}':\n{prefix} {text}")
+        texts.append(f"--- generated after '{prefix}':\n{as_text(prefix.split() + vocab.decode(ids), 'word')}")
     return "\n".join(texts)
 
 
@@ -93,45 +95,74 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     preset = "default: the --model preset"
     ap.add_argument("--wordvec", type=positive_int, help=f"embedding size ({preset})")
     ap.add_argument("--hidden", type=positive_int, help=f"hidden size ({preset})")
-    ap.add_argument("--dropout", type=bounded(float, 0.0, 0.99), help=f"dropout probability ({preset})")
+    ap.add_argument("--dropout", type=number(0.0, 0.99), help=f"dropout probability ({preset})")
     ap.add_argument("--lr", type=positive_float, help=f"learning rate ({preset})")
     ap.add_argument("--epochs", type=positive_int, help=f"epochs ({preset})")
     ap.add_argument("--corpus", choices=["ptb", "timemachine"],
                     help="the training text (default: timemachine for --model char/onehot, else ptb)")
     ap.add_argument("--optim", choices=["sgd", "adam"], help=f"optimizer ({preset}; else sgd)")
     ap.add_argument("--batch", type=positive_int, help=f"sequences per batch ({preset}; else 20)")
-    ap.add_argument("--time", type=positive_int, default=35, help="truncated-BPTT window (time steps per batch)")
+    ap.add_argument("--time", type=integer(1, 10_000), default=35, help="truncated-BPTT window (time steps per batch)")
     ap.add_argument("--clip", type=positive_float, help=f"gradient clipping, global norm ({preset}; else 0.25)")
-    ap.add_argument("--seed", type=int, default=0, help="random seed (weights, dropout, sampling)")
+    ap.add_argument("--seed", type=SEED, default=0, help="random seed (weights, dropout, sampling)")
     ap.add_argument("--log-every", type=positive_int, default=100, help="steps between progress lines (not on a terminal)")
     ap.add_argument("--max-steps", type=positive_int, default=None, help="stop each epoch after this many steps (smoke runs)")
     add_run_arguments(ap, None, "the corpus files", "runs/<model>; runs/char for --corpus timemachine")
     ap.add_argument("--no-test", action="store_true", help="skip the test-set perplexity at the end")
 
 
-def run(args: argparse.Namespace) -> None:
-    ap = args.parser
+VOCAB_BOUND = {"ptb": 10_000, "timemachine": 100}  # PTB's words; The Time Machine's characters (28), generously
+
+
+def memory_estimate(args: argparse.Namespace) -> tuple[float, float]:
+    """Bytes for the weights (with gradients and Adam's two moments) and for one batch's
+    activations (the logits over the vocabulary dominate), in float32."""
+    V, H, layers = VOCAB_BOUND[args.corpus], args.hidden, 2 if args.model == "better" else 1
+    E = V if args.model == "onehot" else args.wordvec
+    weights = V * E + layers * 4 * H * (E + H + 2) + H * V + V
+    per_token = 4 * V + 12 * layers * H + 2 * E
+    return 16.0 * weights, 4.0 * args.batch * args.time * per_token
+
+
+def check(args: argparse.Namespace) -> None:
+    """The presets filled in, then the flags checked together, before any data is read."""
     if args.model in ("char", "onehot"):  # the character-level LMs are Time Machine models
         if args.corpus == "ptb":
-            ap.error(f"--model {args.model} is a character-level LM of --corpus timemachine")
+            raise FlagError("--corpus", "ptb", f"--model {args.model} is a character-level LM of --corpus timemachine")
         args.corpus = "timemachine"
     args.corpus = args.corpus or "ptb"
     preset = PRESETS["char" if args.corpus == "timemachine" and args.model in ("rnnlm", "char") else args.model]
-    unit = "chars" if args.corpus == "timemachine" else "words"
     for k, v in {"optim": "sgd", "clip": 0.25, "batch": 20, **preset}.items():
         if getattr(args, k) is None:
             setattr(args, k, v)
-    out = Path(args.out or f"runs/{'char' if args.model == 'rnnlm' and args.corpus == 'timemachine' else args.model}")
-    ckpt = start_run(args, out)
+    args.out = args.out or f"runs/{'char' if args.model == 'rnnlm' and args.corpus == 'timemachine' else args.model}"
+    conflict(args, "--resume", "--overwrite")
+    sizes = f"--hidden {args.hidden}" + (f", --wordvec {args.wordvec}" if args.wordvec else "")
+    check_memory(args, *memory_estimate(args), f"--model {args.model} with {sizes}, --batch {args.batch} and --time {args.time}")
+    run_folder(args)
 
-    tg.manual_seed(args.seed)
+
+def load_corpus(args: argparse.Namespace):
+    """(train, valid, test, vocab) of --corpus; a missing or wrong file is a one-line error naming --data."""
     if args.corpus == "ptb":
-        train, vocab = load_ptb("train", args.data, verify=not args.no_verify)  # ids, Vocab
-        valid, test = (load_ptb(split, args.data, verify=not args.no_verify).ids for split in ("valid", "test"))
+        train, vocab = read_data(args, load_ptb, "train", args.data, verify=not args.no_verify)  # ids, Vocab
+        valid, test = (read_data(args, load_ptb, split, args.data, verify=not args.no_verify).ids for split in ("valid", "test"))
     else:  # characters of The Time Machine: the last 10% split between valid and test
-        ids, vocab = load_timemachine("char", args.data, verify=not args.no_verify)
+        ids, vocab = read_data(args, load_timemachine, "char", args.data, verify=not args.no_verify)
         cut, mid = int(len(ids) * 0.9), int(len(ids) * 0.95)
         train, valid, test = ids[:cut], ids[cut:mid], ids[mid:]
+    if num_sequential_batches(train, args.batch, args.time) == 0:
+        raise FlagError("--batch", args.batch, f"{args.batch} rows of --time {args.time} tokens need more than the "
+                                               f"{len(train):,} tokens of the training text")
+    return train, valid, test, vocab
+
+
+def run(args: argparse.Namespace) -> None:
+    unit = "chars" if args.corpus == "timemachine" else "words"
+    tg.manual_seed(args.seed)
+    train, valid, test, vocab = load_corpus(args)
+    out = Path(args.out)
+    ckpt = open_run(out, args.resume, args.overwrite)
     model, config = build(args.model, len(vocab), args)
     described = {"vocab": vocab.to_dict(), "level": "char" if args.corpus == "timemachine" else "word",
                  "settings": run_settings(args)}
@@ -189,8 +220,8 @@ def run(args: argparse.Namespace) -> None:
         plateau.step(valid_ppl)
         save_model(out / "last.npz", model, config, **described, optimizer=optimizer.state_dict(), epoch=epoch,
                    best_ppl=plateau.best, history=history)
-        plot_curves({"train": [h["train_ppl"] for h in history], "valid": [h["valid_ppl"] for h in history]},
-                    out / "perplexity.png", ylabel="perplexity")
+        optional_plot(plot_curves, {"train": [h["train_ppl"] for h in history], "valid": [h["valid_ppl"] for h in history]},
+                      out / "perplexity.png", ylabel="perplexity")
 
     if (out / "best.npz").exists():
         model.load_state_dict(tg.load(out / "best.npz")["model"])

@@ -27,8 +27,11 @@ from tinygrad_nlp.data.datasets import load_addition, load_date
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy
 from tinygrad_nlp.evaluation.metrics import accuracy
 from tinygrad_nlp.files import atomic_write
-from tinygrad_nlp.runs import add_run_arguments, bounded, nonnegative_int, start_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.runs import add_run_arguments, bounded, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
+
+from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
+from .decode import add_beam_arguments, check_beam
 
 HELP = "train the textbook's seq2seq models (baseline, peeky, attention) on addition or dates"
 MODELS = {"baseline": "Seq2seq", "peeky": "PeekySeq2seq", "attention": "AttentionSeq2seq", "transformer": "TransformerSeq2seq"}
@@ -63,26 +66,41 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--adam", choices=["textbook", "torch"], default="textbook",
                     help="Adam's eps rule: the textbook's (eps 1e-7 before bias correction) or torch's (1e-8 after)")
     ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm", help="recurrent cell")
-    ap.add_argument("--score", choices=["dot", "scaled_dot", "additive"], default="dot", help="attention score (attention model)")
-    ap.add_argument("--beam", type=nonnegative_int, default=0, help="also report accuracy with beam search of this size (0: greedy only)")
-    ap.add_argument("--length-penalty", type=bounded(float, 0.0), default=0.75,
-                    help="beam search: scores divided by length ** this (d2l's alpha)")
-    ap.add_argument("--seed", type=int, default=0, help="random seed (weights, data order)")
+    ap.add_argument("--score", choices=["dot", "scaled_dot", "additive"], help="attention score, --model attention only (default: dot)")
+    add_beam_arguments(ap)  # each epoch also reports the test accuracy of a beam search of this size
+    ap.add_argument("--seed", type=SEED, default=0, help="random seed (weights, data order)")
     add_run_arguments(ap, None, "the task's text file", "runs/seq2seq_<task>_<model>[_rev]")
 
 
-def run(args: argparse.Namespace) -> None:
-    ap = args.parser
+VOCAB_BOUND, STEPS_BOUND = 100, 40  # characters of the tasks (59 for dates), question + answer widths (29 + 11)
+
+
+def check(args: argparse.Namespace) -> None:
     for k, v in PRESETS["transformer" if args.model == "transformer" else "recurrent"].items():
         if getattr(args, k) is None:
             setattr(args, k, v)
-    out = Path(args.out or f"runs/seq2seq_{args.task}_{args.model}{'_rev' if args.reverse else ''}")
-    ckpt = start_run(args, out)
+    if args.model == "transformer" and args.hidden % args.heads:
+        raise FlagError("--heads", args.heads, f"must divide --hidden {args.hidden} (each head reads hidden / heads columns)")
+    if args.model != "attention" and args.score:
+        raise FlagError("--score", args.score, f"only --model attention scores, not --model {args.model}")
+    args.score = args.score or "dot"
+    check_beam(args)
+    conflict(args, "--resume", "--overwrite")
+    V, E, H = VOCAB_BOUND, args.wordvec, args.hidden
+    weights = 2 * (V * E + 4 * H * (E + 2 * H + 2)) + 2 * H * V  # encoder, decoder (peeky: H more inputs), affine
+    check_memory(args, 16.0 * weights, 4.0 * args.batch * STEPS_BOUND * (14 * H + 4 * V + 2 * E),
+                 f"--hidden {H}, --wordvec {E} and --batch {args.batch}")
+    args.out = args.out or f"runs/seq2seq_{args.task}_{args.model}{'_rev' if args.reverse else ''}"
+    run_folder(args)
 
+
+def run(args: argparse.Namespace) -> None:
+    out = Path(args.out)
     tg.manual_seed(args.seed)
-    data = (load_addition if args.task == "addition" else load_date)(args.data, verify=not args.no_verify)
+    data = read_data(args, load_addition if args.task == "addition" else load_date, args.data, verify=not args.no_verify)
     if args.batch > len(data.x_train):
-        ap.error(f"--batch {args.batch} is larger than the {len(data.x_train)} training examples")
+        raise FlagError("--batch", args.batch, f"is larger than the {len(data.x_train)} training examples")
+    ckpt = open_run(out, args.resume, args.overwrite)
     vocab = data.vocab
     x_train, x_test = (data.x_train[:, ::-1].copy(), data.x_test[:, ::-1].copy()) if args.reverse else (data.x_train, data.x_test)
     t_train, t_test = data.t_train, data.t_test
@@ -142,8 +160,8 @@ def run(args: argparse.Namespace) -> None:
         print(f"epoch {epoch}: test accuracy {acc:.2%}{beam} | {format_duration(seconds)} of training")
         atomic_write(out / "history.json", json.dumps(history, indent=1))
         save_model(out / "last.npz", model, config, **described, optimizer=optimizer.state_dict(), epoch=epoch, history=history)
-    viz.plot_curves({f"{args.model}{' reversed' if args.reverse else ''}": [h["accuracy"] for h in history]},
-                    out / "accuracy.png", ylabel="test accuracy", ylim=(0, 1))
+    optional_plot(viz.plot_curves, {f"{args.model}{' reversed' if args.reverse else ''}": [h["accuracy"] for h in history]},
+                  out / "accuracy.png", ylabel="test accuracy", ylim=(0, 1))
     save_model(out / "model.npz", model, config, **described, epoch=history[-1]["epoch"] if history else 0, history=history)
     if args.model == "transformer":
         plot_transformer_attention(model, vocab, x_test, t_test, start_id, out_len, out)
@@ -155,10 +173,10 @@ def run(args: argparse.Namespace) -> None:
                 state, enc = model.encode(x_test[k:k + 1])
                 model.decode_step(ids[None, :-1], state, enc)
             w = np.stack([a.data[0] for a in model.decoder.weights])
-            path = viz.plot_attention(w, vocab.decode(x_test[k]), vocab.decode(ids[1:]), out / f"attention_{k}.png",
-                                      title="".join(vocab.decode(t_test[k][1:])))
-            print("attention map:", path)
-
+            path = optional_plot(viz.plot_attention, w, vocab.decode(x_test[k]), vocab.decode(ids[1:]), out / f"attention_{k}.png",
+                                 title="".join(vocab.decode(t_test[k][1:])))
+            if path:
+                print("attention map:", path)
 
 
 def plot_transformer_attention(model, vocab, x_test, t_test, start_id: int, out_len: int, out: Path) -> None:
@@ -171,7 +189,9 @@ def plot_transformer_attention(model, vocab, x_test, t_test, start_id: int, out_
             model.decode(ids[None, :-1], model.encode(x_test[k:k + 1])[1])
         maps, question, answer = model.attention_maps(), vocab.decode(x_test[k]), vocab.decode(ids[1:])
         title = "".join(vocab.decode(t_test[k][1:]))
-        print("attention maps:", viz.plot_attention_heads(maps["cross"][:, 0], question, answer, out / f"attention_{k}.png",
-                                                           title=f"{title}: decoder → source"),
-              viz.plot_attention_heads(maps["decoder"][:, 0], vocab.decode(ids[:-1]), answer, out / f"self_attention_{k}.png",
-                                       title=f"{title}: decoder → itself (causal mask)"))
+        paths = [optional_plot(viz.plot_attention_heads, maps["cross"][:, 0], question, answer, out / f"attention_{k}.png",
+                               title=f"{title}: decoder → source"),
+                 optional_plot(viz.plot_attention_heads, maps["decoder"][:, 0], vocab.decode(ids[:-1]), answer,
+                               out / f"self_attention_{k}.png", title=f"{title}: decoder → itself (causal mask)")]
+        if all(paths):
+            print("attention maps:", *paths)

@@ -24,8 +24,10 @@ from models import CBOW, SkipGram
 from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample
 from tinygrad_nlp.data.datasets import load_ptb
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format
-from tinygrad_nlp.runs import add_run_arguments, bounded, start_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.runs import CHECKPOINTS, add_run_arguments, integer, number, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Trainer
+
+from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
 
 HELP = "train word2vec (CBOW or skip-gram, negative sampling) or PPMI+SVD vectors on PTB"
 
@@ -60,7 +62,10 @@ def report(vocab, W, out: Path, name: str) -> None:
         print(f"[map] skipped: only {len(words)} of the map's words are in the vocabulary")
         return
     vectors = W[vocab.lookup(words)]
-    print(f"[map] {viz.plot_embeddings(vectors, words, out / f'{name}_pca.png', method='pca')}")
+    path = optional_plot(viz.plot_embeddings, vectors, words, out / f"{name}_pca.png", method="pca")
+    if path is None:
+        return
+    print(f"[map] {path}")
     try:
         print(f"[map] {viz.plot_embeddings(vectors, words, out / f'{name}_tsne.png', method='tsne', seed=0)}")
     except ImportError as e:
@@ -69,26 +74,41 @@ def report(vocab, W, out: Path, name: str) -> None:
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--model", choices=["cbow", "skipgram"], default="cbow", help="word2vec architecture")
-    ap.add_argument("--window", type=bounded(int, 1, 50), default=5, help="context words on each side")
-    ap.add_argument("--hidden", type=bounded(int, 1, 2000), default=100, help="vector size")
-    ap.add_argument("--batch", type=bounded(int, 1, 100_000), default=100, help="targets per batch")
+    ap.add_argument("--window", type=integer(1, 50), default=5, help="context words on each side")
+    ap.add_argument("--hidden", type=integer(1, 2000), default=100, help="vector size")
+    ap.add_argument("--batch", type=integer(1, 100_000), default=100, help="targets per batch")
     ap.add_argument("--epochs", type=positive_int, default=10, help="passes over the corpus")
-    ap.add_argument("--negatives", type=bounded(int, 1, 100), default=5, help="negative samples per target")
+    ap.add_argument("--negatives", type=integer(1, 100), default=5, help="negative samples per target")
     ap.add_argument("--output", choices=["negative-sampling", "hierarchical-softmax"], default="negative-sampling",
                     help="output layer: negative sampling (the textbook's) or a hierarchical softmax over a Huffman tree")
     ap.add_argument("--lr", type=positive_float, default=0.001, help="Adam's learning rate")
-    ap.add_argument("--seed", type=int, default=0, help="random seed (weights, negatives, data order)")
-    ap.add_argument("--max-words", type=bounded(int, 3), default=None, help="use only the first N words of PTB train (default: all)")
+    ap.add_argument("--seed", type=SEED, default=0, help="random seed (weights, negatives, data order)")
+    ap.add_argument("--max-words", type=integer(3), default=None, help="use only the first N words of PTB train (default: all)")
     ap.add_argument("--count-based", action="store_true", help="PPMI + randomized SVD instead of training")
-    ap.add_argument("--subsample", type=bounded(float, 0.0), default=0.0,
+    ap.add_argument("--subsample", type=number(0.0), default=0.0,
                     help="Mikolov's subsampling of frequent words with threshold t, e.g. 1e-4 (default 0: off)")
     add_run_arguments(ap, "runs/word2vec", "the PTB files", "runs/word2vec")
 
 
+COUNT_BASED_FILES = ("vectors_ppmi_svd.txt",)  # what --count-based writes (besides its maps)
+VOCAB_BOUND = 10_000  # PTB's words
+
+
+def check(args: argparse.Namespace) -> None:
+    conflict(args, "--resume", "--overwrite")
+    conflict(args, "--count-based", "--resume", " (the count-based vectors are computed in one go)")
+    if args.count_based:
+        check_memory(args, 4.0 * 4 * VOCAB_BOUND**2, 0.0, "the co-occurrence and PPMI matrices of PTB's 10,000 words")
+    else:
+        rows = 2 * args.window + args.negatives + 1
+        check_memory(args, 16.0 * 2 * VOCAB_BOUND * args.hidden, 4.0 * 4 * args.batch * rows * args.hidden,
+                     f"--hidden {args.hidden}, --batch {args.batch}, --window {args.window} and --negatives {args.negatives}")
+    run_folder(args, COUNT_BASED_FILES if args.count_based else CHECKPOINTS)
+
+
 def run(args: argparse.Namespace) -> None:
-    ap = args.parser
     tg.manual_seed(args.seed)
-    corpus, vocab = load_ptb("train", args.data, verify=not args.no_verify)
+    corpus, vocab = read_data(args, load_ptb, "train", args.data, verify=not args.no_verify)
     if args.max_words:
         corpus = corpus[: args.max_words]
     if args.subsample:
@@ -96,26 +116,26 @@ def run(args: argparse.Namespace) -> None:
         corpus = subsample(corpus, args.subsample, generator=args.seed)
         print(f"subsampling t={args.subsample}: {before:,} -> {len(corpus):,} words")
     if args.count_based and args.hidden >= len(vocab):
-        ap.error(f"--hidden {args.hidden} must be below the vocabulary size {len(vocab)} for the SVD")
+        raise FlagError("--hidden", args.hidden, f"must be below the vocabulary size {len(vocab)} for the SVD")
     if len(corpus) <= 2 * args.window:
-        ap.error(f"--window {args.window} needs more than {2 * args.window} words, the corpus has {len(corpus)}")
+        raise FlagError("--window", args.window, f"needs more than {2 * args.window} words, the corpus has {len(corpus)}")
     out = Path(args.out)
-    ckpt = start_run(args, out)
-
     if args.count_based:
+        open_run(out, overwrite=args.overwrite, files=COUNT_BASED_FILES)
         t0 = time.perf_counter()
         C = co_occurrence(corpus, len(vocab), window_size=2)
         M = ppmi(C)
         U, S, _ = randomized_svd(M, args.hidden, seed=args.seed)
         W = U * np.sqrt(S)
         print(f"PPMI + SVD on {len(corpus):,} words, vocab {len(vocab):,}: {time.perf_counter() - t0:.1f} s")
-        report(vocab, W, out, "map_ppmi_svd")
         save_word2vec_format(out / "vectors_ppmi_svd.txt", vocab, W)
+        report(vocab, W, out, "map_ppmi_svd")
         return
 
     contexts, target = create_contexts_target(corpus, args.window)
     if args.batch > len(target):
-        ap.error(f"--batch {args.batch} is larger than the {len(target)} training targets")
+        raise FlagError("--batch", args.batch, f"is larger than the {len(target)} training targets")
+    ckpt = open_run(out, args.resume, args.overwrite)
     Model = CBOW if args.model == "cbow" else SkipGram
     model = Model(len(vocab), args.hidden, args.window, corpus, sample_size=args.negatives, generator=args.seed,
                   output=args.output.replace("-", "_"))
@@ -145,7 +165,7 @@ def run(args: argparse.Namespace) -> None:
 
     trainer.fit(contexts, target, args.epochs, args.batch, eval_interval=1000, on_epoch=on_epoch, start_epoch=start)
     if trainer.loss_list:
-        trainer.plot(out / "loss.png")
+        optional_plot(trainer.plot, out / "loss.png")
     tg.save({"model": model, **described, "history": {"loss": trainer.loss_list, "epoch_seconds": epoch_times}}, out / "model.npz")
     W = model.word_vecs.data
     save_word2vec_format(out / "vectors.txt", vocab, W)

@@ -3,27 +3,26 @@
 1. `toposort` lists the nodes that lead to the outputs, inputs before outputs (iteratively:
    a chain of 100,000 ops needs no deep recursion).
 2. `sweep` walks that list backwards. Each node turns dL/d(output) into dL/d(input) with its
-   local `backward`; a tensor reached by several consumers sums what they send (the Branch rule,
-   kept with the in-place bookkeeping in `GradBuffer`).
+   local `backward`; a tensor reached by several consumers gets the sum of what they send (the
+   Branch rule: `add` below).
 3. Leaves (tensors created by the user with requires_grad=True) accumulate into `.grad`.
 
-Fast path (`create_graph=False`): the backward code runs on raw numpy arrays and records nothing.
-With `create_graph=True` the same code runs on Tensors with recording on, so the gradients are
-themselves differentiable.
+Every node's backward is written once. The loop calls it on arrays (the fast path: nothing is
+recorded), or with `create_graph=True` on the Tensors with recording on, so that the gradients
+are themselves differentiable (higher-order gradients).
 """
 from __future__ import annotations
 
 import warnings
+import weakref
 from operator import attrgetter
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from .gradbuffer import GradBuffer
-from .ops import Where
-from .ops.arrays import data
 from .modes import check_finite, set_grad_enabled, state
-from .sparse import RowSparse
+from .ops import Where
+from .sparse import RowSparse, Scatter
 from .tensor import Tensor, wrap
 
 _FREED = (
@@ -32,107 +31,90 @@ _FREED = (
 )
 
 
-_creation_number = attrgetter("_ctx.seq")
-
-
 def toposort(roots: Sequence[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
-    """(nodes, leaves): the non-leaf tensors that require grad and lead to `roots`, inputs before
-    outputs; and the leaf tensors that require grad.
-
-    Every node gets a creation number when it is recorded, and a node's inputs always exist
-    before it, so sorting the reachable nodes by that number is a topological order.
-    """
-    nodes: list[Tensor] = []
-    leaves: list[Tensor] = []
-    stack = [r for r in roots if r.requires_grad]
+    """(nodes, leaves) that require grad and lead to `roots`; nodes inputs first (by creation number)."""
+    nodes, leaves, stack = [], [], [r for r in roots if r.requires_grad]
     seen = {id(r) for r in stack}
     while stack:
         t = stack.pop()
-        fn = t._ctx
-        if fn is None:
-            leaves.append(t)
-            continue
-        if fn.parents is None:
+        (nodes if t._ctx else leaves).append(t)
+        if t._ctx and t._ctx.parents is None:
             raise RuntimeError(_FREED)
-        nodes.append(t)
-        for p in fn.parents:
+        for p in t._ctx.parents if t._ctx else ():
             if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
                 seen.add(id(p))
                 stack.append(p)
-    nodes.sort(key=_creation_number)
-    return nodes, leaves
+    return sorted(nodes, key=attrgetter("_ctx.seq")), leaves
 
 
 def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = False, retain_graph: bool = False,
-          on_node: Callable[[Any, Any, tuple], None] | None = None,
-          capture: Callable[[Tensor], bool] | None = None) -> tuple[GradBuffer, list[Tensor], dict[int, tuple[Tensor, Any]]]:
-    """The backward loop. Returns the buffer holding the leaves' gradients, the leaves, and
-    {id: (tensor, gradient)} for the non-leaf tensors for which `capture(tensor)` is true.
-    `on_node(fn, g, gs)` sees each node's output gradient and input gradients as they are computed
-    (how edge gradients are kept)."""
-    order, leaves = toposort(roots)
-    buffer = GradBuffer(in_place=not create_graph)
+          keep: Any = (), edges: dict | None = None) -> dict[int, tuple[Tensor, Any]]:
+    """The backward loop: {id: (tensor, gradient)} for the leaves and the non-leaf tensors in `keep` (ids),
+    each gradient one the caller may keep; `edges` (if given) gets {id(node): (g, its inputs' gradients)}."""
+    nodes, leaves = toposort(roots)
+    grads, owned, found = {}, set(), {}  # owned: ids whose gradient is an array nothing else holds
+
+    def add(t: Tensor, g: Any, fresh: bool = False) -> None:  # the Branch rule: a tensor's gradients add up
+        total = grads.get(k := id(t))
+        if total is not None:  # in place into an array nothing else holds (ours, or a fresh g), else a new sum
+            g, fresh = (add_into(total, g) if k in owned else add_into(g, total) if fresh and type(g) is np.ndarray
+                        else total + g), True
+        grads[k] = g
+        if fresh and type(g) is np.ndarray:
+            owned.add(k)
+
     for r, s in zip(roots, seeds):
-        buffer.add(r, s)
-    captured = {}
-    anomaly = state.anomaly
-    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and strong_zero redoes it
-        for t in reversed(order):
-            g = buffer.pop(t)
+        add(r, s)
+    with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and run_backward redoes it
+        for t in reversed(nodes):  # (the list keeps the forward's arrays to the end, as the allocator likes)
+            g, fn = grads.pop(id(t), None), t._ctx
             if g is None:  # nothing reached this node (its output does not affect the roots)
                 continue
-            if capture is not None and capture(t):
-                captured[id(t)] = (t, g)
-            fn = t._ctx
-            try:
-                gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
-            except FloatingPointError:
-                gs = strong_zero(fn, g, t, create_graph)
-            if anomaly:
-                check_finite(fn.name, fn.scope, "backward", gs)
-            if on_node is not None:
-                on_node(fn, g, gs)
+            g = g.to_dense() if isinstance(g, Scatter) else g
+            if id(t) in keep:
+                found[id(t)] = t, (g if create_graph else np.array(g))
+            gs = run_backward(fn, g, *((t, fn.parents) if create_graph else (t.data, fn.args)))
+            if edges is not None:
+                edges[id(fn)] = g, gs
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
                 if need and gp is not None:
-                    _add(buffer, p, gp, fn)
-            g = gs = gp = None  # drop our references: the buffer adds in place only into arrays nothing else holds
+                    add(p, gp, fn.fresh and edges is None)  # (a fresh array kept in edges is not ours)
             if not retain_graph:
                 fn.parents = fn.args = None  # free the graph as we go
-    return buffer, leaves, captured
+    for leaf in (t for t in leaves if id(t) in grads):  # .grad gets an array of its own (optimizers change it)
+        g = grads[id(leaf)]
+        if not create_graph and not (id(leaf) in owned and g.dtype == leaf.dtype or isinstance(g, RowSparse)):
+            g = g.to_dense().astype(leaf.dtype, copy=False) if isinstance(g, Scatter) else np.array(g, dtype=leaf.dtype)
+        found[id(leaf)] = leaf, g
+    return found
 
 
-def strong_zero(fn: Any, g: Any, t: Tensor, create_graph: bool) -> tuple:
-    """`fn`'s backward again, after it met 0 · ∞ (numpy's "invalid"): where an elementwise node's
-    output got a zero gradient, its inputs get 0, not 0 · ∞ = NaN.
+def add_into(total: np.ndarray, g: Any) -> np.ndarray:
+    """total += g, in place (g an array, a Scatter or a RowSparse)."""
+    return g.add_to(total) if isinstance(g, Scatter) else np.add(total, g, out=total)
+
+
+def run_backward(fn: Any, g: Any, out: Any, xs: Sequence[Any]) -> tuple:
+    """`fn.backward(g, out, *xs)`, redone if it met 0 · ∞ (numpy's "invalid", raised in the sweep): where
+    an elementwise node's output got a zero gradient, its inputs get 0, not 0 · ∞ = NaN.
 
     That is what a selection means: at x = 0, where(x > 0, log(x), 0) does not depend on log(x),
     so its gradient is 0 (torch gives NaN). A NaN that is not of this kind stays, with a warning.
+    Under detect_anomaly(), a NaN or inf in the result raises, naming the node.
     """
-    with np.errstate(invalid="ignore"):
-        gs = fn.backward(g, t, *fn.parents) if create_graph else fn.backward(g, t.data, *fn.args)
-        if fn.elementwise:
-            no_flow = data(g) == 0
-            gs = tuple(_zero_where(gp, no_flow) for gp in gs)
-    if any(gp is not None and np.isnan(data(gp)).any() for gp in gs):
-        warnings.warn(f"{fn.name} backward: invalid value (NaN) in a gradient", RuntimeWarning, stacklevel=5)
-    return gs
-
-
-def _zero_where(gp: Any, no_flow: np.ndarray) -> Any:
-    if gp is None or gp.shape != no_flow.shape:
-        return gp
-    bad = no_flow & np.isnan(data(gp))
-    if not bad.any():
-        return gp
-    return Where(bad)(np.zeros((), gp.dtype), gp) if isinstance(gp, Tensor) else np.where(bad, gp.dtype.type(0), gp)
-
-
-def _add(buffer: GradBuffer, p: Tensor, gp: Any, fn: Any) -> None:
     try:
-        buffer.add(p, gp)
+        gs = fn.backward(g, out, *xs)
     except FloatingPointError:
-        raise FloatingPointError(f"backward: gradients +inf and -inf met at an input of {fn.name} (shape {p.shape}); "
-                                 "their sum is undefined") from None
+        with np.errstate(invalid="ignore"):
+            gs = fn.backward(g, out, *xs)
+            if fn.elementwise:
+                gs = tuple(gp if gp is None or np.shape(gp) != np.shape(g) else Where(np.equal(g, 0) & np.isnan(gp))(0, gp)
+                           for gp in gs)
+        if any(gp is not None and np.isnan(gp).any() for gp in gs):
+            warnings.warn(f"{fn.name} backward: invalid value (NaN) in a gradient", RuntimeWarning, stacklevel=5)
+    if state.anomaly:
+        check_finite(fn.name, fn.scope, "backward", gs)
+    return gs
 
 
 def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
@@ -155,56 +137,42 @@ def _seed(root: Tensor, grad: Any, create_graph: bool) -> Any:
 
 def backward(root: Tensor, grad: Any = None, retain_graph: bool = False, create_graph: bool = False,
              keep_edge_grads: bool | None = None) -> None:
-    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad.
+    """Accumulate d(root)/d(leaf) into `leaf.grad` for every leaf that requires grad (and into
+    the `.grad` of the non-leaf tensors that called retain_grad()).
 
     retain_graph: keep the graph for another backward (implied by create_graph).
-    keep_edge_grads: store on every node the gradient that flowed along each of its edges, for
-    `viz`; by default it follows retain_graph (a graph kept to be drawn shows its gradients).
+    keep_edge_grads: keep the gradient that flowed along each edge, for `edge_gradients(root)` (what
+    viz draws); by default it follows retain_graph (a graph kept to be drawn shows its gradients).
     """
     retain_graph = retain_graph or create_graph
-    keep = retain_graph if keep_edge_grads is None else keep_edge_grads
+    edges = {} if (retain_graph if keep_edge_grads is None else keep_edge_grads) else None
     seed = _seed(root, grad, create_graph)
     with set_grad_enabled(create_graph):
-        buffer, leaves, retained = sweep([root], [seed], create_graph, retain_graph, _keep_on_node if keep else None,
-                                         capture=_retains_grad if state.retaining else None)
-        for t, g in retained.values():  # non-leaf tensors that asked for their .grad (retain_grad)
-            _accumulate(t, g if create_graph else _copy(g, t.dtype), create_graph)
-        for leaf in leaves:
-            g = buffer.take(leaf, leaf.dtype)
-            if g is not None:
-                _accumulate(leaf, g, create_graph)
+        for t, g in sweep([root], [seed], create_graph, retain_graph, state.retaining, edges).values():
+            if create_graph:
+                t.grad = g if t.grad is None else t.grad + g
+            else:  # g is an array (or a RowSparse) nothing else holds
+                g = g if t.grad is None else g + t.grad.data
+                t.grad = g if isinstance(g, RowSparse) else wrap(g)
+    if edges is not None:
+        if id(root) not in _kept:
+            weakref.finalize(root, _kept.pop, id(root), None)
+        _kept[id(root)] = edges
 
 
-def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
-    """t.grad += g; g is a Tensor under create_graph, else an array (or RowSparse) nothing else holds."""
-    if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
-    elif isinstance(g, RowSparse):
-        t.grad = g if t.grad is None else g + t.grad.data
-    else:
-        t.grad = wrap(g if t.grad is None else g + t.grad.data)
+_kept: dict[int, dict] = {}  # id(root) -> the edge gradients its last backward kept (while root lives)
 
 
-def _copy(g: Any, dtype: np.dtype) -> np.ndarray:
-    """A dense copy of a gradient caught mid-sweep (the ops that made it may share its memory)."""
-    return np.array(g.to_dense() if isinstance(g, RowSparse) else g, dtype=dtype)
-
-
-def _retains_grad(t: Tensor) -> bool:
-    return id(t) in state.retaining
-
-
-def _keep_on_node(fn: Any, g: Any, gs: tuple) -> None:
-    fn.grad_out, fn.grad_inputs = g, gs
-
-
-def edge_gradients(root: Tensor) -> dict[int, tuple[Any, tuple]]:
-    """{id(Function): (dL/d output, dL/d each input)} for the retained graph of a scalar `root`,
-    computed by a sweep that changes no `.grad` and keeps the graph (what viz draws)."""
-    found: dict[int, tuple[Any, tuple]] = {}
+def edge_gradients(root: Tensor, compute: bool = True) -> dict[int, tuple[Any, tuple]] | None:
+    """{id(Function): (dL/d its output, dL/d each input)} over the graph of a scalar `root` (what
+    viz draws): those its last backward kept (see keep_edge_grads), else computed by a sweep that
+    changes no `.grad` and keeps the graph; with compute=False, None when none were kept."""
+    if id(root) in _kept or not compute:
+        return _kept.get(id(root))
+    edges: dict[int, tuple[Any, tuple]] = {}
     with set_grad_enabled(False):
-        sweep([root], [_seed(root, None, False)], retain_graph=True, on_node=lambda fn, g, gs: found.__setitem__(id(fn), (g, gs)))
-    return found
+        sweep([root], [_seed(root, None, False)], retain_graph=True, edges=edges)
+    return edges
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -230,17 +198,12 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     retain = create_graph if retain_graph is None else retain_graph
     seeds = [_seed(o, go, create_graph) for o, go in zip(outs, gos)]
     with set_grad_enabled(create_graph):
-        wanted = {id(x) for x in ins if not x.is_leaf}
-        buffer, _, captured = sweep(outs, seeds, create_graph, retain, capture=lambda t: id(t) in wanted)
+        grads = sweep(outs, seeds, create_graph, retain, keep={id(x) for x in ins if not x.is_leaf})
         result: list[Tensor | None] = []
         for i, x in enumerate(ins):
-            if x.is_leaf:
-                g = buffer.take(x, x.dtype)  # an array nothing else refers to
-                g = g.to_dense() if isinstance(g, RowSparse) else g
-            else:
-                g = captured.get(id(x), (x, None))[1]
-                g = g if g is None or isinstance(g, Tensor) else _copy(g, x.dtype)
+            g = grads.get(id(x), (x, None))[1]
             if g is None and not allow_unused:
                 raise RuntimeError(f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; pass allow_unused=True")
+            g = g.to_dense() if isinstance(g, RowSparse) else g
             result.append(g if g is None or isinstance(g, Tensor) else wrap(g))
     return tuple(result)

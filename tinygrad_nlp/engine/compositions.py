@@ -1,7 +1,7 @@
 """The Tensor methods that are compositions of other Tensor methods: no node of their own.
 
 `Tensor` (tensor.py) inherits them; each is written with the methods whose nodes it is made of
-(`mean` is a Sum times a constant, `softmax` an Exp over a Sum, `squeeze` a Reshape ...), so the
+(`mean` is a Sum times a constant, `softmax` an Exp over a Sum ...), so the
 graph of a composition shows the primitive nodes, grouped under the composition's name where viz
 should fold them (`@group`).
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .modes import group
-from .shapes import normalize_axes, reduced_count, shape_args, torch_names
+from .shapes import normalize_axes, one_axis, reduced_count, torch_names
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -24,6 +24,13 @@ class ValuesIndices(NamedTuple):
 
     values: Tensor
     indices: Tensor
+
+
+def sqrt_or_zero(x: Tensor) -> Tensor:
+    """√x, with x = 0 selected as the constant 0 (masked_fill): the gradient there is 0, not ∞
+    (torch's rule for norm and std, whose derivative at 0 is 0 / 0)."""
+    zero = x.data == 0
+    return x.masked_fill(zero, 1.0).sqrt().masked_fill(zero, 0.0)
 
 
 class Compositions:
@@ -48,21 +55,55 @@ class Compositions:
     def long(self) -> Tensor:
         return self.to(np.int64)
 
+    # -- torch's method names for the operators -------------------------------------------------
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
+        """x + alpha·y (torch's add): Add (and Mul);  dx = g, dy = alpha·g"""
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        """x - alpha·y (torch's sub): Add of the negation;  dx = g, dy = -alpha·g"""
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        """x · y: Mul;  dx = g·y, dy = g·x"""
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        """x / y = x · y⁻¹: Mul and Pow;  dx = g / y, dy = -g·x / y²"""
+        return self / other
+
+    def pow(self, exponent: Any) -> Tensor:
+        """x ** p: Pow;  dx = g·p·x^(p-1), dp = g·x^p·log x"""
+        return self ** exponent
+
+    def neg(self) -> Tensor:
+        """-x: Neg;  dx = -g"""
+        return -self
+
     # -- elementwise ------------------------------------------------------------------------------
     @group("sigmoid", "σ")
     def sigmoid(self) -> Tensor:
-        """σ(x) = 1 / (1 + e⁻ˣ) = eˣ / (1 + eˣ): with e = exp(-|x|), which never overflows, and the
-        constant mask m = [x ≥ 0], σ = (m + (1 - m)·e) / (1 + e) — full relative precision in both
-        tails (e is finite, so the masked blend is exact)."""
-        m = (self.data >= 0).astype(self.dtype)
-        e = (self * (1 - 2 * m)).exp()
-        return (e * (1 - m) + m) * (e + 1.0) ** -1
+        """σ(x) = 1 / (1 + exp(-x)), the textbook's chain ×(-1) → exp → +1 → / (dσ/dx = σ(1 - σ)).
+
+        Stable in both tails, with full relative precision. For x ≥ 0, exp(-x) ≤ 1; for x < 0 the
+        chain stays exact until 1/u (u = 1 + exp(-x)) is so small that the / node's derivative
+        -1/u² underflows: below x = -42.7 (float32), -353 (float64). Only when some x is below that
+        does the chain take a constant shift k = max(-x, 0) (as softmax subtracts its max):
+        σ = 1 / (e⁻ᵏ + exp(-x - k)) · e⁻ᵏ, the same nodes with -k before exp, e⁻ᵏ for the +1 and a
+        × e⁻ᵏ after the /, where every value and derivative is in range (exp(-x - k) ≤ 1)."""
+        limit = -0.5 * math.log(np.finfo(self.dtype).tiny) - 1
+        if not np.max(-self.data, initial=-np.inf) > limit:
+            return ((self * -1.0).exp() + 1.0) ** -1
+        k = np.minimum(np.maximum(-self.data, 0), np.finfo(self.dtype).max / 2)  # x = -inf: e⁻ᵏ = 0, no inf - inf
+        s = np.exp(-k)
+        return ((self * -1.0 - k).exp() + s) ** -1 * s
 
     def sqrt(self) -> Tensor:
         return self ** 0.5
 
     def abs(self) -> Tensor:
-        return self * np.sign(self.data)
+        """|x| = x · sign(x), sign a constant (0 at 0 and at NaN, as torch's gradient);  dx = g · sign(x)"""
+        return self * np.nan_to_num(np.sign(self.data))
 
     __abs__ = abs
 
@@ -82,13 +123,15 @@ class Compositions:
 
     @torch_names
     def gather(self, axis: int, index: Any) -> Tensor:
-        """out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
+        """`out[i][j] = x[i][index[i][j]]` for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
         so the gradient is scattered back to the picked positions (repeated ones add up)."""
         index = np.asarray(index.data if hasattr(index, "requires_grad") else index)
+        if self.ndim == index.ndim == 0:  # a scalar is its 1-element vector (torch)
+            return self.reshape(1).gather(axis, index.reshape(1)).reshape(())
         if index.ndim != self.ndim or index.dtype.kind not in "iu":
             raise ValueError(f"gather: index must be integer with {self.ndim} dimensions like the input {self.shape}, "
                              f"got {index.dtype} {index.shape}")
-        a = normalize_axes(axis, self.ndim, "gather")[0]
+        a = one_axis(axis, self.ndim, "gather")
         grid = list(np.indices(index.shape, sparse=True))
         grid[a] = index
         return self[tuple(grid)]
@@ -98,13 +141,51 @@ class Compositions:
         x.max(dim): values = x[indices] (a GetItem), so the gradient goes to each picked index only."""
         from .tensor import wrap  # tensor.py imports this module first
 
-        d = normalize_axes(dim, self.ndim, arg.__name__)[0]
+        if self.ndim == 0:  # a scalar is its own extreme, at index 0 (torch)
+            normalize_axes(dim, 0, arg.__name__)
+            return ValuesIndices(self, wrap(np.zeros((), dtype=np.int64)))
+        d = one_axis(dim, self.ndim, arg.__name__)
         if self.shape[d] == 0:
             raise ValueError(f"{arg.__name__}: cannot reduce axis {d} of size 0 (shape {self.shape})")
         picked = arg(self.data, axis=d, keepdims=True)
         values = self.gather(d, picked)
         return ValuesIndices(values, wrap(picked)) if keepdim else \
             ValuesIndices(values.squeeze(d), wrap(picked.squeeze(d)))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
+        """The k largest (smallest) values along `dim`, in order, and their indices, as torch's topk (NaN
+        counts as the largest): values = x.gather(indices), so the gradient goes to the picked positions."""
+        from .tensor import wrap  # tensor.py imports this module first
+
+        if self.ndim == 0:
+            values, indices = self.reshape(1).topk(k, dim, largest)
+            return ValuesIndices(values.reshape(()) if k else values, wrap(indices.data.reshape(()) if k else indices.data))
+        d = one_axis(dim, self.ndim, "topk")
+        if not 0 <= k <= self.shape[d]:
+            raise ValueError(f"topk: k = {k} is out of range for axis {d} of size {self.shape[d]} (shape {self.shape})")
+        order = np.argsort(self.data, axis=d, kind="stable")  # ascending, NaN last
+        picked = np.take(np.flip(order, d) if largest else order, np.arange(k), axis=d)
+        return ValuesIndices(self.gather(d, picked), wrap(picked))
+
+    @torch_names
+    def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Π of the elements along `axis` (all by default), multiplied pairwise in a tree of Mul nodes, so
+        dxᵢ = g · Π_{j≠i} xⱼ exactly, also where some xⱼ = 0 (no division by x). The product of nothing is 1."""
+        from .creation import concat  # creation.py imports tensor.py, which imports this module
+
+        if axis is None or self.ndim == 0:
+            normalize_axes(axis, self.ndim, "prod")
+            out = self.reshape(-1).prod(0)
+            return out.reshape((1,) * self.ndim) if keepdims else out
+        a = one_axis(axis, self.ndim, "prod")
+        lead, x = (slice(None),) * a, self
+        while x.shape[a] > 1:
+            half = x.shape[a] // 2
+            pairs = x[lead + (slice(0, half),)] * x[lead + (slice(half, 2 * half),)]
+            x = concat([pairs, x[lead + (slice(2 * half, None),)]], a) if x.shape[a] % 2 else pairs
+        if x.shape[a] == 0:
+            x = x.sum(a, keepdims=True) * 0.0 + 1.0
+        return x if keepdims else x.squeeze(a)
 
     @torch_names
     def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
@@ -116,7 +197,8 @@ class Compositions:
 
     @torch_names
     def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
-        return self.var(axis, keepdims, unbiased, correction).sqrt()
+        """√var; where var = 0 a selection of 0, so the gradient there is 0 as torch's, not 0 · ∞."""
+        return sqrt_or_zero(self.var(axis, keepdims, unbiased, correction))
 
     def dot(self, other: Tensor) -> Tensor:
         """Σᵢ xᵢ·yᵢ of two vectors (torch's dot): a MatMul of a row and a column."""
@@ -130,9 +212,7 @@ class Compositions:
         for these p. Where Σx² = 0 the 2-norm is a selection of 0 (masked_fill), so its gradient there is 0
         as torch's, not 0 · ∞."""
         if p == 2:
-            squares = (self * self).sum(axis, keepdims)
-            zero = squares.data == 0
-            return squares.masked_fill(zero, 1.0).sqrt().masked_fill(zero, 0.0)
+            return sqrt_or_zero((self * self).sum(axis, keepdims))
         if p == 1:
             return self.abs().sum(axis, keepdims)
         if p == math.inf:
@@ -141,11 +221,17 @@ class Compositions:
 
     @torch_names
     def cumsum(self, axis: int = 0) -> Tensor:
-        """Running sums along `axis`, composed as a MatMul with an upper-triangular matrix of ones."""
-        axis = normalize_axes(axis, self.ndim, "cumsum")[0]
-        order = tuple(a for a in range(self.ndim) if a != axis) + (axis,)
-        ones = np.triu(np.ones((self.shape[axis],) * 2, dtype=self.dtype))
-        return (self.transpose(order) @ ones).transpose(tuple(np.argsort(order)))
+        """Running sums yᵢ = Σ_{j ≤ i} xⱼ along `axis`: x repeated to (..., i, j, ...) (Repeat), the
+        terms j > i selected away (Where, so an inf or NaN never reaches an earlier sum as 0 · ∞ would),
+        then a Sum over j;  dxⱼ = Σ_{i ≥ j} gᵢ."""
+        if self.ndim == 0:
+            normalize_axes(axis, 0, "cumsum")
+            return self
+        a = one_axis(axis, self.ndim, "cumsum")
+        n = self.shape[a]
+        rows = self.unsqueeze(a).expand(self.shape[:a] + (n,) + self.shape[a:])
+        later = ~np.tril(np.ones((n, n), dtype=bool)).reshape((n, n) + (1,) * (self.ndim - a - 1))
+        return rows.masked_fill(later, 0.0).sum(a + 1)
 
     @torch_names
     @group("logsumexp", "LogSumExp")
@@ -153,7 +239,7 @@ class Compositions:
         """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits;
         a row that is all -inf (fully masked) gives -inf, as in torch."""
         axes = normalize_axes(axis, self.ndim, "logsumexp")
-        m = self.data.max(axis=axes, keepdims=True)
+        m = self.data.max(axis=axes, keepdims=True, initial=-np.inf)  # -inf over nothing: the sum is 0, its log -inf
         m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
@@ -162,104 +248,12 @@ class Compositions:
     @group("softmax", "Softmax")
     def softmax(self, axis: int = -1) -> Tensor:
         """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
-        e = (self - self.data.max(axis=axis, keepdims=True)).exp()
-        return e / e.sum(axis=axis, keepdims=True)
+        axes = normalize_axes(axis, self.ndim, "softmax")
+        e = (self - self.data.max(axis=axes, keepdims=True, initial=-np.inf)).exp()
+        return e / e.sum(axes, keepdims=True)
 
     @torch_names
     @group("log_softmax", "LogSoftmax")
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log softmax(x) = x - logsumexp(x)"""
         return self - self.logsumexp(axis, keepdims=True)
-
-    # -- shape ------------------------------------------------------------------------------------
-    def flatten(self) -> Tensor:
-        return self.reshape(-1)
-
-    @torch_names
-    def unsqueeze(self, axis: int) -> Tensor:
-        """A new axis of size 1 at `axis` (negative counts from the end of the result)."""
-        a = normalize_axes(axis, self.ndim + 1, "unsqueeze")[0]
-        return self.reshape(self.shape[:a] + (1,) + self.shape[a:])
-
-    @torch_names
-    def squeeze(self, axis: int | None = None) -> Tensor:
-        """Drop the axes of size 1 (only `axis`, if given and of size 1, as torch)."""
-        if axis is None:
-            return self.reshape(tuple(s for s in self.shape if s != 1))
-        a = normalize_axes(axis, self.ndim, "squeeze")[0]
-        return self if self.shape[a] != 1 else self.reshape(self.shape[:a] + self.shape[a + 1:])
-
-    def permute(self, *axes: Any) -> Tensor:
-        return self.transpose(shape_args(axes))
-
-    @torch_names
-    def split(self, size: Any, axis: int = 0) -> tuple[Tensor, ...]:
-        """Pieces of `size` along `axis` (the last may be smaller), or of the sizes in a list that add
-        up to the axis, as torch.split."""
-        a = normalize_axes(axis, self.ndim, "split")[0]
-        if isinstance(size, (list, tuple)):
-            if sum(size) != self.shape[a] or min(size, default=0) < 0:
-                raise ValueError(f"split: sizes {list(size)} must be >= 0 and add up to {self.shape[a]} "
-                                 f"(axis {a} of {self.shape})")
-            ends = np.cumsum(size).tolist()
-            starts = [0] + ends[:-1]
-        else:
-            if size < 1:
-                raise ValueError(f"split: size must be >= 1, got {size}")
-            starts = list(range(0, self.shape[a], size))
-            ends = [s + size for s in starts]
-        lead = (slice(None),) * a
-        return tuple(self[lead + (slice(i, j),)] for i, j in zip(starts, ends))
-
-    @torch_names
-    def chunk(self, n: int, axis: int = 0) -> tuple[Tensor, ...]:
-        """At most `n` pieces of equal size (the last may be smaller), as torch.chunk."""
-        if n < 1:
-            raise ValueError(f"chunk: n must be >= 1, got {n}")
-        return self.split(max(1, -(-self.shape[normalize_axes(axis, self.ndim, "chunk")[0]] // n)), axis)
-
-    def t(self) -> Tensor:
-        """The transpose of a matrix (a vector or a scalar stays as it is), as torch's t()."""
-        if self.ndim > 2:
-            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}; use transpose or mT")
-        return self.transpose() if self.ndim == 2 else self
-
-    @property
-    def T(self) -> Tensor:
-        return self.transpose()
-
-    @property
-    def mT(self) -> Tensor:
-        """Swap the last two axes (matrix transpose of a batch)."""
-        if self.ndim < 2:
-            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
-        return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
-
-    def repeat(self, n: int, axis: int = 0) -> Tensor:
-        """Each element `n` times along `axis`: numpy's repeat, the textbook's Repeat node
-        (`repeat_interleave`; torch's x.repeat(2, 3), which tiles, is `tile` here)."""
-        return self.repeat_interleave(n, axis if self.ndim else None)  # a scalar becomes a vector
-
-    def tile(self, *sizes: Any) -> Tensor:
-        """The tensor tiled sizes[i] times along axis i (`x.tile(2, 3)`; extra sizes add leading axes),
-        as torch's tile and torch's x.repeat(*sizes): Reshape, Repeat (broadcast), Reshape."""
-        sizes = shape_args(sizes)
-        shape = (1,) * (len(sizes) - self.ndim) + self.shape
-        sizes = (1,) * (len(shape) - len(sizes)) + sizes  # fewer sizes than axes: the leading ones stay
-        tiled = self.reshape(tuple(v for d in shape for v in (1, d)))
-        tiled = tiled.expand(tuple(v for s, d in zip(sizes, shape) for v in (s, d)))
-        return tiled.reshape(tuple(s * d for s, d in zip(sizes, shape)))
-
-    @torch_names
-    def repeat_interleave(self, repeats: int, axis: int | None = None) -> Tensor:
-        """Each element `repeats` times along `axis` (flattened first if axis is None), as numpy.repeat
-        and torch's repeat_interleave; on an axis of size 1 it is one Repeat node (the textbook's)."""
-        if axis is None:
-            return self.reshape(-1).repeat_interleave(repeats, 0)
-        axis = normalize_axes(axis, self.ndim, "repeat_interleave")[0]
-        shape = self.shape
-        if shape[axis] == 1:
-            return self.expand(shape[:axis] + (repeats,) + shape[axis + 1:])
-        spread = self.reshape(shape[: axis + 1] + (1,) + shape[axis + 1:])
-        spread = spread.expand(shape[: axis + 1] + (repeats,) + shape[axis + 1:])
-        return spread.reshape(shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1:])

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .sparse import RowSparse, Scatter
+from .autograd import edge_gradients
+from .sparse import RowSparse
 from .ops import Function
 from .tensor import Tensor
 
@@ -64,8 +65,6 @@ def _array(v: Any) -> Any:
         return None
     if isinstance(v, Tensor):
         return v.data
-    if isinstance(v, Scatter):
-        return v.to_dense()
     return v if isinstance(v, RowSparse) else np.asarray(v)
 
 
@@ -79,7 +78,7 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
     `names` maps id(tensor) -> display name (e.g. from `Module.named_parameters()`); otherwise
     a tensor's own `.name`, else x1, x2, ... for inputs and w1, w2, ... for parameters.
     `grads` ({id(Function): (grad_out, grad_inputs)}) supplies the edge gradients; by default those
-    kept by `backward(keep_edge_grads=True)` are used. Nothing in the recorded graph is changed.
+    a retained backward kept (`autograd.edge_gradients(output, compute=False)`). Nothing in the recorded graph is changed.
     """
     names = names or {}
     graph = Graph()
@@ -109,10 +108,10 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
     def label(t: Tensor, default: str) -> str:
         return names.get(id(t)) or t.name or default
 
+    grads = edge_gradients(output, compute=False) if grads is None else grads
+
     def edge_grads(fn: Function) -> tuple[Any, Any]:
-        if grads is not None:
-            return grads.get(id(fn), (None, None))
-        return getattr(fn, "grad_out", None), getattr(fn, "grad_inputs", None)
+        return (None, None) if grads is None else grads.get(id(fn), (None, None))
 
     source: dict[int, str] = {}  # id(tensor) -> key of the node whose output it is
     unnamed = [t for t in leaves.values() if not (names.get(id(t)) or t.name)]

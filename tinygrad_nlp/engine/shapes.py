@@ -36,7 +36,8 @@ def shape_args(args: tuple) -> tuple[int, ...]:
 
 def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     """None (every axis), or the sorted, non-negative axes named by an int or a sequence of ints.
-    An empty sequence means every axis, as in torch (numpy would reduce none)."""
+    An empty sequence means every axis, as in torch (numpy would reduce none); so does axis 0 or -1 of a
+    0-d tensor (torch's rule: a scalar's only axis is the scalar itself)."""
     if axis is None:
         return None
     axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
@@ -47,7 +48,15 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
         if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
         out.append(int(a) % max(ndim, 1))
-    return tuple(sorted(set(out)))
+    return tuple(sorted(set(out))) if ndim else None
+
+
+def one_axis(axis: Any, ndim: int, op: str) -> int:
+    """The non-negative axis named by the int `axis`, for an op that works along one axis of a tensor
+    with at least one (ops that take a 0-d tensor treat it as their 1-element vector before this)."""
+    if ndim == 0:
+        raise ValueError(f"{op}: needs a tensor with at least one dimension, got a 0-d tensor")
+    return normalize_axes(axis, ndim, op)[0]
 
 
 def reduced_count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
@@ -96,7 +105,31 @@ def normalize_index(index: Any) -> Any:
         index = np.asarray(index)
     if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
         raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {index.dtype}")
+    if isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype.kind in "iu":
+        return int(index)  # a 0-d integer tensor indexes as an integer, as in torch (see ints_first)
     return index
+
+
+def is_integer(i: Any) -> bool:
+    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+
+
+def ints_first(index: Any) -> tuple[Any, Any] | None:
+    """torch applies an index's integers before its index arrays: `x[0, :, [0, 1]]` of a (2, 3, 4) tensor is
+    `x[0][:, [0, 1]]`, of shape (3, 2), where numpy, which counts the 0 among the arrays, gives (2, 3).
+    Returns (the integers, every other axis kept; the rest) when the two orders can differ, else None."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(map(is_integer, items)) or not any(isinstance(i, np.ndarray) and i.ndim for i in items):
+        return None
+    first = []
+    for i in items:
+        if is_integer(i) or i is Ellipsis:
+            first.append(i)
+        elif isinstance(i, np.ndarray) and i.dtype == bool:  # a mask spans i.ndim axes
+            first.extend([slice(None)] * i.ndim)
+        elif i is not None:
+            first.append(slice(None))
+    return tuple(first), tuple(i for i in items if not is_integer(i))
 
 
 def describe_index(index: Any) -> str:

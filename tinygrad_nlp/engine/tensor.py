@@ -15,8 +15,11 @@ from typing import Any
 import numpy as np
 
 from .compositions import Compositions
+from .inplace import InPlace
 from .modes import state
-from .shapes import describe_index, expand_shape, normalize_axes, normalize_index, resolve_shape, shape_args, torch_names
+from .shaping import Shaping
+from .shapes import (describe_index, expand_shape, ints_first, normalize_axes, normalize_index, reduced_count, resolve_shape,
+                     shape_args, torch_names)
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -31,7 +34,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(Compositions):
+class Tensor(Compositions, Shaping, InPlace):
     """A node value in the computation graph (like `torch.Tensor`).
 
     The data is copied, as `torch.tensor` does; float data is stored as float32 unless `dtype` says
@@ -164,21 +167,19 @@ class Tensor(Compositions):
 
     def __sub__(self, other: Any) -> Tensor:
         """a - b = a + (-b)"""
-        return self + (-other if isinstance(other, Tensor) else -constant_operand(other, self))
+        return self + -(other if isinstance(other, Tensor) or type(other) in NUMBERS else promote("sub", self, other)[1])
 
     def __rsub__(self, other: Any) -> Tensor:
         return (-self) + other
 
     def __truediv__(self, other: Any) -> Tensor:
         """a / b = a * b**-1 (true division: integers give floats; x / 0 gives ±inf or nan)"""
-        a = as_float(self)
-        if isinstance(other, Tensor):
-            return a * as_float(other) ** -1
-        c = constant_operand(other, a)
-        return a * (reciprocal(c) if isinstance(c, (int, float)) else np.reciprocal(np.asarray(c, dtype=a.dtype)))
+        a, b = promote("div", self, other)
+        return a * (b ** -1 if isinstance(b, Tensor) else reciprocal(b) if type(b) in NUMBERS else np.reciprocal(b))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return as_float(self) ** -1 * other
+        b, a = promote("div", self, other)
+        return b ** -1 * a
 
     def __pow__(self, exponent: Any) -> Tensor:
         """x ** p: a Pow node (the exponent may be a number or a Tensor)"""
@@ -196,61 +197,6 @@ class Tensor(Compositions):
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(other, self)
-
-    # -- in place: x += y, x.add_(y), x.zero_() ... ----------------------------------------------
-    def _in_place(self, op: str, result: Tensor, rebinds: bool = False) -> Tensor:
-        """x op= y. Outside a graph (no_grad, or nothing requires grad: an optimizer step,
-        `p.grad.zero_()`) x stays the same object and takes the result's values in a new array, so
-        a graph that saved x's old values still differentiates correctly. When the result is recorded
-        in a graph, `x += y` makes x the result (x = x + y; torch's rule refuses a leaf that requires
-        grad), and a method such as `x.add_(y)`, which cannot rebind x, refuses."""
-        if result.requires_grad or (self.requires_grad and state.grad_enabled):
-            if self.requires_grad and self.is_leaf:
-                raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {self.shape}) cannot be changed in "
-                                   "place while the graph is recorded; do it under tg.no_grad() or write x = x + y")
-            if not rebinds:
-                raise RuntimeError(f"{op}: cannot change a tensor of a recorded graph in place (shape {self.shape}); "
-                                   "write x = x + y, or x += y")
-            return result
-        if result.shape != self.shape:
-            raise ValueError(f"{op}: the result has shape {result.shape}, which does not fit in place in shape {self.shape}")
-        if not np.can_cast(result.dtype, self.dtype, "same_kind"):
-            raise TypeError(f"{op}: a {result.dtype} result cannot be stored in place in a {self.dtype} tensor")
-        self.data = result.data.astype(self.dtype)
-        return self
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        """x[index] = value, in place where no graph is recorded (the rules of `_in_place`)."""
-        if isinstance(value, Tensor) and value.requires_grad and state.grad_enabled:
-            raise RuntimeError(f"setitem: cannot record assigning a tensor that requires grad into shape {self.shape}; "
-                               "build the result with where, concat or masked_fill")
-        new = self.data.copy()
-        new[normalize_index(index)] = _raw(value)
-        self._in_place("setitem", wrap(new))
-
-    def __iadd__(self, other: Any) -> Tensor:
-        return self._in_place("+=", self + other, rebinds=True)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return self._in_place("-=", self - other, rebinds=True)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return self._in_place("*=", self * other, rebinds=True)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return self._in_place("/=", self / other, rebinds=True)
-
-    def add_(self, other: Any, alpha: float = 1) -> Tensor:
-        return self._in_place("add_", self + (other if alpha == 1 else other * alpha))
-
-    def mul_(self, other: Any) -> Tensor:
-        return self._in_place("mul_", self * other)
-
-    def fill_(self, value: Any) -> Tensor:
-        return self._in_place("fill_", wrap(np.full_like(self.data, value)))
-
-    def zero_(self) -> Tensor:
-        return self.fill_(0)
 
     # comparisons give boolean tensors that carry no gradient
     def __lt__(self, other: Any) -> Tensor:
@@ -292,6 +238,15 @@ class Tensor(Compositions):
     def relu(self) -> Tensor:
         return ReLU()(self)
 
+    def sin(self) -> Tensor:
+        return Sin()(self)
+
+    def cos(self) -> Tensor:
+        return Cos()(self)
+
+    def erf(self) -> Tensor:
+        return Erf()(self)
+
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """x limited to [min, max]: a selection (Where), so dx = g inside the range, 0 outside (torch's rule)."""
         lo = -math.inf if min is None else min
@@ -313,9 +268,10 @@ class Tensor(Compositions):
         torch's answer: (values, indices), the gradient to each index (see `extremes`)."""
         if dim is not None:
             return self.extremes(np.argmax, dim, keepdim)
-        if self.data.size == 0:
-            raise ValueError(f"max: cannot reduce an empty tensor of shape {self.shape}")
-        return Max(normalize_axes(axis, self.ndim, "max"), keepdims or keepdim)(self)
+        axes = normalize_axes(axis, self.ndim, "max")
+        if self.data.size == 0 and reduced_count(self.shape, axes) == 0:
+            raise ValueError(f"max: cannot reduce an axis of size 0 (shape {self.shape}, axis {axis})")
+        return Max(axes, keepdims or keepdim)(self)
 
     @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -337,6 +293,9 @@ class Tensor(Compositions):
         """transpose(d0, d1) swaps two axes (torch's); transpose() reverses them all (numpy's, `.T`);
         transpose((a, b, c, ...)) puts them in that order (numpy's, torch's permute)."""
         if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            if self.ndim == 0:  # a scalar's only axis is the scalar (torch)
+                normalize_axes(axes, 0, "transpose")  # checks the range
+                return self
             order = list(range(self.ndim))
             a, b = (normalize_axes(x, self.ndim, "transpose")[0] for x in axes)
             order[a], order[b] = order[b], order[a]
@@ -353,6 +312,9 @@ class Tensor(Compositions):
 
     def __getitem__(self, index: Any) -> Tensor:
         index = normalize_index(index)
+        steps = ints_first(index)  # torch's order, see shapes.ints_first
+        if steps:
+            return self[steps[0]][steps[1]]
         try:
             self.data[index]
         except IndexError as e:
@@ -376,6 +338,6 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-from .ops import (Add, Cast, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sum, Tanh,  # noqa: E402,I001
-                  Transpose, Where,
-                  as_float, binary, constant_operand, matmul, reciprocal)
+from .ops import (Add, Cast, Cos, Erf, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sin,  # noqa: E402,I001
+                  Sum, Tanh, Transpose, Where,
+                  NUMBERS, binary, matmul, promote, reciprocal)

@@ -15,16 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, as_generator, concat, group, scope
+from ..engine import Tensor, concat, group, scope
 from . import functional as F
-from .layers import Linear
+from .layers import Linear, one_stream
 from .module import Module
-
-
-def one_stream(generator: Any) -> Any:
-    """A seed becomes one Generator shared by the sublayers (each would otherwise restart the same
-    stream: equal Q, K and V weights); None stays None (the global generator at each use)."""
-    return None if generator is None else as_generator(generator)
 
 
 def causal_mask(T: int, S: int | None = None) -> np.ndarray:

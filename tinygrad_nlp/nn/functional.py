@@ -30,6 +30,34 @@ def tanh(x: Tensor) -> Tensor:
     return x.tanh()
 
 
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0 else negative_slope·x (a Where);  dx = g where x > 0 else negative_slope·g, as torch's."""
+    return where(x.data > 0, x, x * negative_slope)
+
+
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """GELU(x) = x·Φ(x) = x/2 · (1 + erf(x/√2)) (an Erf node; dx = g·(Φ(x) + x·φ(x))), or with
+    approximate="tanh" x/2 · (1 + tanh(√(2/π)·(x + 0.044715x³))) (Tanh), as torch's gelu."""
+    if approximate == "none":
+        return x * 0.5 * ((x * (1 / math.sqrt(2))).erf() + 1.0)
+    if approximate == "tanh":
+        return x * 0.5 * (((x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)).tanh() + 1.0)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """The larger of a and b per element (torch.maximum, also `tg.maximum`): a Where selection, so the
+    gradient goes to the larger one; a tie gives (a + b)/2, sharing g/2 each, and a NaN gives a + b (NaN,
+    g to each), as torch."""
+    x, y = np.asarray(getattr(a, "data", a)), np.asarray(getattr(b, "data", b))
+    return where(x > y, a, where(x < y, b, where(x == y, (a + b) * 0.5, a + b)))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """The smaller of a and b per element (torch.minimum, `tg.minimum`): -maximum(-a, -b)."""
+    return -maximum(-a, -b)
+
+
 _SAFE_EXP = 60.0  # e^±60 and a 10⁶-word sum of them are comfortably inside float32's range
 
 
@@ -96,6 +124,8 @@ def _class_targets(op: str, scores: Tensor, targets: Any, ignore_index: int | No
 def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index: int | None = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax-with-loss: L = -log softmax(logits)[target] = logsumexp(logits) - logits[target].
+    Float targets of the logits' shape are class probabilities t: L = -Σ_k weight[k]·t_k·log softmax(logits)_k
+    (as torch's; "mean" divides by the number of rows, and a target tensor gets its gradient).
 
     logits (N, V) or (N, T, V) (classes on the last axis); targets integer ids (N,) or (N, T).
     Targets equal to `ignore_index` (-100 by default, as in torch) add nothing: their rows are left
@@ -108,6 +138,9 @@ def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index
     check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    t = np.asarray(getattr(targets, "data", targets))
+    if t.dtype.kind == "f" and t.shape == logits.shape:
+        return _cross_entropy_probabilities(logits, targets, weight, reduction, label_smoothing)
     ids, keep = _class_targets("cross_entropy", logits, targets, ignore_index)
     V = logits.shape[-1]
     rows = logits.reshape(-1, V)
@@ -127,6 +160,26 @@ def cross_entropy(logits: Tensor, targets: Any, weight: Any = None, ignore_index
     if reduction != "none":
         return _reduce(loss, reduction, count)
     return loss.reshape(logits.shape[:-1]) if keep.all() else _scatter_rows(loss, keep, logits.shape[:-1])
+
+
+def _cross_entropy_probabilities(logits: Tensor, targets: Any, weight: Any, reduction: str, label_smoothing: float) -> Tensor:
+    """L = -Σ_k weight[k]·t_k·log softmax(logits)_k, t smoothed to (1 - ε)·t + ε/V (see cross_entropy)."""
+    t = _float_targets("cross_entropy", logits, targets)
+    V = logits.shape[-1]
+    if label_smoothing:
+        t = t * (1.0 - label_smoothing) + label_smoothing / V
+    terms = logits.log_softmax(-1) * t
+    if weight is not None:
+        terms = terms * _class_weights("cross_entropy", weight, V, logits.dtype)
+    return _reduce(-terms.sum(-1), reduction)
+
+
+def _float_targets(op: str, scores: Tensor, targets: Any) -> Any:
+    """Float targets of the scores' shape in their dtype: a Tensor stays one (it gets a gradient)."""
+    t = targets.to(scores.dtype) if isinstance(targets, Tensor) else np.asarray(targets, dtype=scores.dtype)
+    if t.shape != scores.shape:
+        raise ValueError(f"{op}: inputs {scores.shape} and targets {t.shape} must have the same shape")
+    return t
 
 
 def _class_weights(op: str, weight: Any, V: int, dtype: np.dtype) -> np.ndarray:
@@ -168,25 +221,42 @@ def nll_loss(log_probs: Tensor, targets: Any, weight: Any = None, ignore_index: 
 
 @group("softplus", "softplus")
 def softplus(x: Tensor) -> Tensor:
-    """log(1 + exp(x)) = x·m + log(1 + exp(x·s)) with m = [x ≥ 0], s = -1 where x ≥ 0 else +1.
+    """log(1 + exp(x)) = (x where x ≥ 0 else 0) + log(1 + exp(x·s)) with s = -1 where x ≥ 0 else +1;
+    dx = σ(x).
 
-    The exponent is never positive (stable for any |x|) and, since m and s are constants, the
-    gradient is sigmoid(x) everywhere, including x = 0.
+    The exponent is never positive (stable for any |x|); the first term is a selection (Where), so
+    softplus(-∞) = 0 (not -∞ · 0); s is a constant, so the gradient is σ(x) everywhere, including x = 0.
     """
     m = x.data >= 0
     s = np.where(m, -1.0, 1.0).astype(x.dtype)
-    return x * m.astype(x.dtype) + ((x * s).exp() + 1.0).log()
+    return x.masked_fill(~m, 0.0) + ((x * s).exp() + 1.0).log()
 
 
 @group("binary_cross_entropy_with_logits", "Sigmoid with Loss", loss=True)
 def binary_cross_entropy_with_logits(logits: Tensor, targets: Any, reduction: str = "mean") -> Tensor:
-    """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, stable for any logit."""
+    """Sigmoid-with-loss: L = -t·log σ(x) - (1-t)·log(1-σ(x)) = softplus(x) - x·t, computed as
+    x·(1 - t) + log(1 + e⁻ˣ) where x ≥ 0 and -x·t + log(1 + eˣ) elsewhere (the linear part of softplus
+    joined with -x·t, so L(+∞, t < 1) = +∞, not ∞ - ∞); dx = σ(x) - t, dt = -x (a target tensor gets it, as in torch)."""
     check_reduction("binary_cross_entropy_with_logits", reduction)
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=logits.dtype)
-    if t.shape != logits.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: logits {logits.shape} and targets {t.shape} must have the same shape")
-    loss = softplus(logits) - logits * t
-    return _reduce(loss, reduction)
+    t = _float_targets("binary_cross_entropy_with_logits", logits, targets)
+    m = logits.data >= 0
+    s = np.where(m, -1.0, 1.0).astype(logits.dtype)
+    coef = where(m, 1 - t, -t) if isinstance(t, Tensor) else np.where(m, 1 - t, -t)  # constant targets: a constant, not an input
+    return _reduce(logits * coef + ((logits * s).exp() + 1.0).log(), reduction)
+
+
+@group("binary_cross_entropy", "Binary Cross Entropy", loss=True)
+def binary_cross_entropy(probs: Tensor, targets: Any, weight: Any = None, reduction: str = "mean") -> Tensor:
+    """L = -weight·(t·log p + (1 - t)·log(1 - p)) for probabilities p in [0, 1], each log clamped at -100
+    as torch's (so p = 0 or 1 gives a finite loss);  dp = (p - t) / (p·(1 - p)), dt = log(1 - p) - log p.
+    At p = 0 or 1 the clamp is a selection: those gradients are the clamp's (see the README's differences)."""
+    check_reduction("binary_cross_entropy", reduction)
+    t = _float_targets("binary_cross_entropy", probs, targets)
+    if probs.data.size and not ((probs.data >= 0) & (probs.data <= 1)).all():
+        raise ValueError("binary_cross_entropy: every input must be a probability in [0, 1] (for logits use "
+                         "binary_cross_entropy_with_logits)")
+    loss = -(t * probs.log().clamp(min=-100) + (1 - t) * (1 - probs).log().clamp(min=-100))
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
 @group("mse_loss", "MSE Loss", loss=True)
@@ -218,6 +288,8 @@ def embedding(ids: Any, weight: Tensor, sparse: bool = False, padding_idx: int |
     """Rows of `weight` at integer `ids` (any shape): a Gather node, whose backward scatter-adds
     (into a RowSparse gradient when sparse=True). Positions holding `padding_idx` read that row as a
     constant (a Where selection), so the padding row never gets a gradient, as in torch."""
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: the table must be 2-D (num_embeddings, embedding_dim), got shape {weight.shape}")
     arr = check_ids(f"embedding (table {weight.shape})", ids, weight.shape[0])
     out = Gather(arr, sparse)(weight)
     if padding_idx is None or not (arr == padding_idx).any():
@@ -228,10 +300,12 @@ def embedding(ids: Any, weight: Tensor, sparse: bool = False, padding_idx: int |
 @group("dropout", "Dropout")
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, generator: Any = None) -> Tensor:
     """Inverted dropout: keep each unit with probability 1-p and scale it by 1/(1-p)."""
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return x
+    if p == 1.0:  # every unit dropped: zeros (x·0, as torch's)
+        return x * 0.0
     keep = as_generator(generator).random(x.shape) >= p
     return x * (keep.astype(x.dtype) * (1.0 / (1.0 - p)))
 
@@ -242,6 +316,8 @@ def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None, b
     """y = (x - mean) / √(var + eps) · weight + bias over the last len(normalized_shape) axes
     (biased variance, as torch's layer_norm)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape:
+        raise ValueError("layer_norm: normalized_shape must name at least one axis, got ()")
     if x.shape[x.ndim - len(shape):] != shape:
         raise ValueError(f"layer_norm: input of shape {x.shape} does not end in normalized_shape {shape}")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
@@ -261,7 +337,7 @@ def one_hot(ids: Any, num_classes: int = -1, dtype: Any = np.int64) -> Tensor:
 
 
 __all__ = [
-    "binary_cross_entropy_with_logits", "check_ids", "cross_entropy", "dropout", "embedding", "layer_norm", "log_softmax",
-    "logsumexp",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "check_ids", "cross_entropy", "dropout", "embedding", "gelu",
+    "layer_norm", "leaky_relu", "log_softmax", "logsumexp",
     "mse_loss", "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]

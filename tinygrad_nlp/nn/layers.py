@@ -12,6 +12,19 @@ from .module import Module, Parameter
 _INITS = ("xavier", "he", "uniform")
 
 
+def one_stream(generator: Any) -> Any:
+    """The one random stream a module draws its weights from and hands to the modules it builds.
+
+    An int seed becomes one numpy Generator, so every weight of the module and of its submodules is the
+    next draw from the same stream (as after `torch.manual_seed(seed)`): `RNN(2, 2, generator=0)` has
+    Wx != Wh and the layers of an LSTM differ; the same seed builds the same model again. Two modules
+    built separately from the same seed start alike, as two `torch.manual_seed(0)` would make them: to
+    give several modules one stream, pass them one Generator (`np.random.default_rng(0)`). A Generator
+    stays as it is, and None stays None: the default stream of `tg.manual_seed`, read at each draw.
+    """
+    return generator if generator is None or isinstance(generator, np.random.Generator) else as_generator(generator)
+
+
 def init_weight(fan_in: int, shape: tuple[int, ...], init: str, generator: Any = None) -> np.ndarray:
     """Initial weights: "xavier" N(0, 1/fan_in) (the textbook's), "he" N(0, 2/fan_in),
     "uniform" U(-1/√fan_in, 1/√fan_in) (PyTorch's Linear default)."""
@@ -85,10 +98,10 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, generator: Any = None):
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p
-        self.generator = None if generator is None else as_generator(generator)  # a seed becomes one stream
+        self.generator = one_stream(generator)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(x, self.p, self.training, self.generator)

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, concat, get_default_dtype, scope, stack, where
+from ..engine import Tensor, concat, get_default_dtype, group, scope, stack, where
 from ..engine.tensor import wrap
-from .layers import Dropout, init_weight
+from .layers import Dropout, init_weight, one_stream
 from .module import Module, Parameter
 
 # where each of the textbook's LSTM gate blocks (f, g, i, o) sits in PyTorch's (i, f, g, o)
@@ -41,6 +41,7 @@ class RNNCell(Module):
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
         H = hidden_size * self.gates
+        generator = one_stream(generator)
         self.Wx = Parameter(init_weight(input_size, (input_size, H), "xavier", generator))
         self.Wh = Parameter(init_weight(hidden_size, (hidden_size, H), "xavier", generator))
         self.b = Parameter(_zeros(H)) if bias else None
@@ -50,7 +51,7 @@ class RNNCell(Module):
         return a + self.b if self.b is not None else a
 
     def forward(self, x: Tensor, h_prev: Tensor) -> Tensor:
-        return self.affine(x, h_prev).tanh()
+        return named(self.affine(x, h_prev).tanh(), "h_next")
 
     def init_state(self, n: int) -> Tensor:
         return _named_zeros("h0", self.Wh, n, self.hidden_size)
@@ -65,27 +66,23 @@ def _named_zeros(name: str, like: Tensor, *shape: int) -> Tensor:
 
 class LSTMCell(RNNCell):
     """A = x @ Wx + h_prev @ Wh + b, split into f, g, i, o:
-    f = σ(A_f), g = tanh(A_g), i = σ(A_i), o = σ(A_o);  c = f ⊙ c_prev + g ⊙ i;  h = o ⊙ tanh(c)"""
+    f = σ(A_f), g = tanh(A_g), i = σ(A_i), o = σ(A_o);  c = f ⊙ c_prev + g ⊙ i;  h = o ⊙ tanh(c)
+
+    Drawn as the textbook's cell: one Affine box whose slices feed the gates f, g, i, o; outputs
+    h_next, c_next (a time layer names them h_t, c_t)."""
 
     textbook_name = "LSTM"
 
     gates = 4
 
     def forward(self, x: Tensor, state: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
-        h_prev, c_prev = state
-        H = self.hidden_size
-        A = self.affine(x, h_prev)
-        with scope("f"):
-            f = A[:, :H].sigmoid()
-        with scope("g"):
-            g = A[:, H:2 * H].tanh()
-        with scope("i"):
-            i = A[:, 2 * H:3 * H].sigmoid()
-        with scope("o"):
-            o = A[:, 3 * H:].sigmoid()
-        c = f * c_prev + g * i
-        h = o * c.tanh()
-        return h, c
+        (h_prev, c_prev), H = state, self.hidden_size
+        with group("affine", "Affine"):  # x @ Wx + h_prev @ Wh + b, sliced into the four gates' inputs
+            A = self.affine(x, h_prev)
+            a_f, a_g, a_i, a_o = (A[:, k * H:(k + 1) * H] for k in range(4))
+        f, g, i, o = named(a_f.sigmoid(), "f"), named(a_g.tanh(), "g"), named(a_i.sigmoid(), "i"), named(a_o.sigmoid(), "o")
+        c = named(f * c_prev + g * i, "c_next")
+        return named(o * c.tanh(), "h_next"), c
 
     def init_state(self, n: int) -> tuple[Tensor, Tensor]:
         return _named_zeros("h0", self.Wh, n, self.hidden_size), _named_zeros("c0", self.Wh, n, self.hidden_size)
@@ -93,7 +90,10 @@ class LSTMCell(RNNCell):
 
 class GRUCell(Module):
     """PyTorch's GRU:  r = σ(x W_xr + b_xr + h W_hr + b_hr),  z = σ(x W_xz + b_xz + h W_hz + b_hz),
-    n = tanh(x W_xn + b_xn + r ⊙ (h W_hn + b_hn)),  h = (1 - z) ⊙ n + z ⊙ h_prev"""
+    h̃ = tanh(x W_xn + b_xn + r ⊙ (h W_hn + b_hn)),  h = (1 - z) ⊙ h̃ + z ⊙ h_prev
+
+    Drawn with the gates r, z and the candidate h̃ each one box, the mix of h_prev and h̃ in the open.
+    (Cho's and d2l's z is PyTorch's 1 - z: the same cell, the roles of z and 1 - z swapped.)"""
 
     textbook_name = "GRU"
 
@@ -101,6 +101,7 @@ class GRUCell(Module):
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
         H3 = 3 * hidden_size
+        generator = one_stream(generator)
         self.Wx = Parameter(init_weight(input_size, (input_size, H3), "xavier", generator))
         self.Wh = Parameter(init_weight(hidden_size, (hidden_size, H3), "xavier", generator))
         self.bx = Parameter(_zeros(H3)) if bias else None
@@ -108,17 +109,23 @@ class GRUCell(Module):
 
     def forward(self, x: Tensor, h_prev: Tensor) -> Tensor:
         H = self.hidden_size
-        ax, ah = x @ self.Wx, h_prev @ self.Wh
-        if self.bx is not None:
-            ax, ah = ax + self.bx, ah + self.bh
-        r = (ax[:, :H] + ah[:, :H]).sigmoid()
-        z = (ax[:, H:2 * H] + ah[:, H:2 * H]).sigmoid()
-        n = (ax[:, 2 * H:] + r * ah[:, 2 * H:]).tanh()
-        return (1.0 - z) * n + z * h_prev
+        with group("affine", "Affine"):  # x @ Wx + bx and h_prev @ Wh + bh, sliced for r, z and h̃
+            ax, ah = x @ self.Wx, h_prev @ self.Wh
+            if self.bx is not None:
+                ax, ah = ax + self.bx, ah + self.bh
+            (xr, hr), (xz, hz), (xn, hn) = [(ax[:, k * H:(k + 1) * H], ah[:, k * H:(k + 1) * H]) for k in range(3)]
+        with group("reset_gate", "reset gate r"):
+            r = named((xr + hr).sigmoid(), "r")
+        with group("update_gate", "update gate z"):
+            z = named((xz + hz).sigmoid(), "z")
+        with group("candidate", "candidate h̃"):
+            n = named((xn + r * hn).tanh(), "h̃")
+        with group("one_minus", "1 −"):  # one node, as the book draws 1 − z
+            keep = 1.0 - z
+        return named(keep * n + z * h_prev, "h_next")
 
     def init_state(self, n: int) -> Tensor:
         return _named_zeros("h0", self.Wh, n, self.hidden_size)
-
 
 class SimplifiedGRUCell(RNNCell):
     """Ng's simplified GRU (the update gate only), with c the memory cell (= h):
@@ -132,8 +139,8 @@ class SimplifiedGRUCell(RNNCell):
         A = self.affine(x, c_prev)
         with scope("u"):
             update = A[:, :H].sigmoid()
-        c_tilde = A[:, H:].tanh()
-        return update * c_tilde + (1.0 - update) * c_prev
+        c_tilde = named(A[:, H:].tanh(), "c̃")
+        return named(update * c_tilde + (1.0 - update) * c_prev, "c_next")
 
 
 class _RecurrentLayer(Module):
@@ -155,6 +162,7 @@ class _RecurrentLayer(Module):
         self._last_states: list[Any] = []  # weak references to the top layer's h_t of the last call
         self.num_directions = 2 if bidirectional else 1
         self.cells: list[list[Module]] = []
+        generator = one_stream(generator)  # every cell and the dropout draw from one stream
         for layer in range(num_layers):
             in_size = input_size if layer == 0 else hidden_size * self.num_directions
             row = []
@@ -206,7 +214,7 @@ class _RecurrentLayer(Module):
         """The state carried to the next window, cut from this window's graph (truncated BPTT):
         named so that a drawing of the next window shows where the gradient stops."""
         parts = state if isinstance(state, tuple) else (state,)
-        cut = tuple(_named(s.detach(), f"{n} carried (detached)") for s, n in zip(parts, "hc"))
+        cut = tuple(named(s.detach(), f"{n} carried (detached)") for s, n in zip(parts, "hc"))
         return cut if isinstance(state, tuple) else cut[0]
 
     def forward(self, x: Any, state: Any = None, lengths: Any = None) -> tuple[Tensor, Any]:
@@ -235,7 +243,7 @@ class _RecurrentLayer(Module):
                 finals.append(final)
                 if d == 0:
                     self._last_states = [weakref.ref(h) for h in carried]
-            xs = outs[0] if len(outs) == 1 else [_concat_pair(a, b) for a, b in zip(*outs)]
+            xs = outs[0] if len(outs) == 1 else [concat([a, b], axis=1) for a, b in zip(*outs)]
             if self.drop is not None and layer < self.num_layers - 1:
                 xs = [self.drop(h) for h in xs]
         out = stack(xs, axis=1)
@@ -253,18 +261,17 @@ class _RecurrentLayer(Module):
         for t in steps:
             m = masks[t] if masks is not None else None
             x = xs[t] if m is None else where(m, xs[t], 0.0)  # a padded input never reaches the cell
+            x.name = x.name or f"x_{t}"  # drawn as x_t (a slice of xs, or the layer below's h_t)
             with scope(f"t={t}"):
                 new = cell(x, state)
             if m is not None:  # padded positions keep the state and output zeros
                 new = tuple(where(m, n, s) for n, s in zip(new, state)) if isinstance(new, tuple) else where(m, new, state)
             state = new
+            for part, stem in zip(state if isinstance(state, tuple) else (state,), "hc"):
+                named(part, f"{stem}_{t}")  # step t's output is step t + 1's h_prev (c_prev): drawn as h_t (c_t)
             h = carried[t] = state[0] if isinstance(state, tuple) else state
             hs[t] = h if m is None else where(m, h, 0.0)
         return hs, state, carried
-
-
-def _concat_pair(a: Tensor, b: Tensor) -> Tensor:
-    return concat([a, b], axis=1)
 
 
 def _piece(state: Tensor, k: int) -> Tensor:
@@ -275,7 +282,8 @@ def _piece(state: Tensor, k: int) -> Tensor:
     return piece
 
 
-def _named(t: Tensor, name: str) -> Tensor:
+def named(t: Tensor, name: str) -> Tensor:
+    """`t`, named for drawings (its edges carry the name, its gradient is d<name>)."""
     t.name = name
     return t
 

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from ..engine import Tensor, get_default_dtype
-from .attention import MultiheadAttention, one_stream
-from .layers import Dropout, Embedding, LayerNorm, Linear
+from .attention import MultiheadAttention
+from .layers import Dropout, Embedding, LayerNorm, Linear, one_stream
 from .module import Module
 
 _ACTIVATIONS = ("relu",)

@@ -11,12 +11,11 @@ are Tensors, and the same lines record a graph of the backward pass.
 """
 from .function import Function  # noqa: I001 (the node base class, then the textbook's six)
 from .textbook import Add, Branch, MatMul, Mul, Repeat, Sum
-from .elementwise import Cast, Exp, Log, Max, Neg, Pow, ReLU, Tanh, Where
-from .indexing import Concat, Gather, GetItem, Reshape, ScatterAdd, Transpose, scatter_add
-from .apply import as_float, binary, constant_operand, matmul, reciprocal
+from .elementwise import Cast, Cos, Erf, Exp, Log, Max, Neg, Pow, ReLU, Sin, Tanh, Where
+from .indexing import Concat, Gather, GetItem, Reshape, ScatterAdd, Transpose
+from .apply import NUMBERS, binary, matmul, promote, reciprocal, where
 
 __all__ = [
-    "Add", "Branch", "Cast", "Function", "Concat", "Exp", "Gather", "GetItem", "Log", "MatMul", "Max", "Mul", "Neg", "Pow", "ReLU",
-    "Repeat", "Reshape", "ScatterAdd", "Sum", "Tanh", "Transpose", "Where", "as_float", "binary", "constant_operand", "matmul", "reciprocal",
-    "scatter_add",
+    "Add", "Branch", "Cast", "Cos", "Erf", "Function", "Concat", "Exp", "Gather", "GetItem", "Log", "MatMul", "Max", "Mul", "Neg", "Pow", "ReLU",
+    "Repeat", "Reshape", "ScatterAdd", "Sin", "Sum", "Tanh", "Transpose", "Where", "NUMBERS", "binary", "matmul", "promote", "reciprocal", "where",
 ]

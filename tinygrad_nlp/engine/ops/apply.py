@@ -1,5 +1,6 @@
-"""How Tensor methods apply nodes: torch's type rules for constants and mixed dtypes, and the
-explicit Repeat node on an operand that is broadcast."""
+"""How Tensor methods apply nodes to operands of mixed kinds: the dtype rules (`promote`, one
+function for every binary op, `where` and matmul) and the explicit Repeat node on an operand that
+is broadcast."""
 from __future__ import annotations
 
 import math
@@ -9,12 +10,70 @@ import numpy as np
 
 from ..modes import state
 from ..tensor import Tensor, wrap
+from .elementwise import Where
 from .textbook import MatMul
 
+NUMBERS = (int, float, bool)
 
-def as_float(t: Tensor) -> Tensor:
-    """Integer and bool tensors (which never need gradients) as the default float dtype."""
-    return t if t.data.dtype.kind == "f" else wrap(t.data.astype(state.default_dtype))
+
+def promote(op: str, *xs: Any) -> list[Any]:
+    """The operands of `op` with torch's dtype rules applied, each a Tensor or a constant:
+
+    - a Python or numpy scalar becomes a Python number, weakly typed: it takes the tensor's dtype
+      (float32 * np.float64(2) is float32); an array or a list takes the float dtype (so an ndarray
+      never silently turns a float32 model into float64);
+    - an integer or bool tensor meeting a float becomes float: the float tensor's dtype, or the
+      default dtype when the float is a constant ("div" always makes floats: true division);
+    - two float tensors promote as numpy (float32 + float64 is float64); matmul refuses (as torch).
+    """
+    floats = [x.data.dtype for x in xs if isinstance(x, Tensor) and x.data.dtype.kind == "f"]
+    if op == "matmul" and len(set(floats)) > 1:
+        shapes = " @ ".join(f"{x.shape} {x.dtype}" for x in xs)
+        raise TypeError(f"matmul: {shapes}: the operands' float dtypes differ; convert one with .float() or .double()")
+    out = []
+    for x in xs:
+        if not isinstance(x, Tensor) and type(x) not in NUMBERS:  # (numpy's scalars are not: np.float64 is a float)
+            x = np.asarray(x)
+            if x.dtype.kind not in "fiub":
+                raise TypeError(f"{op}: cannot combine a Tensor with {type(x).__name__} of dtype {x.dtype}")
+            x = x.item() if x.ndim == 0 else x
+        out.append(x)
+    if floats:
+        dtype = np.result_type(*floats)
+    elif op == "div" or any(type(x) is float or (type(x) is np.ndarray and x.dtype.kind == "f") for x in out):
+        dtype = state.default_dtype
+    else:
+        return out
+    return [wrap(x.data.astype(dtype)) if isinstance(x, Tensor) and x.data.dtype.kind != "f" else
+            x.astype(dtype) if type(x) is np.ndarray and x.dtype != dtype else x for x in out]
+
+
+def binary(op: type, a: Any, b: Any) -> Tensor:
+    """An elementwise node of two operands after the dtype rules; an operand that is broadcast and
+    needs a gradient gets an explicit Repeat node (the textbook's bias add)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype and a.data.shape == b.data.shape:
+        return op()(a, b)  # the common case: no rule to apply, nothing to broadcast
+    if not (isinstance(a, Tensor) and _fits(b, a.data.dtype)):
+        a, b = promote(op.__name__.lower(), a, b)
+    if not isinstance(a, NUMBERS) and not isinstance(b, NUMBERS) and a.shape != b.shape:
+        a, b = broadcast(op.__name__.lower(), a, b)
+    return op()(a, b)
+
+
+def _fits(b: Any, dtype: np.dtype) -> bool:
+    """No dtype rule applies to `b` beside a tensor of `dtype` (the common cases, kept fast): a tensor
+    or an array of that dtype, an int, or a float beside a float tensor."""
+    b = b.data if isinstance(b, Tensor) else b
+    return b.dtype is dtype if type(b) is np.ndarray else type(b) is int or type(b) is float and dtype.kind == "f"
+
+
+def broadcast(op: str, *xs: Any, shape: tuple[int, ...] = ()) -> list[Any]:
+    """Operands of different shapes: check they broadcast; expand (Repeat) a Tensor that needs a gradient."""
+    try:
+        shape = np.broadcast_shapes(shape, *(np.shape(x) for x in xs))
+    except ValueError:
+        raise ValueError(f"{op}: shapes {' and '.join(str(np.shape(x)) for x in xs)} cannot be broadcast together") from None
+    return [x.expand(shape) if isinstance(x, Tensor) and x.requires_grad and state.grad_enabled else x for x in xs]
 
 
 def reciprocal(c: float) -> float:
@@ -24,72 +83,21 @@ def reciprocal(c: float) -> float:
     return 1.0 / c
 
 
-def constant_operand(x: Any, like: Tensor) -> Any:
-    """A non-Tensor operand. Python and numpy scalars become Python numbers, weakly typed as in
-    torch (float32 * np.float64(2) is float32); arrays are cast to the tensor's float dtype."""
-    if type(x) is np.ndarray and x.ndim and (x.dtype is like.data.dtype or like.data.dtype.kind != "f"):
-        return x  # the common array constant: nothing to convert
-    if type(x) is float or type(x) is int or type(x) is bool:
-        return x
-    if isinstance(x, (np.generic, np.ndarray)) and np.ndim(x) == 0:
-        return x.item()
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "fiub":
-        raise TypeError(f"cannot combine a Tensor with {type(x).__name__} of dtype {arr.dtype}")
-    if like.dtype.kind == "f" and arr.dtype != like.dtype:
-        arr = arr.astype(like.dtype)
-    return arr
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """Select x where condition else y (a Where node, like torch.where).
 
-
-def binary(op: type, a: Any, b: Any) -> Tensor:
-    """Elementwise binary op with torch's type rules; a broadcast operand that needs a gradient
-    gets an explicit Repeat node."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if a.data.dtype is not b.data.dtype:
-            a, b = _promote(a, b)
-        if a.data.shape == b.data.shape:  # the common case: nothing to broadcast
-            return op()(a, b)
-    elif isinstance(a, Tensor):
-        if type(b) is not float:
-            b = constant_operand(b, a)
-        if type(b) is float:  # a Python number: weakly typed (keeps a float tensor's dtype), broadcast by numpy
-            return op()(a if a.data.dtype.kind == "f" else as_float(a), b)
-        if type(b) is int or type(b) is bool or b.shape == a.data.shape:
-            return op()(a, b)
-    else:
-        if type(a) is not float:
-            a = constant_operand(a, b)
-        if type(a) is float:
-            return op()(a, b if b.data.dtype.kind == "f" else as_float(b))
-        if type(a) is int or type(a) is bool or a.shape == b.data.shape:
-            return op()(a, b)
-    return op()(*_broadcast(op.__name__.lower(), a, b))
-
-
-def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """An integer or bool tensor meeting a float one takes its dtype (int64 * float32 is float32);
-    two float dtypes promote as numpy does (float32 + float64 is float64, as in torch)."""
-    fa, fb = a.data.dtype.kind == "f", b.data.dtype.kind == "f"
-    if fa and not fb:
-        return a, wrap(b.data.astype(a.dtype))
-    if fb and not fa:
-        return wrap(a.data.astype(b.dtype)), b
-    return a, b
-
-
-def _broadcast(op: str, a: Any, b: Any) -> tuple[Any, Any]:
-    """Operands of different shapes: check they broadcast; expand (Repeat) a Tensor that needs a gradient."""
-    sa, sb = np.shape(a), np.shape(b)
-    try:
-        shape = np.broadcast_shapes(sa, sb)
-    except ValueError:
-        raise ValueError(f"{op}: shapes {sa} and {sb} cannot be broadcast together") from None
-    if state.grad_enabled:
-        if sa != shape and isinstance(a, Tensor) and a.requires_grad:
-            a = a.expand(shape)
-        if sb != shape and isinstance(b, Tensor) and b.requires_grad:
-            b = b.expand(shape)
-    return a, b
+    A selection, not arithmetic: inf or NaN in the branch that is not chosen never reaches the
+    result, and the gradient goes to the chosen branch only (zero to the other).
+    """
+    c = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if c.dtype != bool:
+        raise TypeError(f"where: condition must be boolean, got dtype {c.dtype}")
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x, y = np.asarray(x), np.asarray(y)
+        out = np.where(c, x, y)
+        return wrap(out.astype(state.default_dtype) if out.dtype.kind == "f" and x.ndim + y.ndim == 0 else out)
+    x, y = broadcast("where", *promote("where", x, y), shape=c.shape)
+    return Where(c)(x, y)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -98,11 +106,7 @@ def matmul(a: Any, b: Any) -> Tensor:
 
     Batch dimensions that broadcast get an explicit Repeat node.
     """
-    a = a if isinstance(a, Tensor) else Tensor(a, dtype=b.dtype if b.dtype.kind == "f" and np.asarray(a).dtype.kind == "f" else None)
-    b = b if isinstance(b, Tensor) else Tensor(b, dtype=a.dtype if a.dtype.kind == "f" and np.asarray(b).dtype.kind == "f" else None)
-    if a.dtype != b.dtype and a.dtype.kind == b.dtype.kind == "f":  # no silent float64 model, as torch refuses too
-        raise TypeError(f"matmul: {a.shape} {a.dtype} @ {b.shape} {b.dtype}: the operands' float dtypes differ; "
-                        "convert one with .float() or .double()")
+    a, b = (x if isinstance(x, Tensor) else wrap(np.asarray(x)) for x in promote("matmul", a, b))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least 1 dimension")
     if a.ndim == 1 or b.ndim == 1:

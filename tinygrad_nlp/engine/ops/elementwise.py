@@ -1,11 +1,11 @@
-"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, ReLU, Cast, and the Max reduction."""
+"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, Sin, Cos, Erf, ReLU, Cast, and the Max reduction."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
-from ..tensor import Tensor
 from .function import Function
-from .arrays import data
 from .textbook import Sum
 
 
@@ -13,6 +13,7 @@ class Neg(Function):
     """z = -x;  dx = -g"""
 
     symbol = "−"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -26,11 +27,13 @@ class Neg(Function):
 class Pow(Function):
     """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x)
 
-    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0. The exponent is usually
+    As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0 and y ≥ 0 (at x = 0, y < 0 it is
+    z·log 0 = -∞). The exponent is usually
     a number (a constant); a Tensor exponent gets its gradient too.
     """
 
     symbol = "**"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -40,27 +43,14 @@ class Pow(Function):
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
         dx = dy = None
-        if need_x:
-            if isinstance(y, (int, float)):  # common exponents from the output (numpy's x ** -2 is slow)
-                if y == 0:
-                    dx = g * 0
-                elif y == 2:
-                    dx = g * (x * 2)
-                elif y == -1:
-                    dx = g * -(out * out)  # d(1/x) = -1/x²
-                elif y == 0.5:
-                    dx = g * (0.5 / out)  # d√x = 1 / (2√x)
-                else:
-                    dx = g * (x ** (y - 1) * y)
-            else:
-                nonzero = (data(y) != 0).astype(g.dtype)  # y - nonzero is y - 1, or 0 where y = 0
-                dx = g * (y * x ** (y - nonzero))
+        if need_x and isinstance(y, (int, float)):  # a constant: common exponents from the output (x ** -2 is slow)
+            dx = (g * 0 if y == 0 else g * (x * 2) if y == 2 else g * -(out * out) if y == -1  # d(1/x) = -1/x²
+                  else g * (0.5 / out) if y == 0.5 else g * (x ** (y - 1) * y))  # d√x = 1 / (2√x)
+        elif need_x:
+            dx = g * (y * x ** (y - np.not_equal(y, 0).astype(g.dtype)))  # y - 1, or 0 where y = 0
         if need_y:
-            if isinstance(x, (int, float)):
-                dy = g * out * float(np.log(x)) if x != 0 else g * 0
-            else:
-                zero = (data(x) == 0).astype(g.dtype)  # log(x + 1) = 0 where x = 0
-                dy = g * out * (x + zero).log() if isinstance(x, Tensor) else g * out * np.log(x + zero)
+            zero = (np.equal(x, 0) & np.greater_equal(y, 0)).astype(g.dtype)  # log(x + 1) = 0 there
+            dy = g * out * Log()(x + zero)
         return dx, dy
 
 
@@ -71,6 +61,7 @@ class Where(Function):
     """
 
     symbol = "where"
+    fresh = True
     elementwise = True
     __slots__ = ("c",)
 
@@ -82,16 +73,14 @@ class Where(Function):
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
-        zero = np.zeros((), dtype=data(g).dtype)
-        dx = Where(self.c)(g, zero) if need_x and isinstance(g, Tensor) else (np.where(self.c, g, zero) if need_x else None)
-        dy = Where(self.c)(zero, g) if need_y and isinstance(g, Tensor) else (np.where(self.c, zero, g) if need_y else None)
-        return dx, dy
+        return (Where(self.c)(g, 0) if need_x else None), (Where(self.c)(0, g) if need_y else None)
 
 
 class Exp(Function):
     """z = exp(x);  dx = g * z"""
 
     symbol = "exp"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -106,6 +95,7 @@ class Log(Function):
     """z = log(x);  dx = g / x"""
 
     symbol = "log"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -120,6 +110,7 @@ class Tanh(Function):
     """z = tanh(x);  dx = g * (1 - z²)"""
 
     symbol = "tanh"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -130,10 +121,56 @@ class Tanh(Function):
         return (g * (1 - out * out),)
 
 
+class Sin(Function):
+    """z = sin(x);  dx = g * cos(x)"""
+
+    symbol = "sin"
+    fresh = True
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g, out, x):
+        return (g * Cos()(x),)
+
+
+class Cos(Function):
+    """z = cos(x);  dx = -g * sin(x)"""
+
+    symbol = "cos"
+    fresh = True
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g, out, x):
+        return (-g * Sin()(x),)
+
+
+class Erf(Function):
+    """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
+
+    symbol = "erf"
+    fresh = True
+    elementwise = True
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
+
+    def backward(self, g, out, x):
+        return (g * Exp()(x * x * -1.0) * (2 / math.sqrt(math.pi)),)
+
+
 class ReLU(Function):
-    """z = max(x, 0);  dx = g where x > 0"""
+    """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
 
     symbol = "ReLU"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -141,13 +178,14 @@ class ReLU(Function):
         return np.maximum(x, 0)
 
     def backward(self, g, out, x):
-        return (g * (data(x) > 0).astype(g.dtype),)
+        return (g * np.logical_not(np.less_equal(x, 0)),)  # (NaN passes g on, as in torch)
 
 
 class Cast(Function):
     """z = x as a float of another dtype (a copy, so Cast(x.dtype) is torch's clone);  dx = g as x's dtype"""
 
     symbol = "cast"
+    fresh = True
     elementwise = True
     __slots__ = ("dtype",)
 
@@ -158,13 +196,14 @@ class Cast(Function):
         return x.astype(self.dtype)
 
     def backward(self, g, out, x):
-        return (Cast(data(x).dtype)(g) if isinstance(g, Tensor) else g.astype(x.dtype, copy=False),)
+        return (Cast(x.dtype)(g),)
 
 
 class Max(Function):
     """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
 
     symbol = "max"
+    fresh = True
     __slots__ = ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
@@ -175,7 +214,7 @@ class Max(Function):
         return x.max(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
-        xd = data(x)
+        xd = np.asarray(x)
         top = xd.max(axis=self.axis, keepdims=True)
         mask = (xd == top).astype(xd.dtype)
         mask /= mask.sum(axis=self.axis, keepdims=True)

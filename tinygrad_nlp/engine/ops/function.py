@@ -13,16 +13,16 @@ class Function:
     """A graph node: `forward(*arrays)` computes the output; `backward(g, out, *inputs)` returns one
     gradient per input, or None for an input that needs none (`self.needs_input_grad[i]` is False).
 
-    `backward` sees numpy arrays on the fast path and Tensors under `create_graph=True`, so it is
-    written with operations both understand; that is what makes higher-order gradients work.
-    `parents` holds the inputs as given (Tensors, or raw constants), `args` their arrays.
-    After `backward(keep_edge_grads=True)` a node keeps `grad_out` (dL/d output) and `grad_inputs`
-    (dL/d each input along this edge) for viz.
+    `backward` is written once, with operators and nodes that arrays and Tensors both understand.
+    The backward loop calls it on the arrays (nothing is recorded: the fast path), or on the
+    Tensors with recording on (`create_graph=True`: the gradients are themselves differentiable).
+    A node applied to arrays only returns an array: that is how a backward uses other nodes.
     """
 
     symbol = "?"
-    elementwise = False  # output element i depends on input element i only (see autograd.strong_zero)
-    __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq", "grad_out", "grad_inputs")
+    elementwise = False  # output element i depends on input element i only (see autograd.run_backward)
+    fresh = False  # backward returns new arrays that nothing else holds (the loop may add into them)
+    __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq")
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -34,21 +34,24 @@ class Function:
     def name(self) -> str:
         return type(self).__name__
 
-    def __call__(self, *inputs: Any) -> Tensor:
-        """Run forward on the inputs' arrays; record this node as the output's creator if any input
-        requires grad (and recording is on). Non-Tensor inputs are constants."""
-        args, needs = [], []
+    def __call__(self, *inputs: Any) -> Any:
+        """Run forward on the inputs' arrays (non-Tensor inputs are constants). With a Tensor among
+        the inputs, return a Tensor, recorded with this node as its creator if an input requires
+        grad and recording is on: `parents` are the inputs, `args` their arrays."""
+        args, needs, tensors = [], [], False
         for x in inputs:
             if isinstance(x, Tensor):
                 args.append(x.data)
                 needs.append(x.requires_grad)
+                tensors = True
             else:
                 args.append(x)
                 needs.append(False)
+        data = self.forward(*args)
+        if not tensors:
+            return data
         out = Tensor.__new__(Tensor)
-        out.data = data = self.forward(*args)
-        if type(data) is not np.ndarray:
-            out.data = np.asarray(data)
+        out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.grad = out.name = None
         if True in needs and state.grad_enabled:
             out.requires_grad, out._ctx = True, self

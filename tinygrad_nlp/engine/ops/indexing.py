@@ -7,22 +7,6 @@ import numpy as np
 
 from ..sparse import RowSparse, Scatter
 from .function import Function
-from .arrays import is_array
-
-
-def is_basic_index(index: Any) -> bool:
-    """Ints, slices, None and Ellipsis select every position at most once."""
-    items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
-
-
-def scatter_add(g: Any, index: Any, shape: tuple[int, ...], lazy: bool = False) -> Any:
-    """zeros(shape) with g added at x[index]; repeated indices accumulate (GetItem's backward).
-    lazy=True returns a Scatter that the engine adds straight into the other gradients."""
-    if not is_array(g):
-        return ScatterAdd(index, shape)(g)
-    scatter = Scatter(index, np.asarray(g), shape, is_basic_index(index))
-    return scatter if lazy else scatter.to_dense()
 
 
 class Reshape(Function):
@@ -70,21 +54,25 @@ class GetItem(Function):
         return x[self.index]
 
     def backward(self, g, out, x):
-        return (scatter_add(g, self.index, x.shape, lazy=True),)
+        return (ScatterAdd(self.index, x.shape)(g),)
 
 
 class ScatterAdd(Function):
-    """z = zeros(shape) with x added at [index];  dx = g[index]  (GetItem's backward as a node)"""
+    """z = zeros(shape) with x added at [index] (repeated indices accumulate);  dx = g[index]
+
+    The backward of GetItem and Gather. Its output is lazy (`sparse.py`): a Scatter, or with
+    rows=True a RowSparse, that the backward loop adds straight into the other gradients of the
+    same tensor, and that becomes a dense array wherever one is needed.
+    """
 
     symbol = "scatter"
-    __slots__ = ("index", "shape")
+    __slots__ = ("index", "shape", "rows")
 
-    def __init__(self, index: Any, shape: tuple[int, ...]):
-        self.index = index
-        self.shape = shape
+    def __init__(self, index: Any, shape: tuple[int, ...], rows: bool = False):
+        self.index, self.shape, self.rows = index, shape, rows
 
     def forward(self, x):
-        return scatter_add(x, self.index, self.shape)
+        return RowSparse(self.index, x, self.shape) if self.rows else Scatter(self.index, x, self.shape)
 
     def backward(self, g, out, x):
         return (g[self.index],)
@@ -93,7 +81,7 @@ class ScatterAdd(Function):
 class Gather(Function):
     """z = table[ids] (rows of a table; the embedding lookup);  dtable = g rows scatter-added at ids
 
-    With sparse=True the fast path returns the rows as a RowSparse instead of a dense table.
+    With sparse=True the table's gradient stays a RowSparse (the rows used) up to the optimizer.
     """
 
     symbol = "Gather"
@@ -107,9 +95,7 @@ class Gather(Function):
         return table[self.ids]
 
     def backward(self, g, out, table):
-        if self.sparse and is_array(g):
-            return (RowSparse(self.ids, g, table.shape),)
-        return (scatter_add(g, self.ids, table.shape),)
+        return (ScatterAdd(self.ids, table.shape, self.sparse)(g),)
 
 
 class Concat(Function):

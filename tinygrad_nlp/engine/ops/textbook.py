@@ -1,13 +1,12 @@
 """The textbook's node types: Add, Mul, Repeat (broadcast), Sum, MatMul, Branch (fan-out)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from ..sparse import Scatter
 from .function import Function
-from .arrays import expand, reduce_to
 
 
 class Add(Function):
@@ -28,6 +27,7 @@ class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x"""
 
     symbol = "×"
+    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -52,7 +52,9 @@ class Repeat(Function):
         return np.broadcast_to(x, self.shape)
 
     def backward(self, g, out, x):
-        return (reduce_to(g, x.shape),)
+        lead = g.ndim - x.ndim
+        axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(x.shape) if s == 1 and g.shape[lead + i] != 1)
+        return ((g.sum(axis=axes, keepdims=True) if axes else g).reshape(x.shape),)
 
 
 class Sum(Function):
@@ -75,7 +77,7 @@ class Sum(Function):
             for a in axes:
                 kept[a] = 1
             g = g.reshape(tuple(kept))
-        return (expand(g, x.shape),)
+        return (Repeat(x.shape)(g),)
 
 
 class MatMul(Function):
@@ -86,39 +88,34 @@ class MatMul(Function):
     """
 
     symbol = "MatMul"
+    fresh = True
     __slots__ = ()
 
     def forward(self, x, y):
         if y.ndim == 2 and x.ndim > 2:
-            return (x.reshape(-1, x.shape[-1]) @ y).reshape(x.shape[:-1] + (y.shape[1],))
+            return (rows(x) @ y).reshape(x.shape[:-1] + (y.shape[1],))
         return x @ y
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
         if y.ndim == 2 and x.ndim > 2:
-            g2 = g.reshape((-1, g.shape[-1]))
-            gx = (g2 @ y.mT).reshape(x.shape) if need_x else None
-            gy = x.reshape((-1, x.shape[-1])).mT @ g2 if need_y else None
+            gx = (rows(g) @ y.mT).reshape(x.shape) if need_x else None
+            gy = rows(x).mT @ rows(g) if need_y else None
             return gx, gy
         return (g @ y.mT if need_x else None), (x.mT @ g if need_y else None)
+
+
+def rows(a: Any) -> Any:
+    """(..., k) as a matrix (n, k) of its rows (an explicit n: reshape(-1, 0) is undefined)."""
+    return a.reshape((math.prod(a.shape[:-1]), a.shape[-1]))
 
 
 class Branch:
     """Fan-out (the textbook's copy node): x goes to n consumers;  dx = g₁ + g₂ + … + gₙ
 
-    Its forward is the identity, so the engine records no node for it: the gradient buffer
-    (`gradbuffer.py`) applies `accumulate` whenever one more gradient reaches a tensor, and
-    `graph.trace` draws a Branch node on every tensor with more than one consumer.
+    Its forward is the identity, so the engine records no node for it: the backward loop
+    (`autograd.sweep`) sums the gradients that reach a tensor, and `graph.trace` draws a Branch
+    node on every tensor with more than one consumer.
     """
 
     symbol = "Branch"
-
-    @staticmethod
-    def accumulate(total: Any, g: Any, in_place: bool = False) -> Any:
-        """total + g; with in_place=True (the caller owns `total`'s buffer) g is added into it."""
-        if not in_place:
-            return total + g
-        if type(g) is Scatter:
-            return g.add_to(total)
-        total += g
-        return total

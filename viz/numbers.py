@@ -1,0 +1,102 @@
+"""How the numbers on a drawing are written.
+
+- A small array is written in full: a scalar as a number, a vector on one line, a matrix with its
+  rows on separate lines (up to `MAX_ROWS` × `MAX_COLS`; leading axes of size 1 are dropped for the
+  rows, the shape is written before them).
+- A larger one as its shape and `[min, mean, max]` (`SUMMARY_LEGEND` says so on the figure), a
+  row-sparse gradient as the rows it touches.
+- Three significant digits; no `-0`, and no round-off noise: a number smaller than a few float
+  epsilons of the array's largest magnitude (the 4.6e-18 mean of a gradient that sums to zero) is 0.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_nlp import RowSparse, Tensor
+
+MAX_ROWS, MAX_COLS = 4, 6
+SUMMARY_LEGEND = "a larger array is written as its shape and [min, mean, max]"
+NOISE_EPS = 64  # float epsilons of the largest magnitude below which a number is round-off
+
+
+def number(v: float, noise: float = 0.0) -> str:
+    """One number with 3 significant digits: 0.0728, -1.28, 2.5e-05, 3; never -0."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if not np.isfinite(v):
+        return str(float(v))
+    if abs(v) <= noise:
+        return "0"
+    text = f"{v:.3g}"
+    mantissa, _, exponent = text.partition("e")
+    if exponent:
+        text = f"{mantissa}e{int(exponent)}"
+    return "0" if text in ("-0", "0") else text
+
+
+def _noise(a: np.ndarray) -> float:
+    if a.dtype.kind != "f" or a.size == 0:
+        return 0.0
+    finite = np.abs(a[np.isfinite(a)])
+    return float(finite.max()) * np.finfo(a.dtype).eps * NOISE_EPS if finite.size else 0.0
+
+
+def _dense(a: Any) -> Any:
+    if isinstance(a, Tensor):
+        a = a.data
+    if hasattr(a, "to_dense") and not isinstance(a, (np.ndarray, RowSparse)):  # a lazy Scatter
+        a = a.to_dense()
+    return a
+
+
+def _rows(a: np.ndarray) -> np.ndarray | None:
+    """The array as rows × columns when it is small enough to write in full, else None."""
+    if a.ndim <= 1:
+        return a.reshape(1, -1) if a.size <= MAX_COLS else None
+    rows = a.reshape(-1, a.shape[-1])
+    return rows if rows.shape[0] <= MAX_ROWS and rows.shape[1] <= MAX_COLS else None
+
+
+def is_summary(a: Any, values: bool = True) -> bool:
+    """True when `format_array` writes `a` as a shape with `[min, mean, max]`."""
+    a = _dense(a)
+    if a is None or not values or isinstance(a, RowSparse):
+        return False
+    a = np.asarray(a)
+    return a.size > 0 and _rows(a) is None
+
+
+def format_array(a: Any, values: bool = True) -> str:
+    """The text of an array on a drawing (see the module docstring); lines are separated by newlines."""
+    a = _dense(a)
+    if a is None:
+        return ""
+    if isinstance(a, RowSparse):
+        if not values or _rows(np.empty(a.shape)) is None:
+            rows = np.unique(a.ids)
+            shown = ", ".join(map(str, rows[:6])) + (", ..." if rows.size > 6 else "")
+            return f"{a.shape} rows {{{shown}}}"
+        a = a.to_dense()
+    a = np.asarray(a)
+    if not values:
+        return str(a.shape)
+    if a.size == 0:
+        return f"{a.shape} (empty)"
+    noise = _noise(a)
+    rows = _rows(a)
+    if rows is None:
+        lo, mean, hi = (number(v, noise) for v in (a.min(), a.mean(), a.max()))
+        return f"{a.shape} [{lo}, {mean}, {hi}]"
+    cells = [[number(v, noise) for v in row] for row in rows.tolist()]
+    if a.ndim == 0:
+        return cells[0][0]
+    width = max(len(c) for row in cells for c in row)
+    lines = [" ".join(c.rjust(width) for c in row) for row in cells]
+    if len(lines) == 1:  # a vector, or a matrix of one row: no column to align
+        row = " ".join(cells[0])
+        return f"[{row}]" if a.ndim == 1 else f"{a.shape} [{row}]"
+    return f"{a.shape}\n" + "\n".join(f"[{line}]" for line in lines)
