@@ -62,14 +62,7 @@ def combine_masks(N: int, T: int, S: int, dtype: Any, attn_mask: Any = None, key
     if not parts:
         return None, name
     total = parts[0] if len(parts) == 1 else parts[0] + parts[1]
-    return total, name + _pattern(total)
-
-
-def _pattern(mask: np.ndarray) -> str:
-    """A small mask's pattern for its drawn name (0 allowed, -∞ masked), one line per query."""
-    if mask.ndim != 2 or mask.size > 25 or not np.isin(mask, (0.0, -np.inf)).all():
-        return ""
-    return "".join("\n" + " ".join("-∞" if v else "0" for v in row < 0) for row in mask)
+    return total, name
 
 
 @group("attention_scores", "QKᵀ/√d")
