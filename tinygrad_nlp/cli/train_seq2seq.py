@@ -36,7 +36,7 @@ from .decode import add_beam_arguments, check_beam
 HELP = "train the textbook's seq2seq models (baseline, peeky, attention) on addition or dates"
 MODELS = {"baseline": "Seq2seq", "peeky": "PeekySeq2seq", "attention": "AttentionSeq2seq", "transformer": "TransformerSeq2seq"}
 # the flags left unset: the recurrent models' defaults, or the Transformer's preset
-PRESETS = {"recurrent": dict(hidden=128, epochs=25, lr=0.001), "transformer": dict(hidden=64, epochs=4, lr=0.002)}
+PRESETS = {"recurrent": dict(hidden=128, epochs=25, lr=0.001), "transformer": dict(hidden=64, epochs=3, lr=0.002)}
 
 
 def show(vocab, q, t, guess, reverse: bool) -> str:
