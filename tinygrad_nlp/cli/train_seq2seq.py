@@ -20,8 +20,6 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_nlp as tg
-import viz
-from models import build_model, save_model
 from tinygrad_nlp.data.datasets import load_addition, load_date
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy
 from tinygrad_nlp.evaluation.metrics import accuracy
@@ -32,7 +30,6 @@ from tinygrad_nlp.trainer import Progress, format_duration
 from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
 from .decode import add_beam_arguments, check_beam
 
-HELP = "train the textbook's seq2seq models (baseline, peeky, attention) on addition or dates"
 MODELS = {"baseline": "Seq2seq", "peeky": "PeekySeq2seq", "attention": "AttentionSeq2seq"}
 
 
@@ -80,6 +77,9 @@ def check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    import viz
+    from models import build_model, save_model
+
     out = Path(args.out)
     tg.manual_seed(args.seed)
     data = read_data(args, load_addition if args.task == "addition" else load_date, args.data, verify=not args.no_verify)

@@ -19,8 +19,6 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_nlp as tg
-import viz
-from models import CBOW, SkipGram
 from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample
 from tinygrad_nlp.data.datasets import load_ptb
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format
@@ -28,8 +26,6 @@ from tinygrad_nlp.runs import CHECKPOINTS, add_run_arguments, integer, number, o
 from tinygrad_nlp.trainer import Trainer
 
 from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
-
-HELP = "train word2vec (CBOW or skip-gram, negative sampling) or PPMI+SVD vectors on PTB"
 
 QUERIES = ["you", "year", "car", "toyota"]
 ANALOGIES = [("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad")]
@@ -50,6 +46,8 @@ def read_questions(path: Path) -> list[tuple[str, ...]]:
 
 def report(vocab, W, out: Path, name: str) -> None:
     """Neighbours, analogies and maps of the textbook's words that the corpus has (a custom corpus may lack them)."""
+    import viz
+
     for q in [q for q in QUERIES if q in vocab]:
         print(f"[query] {q}: " + ", ".join(f"{w} {s:.3f}" for w, s in most_similar(q, vocab, W, k=5)))
     for a, b, c in [abc for abc in ANALOGIES if all(w in vocab for w in abc)]:
@@ -107,6 +105,8 @@ def check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from models import CBOW, SkipGram
+
     tg.manual_seed(args.seed)
     corpus, vocab = read_data(args, load_ptb, "train", args.data, verify=not args.no_verify)
     if args.max_words:
