@@ -31,7 +31,7 @@ from tinygrad_nlp.nn import functional as F
 from tinygrad_nlp.runs import add_run_arguments, integer, number, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
 
-from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
+from .checks import PTB_READ, SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
 from .generate import as_text
 
 PRESETS = {
@@ -106,13 +106,13 @@ VOCAB_BOUND = {"ptb": 10_000, "timemachine": 100}  # PTB's words; The Time Machi
 
 
 def memory_estimate(args: argparse.Namespace) -> tuple[float, float]:
-    """Bytes for the weights (with gradients and Adam's two moments) and for one batch's
-    activations (the logits over the vocabulary dominate), in float32."""
+    """Bytes for the weights (with gradients and Adam's two moments) and for the corpus and one
+    batch's activations (the logits over the vocabulary dominate), in float32."""
     V, H, layers = VOCAB_BOUND[args.corpus], args.hidden, 2 if args.model == "better" else 1
     E = V if args.model == "onehot" else args.wordvec
     weights = V * E + layers * 4 * H * (E + H + 2) + H * V + V
     per_token = 4 * V + 12 * layers * H + 2 * E
-    return 16.0 * weights, 4.0 * args.batch * args.time * per_token
+    return 16.0 * weights, (PTB_READ if args.corpus == "ptb" else 0) + 4.0 * args.batch * args.time * per_token
 
 
 def check(args: argparse.Namespace) -> None:

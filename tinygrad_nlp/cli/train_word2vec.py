@@ -25,7 +25,7 @@ from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_simi
 from tinygrad_nlp.runs import CHECKPOINTS, add_run_arguments, integer, number, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Trainer
 
-from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
+from .checks import PTB_READ, SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
 
 QUERIES = ["you", "year", "car", "toyota"]
 ANALOGIES = [("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad")]
@@ -89,17 +89,25 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 COUNT_BASED_FILES = ("vectors_ppmi_svd.txt",)  # what --count-based writes (besides its maps)
-VOCAB_BOUND = 10_000  # PTB's words
+VOCAB_BOUND, WORDS_BOUND = 10_000, 929_589  # PTB's vocabulary and training words
+
+
+def memory_estimate(args: argparse.Namespace) -> tuple[float, float]:
+    """Bytes for the weights (two V x H tables with gradients and Adam's moments) and for the data
+    and one batch: PTB read, the (words, 2 window) int64 context ids (made from a table of positions as large,
+    and shuffled copies of both each epoch) and the batch's embedded rows with their gradients."""
+    words = min(args.max_words or WORDS_BOUND, WORDS_BOUND)
+    rows = 2 * args.window + args.negatives + 1
+    return 16.0 * 2 * VOCAB_BOUND * args.hidden, PTB_READ + 8.0 * 3 * words * 2 * args.window + 4.0 * 4 * args.batch * rows * args.hidden
 
 
 def check(args: argparse.Namespace) -> None:
     conflict(args, "--resume", "--overwrite")
     conflict(args, "--count-based", "--resume", " (the count-based vectors are computed in one go)")
     if args.count_based:
-        check_memory(args, 4.0 * 4 * VOCAB_BOUND**2, 0.0, "the co-occurrence and PPMI matrices of PTB's 10,000 words")
+        check_memory(args, 4.0 * 4 * VOCAB_BOUND**2, PTB_READ, "the co-occurrence and PPMI matrices of PTB's 10,000 words")
     else:
-        rows = 2 * args.window + args.negatives + 1
-        check_memory(args, 16.0 * 2 * VOCAB_BOUND * args.hidden, 4.0 * 4 * args.batch * rows * args.hidden,
+        check_memory(args, *memory_estimate(args),
                      f"--hidden {args.hidden}, --batch {args.batch}, --window {args.window} and --negatives {args.negatives}")
     run_folder(args, COUNT_BASED_FILES if args.count_based else CHECKPOINTS)
 
