@@ -47,7 +47,7 @@ def test_the_estimate_is_within_2x_of_the_measured_peak_and_never_far_below(meas
 def test_the_refusal_compares_with_physical_memory_not_what_is_free_now(monkeypatch, capsys):
     with open("/proc/meminfo") as f:
         total = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemTotal:"))
-    assert checks.physical_memory() == total
+    assert 0 < checks.physical_memory() <= total  # a container's limit may be lower
     monkeypatch.setattr(checks, "physical_memory", lambda: 2 * 2**30)
     with pytest.raises(SystemExit) as exit:
         main(["train-lm", "--batch", "5000"])  # about 32 GiB

@@ -113,19 +113,22 @@ def conflict(args: argparse.Namespace, flag: str, other: str, why: str = "") -> 
         raise FlagError(flag, None if a is True else a, f"cannot be combined with {other}{'' if b is True else ' ' + echo(b)}{why}")
 
 
+CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")  # cgroup v2, v1
+
+
 def physical_memory() -> int:
-    """Bytes of memory this machine has (MemTotal), whatever else is running."""
+    """Bytes of memory this machine has (its physical memory, or a container's limit when lower),
+    whatever else is running."""
     try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
-        return 1 << 40
+        total = 1 << 40
+    for limit in CGROUP_LIMITS:
+        try:
+            total = min(total, int(Path(limit).read_text()))
+        except (OSError, ValueError):  # absent, or "max"
+            pass
+    return total
 
 
 def gib(n: float) -> str:
@@ -139,8 +142,8 @@ PTB_READ = 100 * 2**20  # bytes of reading PTB's training text, its 929,589 word
 def check_memory(args: argparse.Namespace, weights: float, batch: float, what: str) -> None:
     """Refuse sizes whose estimated peak memory (the process itself, PROCESS; `weights`: bytes of the
     weights with their gradients and optimizer state; `batch`: of the data and of one batch's
-    activations with their gradients) is more than this machine's physical memory, naming --hidden or --batch, whichever
-    weighs more. Physical memory, not what is free at the moment: the same command gets the same
+    activations with their gradients) is more than this machine's physical memory, naming --hidden or --batch,
+    whichever weighs more. Physical memory, not what is free at the moment: the same command gets the same
     answer whatever else runs, and only what cannot fit at all is refused."""
     flag = "--hidden" if weights >= batch else "--batch"
     need, total = PROCESS + weights + batch, physical_memory()
