@@ -105,7 +105,8 @@ def check(args: argparse.Namespace) -> None:
     conflict(args, "--resume", "--overwrite")
     conflict(args, "--count-based", "--resume", " (the count-based vectors are computed in one go)")
     if args.count_based:
-        check_memory(args, 4.0 * 4 * VOCAB_BOUND**2, PTB_READ, "the co-occurrence and PPMI matrices of PTB's 10,000 words")
+        check_memory(args, 32.0 * VOCAB_BOUND**2, PTB_READ,  # counts, PPMI and their float64 temporaries (measured)
+                     "the co-occurrence and PPMI matrices of PTB's 10,000 words")
     else:
         check_memory(args, *memory_estimate(args),
                      f"--hidden {args.hidden}, --batch {args.batch}, --window {args.window} and --negatives {args.negatives}")
