@@ -20,6 +20,7 @@ MEASURED = [
     (237, "train-lm --max-steps 20 --epochs 1 --no-test"),
     (1292, "train-lm --batch 200 --max-steps 3 --epochs 1 --no-test"),
     (221, "train-word2vec --max-words 50000"),
+    (285, "train-word2vec --epochs 1"),
     (3169, "train-word2vec --count-based"),
 ]
 

@@ -94,11 +94,11 @@ VOCAB_BOUND, WORDS_BOUND = 10_000, 929_589  # PTB's vocabulary and training word
 
 def memory_estimate(args: argparse.Namespace) -> tuple[float, float]:
     """Bytes for the weights (two V x H tables with gradients and Adam's moments) and for the data
-    and one batch: PTB read, the (words, 2 window) int64 context ids (made from a table of positions as large,
-    and shuffled copies of both each epoch) and the batch's embedded rows with their gradients."""
+    and one batch: PTB read, the (words, 2 window) int64 context ids (made from a table of positions as
+    large) and the batch's embedded rows with their gradients."""
     words = min(args.max_words or WORDS_BOUND, WORDS_BOUND)
     rows = 2 * args.window + args.negatives + 1
-    return 16.0 * 2 * VOCAB_BOUND * args.hidden, PTB_READ + 8.0 * 3 * words * 2 * args.window + 4.0 * 4 * args.batch * rows * args.hidden
+    return 16.0 * 2 * VOCAB_BOUND * args.hidden, PTB_READ + 8.0 * 2 * words * 2 * args.window + 4.0 * 4 * args.batch * rows * args.hidden
 
 
 def check(args: argparse.Namespace) -> None:
