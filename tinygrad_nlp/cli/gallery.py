@@ -25,8 +25,6 @@ from tinygrad_nlp.runs import output_dir
 
 from .checks import optional_plot
 
-HELP = "regenerate the textbooks' graph figures (nodes, layers, RNN/LSTM/GRU cells, seq2seq, attention)"
-
 
 def t(values, name, grad=True):
     return tg.tensor(np.array(values, dtype=np.float64), requires_grad=grad, dtype=np.float64, name=name)
