@@ -18,12 +18,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
-from tinygrad_nlp import nn  # noqa: E402
 from tinygrad_nlp.data.datasets import data_file  # noqa: E402
 from tinygrad_nlp.data.text import Vocab  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
-from tinygrad_nlp.nn.utils import last_valid, masked_mean, pad_sequence, padded_batches  # noqa: E402
+from tinygrad_nlp.nn.utils import pad_sequence, padded_batches  # noqa: E402
 from tinygrad_nlp.runs import bounded, positive_int  # noqa: E402
+from models import build_model, save_model  # noqa: E402
 
 
 def sentences(text: str) -> list[list[str]]:
@@ -36,31 +36,6 @@ def sentences(text: str) -> list[list[str]]:
     return out
 
 
-class Classifier(nn.Module):
-    """average: mean of the embeddings over valid steps -> Affine;  gru/bigru: last valid GRU state(s) -> Affine"""
-
-    def __init__(self, vocab_size: int, kind: str, wordvec: int = 32, hidden: int = 64, generator: int = 0):
-        super().__init__()
-        self.kind = kind
-        generator = nn.one_stream(generator)
-        self.embed = nn.Embedding(vocab_size, wordvec, padding_idx=0, generator=generator)
-        if kind != "average":
-            self.rnn = nn.GRU(wordvec, hidden, bidirectional=kind == "bigru", generator=generator)
-        width = wordvec if kind == "average" else hidden * (2 if kind == "bigru" else 1)
-        self.out = nn.Linear(width, 2, generator=generator)
-
-    def forward(self, ids, lengths):
-        x = self.embed(ids)
-        if self.kind == "average":
-            return self.out(masked_mean(x, lengths))
-        hs, _ = self.rnn(x, lengths=lengths)
-        H = self.rnn.hidden_size
-        forward_last = last_valid(hs[:, :, :H], lengths)
-        if self.kind == "gru":
-            return self.out(forward_last)
-        return self.out(tg.concat([forward_last, hs[:, 0, H:]], axis=1))  # the backward direction ends at t = 0
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", choices=["average", "gru", "bigru"], default="gru", help="(default: %(default)s)")
@@ -68,6 +43,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=positive_int, default=5, help="(default: %(default)s)")
     ap.add_argument("--batch", type=positive_int, default=64, help="(default: %(default)s)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", help="write the trained model to this checkpoint (.npz), for draw, explore and export")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     tm = sentences(data_file("timemachine.txt").read_text(encoding="utf-8"))
@@ -80,7 +56,7 @@ def main() -> None:
     split = int(0.8 * len(picked))
     vocab = Vocab([w for s in picked[:split] for w in s], reserved=["<pad>"], unk="<unk>", min_freq=2)  # <pad> is id 0
     ids = [vocab.lookup(s) for s in picked]
-    model = Classifier(len(vocab), args.model, generator=args.seed)
+    model, config = build_model("SentenceClassifier", vocab_size=len(vocab), kind=args.model, generator=args.seed)
     opt = tg.optim.Adam(model.parameters(), lr=0.005)
     print(f"{n} sentences per source, vocabulary {len(vocab):,}, {args.model}: {model.num_parameters():,} parameters")
     for epoch in range(1, args.epochs + 1):
@@ -94,6 +70,9 @@ def main() -> None:
             lengths = np.array([len(s) for s in ids[split:]])
             pred = model(pad_sequence([np.asarray(s) for s in ids[split:]]), lengths).argmax(axis=1).data
         print(f"epoch {epoch}: test accuracy {np.mean(pred == labels[split:]):.2%} (loss {loss.item():.3f})")
+    if args.save:
+        save_model(args.save, model, config, vocab=vocab.to_dict(), classes=["timemachine", "ptb"])
+        print("wrote", args.save)
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import tinygrad_nlp as tg  # noqa: E402
-from tinygrad_nlp import nn  # noqa: E402
 from tinygrad_nlp.data.datasets import data_file  # noqa: E402
 from tinygrad_nlp.data.text import Vocab  # noqa: E402
 from tinygrad_nlp.evaluation.metrics import per_class_f1  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 from tinygrad_nlp.runs import positive_int  # noqa: E402
+from models import build_model, save_model  # noqa: E402
 
 TAGS = ["none", ",", ".", "?", "!"]
 
@@ -37,21 +37,6 @@ def tagged_words(text: str) -> tuple[list[str], np.ndarray]:
     return words, np.array(tags)
 
 
-class Tagger(nn.Module):
-    """h = BiLSTM(E[x]);  scores_t = h_t @ W + b  (one tag per word)"""
-
-    def __init__(self, vocab_size: int, wordvec: int, hidden: int, generator: int = 0):
-        super().__init__()
-        generator = nn.one_stream(generator)
-        self.embed = nn.Embedding(vocab_size, wordvec, generator=generator)
-        self.rnn = nn.LSTM(wordvec, hidden, bidirectional=True, generator=generator)
-        self.out = nn.Linear(2 * hidden, len(TAGS), generator=generator)
-
-    def forward(self, ids):
-        hs, _ = self.rnn(self.embed(ids))
-        return self.out(hs)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--epochs", type=positive_int, default=6, help="(default: %(default)s)")
@@ -62,6 +47,7 @@ def main() -> None:
     ap.add_argument("--balanced", action="store_true",
                     help="weight each tag's loss by N / (K * count) so rare marks count as much as 'none'")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--save", help="write the trained model to this checkpoint (.npz), for draw, explore and export")
     args = ap.parse_args()
     words, tags = tagged_words(data_file("timemachine.txt").read_text(encoding="utf-8"))
     if args.max_words:
@@ -76,7 +62,8 @@ def main() -> None:
     counts = np.bincount(y_train.reshape(-1), minlength=len(TAGS))
     print(f"{n * T:,} words, vocabulary {len(vocab):,}; tags in train: " + ", ".join(f"{t!r} {c}" for t, c in zip(TAGS, counts)))
     weight = counts.sum() / (len(TAGS) * np.maximum(counts, 1)) if args.balanced else None
-    model = Tagger(len(vocab), args.wordvec, args.hidden, args.seed)
+    model, config = build_model("Tagger", vocab_size=len(vocab), wordvec_size=args.wordvec, hidden_size=args.hidden,
+                                num_tags=len(TAGS), generator=args.seed)
     opt = tg.optim.Adam(model.parameters(), lr=0.005)
     rng = np.random.default_rng(args.seed)
     for epoch in range(1, args.epochs + 1):
@@ -96,6 +83,9 @@ def main() -> None:
     print("test, per class:")
     for tag, s in zip(TAGS, scores):
         print(f"  {tag!r:>6}: precision {s['precision']:.2f} recall {s['recall']:.2f} F1 {s['f1']:.2f} ({s['support']} words)")
+    if args.save:
+        save_model(args.save, model, config, vocab=vocab.to_dict(), tags=TAGS)
+        print("wrote", args.save)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,14 @@ from typing import Any
 import tinygrad_nlp as tg
 from tinygrad_nlp.nn import Module
 
+from .classifiers import SentenceClassifier, Tagger
 from .fixed_window_lm import FixedWindowLM
 from .rnnlm import BetterRnnlm, OneHotRnnlm, Rnnlm, SimpleRnnlm
 from .seq2seq import AttentionSeq2seq, PeekySeq2seq, Seq2seq
 from .word2vec import SimpleCBOW, SimpleSkipGram
 
 CLASSES = {cls.__name__: cls for cls in (FixedWindowLM, Rnnlm, SimpleRnnlm, BetterRnnlm, OneHotRnnlm, Seq2seq, PeekySeq2seq, AttentionSeq2seq,
-                                         SimpleCBOW, SimpleSkipGram)}
+                                         SimpleCBOW, SimpleSkipGram, SentenceClassifier, Tagger)}
 
 
 def build_model(class_name: str, **args: Any) -> tuple[Module, dict]:

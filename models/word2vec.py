@@ -117,12 +117,13 @@ class _Word2vec(nn.Module):
         if output not in self.OUTPUTS:
             raise ValueError(f"{type(self).__name__}: output must be one of {self.OUTPUTS}, got {output!r}")
         self.vocab_size, self.window_size, self.output = vocab_size, window_size, output
+        self.sample_size, self.power = sample_size, power
+        self.counts = np.bincount(np.asarray(corpus).reshape(-1), minlength=vocab_size)  # all the model keeps of the corpus
         self.embed_in = nn.Embedding(vocab_size, hidden_size, sparse=sparse, generator=generator)
         if output == "negative_sampling":
             self.ns_loss = NegativeSamplingLoss(vocab_size, hidden_size, corpus, power, sample_size, sparse, generator, split_samples)
         else:
-            counts = np.bincount(np.asarray(corpus).reshape(-1), minlength=vocab_size)
-            self.hs_loss = nn.HierarchicalSoftmax(counts, hidden_size, sparse=sparse, generator=generator)
+            self.hs_loss = nn.HierarchicalSoftmax(self.counts, hidden_size, sparse=sparse, generator=generator)
         self.word_vecs = self.embed_in.W
 
     def loss(self, h: Tensor, targets: np.ndarray) -> Tensor:

@@ -176,9 +176,9 @@ def test_readme_commands_parse(line, tmp_path, monkeypatch):
     checkpoints and vectors it reads stand in as files of their kind: the parser checks them)."""
     monkeypatch.chdir(tmp_path)
     for word in shlex.split(line):
-        if word.endswith((".npz", "vectors.txt")):
+        if word.endswith((".npz", ".pt", "vectors.txt")):
             Path(word).parent.mkdir(parents=True, exist_ok=True)
-            Path(word).write_bytes(b"PK\x03\x04" if word.endswith(".npz") else b"1 1\nthe 0.5\n")
+            Path(word).write_bytes(b"PK\x03\x04" if word.endswith((".npz", ".pt")) else b"1 1\nthe 0.5\n")
     args = parser().parse_args(shlex.split(line)[1:])
     assert args.command in COMMANDS
 
@@ -186,4 +186,4 @@ def test_readme_commands_parse(line, tmp_path, monkeypatch):
 def test_readme_uses_the_command():
     commands = {line.split()[1] for line in readme_commands()}
     assert {"train-lm", "train-word2vec", "train-seq2seq", "generate", "similar", "analogy", "decode", "draw", "explore",
-            "gallery"} <= commands
+            "gallery", "export", "import"} <= commands

@@ -92,6 +92,14 @@ def test_an_int_and_an_index_list_apart_follow_torch(torch, index):
     np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
+def test_a_0d_integer_tensor_indexes_as_an_integer(torch):
+    a = np.arange(24.0).reshape(2, 3, 4)
+    expected = torch.tensor(a)[torch.tensor(1), :, [0, 1]]
+    ours = tg.tensor(a)[tg.tensor(1), :, [0, 1]]
+    assert ours.shape == tuple(expected.shape) == (3, 2)
+    np.testing.assert_array_equal(ours.data, expected.numpy())
+
+
 def test_bce_with_logits_differentiates_the_target(torch):
     logits, targets = [0.3, -2.0, 5.0], [0.2, 0.9, 1.0]
     x, t = tg.tensor(logits, dtype="float64", requires_grad=True), tg.tensor(targets, dtype="float64", requires_grad=True)

@@ -67,17 +67,13 @@ def test_every_public_name_is_swept_or_said_why_not():
     public = public_names()
     assert len(public & covered_names()) >= 130, "the sweep covers fewer names than when it was written (130 of 165)"
     missing = public - covered_names() - skipped
-    aliases = {"comparisons", "F.relu"}  # spec names that are not public names themselves
-    unknown = covered_names() - public - aliases - {"F.tanh", "F.sigmoid"}
+    unknown = covered_names() - public - {"comparisons"}  # the one spec named for a group of operators
     assert not missing, f"public names the sweep does not run: {sorted(missing)}"
     assert not unknown, f"sweep specs for names that are not public: {sorted(unknown)}"
 
 
-class _Lib(SimpleNamespace):
-    """tinygrad_nlp or torch, with `F` its functional module and `tensor` making float64 leaves."""
-
-
 def _libraries(torch: Any) -> tuple[Any, Any]:
+    """tinygrad_nlp and torch as namespaces with `F`, their functional modules."""
     ours = SimpleNamespace(**{n: getattr(tg, n) for n in dir(tg) if not n.startswith("_")})
     ours.F = F
     theirs = SimpleNamespace(**{n: getattr(torch, n) for n in dir(torch) if not n.startswith("_")})

@@ -18,6 +18,8 @@ Reading order (each folder's `__init__` lists its own files in order):
 8. `testing/`     gradcheck and hypothesis strategies (public API for testing your own ops)
 9. `cli/`         the `tinygrad-nlp` command, one module per subcommand (it uses `models/` and `viz/`;
                   nothing here imports it)
+10. `interop/`    the models' torch.nn twins, to_torch / from_torch, PyTorch checkpoints (the optional
+                  `torch` extra; the only part of the library that imports torch)
 The models of the course live in the top-level `models/` package, the drawings in `viz/`.
 """
 from .engine import (  # first: every other module builds on Tensor

@@ -21,8 +21,11 @@ from .cells import cell_layout, opened_cell
 from .labels import GRADIENT, EdgeName, edge_names
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
+from .place import GridDigraph, place
+from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
+ROLLED_SIZE = "14.5,9.3"  # inches: 1400 × 900 px at Graphviz's 96 dpi
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
@@ -40,6 +43,7 @@ _NODE_STYLE = {
     "loss_group": dict(shape="box", style="filled,rounded", fillcolor="#fdedec", color=BACKWARD_COLOR, penwidth="1.4"),
     "collapsed": dict(shape="box3d", style="filled", fillcolor="#eaeded", color="#566573"),
     "rolled": dict(shape="box", style="filled,rounded,bold", fillcolor="#fef9e7", color="#b7950b", peripheries="2"),
+    "frame": dict(shape="box", style="rounded,dashed", color="#aab7b8"),
 }
 
 
@@ -53,7 +57,8 @@ def name_map(names: Any) -> dict[int, str]:
 
 def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: str | None = None, names: Any = None,
          collapse: Any = None, max_nodes: int = 3000, highlight: Iterable[Any] = (), title: str | None = None,
-         expand: Any = None, roll: bool = False, grads: dict | None = None) -> graphviz.Digraph:
+         expand: Any = None, roll: bool = False, grads: dict | None = None, weights: str = "shared",
+         padding: dict | None = None) -> graphviz.Digraph:
     """The graph that produced `tensor` as a graphviz.Digraph (it displays inline in Jupyter).
 
     show: "forward" (values on edges), "backward" (gradients) or "both" (each edge's value and, in
@@ -65,31 +70,44 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     collapse: a depth (0 = model, 1 = layer, ...) or scope names; clusters there become one node.
     roll: draw all time steps of a recurrent layer as one node "× T" (weights drawn once, their
     gradient the sum over the steps).
+    padding: {scope name: time steps that only read padding} (e.g. {"encoder": range(18)}): drawn as one box.
+    weights: "shared" draws a weight shared by the time steps of a layer once, with one edge into the
+    layer and the gradient summed over the steps; "per_step" draws its edge into every step.
     rankdir: "LR", or "BT" (inputs below, outputs above) by default when there are time steps.
+    Time steps are drawn in columns and layers in rows (see timegrid.py) unless roll or expand is given.
     """
     if show not in _SHOW:
         raise ValueError(f"draw: show must be one of {_SHOW}, got {show!r}")
     if rankdir not in (None, "LR", "TB", "RL", "BT"):
         raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
+    if weights not in WEIGHTS:
+        raise ValueError(f"draw: weights must be one of {WEIGHTS}, got {weights!r}")
     graph = trace(tensor, name_map(names), grads)
-    return render_graph(graph, show, values, rankdir, collapse, max_nodes, highlight, title, expand, roll)
+    return render_graph(graph, show, values, rankdir, collapse, max_nodes, highlight, title, expand, roll, weights, padding)
 
 
 def render_graph(graph: Graph, show: str = "forward", values: bool = True, rankdir: str | None = None, collapse: Any = None,
                  max_nodes: int = 3000, highlight: Iterable[Any] = (), title: str | None = None, expand: Any = None,
-                 roll: bool = False) -> graphviz.Digraph:
+                 roll: bool = False, weights: str = "shared", padding: dict | None = None) -> graphviz.Digraph:
     """Draw a traced Graph. `highlight`: traced op keys or Functions whose drawn node is filled in colour."""
-    d = drawing(graph, expand, collapse, roll, max_nodes)
+    d = drawing(graph, expand, collapse, roll, max_nodes, weights, padding)
     marked = {h if isinstance(h, str) else id(h) for h in highlight}
     lit = {k: HIGHLIGHT_COLOR for k, n in d.nodes.items()
            if any(m in marked or (graph.nodes[m].fn is not None and id(graph.nodes[m].fn) in marked) for m in n.members)}
     return to_digraph(d, graph, show, values, rankdir, title, fills=lit)
 
 
-def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = False, max_nodes: int = 3000) -> Drawing:
-    """The layout decisions for a traced Graph, refused beyond `max_nodes` drawn nodes."""
+def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = False, max_nodes: int = 3000,
+            weights: str = "shared", padding: dict | None = None) -> Drawing:
+    """The layout decisions for a traced Graph, refused beyond `max_nodes` drawn nodes. With rows of
+    time steps (and no rankdir of the caller's), the time grid: steps in columns, layers in rows."""
     d = layout(graph, expand, collapse, roll)
     finish_labels(d, graph)
+    if d.time_rows and not roll:
+        d.grid = arrange(d, graph, weights, padding)
+    elif roll:
+        contract(d)  # no plumbing in the rolled view either: one box per layer, its loop, its weights
+    distinct_labels(d)
     if len(d.nodes) > max_nodes:
         raise ValueError(f"draw: the graph has {len(d.nodes)} nodes, more than max_nodes={max_nodes}; pass collapse=1 "
                          "(or a list of scope names, e.g. collapse=['t=1', 't=2']) to fold layers or time steps, "
@@ -108,23 +126,32 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     shown = [e.value for e in d.edges if show != "backward"] + [e.grad for e in d.edges if show != "forward"]
     legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""
     label = "\n".join(x for x in (title, note, legend) if x)
-    cells, cell = cell_layout(d, graph), opened_cell(d)  # an opened cell: inputs below, outputs above, the memory line on top
-    dot = graphviz.Digraph(graph_attr=dict(rankdir=rankdir or ("BT" if has_time or cell else "LR"), fontname="Helvetica",
-                                           fontsize="11", nodesep="0.3", ranksep="0.2" if cell else "0.35", label=label, labelloc="t",
-                                           newrank="true"),
-                           node_attr=dict(fontname="Helvetica", fontsize="10"), edge_attr=dict(fontname="Helvetica", fontsize="8"))
-    if cell:  # its edges carry most of the text: lower nodes keep a cell within a screen
-        dot.node_attr.update(height="0.3", margin="0.05,0.02")
-    if len(d.nodes) > LARGE_GRAPH:  # bound dot's network-simplex and crossing passes: 15 s -> 2 s at ~120 nodes
-        dot.graph_attr.update(nslimit="2", nslimit1="2", mclimit="0.1")
-    clusters: dict[tuple, list[tuple[str, dict]]] = {}
+    graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")
+    node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")
+    nodes = {}
     for key, n in d.nodes.items():
         attrs = _node_attrs(n, graph, values)
         if fills and key in fills:
             attrs.update(fillcolor=fills[key], style=attrs.get("style", "") if "filled" in attrs.get("style", "") else "filled")
         if ids:
             attrs["id"] = "n_" + key
-        clusters.setdefault(n.cluster, []).append((key, attrs))
+        nodes[key] = attrs
+    edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name)
+             for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph)))]
+    if d.grid is not None:
+        return _grid_digraph(d, nodes, edges, graph_attr, node_attr, edge_attr)
+    cells, cell = cell_layout(d, graph), opened_cell(d)  # an opened cell: inputs below, outputs above, the memory line on top
+    dot = graphviz.Digraph(graph_attr=dict(graph_attr, rankdir=rankdir or ("BT" if has_time or cell else "LR"), nodesep="0.3",
+                                           ranksep="0.2" if cell else "0.35", newrank="true"), node_attr=node_attr, edge_attr=edge_attr)
+    if cell:  # its edges carry most of the text: lower nodes keep a cell within a screen
+        dot.node_attr.update(height="0.3", margin="0.05,0.02")
+    if len(d.nodes) > LARGE_GRAPH:  # bound dot's network-simplex and crossing passes: 15 s -> 2 s at ~120 nodes
+        dot.graph_attr.update(nslimit="2", nslimit1="2", mclimit="0.1")
+    if any(n.kind == "rolled" for n in d.nodes.values()):
+        dot.graph_attr["size"] = ROLLED_SIZE  # the rolled view fits one screen at 1:1 (scaled down when wider)
+    clusters: dict[tuple, list[tuple[str, dict]]] = {}
+    for key, n in d.nodes.items():
+        clusters.setdefault(n.cluster, []).append((key, nodes[key]))
     _emit_clusters(dot, clusters)
     for row in d.time_rows:  # one rank, in time order (invisible edges order a rank left to right)
         with dot.subgraph() as same:
@@ -141,9 +168,33 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
             for key in row:
                 same.node(key)
     in_row = {k: r for r, row in enumerate(d.time_rows) for k in row}
-    for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph))):
-        flat = e.src in in_row and in_row.get(e.src) == in_row.get(e.dst)  # along a row of time steps
-        _emit_edge(dot, e, show, values, i in hidden_grads, f"e_{i}" if ids else None, flat, name, i in cells.loose)
+    loops = [i for i, e in enumerate(d.edges) if e.src == e.dst]
+    for i in loops:  # a rolled LSTM's two loops (c, h): dot puts their labels side by side; one label, c above h
+        twin = next((j for j in loops if j > i and d.edges[j].src == d.edges[i].src), None)
+        if twin is not None and edges[i]["label"] and edges[twin]["label"]:
+            edges[i]["label"] = edges[i]["label"][:-1] + "<br/>" + edges[twin]["label"][1:]
+            edges[twin]["label"] = ""
+    for i, (e, attrs) in enumerate(zip(d.edges, edges)):
+        if e.src in in_row and in_row.get(e.src) == in_row.get(e.dst):  # along a row: dot cannot route labelled flat edges
+            attrs["xlabel"] = attrs.pop("label")
+        if i in cells.loose:
+            attrs["constraint"] = "false"
+        dot.edge(e.src, e.dst, **attrs)
+    return dot
+
+
+def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_attr: dict, node_attr: dict,
+                  edge_attr: dict) -> graphviz.Digraph:
+    """The time grid (timegrid.py, place.py): every node and edge with its position, drawn by neato -n2."""
+    placed, routes, notes = place(d, d.grid, nodes, [a["label"] for a in edges])
+    dot = GridDigraph(engine="neato", graph_attr=dict(graph_attr, splines="true", outputorder="edgesfirst"),
+                      node_attr=node_attr, edge_attr=edge_attr)
+    for key in sorted(placed, key=lambda k: d.nodes[k].kind != "frame"):  # frames first: drawn under the cells
+        dot.node(key, **placed[key])
+    for key, text, x, y in notes:
+        dot.node(key, text, shape="plaintext", fontsize="9", fontcolor="#566573", pos=f"{x:.1f},{y:.1f}!")
+    for e, attrs, route in zip(d.edges, edges, routes):
+        dot.edge(e.src, e.dst, **attrs, **route)
     return dot
 
 
@@ -154,7 +205,9 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
     elif kind == "group" and n.loss:
         kind = "loss_group"
     attrs = dict(_NODE_STYLE[kind], tooltip=n.tooltip or n.label)
-    if n.kind in ("param", "input", "output") and len(n.members) > 1:  # the per-step inputs of a rolled cell
+    if n.kind == "frame" or n.tooltip == STEP_TOOLTIP:  # a layer's frame; x_t below its step
+        attrs["label"] = n.label
+    elif n.kind in ("param", "input", "output") and len(n.members) > 1:  # the per-step inputs of a rolled cell
         attrs["label"] = f"{n.label}\n× {len(n.members)} steps"
     elif n.kind in ("param", "input", "output"):
         t = graph.nodes[n.members[0]].tensor
@@ -185,18 +238,14 @@ def _lines(text: str, color: str) -> str:
     return f'<font color="{color}"{face}>' + "<br/>".join(escape(line) for line in text.split("\n")) + "</font>"
 
 
-def _emit_edge(dot: graphviz.Digraph, e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None,
-               flat: bool = False, name: EdgeName = EdgeName(), loose: bool = False) -> None:
+def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName()) -> dict:
     value = format_array(e.value, values) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
-    label = edge_label(value, grad, "transparent" if hidden else BACKWARD_COLOR, name.name, name.grad)
-    attrs = dict(color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
-    attrs["xlabel" if flat else "label"] = label  # dot cannot route labelled edges within a rank: an external label
+    label = edge_label(value, grad, "transparent" if hidden else BACKWARD_COLOR, e.name or name.name, name.grad)
+    attrs = dict(label=label, color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
     if edge_id:
         attrs["id"] = edge_id
-    if loose:
-        attrs["constraint"] = "false"
-    dot.edge(e.src, e.dst, **attrs)
+    return attrs
 
 
 def cluster_id(path: tuple) -> str:

@@ -50,6 +50,7 @@ class DrawnEdge:
     readers: list[str] = field(default_factory=list)  # traced op nodes whose backward sent that gradient
     slot: int = 0
     sources: list[str] = field(default_factory=list)  # traced nodes whose outputs the edge carries
+    name: str = ""  # written before the value: h_{t-1} on the self-loop of a rolled layer
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Drawing:
     nodes: dict[str, DrawnNode] = field(default_factory=dict)
     edges: list[DrawnEdge] = field(default_factory=list)
     time_rows: list[list[str]] = field(default_factory=list)  # drawn nodes to place in one row, in time order
+    grid: Any = None  # a timegrid.Grid: time steps in columns, layers in rows (set by timegrid.arrange)
 
 
 def is_time(entry: Any) -> bool:
@@ -144,13 +146,17 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
             continue
         box = scope[: i + 1]
         ids = [_entry_id(e) for e in box]
-        if roll and is_time(box[-1]):
-            ids[-1] = "rolled"  # every step of the layer: one node
+        if roll and is_time(box[-1]):  # every step of the layer: one node (one per layer of a stacked RNN)
+            inner = scope[i + 1] if len(scope) > i + 1 else None  # the layer's cell, or a module run per step (attention)
+            ids[-1] = "rolled" + _entry_id((inner.title if isinstance(inner, Group) else inner) or "")
         dkey = "box_" + "_".join(ids)
         rep[key] = dkey
         if dkey not in d.nodes:
             d.nodes[dkey] = _box_node(dkey, box, roll)
         d.nodes[dkey].members.append(key)
+
+    if roll:
+        _fold_step_plumbing(d, rep, readers, sources)
 
     # leaves and constants sit where their readers are drawn; a scalar constant goes into its op's label
     for key, node in graph.nodes.items():
@@ -166,7 +172,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
                 op.label = "/" if (op.label, node.label) == ("**", "-1") else f"{op.label} {node.label}"  # the book's 1/x node
                 continue
         cluster = _common_prefix([d.nodes[r].cluster for r in drawn_readers])
-        if roll and node.kind == "input" and not node.named and len(set(drawn_readers)) == 1 \
+        per_step = not node.named or re.fullmatch(r"x_\d+", node.label)  # nn's layers name the slices x_0, x_1, ...
+        if roll and node.kind == "input" and per_step and len(set(drawn_readers)) == 1 \
                 and d.nodes[drawn_readers[0]].kind == "rolled":  # the per-step inputs of a rolled cell: one x_t
             rep[key] = drawn_readers[0] + "_inputs"
             d.nodes.setdefault(rep[key], DrawnNode(rep[key], "input", "x_t", cluster, [], tooltip="the input of every step"))
@@ -182,22 +189,30 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         if src not in rep:
             continue
         ds, dd = rep[src], rep[e.dst]
-        if ds == dd:
-            continue
         rolled = "rolled" in (d.nodes[ds].kind, d.nodes[dd].kind)
+        loop = ds == dd and rolled and _step(scope_of[src]) != _step(scope_of[e.dst]) \
+            and graph.nodes[src].op not in ("Reshape", "GetItem", "Concat")  # a state, not the stacking of the outputs
+        if ds == dd and not loop:
+            continue
         per_step = graph.nodes[src].kind == "op" or len(d.nodes[ds].members) > 1
-        k = (ds, dd, "*" if rolled and per_step else src,  # a rolled box: one edge for all steps
+        k = (ds, dd, ("loop " + graph.nodes[src].op) if loop else "*" if rolled and per_step else src,  # a rolled box: one edge for all steps
              e.slot if d.nodes[dd].kind == "op" else None)
         if k not in merged:
             merged[k] = DrawnEdge(ds, dd, e.value, e.grad, [], e.slot, [])
-        elif k[2] == "*" and src not in merged[k].sources:  # different tensors of different steps: no single number
-            merged[k].value = merged[k].grad = None
+        elif src not in merged[k].sources:  # the same edge at a later step: its value, the sum of the gradients
+            m = merged[k]
+            same = m.grad is not None and e.grad is not None and np.shape(m.grad) == np.shape(e.grad)
+            m.value, m.grad = e.value, m.grad + e.grad if same else None
         else:
             m = merged[k]
             m.grad = None if m.grad is None or e.grad is None else m.grad + e.grad
         merged[k].readers.append(e.dst)
         if src not in merged[k].sources:
             merged[k].sources.append(src)
+    loops = [k for k in merged if k[2].startswith("loop")]
+    for k in loops:  # the LSTM's two loops: c (made by the Add of c = f·c_prev + g·i) and h
+        state = "c" if k[2] == "loop Add" and sum(j[0] == k[0] for j in loops) > 1 else "h"
+        merged[k].name = f"{state}_{{t−1}}"
     by_tensor: dict[tuple[str, str], list[DrawnEdge]] = defaultdict(list)
     for (ds, _, src, _), edge in merged.items():
         by_tensor[(ds, src)].append(edge)
@@ -219,6 +234,25 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         d.time_rows = _time_rows(d)
         _dissolve_time_boxes(d, graph)
     return d
+
+
+def _fold_step_plumbing(d: Drawing, rep: dict[str, str], readers: dict[str, list[str]], sources: dict[str, list[str]]) -> None:
+    """Rolled: the ops of a step outside its cell (x[:, t], the reshape of h_t before the stack) go
+    into the rolled cell they serve."""
+    for key in [k for k, n in d.nodes.items() if n.kind == "rolled" and k.endswith("_rolled")]:
+        for m in d.nodes[key].members:
+            near = [rep.get(x) for x in sources[m] + readers[m]]  # h_t's reshape stays with its cell
+            home = next((x for x in near if x and x != key and d.nodes[x].kind == "rolled"), None)
+            if home is None:
+                break
+            rep[m] = home
+            d.nodes[home].members.append(m)
+        else:
+            del d.nodes[key]
+
+
+def _step(scope: tuple) -> str | None:
+    return next((e for e in scope if is_time(e)), None)
 
 
 def _entry_id(entry: Any) -> str:
@@ -266,16 +300,24 @@ def _dissolve_time_boxes(d: Drawing, graph: Graph) -> None:
 
 def finish_labels(d: Drawing, graph: Graph) -> None:
     """Counts and names that need the whole drawing: "(n ops)" of collapsed boxes, "LSTM × T"."""
+    titles = {}
     for n in d.nodes.values():
         ops = [m for m in n.members if graph.nodes[m].kind == "op"]
         if n.kind == "collapsed":
             n.label = f"{n.label}\n({len(ops)} ops)"
         elif n.kind == "rolled":
             inner = {s for m in ops for s in graph.nodes[m].scope if isinstance(s, Group)}
-            cells = {g.label for g in inner if g.kind == "layer"}
+            cells = {(g.label, g.title) for g in inner if g.kind == "layer"}
             steps = {s for m in ops for s in graph.nodes[m].scope if is_time(s)}
-            name = next(iter(cells)) if len(cells) == 1 else "step"
-            n.label = f"{name} × {len(steps)}"
+            after = [s[s.index(_step(s)) + 1:] for s in (graph.nodes[m].scope for m in ops) if _step(s)]
+            modules = {e[0] for e in after if e and isinstance(e[0], str)}
+            name, title = next(iter(cells)) if len(cells) == 1 else (next(iter(modules)).capitalize() if len(modules) == 1 else "step", "")
+            n.label, titles[n.key] = f"{name} × {len(steps)}", title
+    rolled = [n for n in d.nodes.values() if n.kind == "rolled"]
+    same = {n.key: sum(m.label == n.label for m in rolled) for n in rolled}
+    for n in rolled:  # stacked layers: each box says which it is
+        if titles[n.key] and same[n.key] > 1:
+            n.label = f"{n.label}\n{titles[n.key]}"
             n.tooltip += f" ({len(ops)} ops over {len(steps)} time steps)"
 
 

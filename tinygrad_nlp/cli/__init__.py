@@ -10,6 +10,8 @@
     tinygrad-nlp draw --figure lstm_cell --out lstm.svg    # or a checkpoint's model: draw CKPT --out f.svg
     tinygrad-nlp explore --figure seq2seq --out seq2seq.html
     tinygrad-nlp gallery --out runs/gallery
+    tinygrad-nlp export runs/rnnlm/best.npz rnnlm.pt       # to PyTorch (state_dict + arguments + vocabulary)
+    tinygrad-nlp import rnnlm.pt rnnlm.npz                 # and back
 
 Each subcommand is one module of this package with `HELP`, `add_arguments(parser)` and
 `run(args)`, and may have `check(args)`, the checks across its flags (see checks.py);
@@ -24,12 +26,13 @@ from types import ModuleType
 
 import tinygrad_nlp
 
-from . import analogy, decode, draw, explore, gallery, generate, similar, train_lm, train_seq2seq, train_word2vec
+from . import analogy, decode, draw, explore, export, gallery, generate, import_, similar, train_lm, train_seq2seq, train_word2vec
 from .checks import FlagError
 
 COMMANDS: dict[str, ModuleType] = {
     "train-lm": train_lm, "train-word2vec": train_word2vec, "train-seq2seq": train_seq2seq, "generate": generate,
     "similar": similar, "analogy": analogy, "decode": decode, "draw": draw, "explore": explore, "gallery": gallery,
+    "export": export, "import": import_,
 }
 
 

@@ -44,6 +44,7 @@ def text(max_chars: int = 1000) -> Callable[[str], str]:
 
 FORMATS = {
     "checkpoint": "a checkpoint (.npz) written by tinygrad-nlp",
+    "torch": "a PyTorch checkpoint (.pt) written by tinygrad-nlp export",
     "vectors": "word vectors in word2vec text format (train-word2vec's vectors.txt)",
     "text": "a UTF-8 text file",
 }
@@ -54,9 +55,9 @@ def sniff(path: Path, kind: str) -> None:
     with open(path, "rb") as f:
         head = f.read(1 << 16)
     is_zip = head.startswith(b"PK\x03\x04")
-    if kind == "checkpoint":
+    if kind in ("checkpoint", "torch"):  # both are zip archives
         if not is_zip:
-            raise ValueError(f"expected {FORMATS[kind]}; this file is not a .npz archive")
+            raise ValueError(f"expected {FORMATS[kind]}; this file is not a {'.npz' if kind == 'checkpoint' else '.pt'} archive")
         return
     if is_zip:
         raise ValueError(f"expected {FORMATS[kind]}, not a .npz checkpoint")
@@ -99,7 +100,7 @@ def output_file(*suffixes: str) -> Callable[[str], str]:
             raise ValueError(f"expected a file name ending in {' '.join(suffixes)}")
         if path.is_dir():
             raise ValueError("expected a file name, not a folder")
-        writable_location(path if path.exists() else path.parent)
+        writable_location(path.parent)  # an existing file is replaced: its folder must take the new one
         return value
 
     return typed("file", parse)

@@ -90,6 +90,10 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
     if type(model).__name__ == "FixedWindowLM":
         xs, ts = windows(ids, model.context)
         return F.cross_entropy(model(xs), ts), {}
+    if type(model).__name__ in ("SentenceClassifier", "Tagger"):  # the loss of its own prediction, as a seq2seq model's
+        with tg.no_grad():
+            predicted = model(ids[None]).data.argmax(axis=-1)
+        return F.cross_entropy(model(ids[None]), predicted), {"steps": len(ids)}
     if len(ids) < 2:
         raise FlagError("--prefix", sentence, "expected at least 2 tokens (the loss predicts each next one)")
     if hasattr(model, "reset_state"):
@@ -151,8 +155,7 @@ def run(args: argparse.Namespace) -> None:
     if args.list:
         return list_figures()
     loss, names, opts = graph_source(args)
-    opts.pop("attention", None)  # the heatmap and the padding steps are the explorer's
-    opts.pop("padding", None)
+    opts.pop("attention", None)  # the heatmap is the explorer's; the padding steps are drawn as one box
     try:
         path = viz.save(viz.draw(loss, show=args.show, names=names, **opts), args.out)
     except (ValueError, viz.GraphvizNotFound) as e:

@@ -18,7 +18,7 @@ import numpy as np
 
 import tinygrad_nlp as tg
 import viz
-from models import CBOW, Attention, Seq2seq, load_model
+from models import CBOW, Attention, AttentionSeq2seq, Seq2seq, load_model
 from tinygrad_nlp import nn
 from tinygrad_nlp.nn import functional as F
 from tinygrad_nlp.runs import output_dir
@@ -51,8 +51,9 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
         net = nn.Sequential(nn.Linear(2, 3, generator=0), nn.Linear(3, 2, generator=1))
     xs = tg.tensor([[1.0, -1.0], [0.5, 2.0]], dtype=np.float64, name="x")
     loss = F.cross_entropy(net[1](net[0](xs).sigmoid()), np.array([0, 1]))
-    yield "two_layer_net", loss, net, {}
-    yield "two_layer_net_expanded", loss, net, {"expand": True}
+    names = {net[0].W: "W1", net[0].b: "b1", net[1].W: "W2", net[1].b: "b2"}  # the book's names
+    yield "two_layer_net", loss, names, {}
+    yield "two_layer_net_expanded", loss, names, {"expand": True}
     x = t([[-1.0, 0.5]], "x")
     yield "sigmoid_expanded", x.sigmoid().sum(), None, {"expand": {"sigmoid"}}
 
@@ -60,7 +61,7 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
         rnn_cell = nn.RNNCell(2, 2, generator=np.random.default_rng(0))
         lstm_cell = nn.LSTMCell(2, 2, generator=np.random.default_rng(1))
         gru_cell = nn.GRUCell(2, 2, bias=False, generator=np.random.default_rng(2))  # two (6,) biases: too wide a figure
-        rnn = nn.RNN(2, 2, generator=0)
+        rnn = nn.RNN(2, 2, generator=np.random.default_rng(3))
     x_t, h_prev, c_prev = t([[1.0, -0.5]], "x_t"), t([[0.1, 0.2]], "h_prev"), t([[0.3, -0.1]], "c_prev")  # dx_t, dh_prev, dc_prev
     yield "rnn_cell", rnn_cell(x_t, h_prev).sum(), rnn_cell, {"expand": {"RNN"}}
     h, c = lstm_cell(x_t, (h_prev, c_prev))
@@ -78,16 +79,21 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
     yield "cbow_negative_sampling", cbow(np.array([[0, 2]]), np.array([1])), w_in_out, {"expand": {"NegativeSamplingLoss"}}
 
     with tg.default_dtype(np.float64):
-        s2s = Seq2seq(6, 2, 3, generator=0)
+        s2s = Seq2seq(6, 2, 3, generator=np.random.default_rng(0))
     yield "seq2seq", s2s(np.array([[1, 2, 3]]), np.array([[0, 4, 5]])), s2s, {}
 
     with tg.default_dtype(np.float64):
-        tbptt = nn.LSTM(2, 2, stateful=True, generator=0)
+        tbptt = nn.LSTM(2, 2, stateful=True, generator=np.random.default_rng(0))
     tbptt(tg.tensor(np.array([[[1.0, 0.0], [0.0, 1.0]]]), dtype=np.float64))  # window 1: its final state is carried
     window2, _ = tbptt(tg.tensor(np.array([[[1.0, 1.0], [0.5, 0.0]]]), dtype=np.float64, name="xs (window 2)"))
     yield "truncated_bptt_window2", window2.sum(), tbptt, {}
 
-    hs = t([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]], "hs")
+    with tg.default_dtype(np.float64):
+        att = AttentionSeq2seq(6, 2, 3, generator=np.random.default_rng(0))
+    yield "attention_seq2seq", att(np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])), att, {}
+    yield "attention_seq2seq_rolled", att(np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])), att, {"roll": True}
+
+    hs = t([[[1.0, 0.0], [0.0, 2.0], [0.5, -0.5]]], "hs")  # rows of different sums: the gradient into the weights is not 0
     hq = t([[2.0, 1.0]], "h")
     yield "attention", (Attention()(hs, hq) * t([[1.0, -1.0]], "w", grad=False)).sum(), None, {}  # c·w: the weights' gradients are not all 0
 
@@ -172,11 +178,11 @@ def run(args: argparse.Namespace) -> None:
     if args.format == "png":
         optional_plot(gradient_flow_figures, out, args.format)
     beam_figure(out, args.format, Path(args.date_model))
-    lstm = nn.LSTM(100, 100, num_layers=2, generator=0)
+    lstm = nn.LSTM(100, 100, num_layers=2, generator=np.random.default_rng(0))
     x = tg.randn(20, 35, 100, generator=1)
-    loss = lstm(x)[0].sum()
+    loss = with_gradients(lstm(x)[0].sum())
     for suffix, opts in (("unrolled", {}), ("rolled", {"roll": True})):
         t0 = time.perf_counter()
-        path = viz.save(viz.draw(loss, names=lstm, values=False, **opts), out / f"lstm_2x35_{suffix}.{args.format}")
+        path = viz.save(viz.draw(loss, names=lstm, values=False, show="both", **opts), out / f"lstm_2x35_{suffix}.{args.format}")
         print(f"wrote {path}: 2-layer LSTM over 35 steps, {suffix}, drawn and rendered in {time.perf_counter() - t0:.2f} s")
 

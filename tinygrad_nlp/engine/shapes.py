@@ -105,6 +105,8 @@ def normalize_index(index: Any) -> Any:
         index = np.asarray(index)
     if isinstance(index, np.ndarray) and index.dtype.kind not in "iub":
         raise IndexError(f"getitem: index arrays must be integer or boolean, got dtype {index.dtype}")
+    if isinstance(index, np.ndarray) and index.ndim == 0 and index.dtype.kind in "iu":
+        return int(index)  # a 0-d integer tensor indexes as an integer, as in torch (see ints_first)
     return index
 
 

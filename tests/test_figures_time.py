@@ -1,0 +1,215 @@
+"""The geometry of the drawings of sequence models, read from the SVG that Graphviz lays out:
+time steps in columns, layers in rows, no plumbing, shared weights drawn once, a rolled view with
+its loops, and sizes that still read (../shared/figures.md)."""
+from __future__ import annotations
+
+import re
+import struct
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import tinygrad_nlp as tg
+import viz
+from models import Rnnlm
+from tinygrad_nlp import nn
+from tinygrad_nlp.nn import functional as F
+from tinygrad_nlp.engine.graph import trace
+from viz.draw import drawing, name_map
+from viz.timegrid import PLUMBING
+
+needs_dot = pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` is not installed")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(dg) -> ET.Element:
+    return ET.fromstring(viz.render_bytes(dg, "svg"))
+
+
+def shapes(root: ET.Element) -> tuple[dict[str, tuple[float, float, str]], dict[str, list[tuple[float, float]]]]:
+    """{node name: (x, y, text)} (the centre of its shape) and {"a->b": path points} from an SVG."""
+    nodes, edges = {}, {}
+    for g in root.iter(SVG + "g"):
+        title = g.find(SVG + "title")
+        if title is None:
+            continue
+        if g.get("class") == "node":
+            pts = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", _outline(g))]
+            if not pts:
+                continue
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            text = " ".join(t.text or "" for t in g.iter(SVG + "text"))
+            nodes[title.text] = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2, text)
+        elif g.get("class") == "edge":
+            d = next(g.iter(SVG + "path")).get("d")
+            edges.setdefault(title.text.replace("&#45;", "-"), []).append(
+                [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", d)])
+    return nodes, edges
+
+
+def _outline(g: ET.Element) -> str:
+    for tag in ("polygon", "ellipse", "path"):
+        el = next(g.iter(SVG + tag), None)  # inside the <a> of a tooltip
+        if el is not None:
+            if tag == "ellipse":
+                cx, cy, rx, ry = (float(el.get(a)) for a in ("cx", "cy", "rx", "ry"))
+                return f"{cx - rx},{cy - ry} {cx + rx},{cy + ry}"
+            return el.get("points") or el.get("d")
+    return ""
+
+
+def text_boxes(root: ET.Element) -> list[tuple[float, float, float, float, str]]:
+    """(x0, y0, x1, y1, text) of every label line, its width estimated from Helvetica's digits (0.556 em)."""
+    out = []
+    for t in root.iter(SVG + "text"):
+        s = (t.text or "").strip()
+        if not s:
+            continue
+        fs = float(t.get("font-size"))
+        x, y, w = float(t.get("x")), float(t.get("y")), len(s) * 0.5 * fs
+        x0 = {"middle": x - w / 2, "end": x - w}.get(t.get("text-anchor"), x)
+        out.append((x0, y - 0.8 * fs, x0 + w, y + 0.15 * fs, s))
+    return out
+
+
+def overlaps(boxes: list[tuple]) -> list[tuple[str, str]]:
+    boxes = sorted(boxes)
+    found = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if b[0] >= a[2] - 0.5:
+                break
+            if b[1] < a[3] - 0.5 and a[1] < b[3] - 0.5:
+                found.append((a[4], b[4]))
+    return found
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    return struct.unpack(">II", data[16:24])
+
+
+def rnnlm_loss(T: int = 5, num_layers: int = 2, cell: str = "lstm"):
+    with tg.default_dtype(np.float64):
+        model = Rnnlm(12, 4, 3, cell=cell, num_layers=num_layers, generator=np.random.default_rng(0))
+    ids = np.arange(T + 1)[None, :] % 12
+    loss = F.cross_entropy(model(ids[:, :-1]), ids[:, 1:])
+    loss.backward(retain_graph=True)
+    return model, loss
+
+
+def cells(nodes: dict) -> dict[str, list[tuple[int, float, float]]]:
+    """{layer label: [(t, x, y)]} of the drawn cells "LSTM t=3"."""
+    out: dict[str, list] = {}
+    for x, y, text in nodes.values():
+        m = re.match(r"(LSTM|RNN|GRU) t=(\d+)", text)
+        if m:
+            out.setdefault(round(y), []).append((int(m.group(2)), x, y))
+    return {f"row@{k}": sorted(v) for k, v in out.items()}
+
+
+@needs_dot
+def test_columns_align_across_the_rows_of_a_two_layer_lstm_lm():
+    model, loss = rnnlm_loss(T=5)
+    dg = viz.draw(loss, show="both", names=model)
+    nodes, edges = shapes(svg_of(dg))
+    rows = cells(nodes)
+    assert len(rows) == 2 and all(len(r) == 5 for r in rows.values())  # one row per layer, five steps each
+    lower, upper = sorted(rows.values(), key=lambda r: -r[0][2])  # SVG y grows downwards
+    for (t0, x0, _), (t1, x1, _) in zip(lower, upper):
+        assert t0 == t1 and abs(x0 - x1) <= 5
+    columns = [x for _, x, _ in lower]
+    assert columns == sorted(columns)  # time runs left to right
+    # the Embedding below and the Affine above reach every column straight up: their edges end at its x
+    vertical = [pts for name, paths in edges.items() for pts in paths if pts[0][1] != pts[-1][1]]
+    for x in columns:
+        into_column = [pts for pts in vertical if abs(pts[-1][0] - x) <= 5 or abs(pts[0][0] - x) <= 5]
+        assert len(into_column) >= 3  # Embedding → cell, cell → cell (layer 0 to 1), cell → Affine
+        assert all(abs(px - x) <= 5 for pts in into_column for px, _ in pts)  # straight up
+    labels = {text.split(" ")[0] for _, _, text in nodes.values()}
+    assert {"Embedding", "Affine", "Softmax"} <= labels
+
+
+@pytest.mark.parametrize("layer", [nn.RNN, nn.LSTM, nn.GRU])
+def test_no_plumbing_in_the_default_view_of_recurrent_layers(layer):
+    with tg.default_dtype(np.float64):
+        rnn = layer(2, 3, num_layers=2, generator=np.random.default_rng(0))
+    out, _ = rnn(tg.tensor(np.ones((1, 4, 2)), dtype=np.float64, requires_grad=True))
+    loss = out.sum()
+    graph = trace(loss, name_map(rnn))
+    d = drawing(graph)
+    assert d.grid is not None
+    assert not [n for n in d.nodes.values() if n.kind == "branch" or (n.kind == "op" and n.tooltip in PLUMBING)]
+
+
+def test_no_plumbing_in_the_textbooks_rnnlm():
+    model, loss = rnnlm_loss(T=4, num_layers=1)
+    dg = viz.draw(loss, names=model)
+    assert not re.search(r'label="?(reshape|concat|\[\]|T)\b', dg.source)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "rnn", "gru"])
+def test_each_shared_weight_has_one_edge_per_layer(cell):
+    model, loss = rnnlm_loss(T=5, cell=cell)
+    dg = viz.draw(loss, names=model)
+    for name, p in model.named_parameters():
+        if ".cell_l" in name:
+            (key,) = re.findall(rf'^\s*(\w+) \[label="{re.escape(name)}\n', dg.source, re.M)
+            assert len(re.findall(rf"^\s*{key} -> ", dg.source, re.M)) == 1, name
+    assert dg.source.count("shared by t = 0…4") == 2  # once per layer
+
+
+def test_per_step_weights_are_an_option():
+    model, loss = rnnlm_loss(T=3, num_layers=1)
+    dg = viz.draw(loss, names=model, weights="per_step")
+    (key,) = re.findall(r'^\s*(\w+) \[label="rnn.cell_l0.Wx\n', dg.source, re.M)
+    assert len(re.findall(rf"^\s*{key} -> ", dg.source, re.M)) == 3
+    with pytest.raises(ValueError, match="weights"):
+        viz.draw(loss, weights="every")
+
+
+@needs_dot
+@pytest.mark.parametrize("cell, loops", [("rnn", ["h"]), ("lstm", ["c", "h"])])
+def test_rolled_view_one_box_and_its_loop_per_layer(cell, loops):
+    model, loss = rnnlm_loss(T=6, cell=cell)
+    dg = viz.draw(loss, show="both", names=model, roll=True)
+    nodes, edges = shapes(svg_of(dg))
+    boxes = {k: v for k, v in nodes.items() if " × 6" in v[2]}
+    assert len(boxes) == 2  # one box per layer, "× T" in it
+    (lower, upper) = sorted(boxes, key=lambda k: -boxes[k][1])
+    assert boxes[upper][1] < boxes[lower][1]  # stacked, layer 0 below
+    for k in boxes:
+        assert sum(len(v) for name, v in edges.items() if name == f"{k}->{k}") == len(loops)
+        loop_labels = " ".join(re.findall(rf"^\s*{k} -> {k} \[(.*)$", dg.source, re.M))
+        assert sorted(re.findall(r"([hc])_{t−1}", loop_labels)) == loops
+
+
+@needs_dot
+def test_rolled_self_loop_carries_the_last_value_and_the_summed_gradient():
+    with tg.default_dtype(np.float64):
+        rnn = nn.RNN(2, 2, generator=np.random.default_rng(1))
+    out, _ = rnn(tg.tensor(np.ones((1, 3, 2)), dtype=np.float64))
+    hs = rnn.hidden_states
+    loss = out.sum()
+    loss.backward(retain_graph=True)
+    graph = trace(loss)
+    d = drawing(graph, roll=True)
+    (loop,) = [e for e in d.edges if e.src == e.dst]
+    np.testing.assert_allclose(loop.value, hs[1].data)  # h_1, the last state handed to a next step
+    dh = tg.grad(loss, hs[:2], retain_graph=True)
+    np.testing.assert_allclose(loop.grad, sum(g.data for g in dh) - 2 * np.ones((1, 2)), atol=1e-12)
+
+
+@needs_dot
+def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
+    lstm = nn.LSTM(100, 100, num_layers=2, generator=np.random.default_rng(0))
+    loss = lstm(tg.randn(20, 35, 100, generator=1))[0].sum()
+    loss.backward(retain_graph=True)
+    dg = viz.draw(loss, names=lstm, values=False, show="both")
+    width, _ = png_size(viz.render_bytes(dg, "png"))
+    assert width <= 6000
+    root = svg_of(dg)
+    assert overlaps(text_boxes(root)) == []
+    rolled = viz.draw(loss, names=lstm, values=False, show="both", roll=True)
+    w, h = png_size(viz.render_bytes(rolled, "png"))
+    assert w <= 1400 and h <= 900

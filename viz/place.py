@@ -1,0 +1,295 @@
+"""The time grid in points: node positions, edge routes and label positions for `neato -n2`.
+
+Why computed positions and not `dot`: both were tried on the 2-layer LSTM over 35 steps, on the
+same contracted drawing (`python benchmarks/time_grid_vs_dot.py` redoes it): `dot` with each row
+`rank=same` (newrank) and each column a `group` chained by invisible edges of weight 100 keeps the
+cells of a column aligned (0 pt apart), but not the rest of the figure: it reorders the x_t row
+(x_33, x_34, x_31, ... from the left), draws the state edges between neighbouring cells as arcs
+(one forward, one bending back) and the edges from layer 0 up to layer 1 as loops across the row,
+puts h0 of layer 1 in layer 0's row, and has no place for a layer's weights beside its row
+(4983 pt wide). The grid computed here puts column t at one x in every row by construction, every
+edge is a vertical, horizontal or one-bend route and each label sits beside its own segment
+(4135 pt wide, no overlapping labels); Graphviz only draws it (`neato -n2` keeps positions,
+splines and label places).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import graphviz
+
+from .layout import Drawing, DrawnEdge
+from .timegrid import Grid
+
+NODE_CHAR, NODE_LINE = 5.9, 13.0  # points per character and per line at fontsize 10 (Helvetica)
+EDGE_CHAR, EDGE_LINE = 4.6, 10.5  # at fontsize 8
+ARROW = 8.0
+TAGS = re.compile(r"<[^>]*>")
+
+
+class GridDigraph(graphviz.Digraph):
+    """A Digraph whose nodes and edges carry their positions: rendered by `neato -n2`."""
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("neato_no_op", 2)
+        return super().pipe(*args, **kwargs)
+
+
+def text_size(label: str, char: float, line: float) -> tuple[float, float]:
+    """Estimated (width, height) in points of a plain or Graphviz HTML label."""
+    if label.startswith("<"):
+        from html import unescape
+        lines = [unescape(TAGS.sub("", x)) for x in label[1:-1].split("<br/>")]
+    else:
+        lines = label.split("\n")
+    lines = [x for x in lines if x] or [""]
+    return max(len(x) for x in lines) * char, len(lines) * line if any(lines) else 0.0
+
+
+def _node_size(attrs: dict) -> tuple[float, float]:
+    if attrs.get("shape") == "point":
+        return 8.0, 8.0
+    w, h = text_size(str(attrs.get("label", "")), NODE_CHAR, NODE_LINE)
+    w, h = max(40.0, w + 16), max(26.0, h + 10)
+    if attrs.get("shape") in ("circle", "doubleoctagon", "ellipse"):
+        w, h = (max(w, h),) * 2 if attrs.get("shape") == "circle" else (w + 16, h + 8)
+    return w, h
+
+
+def _bezier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out = [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        out += [(x0 + (x1 - x0) / 3, y0 + (y1 - y0) / 3), (x0 + 2 * (x1 - x0) / 3, y0 + 2 * (y1 - y0) / 3), (x1, y1)]
+    return out
+
+
+def _edge_pos(points: list[tuple[float, float]]) -> str:
+    """Graphviz's edge `pos`: the arrow tip, then the spline (shortened by the arrow's length)."""
+    (xa, ya), (xb, yb) = points[-2], points[-1]
+    length = max(((xb - xa) ** 2 + (yb - ya) ** 2) ** 0.5, 1e-6)
+    cut = min(ARROW, length * 0.5)
+    end = (xb - (xb - xa) * cut / length, yb - (yb - ya) * cut / length)
+    spline = _bezier(points[:-1] + [end])
+    return f"e,{xb:.1f},{yb:.1f} " + " ".join(f"{x:.1f},{y:.1f}" for x, y in spline)
+
+
+def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[str]) -> tuple[dict[str, dict], list[dict], list[tuple]]:
+    """Positions for the drawn nodes and routes for the edges: ({key: attrs}, [edge attrs], notes),
+    notes being (key, label, x, y) of plain texts to add (the "shared by t = 0…T−1" of each frame)."""
+    size = {k: _node_size(a) for k, a in node_attrs.items()}
+    single = [k for k in g.rank if k not in g.frames and g.span.get(k, (0, 1))[0] == g.span.get(k, (0, 1))[1]]
+    cw = max([size[k][0] for k in single] or [60.0])
+    nh = max([size[k][1] for k in g.rank if k not in g.frames] or [30.0])
+    lab = [text_size(t, EDGE_CHAR, EDGE_LINE) for t in edge_labels]
+    rank_of = lambda k: g.rank.get(k, g.side.get(k, (None,))[0])  # noqa: E731
+    flat = [i for i, e in enumerate(d.edges) if e.src in g.rank and rank_of(e.src) == rank_of(e.dst)]
+    vertical = [i for i, e in enumerate(d.edges) if i not in flat]
+    hl = max([lab[i][0] for i in flat] or [0.0])
+    vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side] or [0.0])
+    pitch = max(vl + 18, cw + hl + 18, cw + 30)
+    out_label = defaultdict(lambda: (0.0, 0.0))  # a leaf's widest and tallest edge label: the room its edges need
+    for i, e in enumerate(d.edges):
+        if e.src in g.side:
+            out_label[e.src] = (max(out_label[e.src][0], lab[i][0]), max(out_label[e.src][1], lab[i][1]))
+    tall = {k: max(size[k][1], out_label[k][1] + 4) + 6 for k in g.side}
+    shift = _room_for_leaves(d, g, size, lab, cw, pitch)
+    X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
+    Y = _heights(d, g, lab, nh, {k: sum(tall[x] for x in keys[-3:]) for k, keys in _slots(d, g).items()})
+
+    pos: dict[str, tuple[float, float, float, float]] = {}  # key -> (x, y, w, h)
+    for k, r in g.rank.items():
+        if k in g.frames:
+            continue
+        lo, hi = g.span[k]
+        w, h = size[k]
+        if lo != hi and d.nodes[k].kind not in ("output",):
+            w = X(hi) - X(lo) + cw
+        pos[k] = ((X(lo) + X(hi)) / 2, Y(r), w, h)
+
+    # leaves left of their row: inputs (h0, c0) nearest, in stacks of two; the frame; then the weights
+    notes = []
+    slots = _slots(d, g)
+    frame_left: dict[tuple[int, int], float] = {}
+    for (r, first), keys in slots.items():
+        right = X(first) - cw / 2 - 12
+        inputs = [k for k in keys if d.nodes[k].kind != "param"]
+        params = [k for k in keys if d.nodes[k].kind == "param"]
+        for group, per in ((inputs, 2), (params, 3)):
+            if not group:
+                continue
+            right -= max(out_label[k][0] for k in group) + 14
+            for j in range(0, len(group), per):
+                part = group[j:j + per]
+                w = max(size[k][0] for k in part)
+                heights = [tall[k] for k in part]
+                top = Y(r) + sum(heights) / 2
+                for k, h in zip(part, heights):
+                    pos[k] = (right - size[k][0] / 2, top - h + size[k][1] / 2 + 3, *size[k])  # right-aligned, label above
+                    top -= h
+                right -= w + 16
+            if group is inputs:
+                frame_left[(r, first)] = right + 8
+                right -= 4
+    for f, (r, lo, hi) in g.frames.items():
+        left = frame_left.get((r, lo), X(lo) - cw / 2 - 12)
+        right = X(hi) + cw / 2 + 12
+        pos[f] = ((left + right) / 2, Y(r), right - left, nh + 22)
+        weights = [k for k in slots.get((r, lo), []) if d.nodes[k].kind == "param"]
+        if weights:
+            xs = [pos[k][0] for k in weights]
+            bottom = min(pos[k][1] - pos[k][3] / 2 for k in weights)
+            notes.append((f + "_note", d.nodes[f].label, (min(xs) + max(xs)) / 2, bottom - 10))
+
+    nodes = {}
+    for k, attrs in node_attrs.items():
+        if k not in pos:
+            continue
+        x, y, w, h = pos[k]
+        a = dict(attrs, pos=f"{x:.1f},{y:.1f}!", width=f"{w / 72:.3f}", height=f"{h / 72:.3f}", fixedsize="true")
+        if k in g.frames:
+            a.update(shape="box", style="rounded,dashed", color="#aab7b8", label="", fillcolor="none")
+        elif g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1] and a.get("shape") in ("circle", "point"):
+            a["shape"] = "box"
+        nodes[k] = a
+    first_gap = {k: Y(r + 1) - nh / 2 for k, r in g.rank.items() if r + 1 <= max(g.rank.values())}
+    edges = _routes(d, g, pos, lab, first_gap)
+    return nodes, edges, notes
+
+
+def _heights(d: Drawing, g: Grid, lab: list, nh: float, stacks: dict[tuple[int, int], float]):
+    """y of each row: a gap holds the labels of the vertical edges leaving the row below (they sit
+    in it), the labels above that row's state edges and below the next row's, and the leaves'
+    stacks of both rows."""
+    top = max(g.rank.values(), default=0)
+    flat, vertical = defaultdict(float), defaultdict(float)
+    for i, e in enumerate(d.edges):
+        if e.src in g.side or e.src not in g.rank or e.dst not in g.rank:
+            continue
+        a, b = g.rank[e.src], g.rank[e.dst]
+        if a == b:
+            flat[a] = max(flat[a], lab[i][1])
+        else:
+            vertical[min(a, b)] = max(vertical[min(a, b)], lab[i][1])
+    stack = defaultdict(float)
+    for (r, _), h in stacks.items():
+        stack[r] = max(stack[r], h)
+    ys = [0.0]
+    for r in range(top):
+        gap = max(nh + flat[r] + vertical[r] + flat[r + 1] + 30, (stack[r] + stack[r + 1]) / 2 + 12)
+        ys.append(ys[-1] + gap)
+    return lambda r: ys[r]
+
+
+def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitch: float) -> dict[int, float]:
+    """Extra space before a row that starts right of another (a decoder after its encoder): its
+    weights and initial state sit between the two."""
+    widest = defaultdict(float)
+    for i, e in enumerate(d.edges):
+        if e.src in g.side:
+            widest[e.src] = max(widest[e.src], lab[i][0])
+    first = min([lo for lo, _ in g.span.values()] or [0])
+    need: dict[int, float] = {}
+    for (r, col), keys in _slots(d, g).items():
+        if col <= first:
+            continue
+        room = sum(max(size[k][0] for k in keys) + max(widest[k] for k in keys) + 30 for _ in (0,)) * 2
+        taken = [hi for k, (lo, hi) in g.span.items() if g.rank.get(k) == r and hi < col]
+        gap = (col - max(taken) - 1) * pitch + pitch - cw if taken else room
+        need[col] = max(need.get(col, 0.0), room - gap)
+    return {c: v for c, v in need.items() if v > 0}
+
+
+def _slots(d: Drawing, g: Grid) -> dict[tuple[int, int], list[str]]:
+    """The leaves left of each row's first column, in the book's order: c before h, then Wx, Wh, b."""
+    slots: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for k, (r, first, _) in g.side.items():
+        slots[(r, first)].append(k)
+    for keys in slots.values():
+        keys.sort(key=lambda k: (d.nodes[k].kind == "param", _weight_order(d.nodes[k].label)))
+    return slots
+
+
+def _weight_order(label: str) -> tuple:
+    """The book's order of a layer's weights: Wx, Wh, b."""
+    name = label.rsplit(".", 1)[-1]
+    return (name[:1].lower() in "bh", "h" in name, name)
+
+
+def _state_order(d: Drawing, e: DrawnEdge) -> tuple:
+    """The LSTM's c goes on the upper lane, h below it: c0 before h0, and in a step c is made before h."""
+    if d.nodes[e.src].kind == "input":
+        return (0, _weight_order(d.nodes[e.src].label))
+    nums = [int(m) for s in e.sources for m in re.findall(r"\d+", s)[:1]]
+    return (1, min(nums) if nums else 0)
+
+
+def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], first_gap: dict[str, float]) -> list[dict]:
+    west: dict[str, list[int]] = defaultdict(list)
+    below: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(d.edges):
+        if e.src not in pos or e.dst not in pos:
+            continue
+        if pos[e.src][1] == pos[e.dst][1] or e.src in g.side:
+            west[e.dst].append(i)
+        else:
+            below[e.dst].append(i)
+    lane: dict[int, tuple[int, int]] = {}
+    for k, idx in west.items():
+        idx.sort(key=lambda i: (d.nodes[d.edges[i].src].kind == "param", _state_order(d, d.edges[i]),
+                                -pos[d.edges[i].src][1]))
+        for j, i in enumerate(idx):
+            lane[i] = (j, len(idx))
+    spans = lambda k: g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1]  # noqa: E731
+    port: dict[int, float] = {}
+    for k, idx in below.items():
+        if spans(k):
+            continue  # into a box spanning the columns: straight up from each source's column
+        idx.sort(key=lambda i: pos[d.edges[i].src][0])
+        x, _, w, _ = pos[k]
+        for j, i in enumerate(idx):
+            port[i] = x + (j - (len(idx) - 1) / 2) * min(w / (len(idx) + 1), 40.0)
+    out = []
+    seen_side: dict[str, int] = defaultdict(int)
+    for i, e in enumerate(d.edges):
+        if e.src not in pos or e.dst not in pos:
+            out.append({})
+            continue
+        xs, ys, ws, hs = pos[e.src]
+        xd, yd, wd, hd = pos[e.dst]
+        lw, lh = lab[i]
+        if i in lane:
+            j, n = lane[i]
+            y = yd + hd / 2 - (j + 1) * hd / (n + 1) if n > 1 else yd
+            if d.nodes[e.dst].kind == "frame":
+                y = min(max(ys, yd - hd / 2 + 6), yd + hd / 2 - 6)
+            if e.src in g.side:  # a leaf read by two rows (a tied embedding): its second label under the first
+                pts = [(xs + ws / 2, ys), (xd - wd / 2, y)]
+                lp = (xs + ws / 2 + 4 + lw / 2, ys + 3 + lh / 2 - (lh + 4) * seen_side[e.src])
+                seen_side[e.src] += 1
+            else:
+                pts = [(xs + ws / 2, y), (xd - wd / 2, y)]
+                above = j == 0 or n == 1
+                lp = ((xs + ws / 2 + xd - wd / 2) / 2, y + (3 + lh / 2) * (1 if above else -1))
+        else:
+            up = yd > ys
+            x1 = port.get(i, xd)
+            x0 = x1 if spans(e.src) and not spans(e.dst) else xs
+            if spans(e.dst) and not spans(e.src):
+                x1 = x0
+            y0 = ys + (hs / 2 if up else -hs / 2)
+            y1 = yd - (hd / 2 if up else -hd / 2)
+            if abs(x0 - x1) < 1:
+                pts = [(x0, y0), (x1, y1)]
+                gap_end = first_gap.get(e.src, y1) if up else y1  # the label sits in the gap just above its source
+                lp = (x0 + 5 + lw / 2, (y0 + (min(y1, gap_end) if up else y1)) / 2)
+            else:
+                ymid = y1 - (lh + 10 if up else -(lh + 10))
+                pts = [(x0, y0), (x0, ymid), (x1, ymid), (x1, y1)]
+                lp = (x1 + 5 + lw / 2, (ymid + y1) / 2)
+        attrs = {"pos": _edge_pos(pts)}
+        if lw:
+            attrs["lp"] = f"{lp[0]:.1f},{lp[1]:.1f}"
+        out.append(attrs)
+    return out
