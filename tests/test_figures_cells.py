@@ -10,6 +10,8 @@ import pytest
 
 import tinygrad_nlp as tg
 import viz
+from viz.draw import name_map
+from viz.labels import grad_name
 from models import CBOW
 from tinygrad_nlp import nn
 from tinygrad_nlp.cli.gallery import figures, with_gradients
@@ -181,3 +183,44 @@ def test_gallery_cell_figures_fit_a_screen_and_attention_gradients_are_not_zero(
             into = [e for e in graph.edges if e.grad is not None and any(getattr(s, "label", "") == "Attention Weight"
                                                                          for s in graph.nodes[e.dst].scope)]
             assert into and any(np.abs(e.grad).max() > 1e-3 for e in into)
+
+
+def edge_text(src: str) -> list[str]:
+    """Every line written on the edges (names, values, gradients), the HTML tags taken out."""
+    return [line for label in re.findall(r"label=<(.*?)>\s*(?:\w+=|\])", src, re.S)
+            for line in re.sub(r"<[^>]*>", "\n", label).split("\n") if line.strip()]
+
+
+def test_gradient_names_read_as_the_books_dw_and_bracket_a_dotted_name():
+    assert (grad_name("W1"), grad_name("h_prev")) == ("dW1", "dh_prev")
+    assert (grad_name("decoder.out.W"), grad_name("h~")) == ("d(decoder.out.W)", "d(h~)")
+    with tg.default_dtype(np.float64):
+        rnn = nn.RNN(2, 2, generator=0)
+    out, _ = rnn(tg.tensor(np.ones((1, 2, 2)), dtype=np.float64, name="xs"))
+    loss = with_gradients(out.sum())
+    names = name_map(rnn)  # cell_l0.Wx, ...: dotted
+    assert set(names.values()) >= {"cell_l0.Wx", "cell_l0.Wh"}
+    lines = edge_text(viz.draw(loss, show="both", names=rnn).source)
+    assert any(line.startswith("d(cell_l0.Wx) ") for line in lines) and not any(line.startswith("dcell_") for line in lines)
+
+
+@pytest.mark.parametrize("op", ["node_add", "node_mul"])
+def test_x_and_y_go_in_and_z_comes_out_no_two_tensors_share_a_label(op):
+    loss = dict((name, loss) for name, loss, _, _ in figures())[op]
+    graph = tg.engine.graph.trace(loss)
+    labels = [n.label for n in graph.nodes.values() if n.kind in ("param", "input", "output")]
+    assert labels == ["x", "y", "z"]  # the book's x, y -> z, the inputs in the order the op reads them
+    x = tg.tensor(1.0, requires_grad=True, name="y")
+    assert tg.engine.graph.trace(x * x).nodes["output"].label == "z"  # an input called y: the output is not
+    unnamed = tg.engine.graph.trace(tg.tensor(1.0, requires_grad=True) * 2)
+    assert [n.label for n in unnamed.nodes.values() if n.kind in ("param", "output")] == ["w", "y"]
+
+
+def test_two_layer_net_names_its_parameters_w1_b1_w2_b2():
+    loss, names, _ = next((loss, names, o) for name, loss, names, o in figures() if name == "two_layer_net")
+    with_gradients(loss)
+    graph = tg.engine.graph.trace(loss, names=name_map(names))
+    params = sorted(n.label for n in graph.nodes.values() if n.kind == "param")
+    assert params == ["W1", "W2", "b1", "b2"]
+    lines = edge_text(viz.draw(loss, show="both", names=names).source)
+    assert {"dW1", "db1", "dW2", "db2"} <= {line.split(" ")[0] for line in lines}

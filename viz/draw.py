@@ -225,7 +225,7 @@ def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: st
     if value:
         lines.append(_lines(value, FORWARD_COLOR))
     if grad:
-        formula = " " in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
+        formula = "y − t" in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
         lines.append(_lines(f"{GRADIENT} = {grad_name}\n{grad}" if formula else f"{grad_name} {grad}", grad_color))
     return "<" + "<br/>".join(lines) + ">" if lines else ""
 

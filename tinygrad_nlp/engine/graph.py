@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain, count
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,9 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
                 consumers[id(p)] += 1
                 stack.append(p)
     fns.reverse()
+    reads = [id(p) for _, fn in fns for p in fn.parents if isinstance(p, Tensor)]
+    first_use = {tid: i for i, tid in reversed(list(enumerate(reads)))}
+    leaves = dict(sorted(leaves.items(), key=lambda kv: first_use.get(kv[0], -1)))  # x before y: in the order the ops read them
 
     def label(t: Tensor, default: str) -> str:
         return names.get(id(t)) or t.name or default
@@ -159,7 +163,9 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
 
     out_key = "output"
     loss = output.size == 1 and any(getattr(s, "loss", False) for _, fn in fns for s in fn.scope)
-    graph.nodes[out_key] = Node(out_key, "output", label(output, "L" if loss else "y"), tensor=output, loss=loss)
+    taken = {n.label for n in graph.nodes.values() if n.kind in ("param", "input")}
+    default = "L" if loss else next(c for c in chain(("y", "z"), (f"out{i}" for i in count(1))) if c not in taken)  # the book's x, y -> z
+    graph.nodes[out_key] = Node(out_key, "output", label(output, default), tensor=output, loss=loss)
     if output._ctx is not None:
         graph.edges.append(Edge(source[id(output)], out_key, output.data, _array(edge_grads(output._ctx)[0])))
     return graph
