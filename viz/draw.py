@@ -17,7 +17,7 @@ import numpy as np
 from tinygrad_nlp import Tensor
 from tinygrad_nlp.engine.graph import Graph, trace
 
-from .cells import cell_layout, opened_cell
+from .cells import cell_layout, cell_notes, opened_cell
 from .labels import GRADIENT, EdgeName, edge_names
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
@@ -124,7 +124,7 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     note = NO_GRADS if show != "forward" and not graph.has_grads else ""
     shown = [e.value for e in d.edges if show != "backward"] + [e.grad for e in d.edges if show != "forward"]
     legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""
-    label = "\n".join(x for x in (title, note, legend) if x)
+    label = "\n".join(x for x in (title, note, legend, *cell_notes(d)) if x)
     graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")
     node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")
     nodes = {}

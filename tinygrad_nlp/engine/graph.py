@@ -77,7 +77,8 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
     """The graph that produced `output` (it must not have been freed by a backward()).
 
     `names` maps id(tensor) -> display name (e.g. from `Module.named_parameters()`); otherwise
-    a tensor's own `.name`, else x1, x2, ... for inputs and w1, w2, ... for parameters.
+    a tensor's own `.name`, else x1, x2, ... for inputs and w1, w2, ... for parameters, and for
+    the output L (a loss) or y, z when an input is already called y (the book's x, y -> z).
     `grads` ({id(Function): (grad_out, grad_inputs)}) supplies the edge gradients; by default those
     a retained backward kept (`autograd.edge_gradients(output, compute=False)`). Nothing in the recorded graph is changed.
     """
@@ -105,9 +106,6 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
                 consumers[id(p)] += 1
                 stack.append(p)
     fns.reverse()
-    reads = [id(p) for _, fn in fns for p in fn.parents if isinstance(p, Tensor)]
-    first_use = {tid: i for i, tid in reversed(list(enumerate(reads)))}
-    leaves = dict(sorted(leaves.items(), key=lambda kv: first_use.get(kv[0], -1)))  # x before y: in the order the ops read them
 
     def label(t: Tensor, default: str) -> str:
         return names.get(id(t)) or t.name or default
