@@ -14,7 +14,7 @@ from viz.draw import name_map
 from viz.labels import grad_name
 from models import CBOW
 from tinygrad_nlp import nn
-from tinygrad_nlp.cli.gallery import figures, with_gradients
+from tinygrad_nlp.cli.gallery import figures, recurrent_flows, with_gradients
 from tinygrad_nlp.nn import functional as F
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.get("CI"), reason="Graphviz dot not installed")
@@ -226,3 +226,13 @@ def test_two_layer_net_names_its_parameters_w1_b1_w2_b2():
     assert params == ["W1", "W2", "b1", "b2"]
     lines = edge_text(viz.draw(loss, show="both", names=names).source)
     assert {"dW1", "db1", "dW2", "db2"} <= {line.split(" ")[0] for line in lines}
+
+
+def test_gradient_flow_comparison_shows_the_forget_gate_keeping_the_lstms_gradient():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 30, (4, 13))
+    flows = recurrent_flows(ids[:, :-1], ids[:, 1:], 30, hidden=16)
+    assert list(flows) == ["RNN", "LSTM, forget bias +0 (f ≈ 0.50)", "LSTM, forget bias +1 (f ≈ 0.73)",
+                           "LSTM, forget bias +2 (f ≈ 0.88)", "GRU (z ≈ 0.50)"]
+    kept = [flows[k][0] / flows[k][-2] for k in list(flows)[1:4]]  # what reaches h_0 of what reached h_{T-2}
+    assert kept[0] < kept[1] < kept[2] and kept[2] > 10 * kept[0]  # the larger f, the less it vanishes
