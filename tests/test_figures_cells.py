@@ -236,3 +236,9 @@ def test_gradient_flow_comparison_shows_the_forget_gate_keeping_the_lstms_gradie
                            "LSTM, forget bias +2 (f ≈ 0.88)", "GRU (z ≈ 0.50)"]
     kept = [flows[k][0] / flows[k][-2] for k in list(flows)[1:4]]  # what reaches h_0 of what reached h_{T-2}
     assert kept[0] < kept[1] < kept[2] and kept[2] > 10 * kept[0]  # the larger f, the less it vanishes
+
+
+def test_small_tensors_in_the_inspector_use_the_drawings_numbers():
+    from viz.numbers import format_values
+    assert format_values(np.array([[-0.0, 4.6e-18, 0.5], [2.0, -1.23456, 3.0]])) == "[[0, 0, 0.5], [2, -1.23, 3]]"
+    assert (format_values(np.float32(-0.0)), format_values(np.array([1, 2]))) == ("0", "[1, 2]")
