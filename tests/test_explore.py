@@ -22,6 +22,17 @@ def page_data(html: str) -> dict:
     return json.loads(re.search(r"const data = (\{.*?\});\nconst F =", html, re.S).group(1).replace("<\\/", "</"))
 
 
+def browser_or_skip() -> str:
+    """The Chromium to drive with Playwright; without one the test is skipped (and fails on CI)."""
+    from test_viz import _chromium, _has_playwright
+
+    if _chromium() is None or not _has_playwright():
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium and Playwright (see .ci/run)")
+        pytest.skip("Chromium or Playwright not installed")
+    return _chromium()
+
+
 class WrongSquare(Function):
     """z = x²;  dx = g * x  (wrong on purpose: it should be 2 g x)"""
 
@@ -87,12 +98,7 @@ def test_composite_nodes_carry_their_inside():
 
 @needs_dot
 def test_explorer_in_a_real_browser(tmp_path):
-    from test_viz import _chromium, _has_playwright
-
-    if _chromium() is None or not _has_playwright():
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Chromium and Playwright (see .ci/run)")
-        pytest.skip("Chromium or Playwright not installed")
+    chromium = browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     model = nn.Sequential(nn.Linear(2, 3, generator=0), nn.Linear(3, 2, generator=1))
@@ -104,7 +110,7 @@ def test_explorer_in_a_real_browser(tmp_path):
     W = model[0].W
     errors, requests = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -206,17 +212,14 @@ def test_attention_view_maps_each_output_step_to_its_nodes_and_edges():
 
 @needs_dot
 def test_attention_view_in_a_real_browser(tmp_path):
-    from test_viz import _chromium, _has_playwright
-
-    if _chromium() is None or not _has_playwright():
-        pytest.skip("Chromium or Playwright not installed")
+    chromium = browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     model, loss, attention = attention_model_loss()
     path = viz.explore(loss, tmp_path / "att.html", names=model, attention=attention).save(tmp_path / "att.html")
     errors = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(path.as_uri())
@@ -279,12 +282,7 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
     """At 1400 and 800 px: opens readable (on its first steps, with a minimap), steps by time step to
     the end in at most 60 presses, → moves one step with the slider focused, an opened LSTM fits its
     panel and, enlarged, the graph's; at 800 px the panels stack. No console errors, no network."""
-    from test_viz import _chromium, _has_playwright
-
-    if _chromium() is None or not _has_playwright():
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Chromium and Playwright (see .ci/run)")
-        pytest.skip("Chromium or Playwright not installed")
+    chromium = browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     from tinygrad_nlp.cli import main
@@ -295,7 +293,7 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
     assert data["size"] == "time" and any("(padding)" in c for c in data["sizes"]["time"]["captions"])
     errors, requests = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])
         for width in (1400, 800):
             page = browser.new_page(viewport={"width": width, "height": 900})
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -336,7 +334,6 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
 def test_time_steps_are_the_books_columns_and_the_order_respects_the_graph():
     from tinygrad_nlp.engine.graph import trace
     from viz.draw import drawing, name_map
-    from viz.frames import edge_grads
     from viz.steps import PLUMBING, schedule
 
     model, loss, attention = attention_model_loss()
@@ -348,7 +345,7 @@ def test_time_steps_are_the_books_columns_and_the_order_respects_the_graph():
     assert all("LSTM" in c and "Attention Weight" in c for c in forward if c.startswith("decoder t="))  # one column each
     assert stops[-1] == data["forward"] + data["backward"]
     # every op comes after the ops it reads, except a slice of a stack (plumbing) taken in its own column
-    graph = trace(loss, name_map(model), edge_grads(loss))
+    graph = trace(loss, name_map(model), tg.edge_gradients(loss))
     fns = [t.grad_fn for t in tg.toposort([loss])[0]]
     position = {id(fn): i for i, fn in enumerate(schedule(graph, drawing(graph), fns).order)}
     assert sorted(position.values()) == list(range(len(fns)))

@@ -25,6 +25,7 @@ from .place import GridDigraph, place
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
+ROLLED_SIZE = "14.5,9.3"  # inches: 1400 × 900 px at Graphviz's 96 dpi
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
@@ -146,6 +147,8 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
         dot.node_attr.update(height="0.3", margin="0.05,0.02")
     if len(d.nodes) > LARGE_GRAPH:  # bound dot's network-simplex and crossing passes: 15 s -> 2 s at ~120 nodes
         dot.graph_attr.update(nslimit="2", nslimit1="2", mclimit="0.1")
+    if any(n.kind == "rolled" for n in d.nodes.values()):
+        dot.graph_attr["size"] = ROLLED_SIZE  # the rolled view fits one screen at 1:1 (scaled down when wider)
     clusters: dict[tuple, list[tuple[str, dict]]] = {}
     for key, n in d.nodes.items():
         clusters.setdefault(n.cluster, []).append((key, nodes[key]))

@@ -26,13 +26,13 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from tinygrad_nlp import Tensor, toposort
+from tinygrad_nlp import Tensor, edge_gradients, toposort
 from tinygrad_nlp.engine.graph import Edge, Graph, Node, trace
 from tinygrad_nlp.files import atomic_write
 from tinygrad_nlp.testing import numerical_grad
 
 from .draw import cluster_id, drawing, format_array, name_map, to_digraph
-from .frames import CURRENT_COLOR, DONE_COLOR, edge_grads
+from .frames import CURRENT_COLOR, DONE_COLOR
 from .layout import Drawing, DrawnNode
 from .numbers import format_values
 from .page import page
@@ -69,15 +69,15 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     choosing output step k highlights its row, that step's Attention Weight and Weight Sum nodes, and
     the edges from the encoder states into them (the gradients flowing back to the encoder).
 
-    padding: {scope name: its time steps that read only padding}, e.g. {"encoder": range(18)}: the
-    "time step" size steps through them at once."""
+    padding: {scope name: its time steps that read only padding}, e.g. {"encoder": range(18)}: drawn
+    as one box, and the "time step" size steps through them at once."""
     if loss.size != 1:
         raise ValueError(f"explore: the loss must have one element, got shape {loss.shape} (reduce it, e.g. .sum())")
     if loss.grad_fn is not None and loss.grad_fn.parents is None:
         raise RuntimeError("explore: the graph was freed by backward(); call backward(retain_graph=True), or explore before backward")
-    grads = edge_grads(loss)
+    grads = edge_gradients(loss)
     graph = trace(loss, name_map(names), grads)
-    d = drawing(graph, expand, collapse, roll, max_nodes)
+    d = drawing(graph, expand, collapse, roll, max_nodes, padding=padding)
     plan = schedule(graph, d, [t.grad_fn for t in toposort([loss])[0]], padding)
     fns = plan.order if forward else []
     back = plan.order[::-1]

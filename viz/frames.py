@@ -3,8 +3,8 @@
 The graph is laid out once: every frame has the same nodes in the same places. Step k colours the
 node whose backward runs (orange), the nodes already done (green), and shows the gradients known
 so far; the caption gives the op's symbol and its backward rule. Nothing here runs backward or
-changes `.grad`: the edge gradients are those of a retained backward, or computed by a sweep that
-keeps the graph (`edge_grads`) when there is none. The HTML page of the same steps is
+changes `.grad`: the edge gradients are `tg.edge_gradients`' (those of a retained backward, or
+computed by a sweep that keeps the graph). The HTML page of the same steps is
 `backprop_html`, `explore`'s page without the forward pass (explore.py, page.py).
 """
 from __future__ import annotations
@@ -32,9 +32,6 @@ def backprop_steps(loss: Tensor) -> list[Any]:
     """The graph's Functions in the order backward() runs them (runs nothing)."""
     nodes, _ = toposort([loss])
     return [t.grad_fn for t in reversed(nodes)]
-
-
-edge_grads = edge_gradients  # those a retained backward kept, else computed by a sweep that changes nothing
 
 
 @dataclass
@@ -71,7 +68,7 @@ class Stepper:
 
 def stepper(loss: Tensor, names: Any = None, expand: Any = None, collapse: Any = None, roll: bool = False,
             max_nodes: int = 3000) -> Stepper:
-    graph = trace(loss, name_map(names), edge_grads(loss))
+    graph = trace(loss, name_map(names), edge_gradients(loss))
     d = drawing(graph, expand, collapse, roll, max_nodes)
     steps = backprop_steps(loss)
     step_of = {id(fn): k for k, fn in enumerate(steps, start=1)}

@@ -147,8 +147,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         box = scope[: i + 1]
         ids = [_entry_id(e) for e in box]
         if roll and is_time(box[-1]):  # every step of the layer: one node (one per layer of a stacked RNN)
-            inner = next((e for e in scope[i + 1:] if isinstance(e, Group)), None)
-            ids[-1] = "rolled" + (_entry_id(inner.title) if inner is not None and inner.title else "")
+            inner = scope[i + 1] if len(scope) > i + 1 else None  # the layer's cell, or a module run per step (attention)
+            ids[-1] = "rolled" + _entry_id((inner.title if isinstance(inner, Group) else inner) or "")
         dkey = "box_" + "_".join(ids)
         rep[key] = dkey
         if dkey not in d.nodes:
@@ -190,7 +190,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
             continue
         ds, dd = rep[src], rep[e.dst]
         rolled = "rolled" in (d.nodes[ds].kind, d.nodes[dd].kind)
-        loop = ds == dd and rolled and _step(scope_of[src]) != _step(scope_of[e.dst])
+        loop = ds == dd and rolled and _step(scope_of[src]) != _step(scope_of[e.dst]) \
+            and graph.nodes[src].op not in ("Reshape", "GetItem", "Concat")  # a state, not the stacking of the outputs
         if ds == dd and not loop:
             continue
         per_step = graph.nodes[src].kind == "op" or len(d.nodes[ds].members) > 1
@@ -240,7 +241,7 @@ def _fold_step_plumbing(d: Drawing, rep: dict[str, str], readers: dict[str, list
     into the rolled cell they serve."""
     for key in [k for k, n in d.nodes.items() if n.kind == "rolled" and k.endswith("_rolled")]:
         for m in d.nodes[key].members:
-            near = [rep.get(x) for x in readers[m] + sources[m]]
+            near = [rep.get(x) for x in sources[m] + readers[m]]  # h_t's reshape stays with its cell
             home = next((x for x in near if x and x != key and d.nodes[x].kind == "rolled"), None)
             if home is None:
                 break

@@ -1,12 +1,16 @@
 """The time grid in points: node positions, edge routes and label positions for `neato -n2`.
 
-Why computed positions and not `dot`: on the 2-layer LSTM LM over 35 steps, `dot` with the rows
-as `rank=same` (newrank), the columns tied by `group` and invisible edges still let column t drift by
-tens of pixels between rows (its crossing minimisation and label nodes move nodes within a rank),
-and routing 35 labelled state edges inside one rank needs external labels that it places far from
-their edge. With the grid computed here, column t is at one x in every row by construction, every
-edge is a vertical, horizontal or one-bend route, and each label sits beside its own segment, so
-labels cannot overlap; Graphviz only draws (`neato -n2` keeps positions, splines and label places).
+Why computed positions and not `dot`: both were tried on the 2-layer LSTM over 35 steps, on the
+same contracted drawing (`python benchmarks/time_grid_vs_dot.py` redoes it): `dot` with each row
+`rank=same` (newrank) and each column a `group` chained by invisible edges of weight 100 keeps the
+cells of a column aligned (0 pt apart), but not the rest of the figure: it reorders the x_t row
+(x_33, x_34, x_31, ... from the left), draws the state edges between neighbouring cells as arcs
+(one forward, one bending back) and the edges from layer 0 up to layer 1 as loops across the row,
+puts h0 of layer 1 in layer 0's row, and has no place for a layer's weights beside its row
+(4983 pt wide). The grid computed here puts column t at one x in every row by construction, every
+edge is a vertical, horizontal or one-bend route and each label sits beside its own segment
+(4135 pt wide, no overlapping labels); Graphviz only draws it (`neato -n2` keeps positions,
+splines and label places).
 """
 from __future__ import annotations
 
@@ -84,18 +88,15 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     vertical = [i for i, e in enumerate(d.edges) if i not in flat]
     hl = max([lab[i][0] for i in flat] or [0.0])
     vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side] or [0.0])
-    lh = max([lab[i][1] for i, e in enumerate(d.edges) if e.src not in g.side] or [0.0])
     pitch = max(vl + 18, cw + hl + 18, cw + 30)
     out_label = defaultdict(lambda: (0.0, 0.0))  # a leaf's widest and tallest edge label: the room its edges need
     for i, e in enumerate(d.edges):
         if e.src in g.side:
             out_label[e.src] = (max(out_label[e.src][0], lab[i][0]), max(out_label[e.src][1], lab[i][1]))
     tall = {k: max(size[k][1], out_label[k][1] + 4) + 6 for k in g.side}
-    stack = max([sum(tall[k] for k in keys[-3:]) for keys in _slots(d, g).values()] or [0.0])
-    rise = max(nh + 3 * lh + 24, stack + 12)
     shift = _room_for_leaves(d, g, size, lab, cw, pitch)
     X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
-    Y = lambda r: r * rise  # noqa: E731
+    Y = _heights(d, g, lab, nh, {k: sum(tall[x] for x in keys[-3:]) for k, keys in _slots(d, g).items()})
 
     pos: dict[str, tuple[float, float, float, float]] = {}  # key -> (x, y, w, h)
     for k, r in g.rank.items():
@@ -152,8 +153,33 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         elif g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1] and a.get("shape") in ("circle", "point"):
             a["shape"] = "box"
         nodes[k] = a
-    edges = _routes(d, g, pos, lab)
+    first_gap = {k: Y(r + 1) - nh / 2 for k, r in g.rank.items() if r + 1 <= max(g.rank.values())}
+    edges = _routes(d, g, pos, lab, first_gap)
     return nodes, edges, notes
+
+
+def _heights(d: Drawing, g: Grid, lab: list, nh: float, stacks: dict[tuple[int, int], float]):
+    """y of each row: a gap holds the labels of the vertical edges leaving the row below (they sit
+    in it), the labels above that row's state edges and below the next row's, and the leaves'
+    stacks of both rows."""
+    top = max(g.rank.values(), default=0)
+    flat, vertical = defaultdict(float), defaultdict(float)
+    for i, e in enumerate(d.edges):
+        if e.src in g.side or e.src not in g.rank or e.dst not in g.rank:
+            continue
+        a, b = g.rank[e.src], g.rank[e.dst]
+        if a == b:
+            flat[a] = max(flat[a], lab[i][1])
+        else:
+            vertical[min(a, b)] = max(vertical[min(a, b)], lab[i][1])
+    stack = defaultdict(float)
+    for (r, _), h in stacks.items():
+        stack[r] = max(stack[r], h)
+    ys = [0.0]
+    for r in range(top):
+        gap = max(nh + flat[r] + vertical[r] + flat[r + 1] + 30, (stack[r] + stack[r + 1]) / 2 + 12)
+        ys.append(ys[-1] + gap)
+    return lambda r: ys[r]
 
 
 def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitch: float) -> dict[int, float]:
@@ -199,7 +225,7 @@ def _state_order(d: Drawing, e: DrawnEdge) -> tuple:
     return (1, min(nums) if nums else 0)
 
 
-def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]]) -> list[dict]:
+def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], first_gap: dict[str, float]) -> list[dict]:
     west: dict[str, list[int]] = defaultdict(list)
     below: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(d.edges):
@@ -256,7 +282,8 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]]) -> l
             y1 = yd - (hd / 2 if up else -hd / 2)
             if abs(x0 - x1) < 1:
                 pts = [(x0, y0), (x1, y1)]
-                lp = (x0 + 5 + lw / 2, (y0 + y1) / 2)
+                gap_end = first_gap.get(e.src, y1) if up else y1  # the label sits in the gap just above its source
+                lp = (x0 + 5 + lw / 2, (y0 + (min(y1, gap_end) if up else y1)) / 2)
             else:
                 ymid = y1 - (lh + 10 if up else -(lh + 10))
                 pts = [(x0, y0), (x0, ymid), (x1, ymid), (x1, y1)]

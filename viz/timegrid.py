@@ -74,6 +74,8 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
                 continue
             seen.add((id(last), state))
             if last.dst not in plumb:
+                if last.dst == e.src:
+                    continue  # out of a box and back into it through plumbing: not an edge of the drawing
                 phase = 0  # a plumbing op runs with the box it serves: h_t's reshape with its step, a slice with its
                 for p in via:  # reader; a stack of several steps with none (the explorer joins it to the step before)
                     tip = d.nodes[p].tooltip

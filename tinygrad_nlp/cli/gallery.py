@@ -93,7 +93,7 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
     yield "attention_seq2seq", att(np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])), att, {}
     yield "attention_seq2seq_rolled", att(np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])), att, {"roll": True}
 
-    hs = t([[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]], "hs")
+    hs = t([[[1.0, 0.0], [0.0, 2.0], [0.5, -0.5]]], "hs")  # rows of different sums: the gradient into the weights is not 0
     hq = t([[2.0, 1.0]], "h")
     yield "attention", (Attention()(hs, hq) * t([[1.0, -1.0]], "w", grad=False)).sum(), None, {}  # c·w: the weights' gradients are not all 0
 

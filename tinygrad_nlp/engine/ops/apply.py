@@ -51,6 +51,8 @@ def promote(op: str, *xs: Any) -> list[Any]:
 def binary(op: type, a: Any, b: Any) -> Tensor:
     """An elementwise node of two operands after the dtype rules; an operand that is broadcast and
     needs a gradient gets an explicit Repeat node (the textbook's bias add)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype and a.data.shape == b.data.shape:
+        return op()(a, b)  # the common case: no rule to apply, nothing to broadcast
     if not (isinstance(a, Tensor) and _fits(b, a.data.dtype)):
         a, b = promote(op.__name__.lower(), a, b)
     if not isinstance(a, NUMBERS) and not isinstance(b, NUMBERS) and a.shape != b.shape:
