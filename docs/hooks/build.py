@@ -43,6 +43,8 @@ API = [
      "Perplexity, generation, decoding, metrics, word vectors; n-gram language models."),
     ("models", "models: the course's models", ["models"], "word2vec, language models, seq2seq, attention."),
     ("viz", "viz: drawings and explorer pages", ["viz"], "Computation graphs drawn as the textbook draws them, pages that step through backprop, plots."),
+    ("interop", "interop: the models in PyTorch", ["tinygrad_nlp.interop"],
+     "The torch.nn twins of the models, to_torch / from_torch, PyTorch checkpoints (the `torch` extra)."),
     ("testing", "testing: gradient checks", ["tinygrad_nlp.testing"], "gradcheck, gradgradcheck and hypothesis strategies (public API)."),
     ("files", "files, checkpoints and runs", ["tinygrad_nlp.files", "tinygrad_nlp.serialization", "tinygrad_nlp.runs", "tinygrad_nlp.trainer"],
      "Atomic writes, self-describing checkpoints without pickle, run folders, the training loop."),
