@@ -190,6 +190,8 @@ def run(args: argparse.Namespace) -> None:
 def plot_transformer_attention(model, vocab, x_test, t_test, start_id: int, out_len: int, out: Path) -> None:
     """Three test examples: every head of every layer over the source (cross-attention) and the decoder's masked
     self-attention, after decoding the answer and running the decoder over it once."""
+    import viz  # as run(): the command starts without loading the drawing code
+
     model.eval()
     for k in range(3):
         ids = np.concatenate([[start_id], greedy(model, x_test[k:k + 1], start_id, out_len)[0]])
