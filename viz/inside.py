@@ -65,8 +65,10 @@ def interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> str
             if key not in sub.nodes:
                 outer = graph.nodes[src]
                 kind = outer.kind if outer.kind in ("param", "input", "const") else "input"
-                label = role_name(outer.tensor.name, "in", cell) if outer.kind == "op" else \
-                    outer.label.rsplit(".", 1)[-1]  # Wx, not decoder.rnn.cell_l0.Wx: the box says whose
+                if outer.kind == "param":
+                    label = outer.label.rsplit(".", 1)[-1]  # Wx, not decoder.rnn.cell_l0.Wx: the box says whose
+                else:
+                    label = role_name(outer.tensor.name if outer.kind == "op" else outer.label, "in", cell)
                 if not label:
                     unnamed["in"].append(key)
                 sub.nodes[key] = Node(key, kind, label or "x", tensor=_renamed(outer.tensor, label or "x"), value=outer.value)
