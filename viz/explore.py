@@ -8,7 +8,9 @@
 - click a node: its op and symbol, forward formula and backward rule, input and output shapes,
   values and gradients, and the chain-rule step with the numbers for small tensors;
 - click a cluster's label to fold or open it; "open" on a composite node (σ, Affine, LSTM ...)
-  shows its inside, drawn at build time, scaled to the panel (or enlarged in place of the graph);
+  shows its inside opened one level (inside.py: an LSTM as the book's cell), drawn at build time,
+  readable in the widened panel (or enlarged in place of the graph); an "op" step folded into a box
+  is captioned with that box;
 - check=True: a numerical-vs-analytic check of every node's backward (float64), painted on the
   graph, so a wrong op (a user's own) is found on the picture.
 `explore` returns an `Explorer` that displays inline in Jupyter and has `.save(path)`;
