@@ -67,6 +67,27 @@ def test_bad_values_are_one_line_errors_with_exit_code_2(args, message):
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("tinygrad-nlp")
 
 
+def test_only_the_chosen_command_is_imported_and_a_bad_flag_loads_no_models_nor_drawings():
+    """A bad flag is refused at once: the parser imports the chosen subcommand's module only, and the
+    trainers and checkpoint commands import models/ and viz/ (about 0.1 s of CPU) only where they run."""
+    code = """if True:
+        import sys
+        from tinygrad_nlp.cli import main
+        for argv in (["train-lm", "--seed", "-1"], ["train-seq2seq", "--hidden", "0"], ["train-word2vec", "--window", "0"],
+                     ["generate", "x.npz"], ["decode", "x.npz"], ["similar", "x.txt", "a"], ["export", "x.npz", "y.pt"], ["--help"]):
+            try:
+                main(argv)
+            except SystemExit:
+                pass
+        print(sorted(set(sys.modules) & {"viz", "models", "urllib.request", "torch"}),
+              sorted(m for m in sys.modules if m.startswith("tinygrad_nlp.cli.")))
+    """
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    loaded = ["tinygrad_nlp.cli." + m for m in ("checks", "decode", "export", "generate", "similar", "train_lm", "train_seq2seq", "train_word2vec")]
+    assert result.stdout.splitlines()[-1] == f"[] {loaded}"  # (after --help's text)
+
+
 def test_train_a_tiny_lm_then_generate_draw_and_explore_from_its_checkpoint_alone(tiny_ptb, tmp_path):
     run = tmp_path / "lm"
     trained = cli("train-lm", "--data", str(tiny_ptb), "--no-verify", "--out", str(run), "--hidden", "8", "--wordvec", "8",

@@ -84,7 +84,7 @@ def test_inspector_writes_the_chain_rule_with_numbers():
     loss = (a * b).sum()
     data = page_data(viz.explore(loss).html)
     (mul,) = [v for k, v in data["info"].items() if k.startswith("n_Mul_")]
-    assert "dx = g * y" in mul and "[-1.5]" in mul and "[2.]" in mul  # dx = g·y = 1 × (-1.5), dy = g·x = 1 × 2
+    assert "dx = g * y" in mul and "[-1.5]" in mul and "[2]" in mul  # dx = g·y = 1 × (-1.5), dy = g·x = 1 × 2
 
 
 def svg_texts(svg: str) -> list[str]:

@@ -10,9 +10,11 @@ import pytest
 
 import tinygrad_nlp as tg
 import viz
+from viz.draw import name_map
+from viz.labels import grad_name
 from models import CBOW
 from tinygrad_nlp import nn
-from tinygrad_nlp.cli.gallery import figures, with_gradients
+from tinygrad_nlp.cli.gallery import figures, recurrent_flows, with_gradients
 from tinygrad_nlp.nn import functional as F
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None and not os.environ.get("CI"), reason="Graphviz dot not installed")
@@ -91,12 +93,14 @@ def test_gru_cell_has_boxed_named_gates_and_the_mix_in_the_open():
     loss = h.sum()
     loss.backward(retain_graph=True)
     src = viz.draw(loss, show="both", names=cell, expand={"GRU"}).source
-    for box in ("reset gate r", "update gate z", "candidate h̃", "Affine", "1 −"):
+    for box in ("reset gate r", "update gate z", "candidate h~", "Affine", "1 −"):
         assert re.search(rf'box_\w+ \[label="?{re.escape(box)}"? ', src), box
-    for name in ("r", "z", "h̃", "h_next"):
+    for name in ("r", "z", "h~", "h_next"):
         assert f"<b>{name}</b>" in src, name
+    assert "d(h~) (1, 2)" in src and "\u0303" not in src  # h~'s gradient, not a "dh" beside dh_next; no floating tilde
+    assert "GRU as in PyTorch and d2l: h_next = (1 − z) ⊙ h~ + z ⊙ h_prev" in src and "DLFS2 writes z for this 1 − z" in src
     assert "[]" not in src and "dh_prev" in src  # no unlabelled slice nodes; h_prev's gradient named
-    assert len(re.findall(r'^\s*Mul_op\d+ \[label="×"', src, re.M)) == 2  # (1 − z) ⊙ h̃ and z ⊙ h_prev
+    assert len(re.findall(r'^\s*Mul_op\d+ \[label="×"', src, re.M)) == 2  # (1 − z) ⊙ h~ and z ⊙ h_prev
 
 
 def test_sigmoid_expanded_reads_as_the_books_chain():
@@ -181,3 +185,60 @@ def test_gallery_cell_figures_fit_a_screen_and_attention_gradients_are_not_zero(
             into = [e for e in graph.edges if e.grad is not None and any(getattr(s, "label", "") == "Attention Weight"
                                                                          for s in graph.nodes[e.dst].scope)]
             assert into and any(np.abs(e.grad).max() > 1e-3 for e in into)
+
+
+def edge_text(src: str) -> list[str]:
+    """Every line written on the edges (names, values, gradients), the HTML tags taken out."""
+    return [line for label in re.findall(r"label=<(.*?)>\s*(?:\w+=|\])", src, re.S)
+            for line in re.sub(r"<[^>]*>", "\n", label).split("\n") if line.strip()]
+
+
+def test_gradient_names_read_as_the_books_dw_and_bracket_a_dotted_name():
+    assert (grad_name("W1"), grad_name("h_prev")) == ("dW1", "dh_prev")
+    assert (grad_name("decoder.out.W"), grad_name("h~")) == ("d(decoder.out.W)", "d(h~)")
+    with tg.default_dtype(np.float64):
+        rnn = nn.RNN(2, 2, generator=0)
+    out, _ = rnn(tg.tensor(np.ones((1, 2, 2)), dtype=np.float64, name="xs"))
+    loss = with_gradients(out.sum())
+    names = name_map(rnn)  # cell_l0.Wx, ...: dotted
+    assert set(names.values()) >= {"cell_l0.Wx", "cell_l0.Wh"}
+    lines = edge_text(viz.draw(loss, show="both", names=rnn).source)
+    assert any(line.startswith("d(cell_l0.Wx) ") for line in lines) and not any(line.startswith("dcell_") for line in lines)
+
+
+@pytest.mark.parametrize("op", ["node_add", "node_mul"])
+def test_x_and_y_go_in_and_z_comes_out_no_two_tensors_share_a_label(op):
+    loss = dict((name, loss) for name, loss, _, _ in figures())[op]
+    graph = tg.engine.graph.trace(loss)
+    labels = [n.label for n in graph.nodes.values() if n.kind in ("param", "input", "output")]
+    assert sorted(labels) == ["x", "y", "z"]  # the book's x, y -> z
+    x = tg.tensor(1.0, requires_grad=True, name="y")
+    assert tg.engine.graph.trace(x * x).nodes["output"].label == "z"  # an input called y: the output is not
+    unnamed = tg.engine.graph.trace(tg.tensor(1.0, requires_grad=True) * 2)
+    assert [n.label for n in unnamed.nodes.values() if n.kind in ("param", "output")] == ["w", "y"]
+
+
+def test_two_layer_net_names_its_parameters_w1_b1_w2_b2():
+    loss, names, _ = next((loss, names, o) for name, loss, names, o in figures() if name == "two_layer_net")
+    with_gradients(loss)
+    graph = tg.engine.graph.trace(loss, names=name_map(names))
+    params = sorted(n.label for n in graph.nodes.values() if n.kind == "param")
+    assert params == ["W1", "W2", "b1", "b2"]
+    lines = edge_text(viz.draw(loss, show="both", names=names).source)
+    assert {"dW1", "db1", "dW2", "db2"} <= {line.split(" ")[0] for line in lines}
+
+
+def test_gradient_flow_comparison_shows_the_forget_gate_keeping_the_lstms_gradient():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 30, (4, 13))
+    flows = recurrent_flows(ids[:, :-1], ids[:, 1:], 30, hidden=16)
+    assert list(flows) == ["RNN", "LSTM, forget bias +0 (f ≈ 0.50)", "LSTM, forget bias +1 (f ≈ 0.73)",
+                           "LSTM, forget bias +2 (f ≈ 0.88)", "GRU (z ≈ 0.50)"]
+    kept = [flows[k][0] / flows[k][-2] for k in list(flows)[1:4]]  # what reaches h_0 of what reached h_{T-2}
+    assert kept[0] < kept[1] < kept[2] and kept[2] > 10 * kept[0]  # the larger f, the less it vanishes
+
+
+def test_small_tensors_in_the_inspector_use_the_drawings_numbers():
+    from viz.numbers import format_values
+    assert format_values(np.array([[-0.0, 4.6e-18, 0.5], [2.0, -1.23456, 3.0]])) == "[[0, 0, 0.5], [2, -1.23, 3]]"
+    assert (format_values(np.float32(-0.0)), format_values(np.array([1, 2]))) == ("0", "[1, 2]")

@@ -298,17 +298,18 @@ def test_backprop_html_is_one_self_contained_layout(tmp_path):
 
 @needs_dot
 def test_backprop_page_for_240_ops_builds_fast_and_small(tmp_path):
-    import time
+    import os
 
+    cpu = lambda: sum(os.times()[:4])  # noqa: E731 (this process and its dot, not the wall clock of a shared machine)
     x = tg.tensor(np.ones((2, 3)), requires_grad=True, name="x")
     y = x
     for i in range(80):
         y = (y * 0.9 + 0.1).tanh()
     loss = y.sum()
     assert len(tg.toposort([loss])[0]) >= 240
-    t0 = time.perf_counter()
+    t0 = cpu()
     path = viz.backprop_html(loss, tmp_path / "big.html")
-    assert time.perf_counter() - t0 < 2.0
+    assert cpu() - t0 < 2.0
     assert path.stat().st_size < 3_000_000
 
 

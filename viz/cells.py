@@ -17,6 +17,9 @@ from tinygrad_nlp.engine.graph import Graph
 from .layout import Drawing
 
 CELLS = ("rnncell", "lstmcell", "grucell", "simplifiedgrucell")
+CONVENTIONS = {  # what an opened cell's figure says, where the books write the same cell differently
+    "grucell": "GRU as in PyTorch and d2l: h_next = (1 − z) ⊙ h~ + z ⊙ h_prev, h~ the candidate (DLFS2 writes z for this 1 − z)",
+}
 CELL_STATE = re.compile(r"^c(_prev|_next|_\d+|0)?\b")
 
 
@@ -29,6 +32,12 @@ class CellLayout:
 def opened_cell(d: Drawing) -> bool:
     """True when a recurrent cell is drawn opened (its parts inside its box)."""
     return any(isinstance(e, Group) and e.name in CELLS for n in d.nodes.values() for e in n.cluster)
+
+
+def cell_notes(d: Drawing) -> list[str]:
+    """The conventions of the cells drawn opened (the GRU's mix: which of h_prev and h~ z weighs)."""
+    opened = {e.name for n in d.nodes.values() for e in n.cluster if isinstance(e, Group)}
+    return [note for name, note in CONVENTIONS.items() if name in opened]
 
 
 def _state_name(d: Drawing, graph: Graph, key: str) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from tinygrad_nlp import Tensor
 from tinygrad_nlp.engine.graph import Graph, trace
 
-from .cells import cell_layout, opened_cell
+from .cells import cell_layout, cell_notes, opened_cell
 from .labels import GRADIENT, EdgeName, edge_names
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
@@ -125,7 +125,7 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     note = NO_GRADS if show != "forward" and not graph.has_grads else ""
     shown = [e.value for e in d.edges if show != "backward"] + [e.grad for e in d.edges if show != "forward"]
     legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""
-    label = "\n".join(x for x in (title, note, legend) if x)
+    label = "\n".join(x for x in (title, note, legend, *cell_notes(d)) if x)
     graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")
     node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")
     nodes = {}
@@ -228,7 +228,7 @@ def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: st
     if value:
         lines.append(_lines(value, FORWARD_COLOR))
     if grad:
-        formula = " " in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
+        formula = "y − t" in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
         lines.append(_lines(f"{GRADIENT} = {grad_name}\n{grad}" if formula else f"{grad_name} {grad}", grad_color))
     return "<" + "<br/>".join(lines) + ">" if lines else ""
 

@@ -37,6 +37,7 @@ from .draw import cluster_id, drawing, format_array, name_map, to_digraph
 from .frames import CURRENT_COLOR, DONE_COLOR
 from .inside import interior_svg
 from .layout import Drawing, DrawnNode
+from .numbers import format_values
 from .page import page
 from .render import render_bytes
 from .steps import Schedule, column_name, schedule
@@ -186,7 +187,7 @@ def _show(a: Any) -> str:
     a = _dense(a)
     a = np.asarray(getattr(a, "data", a))
     if a.size <= SMALL:
-        return np.array2string(a, precision=4, separator=", ", suppress_small=True).replace("\n", " ")
+        return format_values(a)
     return format_array(a)
 
 

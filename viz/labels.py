@@ -1,8 +1,10 @@
 """The names written on a drawing's edges, beside the numbers.
 
-- An edge out of a named leaf (x_t, h_prev, W1) carries its gradient as `dx_t`, `dh_prev`, `dW1`.
+- An edge out of a named leaf (x_t, h_prev, W1) carries its gradient as the book writes it: `dx_t`,
+  `dh_prev`, `dW1`. A name that is not one word (a module's dotted `decoder.out.W`, the GRU's
+  candidate `h~`) is put in parentheses: `d(decoder.out.W)`, `d(h~)`, never `ddecoder.out.W` or `dh~`.
 - An edge out of a primitive op whose tensor has a name (a cell names its gates f, g, i, o, its
-  candidate h̃ and its outputs h_next, c_next) carries that name and its gradient as `d<name>`.
+  candidate h~ and its outputs h_next, c_next) carries that name and its gradient, named the same way.
 - The logits' edge into a folded Softmax with Loss (or Sigmoid with Loss) carries the textbook's
   gradient `y − t` (scaled as the loss is: `(y − t)/N` for a mean over N rows), written only when
   the numbers on the edge are that: y computed from the edge's value, t one-hot (or 0/1).
@@ -12,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import re
+
 import numpy as np
 
 from tinygrad_nlp.engine.graph import Graph
@@ -20,7 +24,13 @@ from .layout import Drawing, DrawnEdge
 from .numbers import number
 
 GRADIENT = "∂"
+WORD = re.compile(r"[^\W\d]\w*")  # x_t, W1, h_prev: written dW1; anything else d(...)
 _LOSS_GROUPS = {"cross_entropy": "softmax", "binary_cross_entropy_with_logits": "sigmoid"}
+
+
+def grad_name(name: str) -> str:
+    """What the gradient of the tensor called `name` is called: dW1, dh_prev, d(decoder.out.W)."""
+    return "d" + name if WORD.fullmatch(name) else f"d({name})"
 
 
 @dataclass
@@ -38,13 +48,13 @@ def edge_names(d: Drawing, graph: Graph) -> list[EdgeName]:
 def _edge_name(e: DrawnEdge, d: Drawing, graph: Graph, out_grad: dict[str, Any]) -> EdgeName:
     src, dst = d.nodes[e.src], d.nodes[e.dst]
     if src.kind in ("param", "input"):
-        return EdgeName("", "d" + src.label)
+        return EdgeName("", grad_name(src.label))
     if dst.kind == "group" and dst.entry.name in _LOSS_GROUPS and e.dst in out_grad:
         return EdgeName("", _loss_gradient(_LOSS_GROUPS[dst.entry.name], e.value, e.grad, out_grad[e.dst]) or GRADIENT)
     if (src.kind == "op" or src.kind == "group" and src.entry.kind == "function") and dst.kind != "output":
         name = graph.nodes[e.sources[0]].tensor.name if e.sources else None
         if name:
-            return EdgeName(name, "d" + name)
+            return EdgeName(name, grad_name(name))
     return EdgeName()
 
 

@@ -70,6 +70,14 @@ def is_summary(a: Any, values: bool = True) -> bool:
     return a.size > 0 and _rows(a) is None
 
 
+def format_values(a: Any) -> str:
+    """Every element of `a` on one line, numpy's brackets, each number as `number` writes it (no -0,
+    round-off written 0): "[[0.5, 0], [-1.2, 3]]". For an inspector's small tensors."""
+    a = np.asarray(_dense(a))
+    noise = _noise(a)
+    return np.array2string(a, separator=", ", formatter={"all": lambda v: number(v, noise)}).replace("\n", "")
+
+
 def format_array(a: Any, values: bool = True) -> str:
     """The text of an array on a drawing (see the module docstring); lines are separated by newlines."""
     a = _dense(a)

@@ -12,8 +12,6 @@ from tinygrad_nlp.evaluation.vectors import analogy
 
 from .similar import add_vector_arguments, check_words, load_vectors
 
-HELP = "word analogies a : b = c : ?, from saved word vectors"
-
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     add_vector_arguments(ap)

@@ -19,7 +19,6 @@ from tinygrad_nlp.runs import echo, integer, number
 
 from .checks import FlagError, input_file, load_checkpoint
 
-HELP = "answer questions with a seq2seq checkpoint (greedy or beam search)"
 MAX_BEAM = 100
 
 

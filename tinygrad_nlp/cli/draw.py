@@ -34,8 +34,6 @@ from .gallery import figures, with_gradients
 
 MAX_PREFIX = 100  # tokens: a longer input draws slowly (200 words: 7 s, 500: 54 s) into an unreadable figure
 EXAMPLE_QUESTIONS = {"addition": "16+75", "date": "may 5, 2001"}  # the default --prefix of a seq2seq model
-HELP = "draw the graph of a built-in figure or of a checkpoint's model to SVG/PNG/PDF/DOT"
-
 
 def add_source_arguments(ap: argparse.ArgumentParser) -> None:
     """What to draw: the flags `draw` and `explore` share."""

@@ -16,8 +16,6 @@ import viz
 from .checks import output_file
 from .draw import add_source_arguments, check_source, graph_source, list_figures
 
-HELP = "write the interactive step-through page (HTML) of a built-in figure or a checkpoint's model"
-
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     add_source_arguments(ap)

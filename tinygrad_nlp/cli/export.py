@@ -15,8 +15,6 @@ from typing import Any
 
 from .checks import FlagError, input_file, output_file
 
-HELP = "write a checkpoint's model as a PyTorch checkpoint (state_dict, constructor arguments, vocabulary)"
-
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("checkpoint", type=input_file("checkpoint"), help="a checkpoint written by train-lm, train-seq2seq or save_model (.npz)")

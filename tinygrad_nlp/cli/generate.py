@@ -8,14 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from models import load_model
 from tinygrad_nlp.data.text import Vocab
 from tinygrad_nlp.evaluation.generate import generate
 from tinygrad_nlp.runs import integer, positive_float, positive_int
 
 from .checks import SEED, FlagError, conflict, input_file, load_checkpoint, text
 
-HELP = "generate text from a language-model checkpoint alone"
 MAX_LENGTH = 10_000  # tokens: about 10 s of an LSTM 100/100
 
 

@@ -12,8 +12,6 @@ import argparse
 from .checks import input_file, output_file
 from .export import convert
 
-HELP = "turn a PyTorch checkpoint (from export or the torch training script) back into our checkpoint"
-
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("checkpoint", type=input_file("torch"), help="a PyTorch checkpoint written by tinygrad-nlp export or the torch training script (.pt)")

@@ -12,8 +12,6 @@ from tinygrad_nlp.runs import integer
 
 from .checks import FlagError, input_file
 
-HELP = "nearest neighbours of words, from saved word vectors"
-
 
 def add_vector_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("vectors", type=input_file("vectors"), help="word vectors in word2vec text format (train-word2vec's vectors.txt)")

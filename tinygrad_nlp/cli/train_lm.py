@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_nlp as tg
-from models import build_model, save_model
 from tinygrad_nlp.data.batches import num_sequential_batches, sequential_batches
 from tinygrad_nlp.data.datasets import load_ptb, load_timemachine
 from tinygrad_nlp.evaluation.generate import generate
@@ -31,12 +30,9 @@ from tinygrad_nlp.files import atomic_write
 from tinygrad_nlp.nn import functional as F
 from tinygrad_nlp.runs import add_run_arguments, integer, number, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
-from viz.plots import plot_curves
 
-from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
+from .checks import PTB_READ, SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
 from .generate import as_text
-
-HELP = "train an RNN language model (PTB words or Time Machine characters), then generate"
 
 PRESETS = {
     "rnnlm": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
@@ -51,6 +47,8 @@ PRESETS = {
 
 def build(name: str, vocab_size: int, args: argparse.Namespace):
     """The model and the config that describes it (saved in every checkpoint)."""
+    from models import build_model
+
     if name == "onehot":
         return build_model("OneHotRnnlm", vocab_size=vocab_size, hidden_size=args.hidden, generator=args.seed)
     if name == "better":
@@ -108,13 +106,13 @@ VOCAB_BOUND = {"ptb": 10_000, "timemachine": 100}  # PTB's words; The Time Machi
 
 
 def memory_estimate(args: argparse.Namespace) -> tuple[float, float]:
-    """Bytes for the weights (with gradients and Adam's two moments) and for one batch's
-    activations (the logits over the vocabulary dominate), in float32."""
+    """Bytes for the weights (with gradients and Adam's two moments) and for the corpus and one
+    batch's activations (the logits over the vocabulary dominate), in float32."""
     V, H, layers = VOCAB_BOUND[args.corpus], args.hidden, 2 if args.model == "better" else 1
     E = V if args.model == "onehot" else args.wordvec
     weights = V * E + layers * 4 * H * (E + H + 2) + H * V + V
     per_token = 4 * V + 12 * layers * H + 2 * E
-    return 16.0 * weights, 4.0 * args.batch * args.time * per_token
+    return 16.0 * weights, (PTB_READ if args.corpus == "ptb" else 0) + 4.0 * args.batch * args.time * per_token
 
 
 def check(args: argparse.Namespace) -> None:
@@ -151,6 +149,9 @@ def load_corpus(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> None:
+    import viz
+    from models import save_model
+
     unit = "chars" if args.corpus == "timemachine" else "words"
     tg.manual_seed(args.seed)
     train, valid, test, vocab = load_corpus(args)
@@ -212,7 +213,7 @@ def run(args: argparse.Namespace) -> None:
         plateau.step(valid_ppl)
         save_model(out / "last.npz", model, config, **described, optimizer=optimizer.state_dict(), epoch=epoch,
                    best_ppl=plateau.best, history=history)
-        optional_plot(plot_curves, {"train": [h["train_ppl"] for h in history], "valid": [h["valid_ppl"] for h in history]},
+        optional_plot(viz.plot_curves, {"train": [h["train_ppl"] for h in history], "valid": [h["valid_ppl"] for h in history]},
                       out / "perplexity.png", ylabel="perplexity")
 
     if (out / "best.npz").exists():

@@ -20,8 +20,6 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_nlp as tg
-import viz
-from models import build_model, save_model
 from tinygrad_nlp.data.datasets import load_addition, load_date
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy
 from tinygrad_nlp.evaluation.metrics import accuracy
@@ -32,7 +30,6 @@ from tinygrad_nlp.trainer import Progress, format_duration
 from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
 from .decode import add_beam_arguments, check_beam
 
-HELP = "train the textbook's seq2seq models (baseline, peeky, attention) on addition or dates"
 MODELS = {"baseline": "Seq2seq", "peeky": "PeekySeq2seq", "attention": "AttentionSeq2seq"}
 
 
@@ -62,7 +59,18 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     add_run_arguments(ap, None, "the task's text file", "runs/seq2seq_<task>_<model>[_rev]")
 
 
-VOCAB_BOUND, STEPS_BOUND = 100, 40  # characters of the tasks (59 for dates), question + answer widths (29 + 11)
+TASKS = {"addition": (13, 7, 5), "date": (59, 29, 11)}  # the textbook files' characters, question and answer widths
+
+
+def memory_estimate(args: argparse.Namespace) -> tuple[float, float]:
+    """Bytes for the weights (with gradients and Adam's two moments) and for one batch's activations
+    with their gradients, in float32: per example and time step about 32 H for an LSTM step (its
+    four gates and what they feed), 4 E for the embedding, 4 V for the decoder's scores, and with
+    attention 4 H per encoder step at each decoder step (checked against measured peaks: tests/test_cli_memory.py)."""
+    (V, Q, A), E, H = TASKS[args.task], args.wordvec, args.hidden
+    weights = 2 * (V * E + 4 * H * (E + 2 * H + 2)) + 2 * H * V  # encoder, decoder (peeky: H more inputs), affine
+    per_example = (Q + A) * (32 * H + 4 * E) + A * 4 * V + (A * Q * 4 * H if args.model == "attention" else 0)
+    return 16.0 * weights, 4.0 * args.batch * per_example
 
 
 def check(args: argparse.Namespace) -> None:
@@ -71,15 +79,15 @@ def check(args: argparse.Namespace) -> None:
     args.score = args.score or "dot"
     check_beam(args)
     conflict(args, "--resume", "--overwrite")
-    V, E, H = VOCAB_BOUND, args.wordvec, args.hidden
-    weights = 2 * (V * E + 4 * H * (E + 2 * H + 2)) + 2 * H * V  # encoder, decoder (peeky: H more inputs), affine
-    check_memory(args, 16.0 * weights, 4.0 * args.batch * STEPS_BOUND * (14 * H + 4 * V + 2 * E),
-                 f"--hidden {H}, --wordvec {E} and --batch {args.batch}")
+    check_memory(args, *memory_estimate(args), f"--hidden {args.hidden}, --wordvec {args.wordvec} and --batch {args.batch}")
     args.out = args.out or f"runs/seq2seq_{args.task}_{args.model}{'_rev' if args.reverse else ''}"
     run_folder(args)
 
 
 def run(args: argparse.Namespace) -> None:
+    import viz
+    from models import build_model, save_model
+
     out = Path(args.out)
     tg.manual_seed(args.seed)
     data = read_data(args, load_addition if args.task == "addition" else load_date, args.data, verify=not args.no_verify)

@@ -19,17 +19,13 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_nlp as tg
-import viz
-from models import CBOW, SkipGram
 from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample
 from tinygrad_nlp.data.datasets import load_ptb
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format
 from tinygrad_nlp.runs import CHECKPOINTS, add_run_arguments, integer, number, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Trainer
 
-from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
-
-HELP = "train word2vec (CBOW or skip-gram, negative sampling) or PPMI+SVD vectors on PTB"
+from .checks import PTB_READ, SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
 
 QUERIES = ["you", "year", "car", "toyota"]
 ANALOGIES = [("king", "man", "queen"), ("take", "took", "go"), ("car", "cars", "child"), ("good", "better", "bad")]
@@ -50,6 +46,8 @@ def read_questions(path: Path) -> list[tuple[str, ...]]:
 
 def report(vocab, W, out: Path, name: str) -> None:
     """Neighbours, analogies and maps of the textbook's words that the corpus has (a custom corpus may lack them)."""
+    import viz
+
     for q in [q for q in QUERIES if q in vocab]:
         print(f"[query] {q}: " + ", ".join(f"{w} {s:.3f}" for w, s in most_similar(q, vocab, W, k=5)))
     for a, b, c in [abc for abc in ANALOGIES if all(w in vocab for w in abc)]:
@@ -91,22 +89,33 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 COUNT_BASED_FILES = ("vectors_ppmi_svd.txt",)  # what --count-based writes (besides its maps)
-VOCAB_BOUND = 10_000  # PTB's words
+VOCAB_BOUND, WORDS_BOUND = 10_000, 929_589  # PTB's vocabulary and training words
+
+
+def memory_estimate(args: argparse.Namespace) -> tuple[float, float]:
+    """Bytes for the weights (two V x H tables with gradients and Adam's moments) and for the data
+    and one batch: PTB read, the (words, 2 window) int64 context ids (made from a table of positions as
+    large) and the batch's embedded rows with their gradients."""
+    words = min(args.max_words or WORDS_BOUND, WORDS_BOUND)
+    rows = 2 * args.window + args.negatives + 1
+    return 16.0 * 2 * VOCAB_BOUND * args.hidden, PTB_READ + 8.0 * 2 * words * 2 * args.window + 4.0 * 4 * args.batch * rows * args.hidden
 
 
 def check(args: argparse.Namespace) -> None:
     conflict(args, "--resume", "--overwrite")
     conflict(args, "--count-based", "--resume", " (the count-based vectors are computed in one go)")
     if args.count_based:
-        check_memory(args, 4.0 * 4 * VOCAB_BOUND**2, 0.0, "the co-occurrence and PPMI matrices of PTB's 10,000 words")
+        check_memory(args, 32.0 * VOCAB_BOUND**2, PTB_READ,  # counts, PPMI and their float64 temporaries (measured)
+                     "the co-occurrence and PPMI matrices of PTB's 10,000 words")
     else:
-        rows = 2 * args.window + args.negatives + 1
-        check_memory(args, 16.0 * 2 * VOCAB_BOUND * args.hidden, 4.0 * 4 * args.batch * rows * args.hidden,
+        check_memory(args, *memory_estimate(args),
                      f"--hidden {args.hidden}, --batch {args.batch}, --window {args.window} and --negatives {args.negatives}")
     run_folder(args, COUNT_BASED_FILES if args.count_based else CHECKPOINTS)
 
 
 def run(args: argparse.Namespace) -> None:
+    from models import CBOW, SkipGram
+
     tg.manual_seed(args.seed)
     corpus, vocab = read_data(args, load_ptb, "train", args.data, verify=not args.no_verify)
     if args.max_words:

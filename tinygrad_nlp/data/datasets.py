@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import tempfile
-import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
@@ -79,6 +78,8 @@ def download(url: str, dest: str | os.PathLike, expected_sha256: str | None = No
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
+        import urllib.request  # here: only a download needs it, and it is slow to import (http, ssl, email)
+
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             shutil.copyfileobj(response, out)
         got = sha256(tmp)

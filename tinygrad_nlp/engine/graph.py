@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain, count
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,8 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
     """The graph that produced `output` (it must not have been freed by a backward()).
 
     `names` maps id(tensor) -> display name (e.g. from `Module.named_parameters()`); otherwise
-    a tensor's own `.name`, else x1, x2, ... for inputs and w1, w2, ... for parameters.
+    a tensor's own `.name`, else x1, x2, ... for inputs and w1, w2, ... for parameters, and for
+    the output L (a loss) or y, z when an input is already called y (the book's x, y -> z).
     `grads` ({id(Function): (grad_out, grad_inputs)}) supplies the edge gradients; by default those
     a retained backward kept (`autograd.edge_gradients(output, compute=False)`). Nothing in the recorded graph is changed.
     """
@@ -159,7 +161,9 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
 
     out_key = "output"
     loss = output.size == 1 and any(getattr(s, "loss", False) for _, fn in fns for s in fn.scope)
-    graph.nodes[out_key] = Node(out_key, "output", label(output, "L" if loss else "y"), tensor=output, loss=loss)
+    taken = {n.label for n in graph.nodes.values() if n.kind in ("param", "input")}
+    default = "L" if loss else next(c for c in chain(("y", "z"), (f"out{i}" for i in count(1))) if c not in taken)  # the book's x, y -> z
+    graph.nodes[out_key] = Node(out_key, "output", label(output, default), tensor=output, loss=loss)
     if output._ctx is not None:
         graph.edges.append(Edge(source[id(output)], out_key, output.data, _array(edge_grads(output._ctx)[0])))
     return graph

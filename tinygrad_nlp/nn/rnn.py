@@ -92,8 +92,9 @@ class GRUCell(Module):
     """PyTorch's GRU:  r = σ(x W_xr + b_xr + h W_hr + b_hr),  z = σ(x W_xz + b_xz + h W_hz + b_hz),
     h̃ = tanh(x W_xn + b_xn + r ⊙ (h W_hn + b_hn)),  h = (1 - z) ⊙ h̃ + z ⊙ h_prev
 
-    Drawn with the gates r, z and the candidate h̃ each one box, the mix of h_prev and h̃ in the open.
-    (Cho's and d2l's z is PyTorch's 1 - z: the same cell, the roles of z and 1 - z swapped.)"""
+    (Cho et al. and d2l write the same; DLFS2's and Ng's z is this 1 - z.) Drawn with the gates r, z and
+    the candidate h̃ (written h~: a combining tilde floats off the h in Graphviz's fonts) each one box,
+    the mix of h_prev and h~ in the open, and a note saying which z the figure uses."""
 
     textbook_name = "GRU"
 
@@ -118,8 +119,8 @@ class GRUCell(Module):
             r = named((xr + hr).sigmoid(), "r")
         with group("update_gate", "update gate z"):
             z = named((xz + hz).sigmoid(), "z")
-        with group("candidate", "candidate h̃"):
-            n = named((xn + r * hn).tanh(), "h̃")
+        with group("candidate", "candidate h~"):
+            n = named((xn + r * hn).tanh(), "h~")
         with group("one_minus", "1 −"):  # one node, as the book draws 1 − z
             keep = 1.0 - z
         return named(keep * n + z * h_prev, "h_next")

@@ -6,8 +6,10 @@ sigmoid, softmax, cross-entropy, every layer) is a composition of these.
 
 `backward(g, out, *xs)` gets the gradient of the loss w.r.t. the output (`g`), the output and the
 inputs, and returns dL/d(input) for each input, None for an input that needs none
-(`self.needs_input_grad`). On the fast path these are numpy arrays; under `create_graph=True` they
-are Tensors, and the same lines record a graph of the backward pass.
+(`self.needs_input_grad`). It is written once, with operators and nodes that arrays and Tensors
+both understand: on the fast path these are numpy arrays; under `create_graph=True` they are
+Tensors, and the same lines record a graph of the backward pass. A node whose backward returns
+new arrays says so (`fresh = True`): the backward loop may then add into them in place.
 """
 from .function import Function  # noqa: I001 (the node base class, then the textbook's six)
 from .textbook import Add, Branch, MatMul, Mul, Repeat, Sum
