@@ -261,11 +261,12 @@ document.getElementById("shrink").addEventListener("click", () => {
   if (document.querySelector("#details .inside")) document.getElementById("inspector").classList.add("wide");
 });
 document.getElementById("enlarged").addEventListener("mousedown", e => e.stopPropagation());
-function readableInside(box) {  // the inside at the panel's width, or wider (it scrolls) when its text would be small
-  const s = box.querySelector("svg");
-  const scale = s.getScreenCTM().a;  // on-screen px per unit, as the graph's readable size is measured
-  const px = Math.min(...Array.from(s.querySelectorAll("text"), t => Number(t.getAttribute("font-size")) * scale));
-  if (px < READABLE_PX) s.style.width = Math.ceil(s.getBoundingClientRect().width * READABLE_PX / px) + "px";
+function readableInside(box) {  // fits the panel (its width, its height), but never below readable: then it scrolls
+  const s = box.querySelector("svg"), v = s.viewBox.baseVal, now = s.getBoundingClientRect().width;
+  const px = Math.min(...Array.from(s.querySelectorAll("text"), t => Number(t.getAttribute("font-size")) * t.getScreenCTM().a));
+  const high = parseFloat(getComputedStyle(box).maxHeight) || Infinity;
+  const fit = Math.min(box.clientWidth, high * v.width / v.height);
+  s.style.width = Math.ceil(Math.max(fit, now * READABLE_PX / px)) + "px";
 }
 function inspect(id) {
   const panel = document.getElementById("details");
