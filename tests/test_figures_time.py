@@ -181,7 +181,23 @@ def test_rolled_view_one_box_and_its_loop_per_layer(cell, loops):
     for k in boxes:
         assert sum(len(v) for name, v in edges.items() if name == f"{k}->{k}") == len(loops)
         loop_labels = " ".join(re.findall(rf"^\s*{k} -> {k} \[(.*)$", dg.source, re.M))
-        assert sorted(re.findall(r"([hc])_{t−1}", loop_labels)) == loops
+        assert sorted(re.findall(r"([hc])ₜ₋₁", loop_labels)) == loops  # h_{t−1} with a real subscript, no braces
+
+
+@pytest.mark.parametrize("cell, states", [("lstm", ["c", "h"]), ("gru", ["h"])])
+def test_the_arrows_between_steps_are_named_by_their_state_and_step(cell, states):
+    model, loss = rnnlm_loss(T=3, num_layers=1, cell=cell)
+    graph = trace(loss, name_map(model))
+    d = drawing(graph)
+    row = d.time_rows[0]
+    named = sorted(e.name for e in d.edges if e.src in row and e.dst in row)
+    assert named == sorted(f"{s}_{{{t}}}" for s in states for t in (0, 1))
+    if cell == "lstm":  # c is the memory cell (the Add of f·c_prev + g·i), h = o·tanh(c) is what goes up
+        (h1,) = [e for e in d.edges if e.name == "h_{1}"]
+        (up,) = [e for e in d.edges if e.src == h1.src and e.dst not in row]
+        np.testing.assert_array_equal(np.reshape(h1.value, -1), np.reshape(up.value, -1))
+    source = viz.draw(loss, names=model).source
+    assert all(f"{s}{low}" in source for s in states for low in "₀₁") and "_{" not in source
 
 
 @needs_dot

@@ -8,6 +8,7 @@ and outputs above. What is folded, merged and placed is decided in `layout.py`.
 """
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any, Iterable
 
@@ -30,6 +31,9 @@ FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
 NO_GRADS = "gradients not computed yet: call loss.backward(retain_graph=True) before drawing them"
+SUBSCRIPT = re.compile(r"_\{([^}]*)\}")
+HAS_SUBSCRIPT = "0123456789+−=()aehklmnopstx"  # the characters Unicode has a subscript form of
+SUBSCRIPTS = str.maketrans(HAS_SUBSCRIPT, "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕₖₗₘₙₒₚₛₜₓ")
 _SHOW = ("forward", "backward", "both")
 _NODE_STYLE = {
     "param": dict(shape="box", style="filled,rounded", fillcolor="#d6eaf8", color="#2e86c1"),
@@ -224,13 +228,22 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
 def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: str = "", grad_name: str = GRADIENT) -> str:
     """The tensor's name, its value in the forward colour and its gradient under them in red
     (Graphviz HTML label); a matrix keeps one row per line, in a monospaced font."""
-    lines = [f"<b>{escape(name)}</b>"] if name else []
+    lines = [f'<font point-size="10"><b>{escape(subscripted(name))}</b></font>'] if name else []
     if value:
         lines.append(_lines(value, FORWARD_COLOR))
     if grad:
         formula = "y − t" in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
         lines.append(_lines(f"{GRADIENT} = {grad_name}\n{grad}" if formula else f"{grad_name} {grad}", grad_color))
     return "<" + "<br/>".join(lines) + ">" if lines else ""
+
+
+def subscripted(name: str) -> str:
+    """h_{t−1} as the book writes it, hₜ₋₁ (Unicode subscripts: Graphviz's <SUB> overlaps the next line);
+    a subscript with a letter that has no such form is written h(…)."""
+    def sub(m: re.Match) -> str:
+        low = m.group(1)
+        return low.translate(SUBSCRIPTS) if all(ch in HAS_SUBSCRIPT for ch in low) else f"({low})"
+    return SUBSCRIPT.sub(sub, name)
 
 
 def _lines(text: str, color: str) -> str:

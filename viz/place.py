@@ -135,7 +135,8 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     for f, (r, lo, hi) in g.frames.items():
         left = frame_left.get((r, lo), X(lo) - cw / 2 - 12)
         right = X(hi) + cw / 2 + 12
-        pos[f] = ((left + right) / 2, Y(r), right - left, nh + 22)
+        states = max([lab[i][1] for i in flat if rank_of(d.edges[i].src) == r] or [0.0])  # their labels inside the frame
+        pos[f] = ((left + right) / 2, Y(r), right - left, max(nh + 22, nh / 3 + 2 * states + 14))
         weights = [k for k in slots.get((r, lo), []) if d.nodes[k].kind == "param"]
         if weights:
             xs = [pos[k][0] for k in weights]
