@@ -105,6 +105,7 @@ def test_train_a_tiny_lm_then_generate_draw_and_explore_from_its_checkpoint_alon
     svg = (elsewhere / "lm.svg").read_text(encoding="utf-8")
     assert svg.startswith("<?xml") and "Softmax with Loss" in svg and "LSTM" in svg and "∂" in svg
     assert svg.count("t=0") and svg.count("t=1") and not svg.count("t=2")  # three words: two steps
+    assert ">w1</text>" in svg and ">w2</text>" in svg and "t₁: w3" in svg  # the words under the columns, the targets
     page = cli("explore", str(run / "best.npz"), "--prefix", "w1 w2 w3", "--out", "lm.html", cwd=elsewhere)
     assert page.returncode == 0, page.stderr
     assert "<svg" in (elsewhere / "lm.html").read_text(encoding="utf-8")

@@ -201,6 +201,28 @@ def test_the_arrows_between_steps_are_named_by_their_state_and_step(cell, states
 
 
 @needs_dot
+def test_a_language_models_words_under_its_columns_and_targets_over_the_loss():
+    model, loss = rnnlm_loss(T=3, num_layers=1)
+    words = ["you", "say", "goodbye", "and"]
+    root = svg_of(viz.draw(loss, names=model, tokens=words[:3], targets=words[1:]))
+    nodes, _ = shapes(root)
+    texts = [((x0 + x1) / 2, y1, text) for x0, _, x1, y1, text in text_boxes(root)]  # plain text: no outline
+    columns = sorted(x for x, _, text in nodes.values() if re.match(r"LSTM t=\d", text))
+    embedding = next(y for _, y, text in nodes.values() if text.startswith("Embedding"))
+    loss_box = next(y for _, y, text in nodes.values() if text.startswith("Softmax with Loss"))
+    for x, word in zip(columns, words):
+        (at,) = [(wx, wy) for wx, wy, text in texts if text == word]  # SVG y grows downwards
+        assert abs(at[0] - x) <= 5 and at[1] > embedding
+    for t, word in enumerate(words[1:]):
+        (at,) = [(wx, wy) for wx, wy, text in texts if text == f"t{'₀₁₂'[t]}: {word}"]
+        assert at[0] < columns[t] and at[1] < loss_box
+    with pytest.raises(ValueError, match="tokens has 4 words"):
+        viz.draw(loss, names=model, tokens=words)
+    rolled = viz.draw(loss, names=model, roll=True, tokens=words[:3], targets=words[1:]).source
+    assert "input: you say goodbye" in rolled and "predicts: say goodbye and" in rolled
+
+
+@needs_dot
 def test_rolled_self_loop_carries_the_last_value_and_the_summed_gradient():
     with tg.default_dtype(np.float64):
         rnn = nn.RNN(2, 2, generator=np.random.default_rng(1))

@@ -8,9 +8,8 @@ and outputs above. What is folded, merged and placed is decided in `layout.py`.
 """
 from __future__ import annotations
 
-import re
 from html import escape
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import graphviz
 import numpy as np
@@ -19,7 +18,7 @@ from tinygrad_nlp import Tensor
 from tinygrad_nlp.engine.graph import Graph, trace
 
 from .cells import cell_layout, cell_notes, opened_cell
-from .labels import GRADIENT, EdgeName, edge_names
+from .labels import GRADIENT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import GridDigraph, place
@@ -31,9 +30,6 @@ FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
 NO_GRADS = "gradients not computed yet: call loss.backward(retain_graph=True) before drawing them"
-SUBSCRIPT = re.compile(r"_\{([^}]*)\}")
-HAS_SUBSCRIPT = "0123456789+−=()aehklmnopstx"  # the characters Unicode has a subscript form of
-SUBSCRIPTS = str.maketrans(HAS_SUBSCRIPT, "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕₖₗₘₙₒₚₛₜₓ")
 _SHOW = ("forward", "backward", "both")
 _NODE_STYLE = {
     "param": dict(shape="box", style="filled,rounded", fillcolor="#d6eaf8", color="#2e86c1"),
@@ -62,7 +58,7 @@ def name_map(names: Any) -> dict[int, str]:
 def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: str | None = None, names: Any = None,
          collapse: Any = None, max_nodes: int = 3000, highlight: Iterable[Any] = (), title: str | None = None,
          expand: Any = None, roll: bool = False, grads: dict | None = None, weights: str = "shared",
-         padding: dict | None = None) -> graphviz.Digraph:
+         padding: dict | None = None, tokens: Sequence[str] = (), targets: Sequence[str] = ()) -> graphviz.Digraph:
     """The graph that produced `tensor` as a graphviz.Digraph (it displays inline in Jupyter).
 
     show: "forward" (values on edges), "backward" (gradients) or "both" (each edge's value and, in
@@ -77,6 +73,9 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     padding: {scope name: time steps that only read padding} (e.g. {"encoder": range(18)}): drawn as one box.
     weights: "shared" draws a weight shared by the time steps of a layer once, with one edge into the
     layer and the gradient summed over the steps; "per_step" draws its edge into every step.
+    tokens, targets: a language model's input words and the words its loss predicts, one per time step
+    ("you say goodbye", "say goodbye and"): written under the columns and over Softmax with Loss (the
+    rolled view writes them in its title).
     rankdir: "LR", or "BT" (inputs below, outputs above) by default when there are time steps.
     Time steps are drawn in columns and layers in rows (see timegrid.py) unless roll or expand is given.
     """
@@ -87,14 +86,17 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     if weights not in WEIGHTS:
         raise ValueError(f"draw: weights must be one of {WEIGHTS}, got {weights!r}")
     graph = trace(tensor, name_map(names), grads)
-    return render_graph(graph, show, values, rankdir, collapse, max_nodes, highlight, title, expand, roll, weights, padding)
+    return render_graph(graph, show, values, rankdir, collapse, max_nodes, highlight, title, expand, roll, weights, padding,
+                        tokens, targets)
 
 
 def render_graph(graph: Graph, show: str = "forward", values: bool = True, rankdir: str | None = None, collapse: Any = None,
                  max_nodes: int = 3000, highlight: Iterable[Any] = (), title: str | None = None, expand: Any = None,
-                 roll: bool = False, weights: str = "shared", padding: dict | None = None) -> graphviz.Digraph:
+                 roll: bool = False, weights: str = "shared", padding: dict | None = None, tokens: Sequence[str] = (),
+                 targets: Sequence[str] = ()) -> graphviz.Digraph:
     """Draw a traced Graph. `highlight`: traced op keys or Functions whose drawn node is filled in colour."""
     d = drawing(graph, expand, collapse, roll, max_nodes, weights, padding)
+    d.tokens, d.targets = _words("tokens", tokens, d), _words("targets", targets, d)
     marked = {h if isinstance(h, str) else id(h) for h in highlight}
     lit = {k: HIGHLIGHT_COLOR for k, n in d.nodes.items()
            if any(m in marked or (graph.nodes[m].fn is not None and id(graph.nodes[m].fn) in marked) for m in n.members)}
@@ -119,6 +121,14 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     return d
 
 
+def _words(what: str, words: Sequence[str], d: Drawing) -> tuple[str, ...]:
+    """One word per time step (the columns of the grid), checked."""
+    steps = max((len(row) for row in d.time_rows), default=0)
+    if words and d.grid is not None and len(words) > steps:
+        raise ValueError(f"draw: {what} has {len(words)} words, expected at most one per time step ({steps})")
+    return tuple(str(w) for w in words)
+
+
 def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True, rankdir: str | None = None,
                title: str | None = None, fills: dict[str, str] | None = None, hidden_grads: set[int] = frozenset(),
                ids: bool = False) -> graphviz.Digraph:
@@ -129,7 +139,8 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     note = NO_GRADS if show != "forward" and not graph.has_grads else ""
     shown = [e.value for e in d.edges if show != "backward"] + [e.grad for e in d.edges if show != "forward"]
     legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""
-    label = "\n".join(x for x in (title, note, legend, *cell_notes(d)) if x)
+    words = [f"{what}: {' '.join(ws)}" for what, ws in (("input", d.tokens), ("predicts", d.targets)) if ws and d.grid is None]
+    label = "\n".join(x for x in (title, note, legend, *words, *cell_notes(d)) if x)
     graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")
     node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")
     nodes = {}
@@ -195,8 +206,8 @@ def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_a
                       node_attr=node_attr, edge_attr=edge_attr)
     for key in sorted(placed, key=lambda k: d.nodes[k].kind != "frame"):  # frames first: drawn under the cells
         dot.node(key, **placed[key])
-    for key, text, x, y in notes:
-        dot.node(key, text, shape="plaintext", fontsize="9", fontcolor="#566573", pos=f"{x:.1f},{y:.1f}!")
+    for key, text, x, y, attrs in notes:
+        dot.node(key, text, shape="plaintext", pos=f"{x:.1f},{y:.1f}!", **attrs)
     for e, attrs, route in zip(d.edges, edges, routes):
         dot.edge(e.src, e.dst, **attrs, **route)
     return dot
@@ -235,15 +246,6 @@ def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: st
         formula = "y − t" in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
         lines.append(_lines(f"{GRADIENT} = {grad_name}\n{grad}" if formula else f"{grad_name} {grad}", grad_color))
     return "<" + "<br/>".join(lines) + ">" if lines else ""
-
-
-def subscripted(name: str) -> str:
-    """h_{t−1} as the book writes it, hₜ₋₁ (Unicode subscripts: Graphviz's <SUB> overlaps the next line);
-    a subscript with a letter that has no such form is written h(…)."""
-    def sub(m: re.Match) -> str:
-        low = m.group(1)
-        return low.translate(SUBSCRIPTS) if all(ch in HAS_SUBSCRIPT for ch in low) else f"({low})"
-    return SUBSCRIPT.sub(sub, name)
 
 
 def _lines(text: str, color: str) -> str:

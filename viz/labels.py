@@ -25,12 +25,24 @@ from .numbers import number
 
 GRADIENT = "∂"
 WORD = re.compile(r"[^\W\d]\w*")  # x_t, W1, h_prev: written dW1; anything else d(...)
+SUBSCRIPT = re.compile(r"_\{([^}]*)\}")
+HAS_SUBSCRIPT = "0123456789+−=()aehklmnopstx"  # the characters Unicode has a subscript form of
+SUBSCRIPTS = str.maketrans(HAS_SUBSCRIPT, "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕₖₗₘₙₒₚₛₜₓ")
 _LOSS_GROUPS = {"cross_entropy": "softmax", "binary_cross_entropy_with_logits": "sigmoid"}
 
 
 def grad_name(name: str) -> str:
     """What the gradient of the tensor called `name` is called: dW1, dh_prev, d(decoder.out.W)."""
     return "d" + name if WORD.fullmatch(name) else f"d({name})"
+
+
+def subscripted(name: str) -> str:
+    """h_{t−1} as the book writes it, hₜ₋₁ (Unicode subscripts: Graphviz's <SUB> overlaps the next line);
+    a subscript with a letter that has no such form is written h(…)."""
+    def sub(m: re.Match) -> str:
+        low = m.group(1)
+        return low.translate(SUBSCRIPTS) if all(ch in HAS_SUBSCRIPT for ch in low) else f"({low})"
+    return SUBSCRIPT.sub(sub, name)
 
 
 @dataclass

@@ -16,15 +16,20 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any
+from typing import Any, Callable
 
 import graphviz
 
+from .labels import subscripted
 from .layout import Drawing, DrawnEdge
 from .timegrid import Grid
 
 NODE_CHAR, NODE_LINE = 5.9, 13.0  # points per character and per line at fontsize 10 (Helvetica)
 EDGE_CHAR, EDGE_LINE = 4.6, 10.5  # at fontsize 8
+WORD_CHAR = 6.2  # at fontsize 11
+NOTE = dict(fontsize="9", fontcolor="#566573")
+WORD = dict(fontsize="11", fontcolor="#000000")
+TARGET = dict(fontsize="11", fontcolor="#555555")
 ARROW = 8.0
 TAGS = re.compile(r"<[^>]*>")
 
@@ -77,7 +82,8 @@ def _edge_pos(points: list[tuple[float, float]]) -> str:
 
 def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[str]) -> tuple[dict[str, dict], list[dict], list[tuple]]:
     """Positions for the drawn nodes and routes for the edges: ({key: attrs}, [edge attrs], notes),
-    notes being (key, label, x, y) of plain texts to add (the "shared by t = 0…T−1" of each frame)."""
+    notes being (key, label, x, y, attrs) of plain texts to add (the "shared by t = 0…T−1" of each frame,
+    a language model's words)."""
     size = {k: _node_size(a) for k, a in node_attrs.items()}
     single = [k for k in g.rank if k not in g.frames and g.span.get(k, (0, 1))[0] == g.span.get(k, (0, 1))[1]]
     cw = max([size[k][0] for k in single] or [60.0])
@@ -141,7 +147,8 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         if weights:
             xs = [pos[k][0] for k in weights]
             bottom = min(pos[k][1] - pos[k][3] / 2 for k in weights)
-            notes.append((f + "_note", d.nodes[f].label, (min(xs) + max(xs)) / 2, bottom - 10))
+            notes.append((f + "_note", d.nodes[f].label, (min(xs) + max(xs)) / 2, bottom - 10, NOTE))
+    notes += _words(d, g, pos, X)
 
     nodes = {}
     for k, attrs in node_attrs.items():
@@ -200,6 +207,22 @@ def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitc
         gap = (col - max(taken) - 1) * pitch + pitch - cw if taken else room
         need[col] = max(need.get(col, 0.0), room - gap)
     return {c: v for c, v in need.items() if v > 0}
+
+
+def _words(d: Drawing, g: Grid, pos: dict, X: Callable[[int], float]) -> list[tuple]:
+    """The input word of step t under column t (the book's "you say goodbye"); the word it predicts
+    over Softmax with Loss, left of the column (the loss's edge up to L leaves from its middle)."""
+    notes = []
+    if d.tokens:
+        bottom = min(y - h / 2 for k, (x, y, w, h) in pos.items() if k in g.span)
+        notes += [(f"token_{t}", word, X(t), bottom - 14, WORD) for t, word in enumerate(d.tokens)]
+    loss = [pos[k] for k in pos if d.nodes[k].loss and d.nodes[k].kind == "group"]
+    if d.targets and loss:
+        top = max(y + h / 2 for x, y, w, h in loss)
+        for t, word in enumerate(d.targets):  # t₀: say — the book's t of y − t
+            text = f"{subscripted(f't_{{{t}}}')}: {word}"
+            notes.append((f"target_{t}", text, X(t) - 6 - len(text) * WORD_CHAR / 2, top + 10, TARGET))
+    return notes
 
 
 def _slots(d: Drawing, g: Grid) -> dict[tuple[int, int], list[str]]:

@@ -96,7 +96,8 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         raise FlagError("--prefix", sentence, "expected at least 2 tokens (the loss predicts each next one)")
     if hasattr(model, "reset_state"):
         model.reset_state()
-    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), {} if hasattr(model, "attention_maps") else {"steps": len(ids) - 1}
+    words = {"tokens": tokens[:-1], "targets": tokens[1:]}  # drawn under the columns and over Softmax with Loss
+    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), words if hasattr(model, "attention_maps") else {**words, "steps": len(ids) - 1}
 
 
 WIDE = 10  # time steps beyond which an unrolled drawing gets a hint to --roll
