@@ -238,6 +238,24 @@ def test_rolled_self_loop_carries_the_last_value_and_the_summed_gradient():
     np.testing.assert_allclose(loop.grad, sum(g.data for g in dh) - 2 * np.ones((1, 2)), atol=1e-12)
 
 
+def test_rolled_output_edge_carries_every_step_and_its_own_gradient():
+    with tg.default_dtype(np.float64):
+        rnn = nn.RNN(2, 2, generator=np.random.default_rng(1))
+    out, _ = rnn(tg.tensor(np.ones((1, 3, 2)), dtype=np.float64))
+    w = np.random.default_rng(2).normal(size=(1, 3, 2))
+    loss = (out * tg.tensor(w)).sum()
+    loss.backward(retain_graph=True)
+    d = drawing(trace(loss), roll=True)
+    (up,) = [e for e in d.edges if d.nodes[e.src].kind == "rolled" and e.dst != e.src]
+    assert up.name == "h_{t}, t = 0…2"  # hs, not one step's h beside the gradient summed over the steps
+    np.testing.assert_allclose(up.value, out.data)
+    np.testing.assert_allclose(up.grad, w)
+    model, loss = rnnlm_loss(T=4, num_layers=2)
+    d = drawing(trace(loss, name_map(model)), roll=True)
+    (between,) = [e for e in d.edges if d.nodes[e.src].kind == d.nodes[e.dst].kind == "rolled" and e.src != e.dst]
+    assert between.name == "h_{t}, t = 0…3" and np.shape(between.value) == np.shape(between.grad) == (1, 4, 3)
+
+
 @needs_dot
 def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
     lstm = nn.LSTM(100, 100, num_layers=2, generator=np.random.default_rng(0))

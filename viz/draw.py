@@ -239,7 +239,7 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
 def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: str = "", grad_name: str = GRADIENT) -> str:
     """The tensor's name, its value in the forward colour and its gradient under them in red
     (Graphviz HTML label); a matrix keeps one row per line, in a monospaced font."""
-    lines = [f'<font point-size="10"><b>{escape(subscripted(name))}</b></font>'] if name else []
+    lines = [f"<b>{escape(subscripted(name))}</b>"] if name else []
     if value:
         lines.append(_lines(value, FORWARD_COLOR))
     if grad:

@@ -187,6 +187,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
     # edges merged per (drawn source, drawn destination, tensor); an op reading one tensor twice (x * x)
     # keeps an edge per input slot, so the tensor gets its Branch node
     merged: dict[tuple[str, str, str, Any], DrawnEdge] = {}
+    steps_of: dict[tuple, dict[str | None, tuple[Any, list]]] = defaultdict(dict)  # edge -> step -> (value, gradients)
     for src, e in flows:
         if src not in rep:
             continue
@@ -208,6 +209,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         else:
             m = merged[k]
             m.grad = None if m.grad is None or e.grad is None else m.grad + e.grad
+        step = steps_of[k].setdefault(_step(scope_of[src]), (e.value, []))
+        step[1].append(e.grad)
         merged[k].readers.append(e.dst)
         if src not in merged[k].sources:
             merged[k].sources.append(src)
@@ -215,6 +218,9 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
     for k in loops:  # the LSTM's two loops: c (made by the Add of c = f·c_prev + g·i) and h
         state = "c" if k[2] == "loop Add" and sum(j[0] == k[0] for j in loops) > 1 else "h"
         merged[k].name = f"{state}_{{t−1}}"
+    for k, steps in steps_of.items():
+        if k[2] == "*" and k[0] != k[1] and d.nodes[k[0]].kind == "rolled" and len(steps) > 1:
+            _whole_sequence(merged[k], steps, recurrent=any(j[0] == k[0] for j in loops))
     by_tensor: dict[tuple[str, str], list[DrawnEdge]] = defaultdict(list)
     for (ds, _, src, _), edge in merged.items():
         by_tensor[(ds, src)].append(edge)
@@ -236,6 +242,25 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         d.time_rows = _time_rows(d)
         _dissolve_time_boxes(d, graph)
     return d
+
+
+def _whole_sequence(edge: DrawnEdge, steps: dict[str | None, tuple[Any, list]], recurrent: bool) -> None:
+    """A rolled layer's output edge carries every step's output, (N, T, H), and the gradients that came
+    back into each step: "h_t, t = 0…T−1" (not one step's value beside the gradient summed over the steps)."""
+    order = [steps[t] for t in sorted(steps, key=lambda t: int(TIME.match(t).group(1)) if t else -1)]
+    grads = [None if any(g is None for g in gs) else sum(gs[1:], gs[0]) for _, gs in order]
+    shapes = {np.shape(v) for v, _ in order} | {np.shape(g) for g in grads if g is not None}
+    if len(shapes) != 1 or None in steps or not np.ndim(order[0][0]):
+        return  # steps of different shapes: the last step's value and the summed gradient stay
+    along = lambda xs: np.concatenate(xs, axis=1) if np.ndim(xs[0]) > 2 and np.shape(xs[0])[1] == 1 else np.stack(xs, axis=1)  # noqa: E731
+    edge.value = along([v for v, _ in order])
+    edge.grad = None if any(g is None for g in grads) else along(grads)
+    edge.name = sequence_name(recurrent, len(order))
+
+
+def sequence_name(recurrent: bool, steps: int) -> str:
+    """The name of a rolled layer's output, every step's: "h_t, t = 0…T−1" (h_t for a recurrent layer)."""
+    return ("h_{t}, " if recurrent else "") + f"t = 0…{steps - 1}"
 
 
 def _fold_step_plumbing(d: Drawing, rep: dict[str, str], readers: dict[str, list[str]], sources: dict[str, list[str]]) -> None:

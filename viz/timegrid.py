@@ -25,7 +25,7 @@ import numpy as np
 
 from tinygrad_nlp.engine.graph import Graph
 
-from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time
+from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name
 
 PLUMBING = {"Reshape", "Transpose", "GetItem", "Concat", "Where", "Cast"}
 WEIGHTS = ("shared", "per_step")
@@ -53,6 +53,7 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
     (the smaller of the first and last edge's values: x_t, not xs; h_t, not hs). A stack followed by a
     slice joins a column only to itself."""
     plumb = {k for k, n in d.nodes.items() if _plumbing(n) and k not in keep}
+    looped = {e.src for e in d.edges if e.src == e.dst}  # a rolled recurrent layer: its output is h_t
     out: dict[str, list[DrawnEdge]] = defaultdict(list)
     for e in d.edges:
         out[e.src].append(e)
@@ -68,9 +69,9 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
         if e.dst not in plumb:
             new.append(e)
             continue
-        stack, seen = [(e, e, 0, ())], set()
+        stack, seen = [(e, e, 0, (), e)], set()
         while stack:
-            first, last, state, via = stack.pop()  # state 1: stacked with other steps, 2: then sliced
+            first, last, state, via, widest = stack.pop()  # state 1: stacked with other steps, 2: then sliced
             if (id(last), state) in seen:
                 continue
             seen.add((id(last), state))
@@ -86,10 +87,14 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
                 if state == 2 and not _same(first.value, last.value):
                     continue  # h_t stacked into hs and hs[:, t'] sliced out: only t' = t is this edge
                 pick = first if np.size(first.value) < np.size(last.value) else last
+                if d.nodes[e.src].kind == "rolled" and np.size(widest.value) > np.size(pick.value):
+                    pick = widest  # out of a rolled layer: every step's output stacked, hs (N, T, H), and its gradient
                 value = pick.value if pick.value is not None else first.value  # a shared weight's value rides into its Branch
                 k = (e.src, last.dst, id(pick))
                 if k not in merged:
                     merged[k] = DrawnEdge(e.src, last.dst, value, pick.grad, list(last.readers), pick.slot, list(first.sources))
+                    if pick is widest and pick is not first and np.ndim(value) == 3:
+                        merged[k].name = sequence_name(e.src in looped, np.shape(value)[1])
                     new.append(merged[k])
                 continue
             node = d.nodes[last.dst]
@@ -97,7 +102,8 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
                 state = 1
             elif node.tooltip == "GetItem" and state == 1:
                 state = 2
-            stack.extend((first, nxt, state, via + (last.dst,)) for nxt in out[last.dst])
+            stack.extend((first, nxt, state, via + (last.dst,), max(widest, nxt, key=lambda x: np.size(x.value)))
+                         for nxt in out[last.dst])
     for k in plumb:
         members = d.nodes.pop(k).members
         if k in owner and d.nodes[owner[k]].kind in ("group", "collapsed", "rolled"):
