@@ -147,7 +147,8 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         if weights:
             xs = [pos[k][0] for k in weights]
             bottom = min(pos[k][1] - pos[k][3] / 2 for k in weights)
-            notes.append((f + "_note", d.nodes[f].label, (min(xs) + max(xs)) / 2, bottom - 10, NOTE))
+            label = d.nodes[f].label
+            notes.append((f + "_note", label, (min(xs) + max(xs)) / 2, bottom - 10 - 5.5 * label.count("\n"), NOTE))
     notes += _words(d, g, pos, X)
 
     nodes = {}

@@ -373,7 +373,7 @@ def _share_weights(d: Drawing, rows: list[list[str]], row_of: dict[str, int], st
         r = row_of[e.dst]
         f = f"frame_{r}"
         if f not in d.nodes:
-            d.nodes[f] = DrawnNode(f, "frame", f"shared by t = 0…{steps[r] - 1}", (), [], tooltip="the weights of this layer, shared by its steps")
+            d.nodes[f] = DrawnNode(f, "frame", f"shared by t = 0…{steps[r] - 1}\n∂ summed over t", (), [], tooltip="the weights of this layer, shared by its steps")
             frames[f] = r
         same = [x for x in reads if row_of[x.dst] == r]
         if e is not same[0]:
