@@ -256,6 +256,18 @@ def test_rolled_output_edge_carries_every_step_and_its_own_gradient():
     assert between.name == "h_{t}, t = 0…3" and np.shape(between.value) == np.shape(between.grad) == (1, 4, 3)
 
 
+def test_attention_hs_has_one_label_per_decoder_column():
+    from tinygrad_nlp.cli.gallery import figures, with_gradients
+    (loss, names, opts), = [(loss, names, opts) for name, loss, names, opts in figures() if name == "attention_seq2seq"]
+    d = drawing(trace(with_gradients(loss), name_map(names)), **opts)
+    (hs,) = [k for k, n in d.nodes.items() if n.label == "hs"]
+    out = [e for e in d.edges if e.src == hs]
+    labelled = [e for e in out if e.name == "hs"]
+    assert len(out) == 2 * len(labelled) and len(labelled) == 3  # into Attention Weight and Weight Sum, 3 decoder steps
+    assert all(e.value is None and e.grad is not None and np.ndim(e.grad) == 3 for e in labelled)  # hs's matrix never repeated
+    assert all(e.value is None and e.grad is None for e in out if e not in labelled)
+
+
 @needs_dot
 def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
     lstm = nn.LSTM(100, 100, num_layers=2, generator=np.random.default_rng(0))

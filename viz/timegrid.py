@@ -185,7 +185,8 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     g = Grid()
     rows = d.time_rows + _step_rows(d)
     step_of = {k: t for row in rows for t, k in enumerate(row)}
-    contract(d, _bundles(d, dict(step_of)))
+    bundles = _bundles(d, dict(step_of))
+    contract(d, bundles)
     steps = [len(row) for row in rows]
     rows = [_fold_padding(d, row, padding or {}) for row in rows]
     row_of = {k: r for r, row in enumerate(rows) for k in row}
@@ -216,6 +217,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
 
     _name_states(d, graph, row_of, baseline)
+    _one_label_per_column(d, bundles, column)
     _split_inputs(d, column)
     _step_inputs(d, column, row_of)
     frame_of = _share_weights(d, rows, row_of, steps) if weights == "shared" else {}
@@ -303,6 +305,22 @@ def _name_states(d: Drawing, graph: Graph, row_of: dict[str, int], baseline: lis
         step = LAST_STEP.search(d.nodes[e.src].label)
         c = pairs[(e.src, e.dst)] > 1 and any(graph.nodes[s].op == "Add" for s in e.sources)
         e.name = f"{'c' if c else 'h'}_{{{step.group(1) if step else 't'}}}"
+
+
+def _one_label_per_column(d: Drawing, bundles: set[str], column: dict[str, int]) -> None:
+    """hs read by a decoder step (by its Attention Weight and its Weight Sum): one label, on the first
+    of its edges, with the gradient that came back into hs from that step (their sum); its value is
+    on the encoder's edges into hs, h_t by h_t."""
+    reads: dict[tuple[str, int], list[DrawnEdge]] = defaultdict(list)
+    for e in d.edges:
+        if e.src in bundles and e.dst in column:
+            reads[(e.src, column[e.dst])].append(e)
+    for edges in reads.values():
+        grads = [e.grad for e in edges]
+        whole = all(g is not None and np.shape(g) == np.shape(grads[0]) for g in grads)
+        for e in edges:
+            e.value, e.grad = None, None
+        edges[0].grad, edges[0].name = (sum(grads[1:], grads[0]) if whole else None), "hs"
 
 
 def distinct_labels(d: Drawing) -> None:
