@@ -279,7 +279,7 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
     seen_side: dict[str, int] = defaultdict(int)
     for i, e in enumerate(d.edges):
         if e.src not in pos or e.dst not in pos:
-            out.append({})
+            out.append(None)
             continue
         xs, ys, ws, hs = pos[e.src]
         xd, yd, wd, hd = pos[e.dst]
@@ -313,8 +313,21 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
                 ymid = y1 - (lh + 10 if up else -(lh + 10))
                 pts = [(x0, y0), (x0, ymid), (x1, ymid), (x1, y1)]
                 lp = (x1 + 5 + lw / 2, (ymid + y1) / 2)
-        attrs = {"pos": _edge_pos(pts)}
-        if lw:
-            attrs["lp"] = f"{lp[0]:.1f},{lp[1]:.1f}"
-        out.append(attrs)
-    return out
+        out.append((pts, lp, i not in lane))
+    verticals = [(i, a[0], min(a[1], b[1]), max(a[1], b[1])) for i, r in enumerate(out) if r
+                 for a, b in zip(r[0], r[0][1:]) if abs(a[0] - b[0]) < 1]
+    routes = []
+    for i, r in enumerate(out):
+        if not r:
+            routes.append({})
+            continue
+        pts, lp, movable = r
+        lw, lh = lab[i]
+        for _ in range(3 if movable else 0):  # right of the other edges' vertical lines it would sit on (hs's bundle)
+            hit = [x for j, x, lo, hi in verticals if j != i and lo < lp[1] + lh / 2 and hi > lp[1] - lh / 2
+                   and lp[0] - lw / 2 - 3 < x < lp[0] + lw / 2]
+            if not hit:
+                break
+            lp = (max(hit) + 5 + lw / 2, lp[1])
+        routes.append({"pos": _edge_pos(pts), **({"lp": f"{lp[0]:.1f},{lp[1]:.1f}"} if lw else {})})
+    return routes

@@ -25,13 +25,13 @@ import numpy as np
 
 from tinygrad_nlp.engine.graph import Graph
 
+from .gridnames import name_states, one_label_per_column
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name
 
 PLUMBING = {"Reshape", "Transpose", "GetItem", "Concat", "Where", "Cast"}
 WEIGHTS = ("shared", "per_step")
 STEP_TOOLTIP = "x_t: the input of step t (its value is on its edge)"
 STEP = re.compile(r"\nt=\d+$")
-LAST_STEP = re.compile(r"t=(?:\d+…)?(\d+)")  # "LSTM\nt=3", a padding box's "t=0…17": the step its state leaves
 STEP_INPUT = re.compile(r"^(\w)_t(\d+)$")  # layout's x_t3 is the book's x_3
 
 
@@ -216,8 +216,8 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
             offset.setdefault(next((r for r in range(len(rows)) if r not in offset), 0), 0)
     column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
 
-    _name_states(d, graph, row_of, baseline)
-    _one_label_per_column(d, bundles, column)
+    name_states(d, graph, row_of, baseline)
+    one_label_per_column(d, bundles, column)
     _split_inputs(d, column)
     _step_inputs(d, column, row_of)
     frame_of = _share_weights(d, rows, row_of, steps) if weights == "shared" else {}
@@ -291,36 +291,6 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
         del d.nodes[k]
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
     return g
-
-
-def _name_states(d: Drawing, graph: Graph, row_of: dict[str, int], baseline: list[int]) -> None:
-    """The horizontal arrows from step t to the next step carry the state's name, h_t (and the LSTM's
-    c_t, the Add of c = f·c_prev + g·i, when two states go from one step to the next)."""
-    states = [e for e in d.edges if e.src in row_of and e.dst in row_of and e.src != e.dst
-              and baseline[row_of[e.src]] == baseline[row_of[e.dst]]]
-    pairs = defaultdict(int)
-    for e in states:
-        pairs[(e.src, e.dst)] += 1
-    for e in states:
-        step = LAST_STEP.search(d.nodes[e.src].label)
-        c = pairs[(e.src, e.dst)] > 1 and any(graph.nodes[s].op == "Add" for s in e.sources)
-        e.name = f"{'c' if c else 'h'}_{{{step.group(1) if step else 't'}}}"
-
-
-def _one_label_per_column(d: Drawing, bundles: set[str], column: dict[str, int]) -> None:
-    """hs read by a decoder step (by its Attention Weight and its Weight Sum): one label, on the first
-    of its edges, with the gradient that came back into hs from that step (their sum); its value is
-    on the encoder's edges into hs, h_t by h_t."""
-    reads: dict[tuple[str, int], list[DrawnEdge]] = defaultdict(list)
-    for e in d.edges:
-        if e.src in bundles and e.dst in column:
-            reads[(e.src, column[e.dst])].append(e)
-    for edges in reads.values():
-        grads = [e.grad for e in edges]
-        whole = all(g is not None and np.shape(g) == np.shape(grads[0]) for g in grads)
-        for e in edges:
-            e.value, e.grad = None, None
-        edges[0].grad, edges[0].name = (sum(grads[1:], grads[0]) if whole else None), "hs"
 
 
 def distinct_labels(d: Drawing) -> None:
