@@ -3,6 +3,7 @@ from .attention import AdditiveAttentionWeight, Attention, AttentionWeight, Weig
 from .seq2seq import AttentionDecoder, AttentionSeq2seq, Decoder, Encoder, PeekyDecoder, PeekySeq2seq, Seq2seq
 from .rnnlm import BetterRnnlm, OneHotRnnlm, Rnnlm, SimpleRnnlm
 from .fixed_window_lm import FixedWindowLM
+from .transformer import TransformerLM, TransformerSeq2seq
 from .classifiers import SentenceClassifier, Tagger
 from .word2vec import CBOW, EmbeddingDot, NegativeSamplingLoss, SimpleCBOW, SimpleSkipGram, SkipGram
 from .checkpoint import build_model, load_model, save_model  # noqa: E402 (after the classes it builds)
@@ -10,4 +11,4 @@ from .checkpoint import build_model, load_model, save_model  # noqa: E402 (after
 __all__ = [
     "AdditiveAttentionWeight", "Attention", "AttentionDecoder", "AttentionSeq2seq", "AttentionWeight", "Decoder", "Encoder",
     "PeekyDecoder", "PeekySeq2seq", "Seq2seq", "WeightSum","BetterRnnlm", "OneHotRnnlm", "Rnnlm", "SimpleRnnlm", "CBOW", "EmbeddingDot", "NegativeSamplingLoss", "SimpleCBOW", "SimpleSkipGram", "SkipGram",
-    "FixedWindowLM", "SentenceClassifier", "Tagger", "build_model", "load_model", "save_model"]
+    "FixedWindowLM", "SentenceClassifier", "Tagger", "TransformerLM", "TransformerSeq2seq", "build_model", "load_model", "save_model"]

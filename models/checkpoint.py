@@ -13,10 +13,12 @@ from .classifiers import SentenceClassifier, Tagger
 from .fixed_window_lm import FixedWindowLM
 from .rnnlm import BetterRnnlm, OneHotRnnlm, Rnnlm, SimpleRnnlm
 from .seq2seq import AttentionSeq2seq, PeekySeq2seq, Seq2seq
+from .transformer import TransformerLM, TransformerSeq2seq
 from .word2vec import SimpleCBOW, SimpleSkipGram
 
 CLASSES = {cls.__name__: cls for cls in (FixedWindowLM, Rnnlm, SimpleRnnlm, BetterRnnlm, OneHotRnnlm, Seq2seq, PeekySeq2seq, AttentionSeq2seq,
-                                         SimpleCBOW, SimpleSkipGram, SentenceClassifier, Tagger)}
+                                         SimpleCBOW, SimpleSkipGram, SentenceClassifier, Tagger, TransformerSeq2seq,
+                                         TransformerLM)}
 
 
 def build_model(class_name: str, **args: Any) -> tuple[Module, dict]:

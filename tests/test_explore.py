@@ -87,13 +87,26 @@ def test_inspector_writes_the_chain_rule_with_numbers():
     assert "dx = g * y" in mul and "[-1.5]" in mul and "[2]" in mul  # dx = g·y = 1 × (-1.5), dy = g·x = 1 × 2
 
 
+def svg_texts(svg: str) -> list[str]:
+    return [t.replace("&#45;", "-") for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
 @needs_dot
-def test_composite_nodes_carry_their_inside():
-    cell = nn.LSTMCell(3, 2, generator=0)
-    h, c = cell(tg.tensor(np.ones((1, 3)), name="x_t"), cell.init_state(1))
-    data = page_data(viz.explore((h * h).sum() + c.sum(), names=cell).html)
-    (box,) = [k for k in data["inside"]]
-    assert data["inside"][box].startswith("<svg") and "MatMul" in data["inside"][box] and "LSTM" in data["info"][box]
+def test_an_opened_cell_is_the_books_cell_and_op_steps_name_their_box():
+    """A time step's LSTM opens ONE level: one Affine -> f g i o (σ and tanh folded), from x_t, h_prev,
+    c_prev to c_next, h_next; never the σ chain, the slices, the Affine's MatMul or "out" names."""
+    lstm = nn.LSTM(3, 2, generator=0)
+    out, _ = lstm(tg.randn(1, 2, 3, generator=1))
+    data = page_data(viz.explore(out.sum(), names=lstm).html)
+    assert len(data["inside"]) == 2  # t=0 reads the initial h0, c0; t=1 the states of t=0: both are h_prev, c_prev
+    for box, svg in data["inside"].items():
+        texts = svg_texts(svg)
+        assert "LSTM" in data["info"][box] and texts.count("Affine") == 1 and texts.count("σ") == 3 and "tanh" in texts
+        assert {"f", "g", "i", "o", "x_t", "h_prev", "c_prev", "h_next", "c_next", "Wx", "Wh", "b"} <= set(texts)
+        assert not {"out", "exp", "MatMul", "[]", "× -1", "reshape", "h0", "c0"} & set(texts)
+        assert not any(t.endswith(" out") for t in texts)
+    inside = [c for c in data["captions"][: data["forward"]] if c.startswith("inside LSTM")]
+    assert any("(GetItem)" in c for c in inside)  # a slice folded into the box: the caption says whose it is
 
 
 @needs_dot
@@ -274,6 +287,8 @@ TEXT_PX = """() => {  // the on-screen size of every label drawn in the visible 
     return r.width > 0 && r.right > view.left && r.left < view.right && r.bottom > view.top && r.top < view.bottom;
   }).map(t => Number(t.getAttribute('font-size')) * t.getScreenCTM().a);
 }"""
+INSIDE_PX = """() => Array.from(document.querySelectorAll('#inspector .inside svg text'),
+  t => Number(t.getAttribute('font-size')) * t.getScreenCTM().a)"""
 RECT = "s => { const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
 
 
@@ -317,9 +332,10 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
             assert page.input_value("#slider") == "6" and page.inner_text("#caption").startswith("step 6 /")
             page.locator("g.node", has_text="LSTM").first.dispatch_event("click")
             page.click("#open")
-            inside, panel = page.evaluate(RECT, "#inspector .inside svg"), page.evaluate(RECT, "#inspector")
+            inside, panel = page.evaluate(RECT, "#inspector .inside"), page.evaluate(RECT, "#inspector")
             height = page.evaluate("() => document.getElementById('inspector').clientHeight")
-            assert panel[0] <= inside[0] and inside[2] <= panel[2] and inside[3] - inside[1] <= height  # fits the panel
+            assert panel[0] <= inside[0] and inside[2] <= panel[2] and inside[3] - inside[1] <= height  # its box in the panel
+            assert min(page.evaluate(INSIDE_PX)) >= 10 - 1e-6  # readable there (scrolling when it is wider)
             page.click("#enlarge")
             big, view = page.evaluate(RECT, "#enlarged svg"), page.evaluate(RECT, "#view")
             assert view[0] <= big[0] and big[2] <= view[2] + 1 and view[1] <= big[1] and big[3] <= view[3] + 1

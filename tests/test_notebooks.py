@@ -13,12 +13,12 @@ nbclient = pytest.importorskip("nbclient")
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CORPORA = {"02_word_vectors": ("ptb/ptb.train.txt",), "03_rnn_language_models": ("ptb/ptb.train.txt", "ptb/ptb.valid.txt"),
-           "04_seq2seq_and_attention": ("date.txt",)}
+           "04_seq2seq_and_attention": ("date.txt",), "05_transformer": ("date.txt",)}
 
 
 def test_there_is_a_notebook_per_chapter():
     assert [p.stem for p in NOTEBOOKS] == ["01_graphs_and_backprop", "02_word_vectors", "03_rnn_language_models",
-                                           "04_seq2seq_and_attention"]
+                                           "04_seq2seq_and_attention", "05_transformer"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -8,7 +8,7 @@
 Reading order (each folder's `__init__` lists its own files in order):
 1. `engine/`      Tensor, the primitive nodes and the backward pass (start with engine/tensor.py)
 2. `nn/`          activations, losses and layers composed from the engine's ops (Linear,
-                  Embedding, RNN/LSTM/GRU); `Module` and `Parameter`
+                  Embedding, RNN/LSTM/GRU, attention and the Transformer layers); `Module` and `Parameter`
 3. `optim.py`     optimizers (SGD ... AdamW) and learning-rate schedules
 4. `data/`        text and vocabularies, corpus loaders, word2vec windows, LM batches
 5. `evaluation/`  perplexity, text generation, seq2seq decoding (greedy, sampling, beam), BLEU, word-vector queries

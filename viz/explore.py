@@ -8,7 +8,9 @@
 - click a node: its op and symbol, forward formula and backward rule, input and output shapes,
   values and gradients, and the chain-rule step with the numbers for small tensors;
 - click a cluster's label to fold or open it; "open" on a composite node (σ, Affine, LSTM ...)
-  shows its inside, drawn at build time, scaled to the panel (or enlarged in place of the graph);
+  shows its inside opened one level (inside.py: an LSTM as the book's cell), drawn at build time,
+  readable in the widened panel (or enlarged in place of the graph); an "op" step folded into a box
+  is captioned with that box;
 - check=True: a numerical-vs-analytic check of every node's backward (float64), painted on the
   graph, so a wrong op (a user's own) is found on the picture.
 `explore` returns an `Explorer` that displays inline in Jupyter and has `.save(path)`;
@@ -27,17 +29,18 @@ from typing import Any, Iterable
 import numpy as np
 
 from tinygrad_nlp import Tensor, edge_gradients, toposort
-from tinygrad_nlp.engine.graph import Edge, Graph, Node, trace
+from tinygrad_nlp.engine.graph import Graph, trace
 from tinygrad_nlp.files import atomic_write
 from tinygrad_nlp.testing import numerical_grad
 
 from .draw import cluster_id, drawing, format_array, name_map, to_digraph
 from .frames import CURRENT_COLOR, DONE_COLOR
+from .inside import interior_svg
 from .layout import Drawing, DrawnNode
 from .numbers import format_values
 from .page import page
 from .render import render_bytes
-from .steps import schedule
+from .steps import Schedule, column_name, schedule
 
 FORWARD_CURRENT, FORWARD_DONE = "#85c1e9", "#d6eaf8"
 SMALL = 8  # tensors up to this many elements are written out in full in the inspector
@@ -91,7 +94,7 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
         nodes["n_" + key] = {"f": fs, "b": bs, **({"box": 1} if n.kind != "op" else {})}
         infos["n_" + key] = _info(n, graph, grads)
         if n.kind == "group" and len(interiors) < MAX_INTERIORS and len(n.members) <= 200:
-            interiors["n_" + key] = _interior_svg(n, graph, values, grads)
+            interiors["n_" + key] = interior_svg(n, graph, values, grads)
     edges = {}
     for i, e in enumerate(d.edges):
         value_at = max((f_step.get(id(fn_of[s]), 0) for s in e.sources if s in fn_of), default=0)
@@ -109,7 +112,8 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     data = {
         "forward": len(fns), "backward": len(back), "nodes": nodes, "edges": edges, "clusters": clusters,
         "edgeEnds": {f"e_{i}": ["n_" + e.src, "n_" + e.dst] for i, e in enumerate(d.edges)},
-        "captions": [_caption(fn, "forward") for fn in fns] + [_caption(fn, "backward") for fn in back],
+        "captions": [_caption(fn, "forward", _where(fn, plan, d)) for fn in fns]
+                    + [_caption(fn, "backward", _where(fn, plan, d)) for fn in back],
         "sizes": sizes, "size": "time" if plan.has_time else "op",
         "info": infos, "inside": interiors, "check": _check(d, graph, grads) if check else {},
         "attention": _attention_view(d, attention) if attention is not None else None,
@@ -158,9 +162,23 @@ def _rule(fn: Any) -> tuple[str, str]:
     return forward.strip(), backward.strip()
 
 
-def _caption(fn: Any, phase: str) -> str:
+def _caption(fn: Any, phase: str, where: str = "") -> str:
     forward, backward = _rule(fn)
-    return f"{fn.symbol} ({fn.name}): {forward if phase == 'forward' else backward}"
+    return f"{where}{fn.symbol} ({fn.name}): {forward if phase == 'forward' else backward}"
+
+
+def _where(fn: Any, plan: Schedule, d: Drawing) -> str:
+    """Where an op step is on the picture: "" for an op drawn as itself, else the box it is folded
+    into ("inside LSTM, decoder/rnn t=3: "), or "not drawn" (plumbing the drawing contracts)."""
+    key = plan.drawn.get(id(fn))
+    if key is None:
+        return "not drawn (plumbing): "
+    n = d.nodes[key]
+    if n.kind == "op":
+        return ""
+    column = plan.column.get(id(fn))
+    name = n.label.split("\n")[0] or n.tooltip
+    return f"inside {name}, {column_name(column)}: " if column is not None else f"inside {' '.join(n.label.split()) or n.tooltip}: "
 
 
 def _show(a: Any) -> str:
@@ -226,39 +244,6 @@ def _leaf_grad(graph: Graph, key: str) -> Any:
     if not grads or any(g is None for g in grads):
         return None
     return sum(grads[1:], grads[0])
-
-
-def _interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> str:
-    """The inside of a folded composite node, every primitive op drawn, its boundary as inputs and outputs."""
-    members = set(box.members)
-    sub = Graph(has_grads=graph.has_grads)
-    branch_src = {e.dst: e.src for e in graph.edges if graph.nodes[e.dst].kind == "branch"}
-    for m in box.members:
-        n = graph.nodes[m]
-        sub.nodes[m] = Node(m, n.kind, n.label, n.op, n.fn, n.tensor, n.value, ())
-    for e in graph.edges:
-        if graph.nodes[e.dst].kind == "branch":
-            continue
-        src = branch_src.get(e.src, e.src)
-        inside_src, inside_dst = src in members, e.dst in members
-        if inside_dst and not inside_src:
-            outer = graph.nodes[src]
-            key = "in_" + src
-            if key not in sub.nodes:
-                kind = outer.kind if outer.kind in ("param", "input", "const") else "input"
-                label = outer.label if outer.kind != "op" else (outer.tensor.name or f"{outer.label} out")  # h_2, c_2, x_3
-                sub.nodes[key] = Node(key, kind, label, tensor=outer.tensor, value=outer.value)
-            sub.edges.append(Edge(key, e.dst, e.value, e.grad, e.slot))
-        elif inside_src and inside_dst:
-            sub.edges.append(Edge(src, e.dst, e.value, e.grad, e.slot))
-        elif inside_src:
-            key = "out_" + src
-            sub.nodes.setdefault(key, Node(key, "output", "out", tensor=graph.nodes[src].tensor))
-            if not any(x.src == src and x.dst == key for x in sub.edges):
-                sub.edges.append(Edge(src, key, e.value, grads.get(id(graph.nodes[src].fn), (None,))[0], 0))
-    inner = drawing(sub, expand=True)
-    svg = render_bytes(to_digraph(inner, sub, "both", values, "BT"), "svg").decode("utf-8")  # upwards: tall fits the side panel
-    return svg[svg.index("<svg"):]
 
 
 def _check(d: Drawing, graph: Graph, grads: dict, probes: int = 6, eps: float = 1e-6) -> dict[str, float]:

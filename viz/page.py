@@ -27,8 +27,9 @@ h2 { margin: 0.2em 0; }
   border: 1px solid #ccc; padding: 0 0.7em; font-size: 0.9em; }
 #inspector table { border-collapse: collapse; font-size: 0.9em; }
 #inspector td, #inspector th { border: 1px solid #ddd; padding: 2px 4px; vertical-align: top; }
-#inspector .inside { border-top: 1px solid #ddd; }
-#inspector .inside svg { display: block; width: 100%; height: auto; max-height: calc(100vh - 16em); }
+#inspector.wide { width: 55%; max-width: none; }
+#inspector .inside { border-top: 1px solid #ddd; overflow: auto; max-height: calc(100vh - 16em); }
+#inspector .inside svg { display: block; width: 100%; height: auto; }
 #heatmap { overflow-x: auto; }
 #heatmap table { border-collapse: collapse; font-size: 0.75em; margin: 0.4em 0; }
 #heatmap td { min-width: 0.9em; height: 1.1em; padding: 0; text-align: center; border: 1px solid #eee; }
@@ -43,7 +44,8 @@ g.node, g.cluster text { cursor: pointer; }
   #main { flex-direction: column; }
   #view { flex: none; height: 62vh; }
   #inspector { width: 100%; max-width: none; height: auto; max-height: 60vh; }
-  #inspector .inside svg { max-height: 50vh; }
+  #inspector.wide { width: 100%; }
+  #inspector .inside { max-height: 50vh; }
 }
 """
 
@@ -251,12 +253,24 @@ function enlarge(html) {
   e.insertAdjacentHTML("afterbegin", html);
   const s = e.querySelector("svg"); s.removeAttribute("width"); s.removeAttribute("height");
   zoomable(s);
+  document.getElementById("inspector").classList.remove("wide");  // the graph's whole width for it
   e.style.display = "block";
 }
-document.getElementById("shrink").addEventListener("click", () => { document.getElementById("enlarged").style.display = "none"; });
+document.getElementById("shrink").addEventListener("click", () => {
+  document.getElementById("enlarged").style.display = "none";
+  if (document.querySelector("#details .inside")) document.getElementById("inspector").classList.add("wide");
+});
 document.getElementById("enlarged").addEventListener("mousedown", e => e.stopPropagation());
+function readableInside(box) {  // fits the panel (its width, its height), but never below readable: then it scrolls
+  const s = box.querySelector("svg"), v = s.viewBox.baseVal, now = s.getBoundingClientRect().width;
+  const px = Math.min(...Array.from(s.querySelectorAll("text"), t => Number(t.getAttribute("font-size")) * t.getScreenCTM().a));
+  const high = parseFloat(getComputedStyle(box).maxHeight) || Infinity;
+  const fit = Math.min(box.clientWidth, high * v.width / v.height);
+  s.style.width = Math.ceil(Math.max(fit, now * READABLE_PX / px)) + "px";
+}
 function inspect(id) {
   const panel = document.getElementById("details");
+  document.getElementById("inspector").classList.remove("wide");
   panel.innerHTML = data.info[id] || "";
   if (data.check[id] !== undefined) panel.innerHTML += "<p><b>check</b> largest relative error of the backward: " + data.check[id].toExponential(2) + "</p>";
   if (data.inside[id]) {
@@ -266,7 +280,9 @@ function inspect(id) {
       const s = d.querySelector("svg"); s.removeAttribute("width"); s.removeAttribute("height");
       const big = document.createElement("button"); big.textContent = "enlarge in place of the graph"; big.id = "enlarge";
       big.onclick = () => enlarge(data.inside[id]);
+      document.getElementById("inspector").classList.add("wide");  // room for the drawing
       panel.appendChild(big); panel.appendChild(d); b.remove();
+      readableInside(d);
     };
     panel.appendChild(b);
   }

@@ -69,8 +69,8 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         ys = np.concatenate([[[start]], answer], axis=1)
         loss = model(x, ys)
         width, length = x.shape[1], min(len(question), x.shape[1])
-        extra = {"steps": width + ys.shape[1]}
-        if length < width:  # the explorer steps through the encoder's padding at once
+        extra = {} if hasattr(model, "attention_maps") else {"steps": width + ys.shape[1]}  # a Transformer has no time steps
+        if length < width and extra:  # the explorer steps through the encoder's padding at once
             extra["padding"] = {"encoder": range(width - length) if ckpt["reverse"] else range(length, width)}
         if hasattr(model.decoder, "weights"):  # the attention heatmap of this very pass
             weights = np.stack([a.data[0] for a in model.decoder.weights])
@@ -96,7 +96,7 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         raise FlagError("--prefix", sentence, "expected at least 2 tokens (the loss predicts each next one)")
     if hasattr(model, "reset_state"):
         model.reset_state()
-    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), {"steps": len(ids) - 1}
+    return F.cross_entropy(model(ids[None, :-1]), ids[None, 1:]), {} if hasattr(model, "attention_maps") else {"steps": len(ids) - 1}
 
 
 WIDE = 10  # time steps beyond which an unrolled drawing gets a hint to --roll

@@ -6,6 +6,7 @@ generate text.
     tinygrad-nlp train-lm --model rnn|gru ...              # SimpleRnnlm / GRU LM
     tinygrad-nlp train-lm --corpus timemachine             # char-level LSTM LM on The Time Machine
     tinygrad-nlp train-lm --model onehot                   # d2l's one-hot char RNN (no embedding), same text
+    tinygrad-nlp train-lm --model transformer              # decoder-only Transformer LM, d 100, 2 layers, 4 heads
 
 Progress (loss, perplexity, words/s or chars/s, ETA) as a bar on a terminal (with the `cli` extra's
 tqdm), else a line every --log-every steps; validation perplexity
@@ -42,6 +43,8 @@ PRESETS = {
     "rnn": dict(wordvec=100, hidden=100, lr=0.1, epochs=4, dropout=0.0),
     "gru": dict(wordvec=100, hidden=100, lr=20.0, epochs=4, dropout=0.0),
     "sgru": dict(wordvec=100, hidden=100, lr=5.0, epochs=4, dropout=0.0),  # lr 20 diverges: no reset gate
+    # d_model 100 (--wordvec), feed-forward 200 (--hidden): about the Rnnlm's 2.09M parameters
+    "transformer": dict(wordvec=100, hidden=200, lr=0.001, epochs=4, dropout=0.1, optim="adam", clip=1.0),
 }
 
 
@@ -51,6 +54,9 @@ def build(name: str, vocab_size: int, args: argparse.Namespace):
 
     if name == "onehot":
         return build_model("OneHotRnnlm", vocab_size=vocab_size, hidden_size=args.hidden, generator=args.seed)
+    if name == "transformer":
+        return build_model("TransformerLM", vocab_size=vocab_size, d_model=args.wordvec, dim_feedforward=args.hidden,
+                           dropout=args.dropout, max_len=2 * args.time, generator=args.seed)
     if name == "better":
         return build_model("BetterRnnlm", vocab_size=vocab_size, wordvec_size=args.wordvec, hidden_size=args.hidden,
                            dropout=args.dropout, generator=args.seed)
@@ -82,7 +88,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     presets = "; ".join(f"{k}: {', '.join(f'{n} {v}' for n, v in p.items())}" for k, p in PRESETS.items())
     ap.add_argument("--model", choices=sorted(PRESETS), default="rnnlm",
                     help=f"rnnlm/rnn/gru/sgru: Rnnlm with an LSTM/RNN/GRU/Ng's simplified GRU; better: BetterRnnlm; char: LSTM over characters; "
-                         f"onehot: d2l's one-hot char RNN. Presets for the flags left unset: {presets}")
+                         f"onehot: d2l's one-hot char RNN; transformer: TransformerLM (--wordvec is d_model, --hidden the "
+                         f"feed-forward size; it attends over --time words and the --time before them). Presets for the flags left unset: {presets}")
     preset = "default: the --model preset"
     ap.add_argument("--wordvec", type=positive_int, help=f"embedding size ({preset})")
     ap.add_argument("--hidden", type=positive_int, help=f"hidden size ({preset})")
@@ -196,13 +203,14 @@ def run(args: argparse.Namespace) -> None:
             if step >= steps:
                 break
         seconds = time.perf_counter() - t0
-        carried = model.rnn.state  # measuring valid perplexity resets the state; training goes on from here
+        stateful = getattr(model, "rnn", model)  # the recurrent layer, or a Transformer LM's context
+        carried = stateful.state  # measuring valid perplexity resets the state; training goes on from here
         valid_ppl = perplexity(model, valid)
-        model.rnn.state = carried
+        stateful.state = carried
         record = dict(epoch=epoch, train_ppl=float(np.exp(total / steps)), valid_ppl=valid_ppl, lr=optimizer.lr,
                       seconds=seconds, tokens_per_s=steps * args.batch * args.time / seconds)
         record["sample"] = sample_text(model, vocab, args)  # generate() resets the state: restore it after
-        model.rnn.state = carried
+        stateful.state = carried
         history.append(record)
         atomic_write(out / "samples.txt", "".join(f"--- epoch {h['epoch']} (valid perplexity {h['valid_ppl']:.2f})\n{h['sample']}\n"
                                                   for h in history if "sample" in h))

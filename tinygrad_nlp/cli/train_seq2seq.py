@@ -4,6 +4,7 @@
     tinygrad-nlp train-seq2seq --task addition --model baseline
     tinygrad-nlp train-seq2seq --task date --model attention --reverse --epochs 3 --hidden 256
     tinygrad-nlp decode runs/seq2seq_date_attention_rev/model.npz "september 27, 1994"   # then use it
+    tinygrad-nlp train-seq2seq --task date --model transformer               # 2+2 layers, d 64, 4 heads
 
 Per epoch: test accuracy (greedy decoding), time; at the end a curve plot, a JSON of the history,
 for attention models heatmaps of three test examples, and model.npz, a checkpoint that describes
@@ -24,13 +25,15 @@ from tinygrad_nlp.data.datasets import load_addition, load_date
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy
 from tinygrad_nlp.evaluation.metrics import accuracy
 from tinygrad_nlp.files import atomic_write
-from tinygrad_nlp.runs import add_run_arguments, open_run, positive_float, positive_int, run_settings
+from tinygrad_nlp.runs import add_run_arguments, bounded, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
 
 from .checks import SEED, FlagError, check_memory, conflict, optional_plot, read_data, run_folder
 from .decode import add_beam_arguments, check_beam
 
-MODELS = {"baseline": "Seq2seq", "peeky": "PeekySeq2seq", "attention": "AttentionSeq2seq"}
+MODELS = {"baseline": "Seq2seq", "peeky": "PeekySeq2seq", "attention": "AttentionSeq2seq", "transformer": "TransformerSeq2seq"}
+# the flags left unset: the recurrent models' defaults, or the Transformer's preset
+PRESETS = {"recurrent": dict(hidden=128, epochs=25, lr=0.001), "transformer": dict(hidden=64, epochs=3, lr=0.002)}
 
 
 def show(vocab, q, t, guess, reverse: bool) -> str:
@@ -41,15 +44,22 @@ def show(vocab, q, t, guess, reverse: bool) -> str:
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--task", choices=["addition", "date"], default="addition", help="the toy task (addition.txt, date.txt)")
-    ap.add_argument("--model", choices=sorted(MODELS), default="peeky", help="Seq2seq, PeekySeq2seq or AttentionSeq2seq")
+    ap.add_argument("--model", choices=sorted(MODELS), default="peeky",
+                    help="Seq2seq, PeekySeq2seq, AttentionSeq2seq or TransformerSeq2seq; presets for the flags left unset: "
+                         + "; ".join(f"{k}: {', '.join(f'{n} {v}' for n, v in p.items())}" for k, p in PRESETS.items()))
     ap.add_argument("--reverse", action="store_true", help="feed the question reversed")
-    ap.add_argument("--epochs", type=positive_int, default=25, help="passes over the training pairs")
+    ap.add_argument("--epochs", type=positive_int, help="passes over the training pairs (default: the --model preset)")
     ap.add_argument("--max-steps", type=positive_int, default=None, help="stop each epoch after this many steps (smoke runs)")
     ap.add_argument("--wordvec", type=positive_int, default=16, help="character embedding size")
-    ap.add_argument("--hidden", type=positive_int, default=128, help="hidden size of encoder and decoder")
+    ap.add_argument("--hidden", type=positive_int, help="hidden size of encoder and decoder, d_model of the Transformer "
+                                                        "(default: the --model preset)")
+    ap.add_argument("--heads", type=positive_int, default=4, help="Transformer: attention heads")
+    ap.add_argument("--layers", type=positive_int, default=2, help="Transformer: encoder layers and decoder layers")
+    ap.add_argument("--dropout", type=bounded(float, 0.0, 0.99), default=0.0, help="Transformer: dropout")
+    ap.add_argument("--norm-first", action="store_true", help="Transformer: pre-norm layers (post-norm, the paper's, by default)")
     ap.add_argument("--batch", type=positive_int, default=128, help="pairs per batch")
     ap.add_argument("--clip", type=positive_float, default=5.0, help="gradient clipping, global norm")
-    ap.add_argument("--lr", type=positive_float, default=0.001, help="Adam's learning rate")
+    ap.add_argument("--lr", type=positive_float, help="Adam's learning rate (default: the --model preset)")
     ap.add_argument("--adam", choices=["textbook", "torch"], default="textbook",
                     help="Adam's eps rule: the textbook's (eps 1e-7 before bias correction) or torch's (1e-8 after)")
     ap.add_argument("--cell", choices=["lstm", "gru"], default="lstm", help="recurrent cell")
@@ -74,6 +84,11 @@ def memory_estimate(args: argparse.Namespace) -> tuple[float, float]:
 
 
 def check(args: argparse.Namespace) -> None:
+    for k, v in PRESETS["transformer" if args.model == "transformer" else "recurrent"].items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    if args.model == "transformer" and args.hidden % args.heads:
+        raise FlagError("--heads", args.heads, f"must divide --hidden {args.hidden} (each head reads hidden / heads columns)")
     if args.model != "attention" and args.score:
         raise FlagError("--score", args.score, f"only --model attention scores, not --model {args.model}")
     args.score = args.score or "dot"
@@ -98,9 +113,15 @@ def run(args: argparse.Namespace) -> None:
     x_train, x_test = (data.x_train[:, ::-1].copy(), data.x_test[:, ::-1].copy()) if args.reverse else (data.x_train, data.x_test)
     t_train, t_test = data.t_train, data.t_test
     start_id, out_len = vocab["_"], t_test.shape[1] - 1
-    kwargs = dict(score=args.score) if args.model == "attention" else {}
-    model, config = build_model(MODELS[args.model], vocab_size=len(vocab), wordvec_size=args.wordvec, hidden_size=args.hidden,
-                                cell=args.cell, generator=args.seed, **kwargs)
+    if args.model == "transformer":
+        model, config = build_model(MODELS[args.model], vocab_size=len(vocab), d_model=args.hidden, nhead=args.heads,
+                                    num_encoder_layers=args.layers, num_decoder_layers=args.layers, dim_feedforward=4 * args.hidden,
+                                    dropout=args.dropout, max_len=max(x_test.shape[1], out_len), norm_first=args.norm_first,
+                                    generator=args.seed)
+    else:
+        kwargs = dict(score=args.score) if args.model == "attention" else {}
+        model, config = build_model(MODELS[args.model], vocab_size=len(vocab), wordvec_size=args.wordvec, hidden_size=args.hidden,
+                                    cell=args.cell, generator=args.seed, **kwargs)
     # what `decode` needs besides the weights: the vocabulary, the question layout, the answer length
     described = dict(vocab=vocab.to_dict(), reverse=args.reverse, question_width=x_test.shape[1], answer_length=out_len,
                      start_char="_", settings=run_settings(args))
@@ -150,6 +171,8 @@ def run(args: argparse.Namespace) -> None:
     optional_plot(viz.plot_curves, {f"{args.model}{' reversed' if args.reverse else ''}": [h["accuracy"] for h in history]},
                   out / "accuracy.png", ylabel="test accuracy", ylim=(0, 1))
     save_model(out / "model.npz", model, config, **described, epoch=history[-1]["epoch"] if history else 0, history=history)
+    if args.model == "transformer":
+        plot_transformer_attention(model, vocab, x_test, t_test, start_id, out_len, out)
     if args.model == "attention":
         model.eval()
         for k in range(3):  # decode, then run the decoder over its own output to read the weights of every step
@@ -163,3 +186,22 @@ def run(args: argparse.Namespace) -> None:
             if path:
                 print("attention map:", path)
 
+
+def plot_transformer_attention(model, vocab, x_test, t_test, start_id: int, out_len: int, out: Path) -> None:
+    """Three test examples: every head of every layer over the source (cross-attention) and the decoder's masked
+    self-attention, after decoding the answer and running the decoder over it once."""
+    import viz  # as run(): the command starts without loading the drawing code
+
+    model.eval()
+    for k in range(3):
+        ids = np.concatenate([[start_id], greedy(model, x_test[k:k + 1], start_id, out_len)[0]])
+        with tg.no_grad():
+            model.decode(ids[None, :-1], model.encode(x_test[k:k + 1])[1])
+        maps, question, answer = model.attention_maps(), vocab.decode(x_test[k]), vocab.decode(ids[1:])
+        title = "".join(vocab.decode(t_test[k][1:]))
+        paths = [optional_plot(viz.plot_attention_heads, maps["cross"][:, 0], question, answer, out / f"attention_{k}.png",
+                               title=f"{title}: decoder → source"),
+                 optional_plot(viz.plot_attention_heads, maps["decoder"][:, 0], vocab.decode(ids[:-1]), answer,
+                               out / f"self_attention_{k}.png", title=f"{title}: decoder → itself (causal mask)")]
+        if all(paths):
+            print("attention maps:", *paths)
