@@ -61,6 +61,28 @@ def test_without_dot_graphviz_pure_draws_svg_png_and_the_backprop_page(no_dot, t
         viz.save(viz.draw(loss), tmp_path / "g.pdf")
 
 
+def test_without_dot_graphviz_pure_keeps_the_time_grid(no_dot, tmp_path):
+    """The time grid is laid out by our code and drawn by `neato -n2`: graphviz-pure must get that
+    engine too (laid out by its dot, the columns of a 2-layer LSTM drift apart)."""
+    import re
+
+    from tinygrad_nlp import nn
+
+    if viz.render.pure_renderer() is None:
+        pytest.skip("graphviz-pure is not installed (the `render` extra)")
+    lstm = nn.LSTM(3, 3, num_layers=2, generator=0)
+    loss = lstm(tg.randn(1, 3, 3, generator=1))[0].sum()
+    svg = viz.save(viz.draw(loss, names=lstm), tmp_path / "g.svg").read_text()
+    xs = {}
+    for title, body in re.findall(r"<title>([^<]*)</title>(.*?)</g>", svg, flags=re.S):
+        m = re.search(r">LSTM</text>.*?>t=(\d)<", body, flags=re.S) or re.search(r">LSTM t=(\d)<", body)
+        if m:
+            x = re.search(r'<text[^>]*x="([-\d.]+)"', body)
+            xs.setdefault(m.group(1), []).append(float(x.group(1)))
+    assert sorted(xs) == ["0", "1", "2"] and all(len(v) == 2 for v in xs.values()), xs
+    assert all(abs(a - b) <= 5 for a, b in xs.values())  # column t at one x in both layers
+
+
 @install_test
 def test_make_demo_in_a_fresh_clone_without_dot_draws_the_graph_and_the_page(tmp_path):
     clone = tmp_path / "clone"

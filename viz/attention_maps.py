@@ -1,7 +1,7 @@
 """Attention maps of a Transformer: one heatmap per layer (rows) and head (columns), positions as columns.
 
-    maps = model.attention_maps()                       # after a forward pass: {"cross": (L, N, h, T, S), ...}
-    viz.plot_attention_heads(maps["cross"][:, 0], src_tokens, out_tokens, "cross.png")
+    cross = model.attention_maps()["cross"]              # after a forward pass: (L, N, h, T, S)
+    viz.plot_attention_heads(cross[:, 0], src_tokens, out_tokens, "cross.png")   # example 0
 """
 from __future__ import annotations
 

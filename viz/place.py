@@ -36,9 +36,10 @@ TAGS = re.compile(r"<[^>]*>")
 
 class GridDigraph(graphviz.Digraph):
     """A Digraph whose nodes and edges carry their positions: rendered by `neato -n2`."""
+    neato_no_op = 2  # keep the given positions and edge routes
 
     def pipe(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("neato_no_op", 2)
+        kwargs.setdefault("neato_no_op", self.neato_no_op)
         return super().pipe(*args, **kwargs)
 
 

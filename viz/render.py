@@ -53,7 +53,9 @@ def render_bytes(dg: graphviz.Digraph, fmt: str, source_path: Path | None = None
     except graphviz.ExecutableNotFound:
         pure = pure_renderer() if fmt in PURE_FORMATS else None
         if pure:  # its warnings (font widths of non-ASCII letters) are noise here
-            return subprocess.run([pure, f"-T{fmt}"], input=dg.source.encode(), capture_output=True, check=True).stdout
+            no_op = getattr(dg, "neato_no_op", None)  # the time grid's `neato -n2`
+            engine = [f"-K{dg.engine}"] + ([f"-n{no_op}"] if no_op else [])
+            return subprocess.run([pure, *engine, f"-T{fmt}"], input=dg.source.encode(), capture_output=True, check=True).stdout
         where = ""
         if source_path is not None:
             dot_path = Path(source_path).with_suffix(".dot")
