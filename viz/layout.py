@@ -228,7 +228,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         if len(edges) < 2:
             d.edges.extend(edges)
             continue
-        bkey = "Branch_" + src
+        bkey = "Branch_" + (src if src != "*" else ds)  # "*": every step's output of the rolled box ds
         cluster = _common_prefix([d.nodes[e.dst].cluster for e in edges] + [d.nodes[ds].cluster])
         d.nodes[bkey] = DrawnNode(bkey, "branch", "", cluster, [], tooltip="Branch")
         grads = [e.grad for e in edges]
