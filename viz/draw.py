@@ -18,14 +18,15 @@ from tinygrad_nlp import Tensor
 from tinygrad_nlp.engine.graph import Graph, trace
 
 from .cells import cell_layout, cell_notes, opened_cell
-from .labels import GRADIENT, EdgeName, edge_names, subscripted
+from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import GridDigraph, place
+from .rolled import RolledGrid, arrange_rolled, place_rolled, relative_names
+from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
-ROLLED_SIZE = "14.5,9.3"  # inches: 1400 × 900 px at Graphviz's 96 dpi
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
@@ -113,7 +114,10 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
         d.grid = arrange(d, graph, weights, padding)
     elif roll:
         contract(d)  # no plumbing in the rolled view either: one box per layer, its loop, its weights
+    mark_tied(d, graph)
     distinct_labels(d)
+    if roll and any(n.kind == "rolled" for n in d.nodes.values()):
+        d.grid = arrange_rolled(d, relative_names(d))
     if len(d.nodes) > max_nodes:
         raise ValueError(f"draw: the graph has {len(d.nodes)} nodes, more than max_nodes={max_nodes}; pass collapse=1 "
                          "(or a list of scope names, e.g. collapse=['t=1', 't=2']) to fold layers or time steps, "
@@ -124,7 +128,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
 def _words(what: str, words: Sequence[str], d: Drawing) -> tuple[str, ...]:
     """One word per time step (the columns of the grid), checked."""
     steps = max((len(row) for row in d.time_rows), default=0)
-    if words and d.grid is not None and len(words) > steps:
+    if words and d.grid is not None and not isinstance(d.grid, RolledGrid) and len(words) > steps:
         raise ValueError(f"draw: {what} has {len(words)} words, expected at most one per time step ({steps})")
     return tuple(str(w) for w in words)
 
@@ -145,7 +149,7 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")
     nodes = {}
     for key, n in d.nodes.items():
-        attrs = _node_attrs(n, graph, values)
+        attrs = _node_attrs(n, graph, values, show, isinstance(d.grid, RolledGrid))
         if fills and key in fills:
             attrs.update(fillcolor=fills[key], style=attrs.get("style", "") if "filled" in attrs.get("style", "") else "filled")
         if ids:
@@ -162,8 +166,6 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
         dot.node_attr.update(height="0.3", margin="0.05,0.02")
     if len(d.nodes) > LARGE_GRAPH:  # bound dot's network-simplex and crossing passes: 15 s -> 2 s at ~120 nodes
         dot.graph_attr.update(nslimit="2", nslimit1="2", mclimit="0.1")
-    if any(n.kind == "rolled" for n in d.nodes.values()):
-        dot.graph_attr["size"] = ROLLED_SIZE  # the rolled view fits one screen at 1:1 (scaled down when wider)
     clusters: dict[tuple, list[tuple[str, dict]]] = {}
     for key, n in d.nodes.items():
         clusters.setdefault(n.cluster, []).append((key, nodes[key]))
@@ -183,12 +185,6 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
             for key in row:
                 same.node(key)
     in_row = {k: r for r, row in enumerate(d.time_rows) for k in row}
-    loops = [i for i, e in enumerate(d.edges) if e.src == e.dst]
-    for i in loops:  # a rolled LSTM's two loops (c, h): dot puts their labels side by side; one label, c above h
-        twin = next((j for j in loops if j > i and d.edges[j].src == d.edges[i].src), None)
-        if twin is not None and edges[i]["label"] and edges[twin]["label"]:
-            edges[i]["label"] = edges[i]["label"][:-1] + "<br/>" + edges[twin]["label"][1:]
-            edges[twin]["label"] = ""
     for i, (e, attrs) in enumerate(zip(d.edges, edges)):
         if e.src in in_row and in_row.get(e.src) == in_row.get(e.dst):  # along a row: dot cannot route labelled flat edges
             attrs["xlabel"] = attrs.pop("label")
@@ -201,7 +197,9 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
 def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_attr: dict, node_attr: dict,
                   edge_attr: dict) -> graphviz.Digraph:
     """The time grid (timegrid.py, place.py): every node and edge with its position, drawn by neato -n2."""
-    placed, routes, notes = place(d, d.grid, nodes, [a["label"] for a in edges])
+    labels = [a["label"] for a in edges]
+    placed, routes, notes = (place_rolled if isinstance(d.grid, RolledGrid) else place)(d, d.grid, nodes, labels)
+    margin_route(d, placed, routes, labels)
     dot = GridDigraph(engine="neato", graph_attr=dict(graph_attr, splines="true", outputorder="edgesfirst"),
                       node_attr=node_attr, edge_attr=edge_attr)
     for key in sorted(placed, key=lambda k: d.nodes[k].kind != "frame"):  # frames first: drawn under the cells
@@ -213,7 +211,8 @@ def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_a
     return dot
 
 
-def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
+def _node_attrs(n: DrawnNode, graph: Graph, values: bool, show: str = "both", one_line: bool = False) -> dict:
+    """one_line: a leaf's shape beside its name, not under it (the rolled view, one screen high)."""
     kind = n.kind
     if kind == "output" and n.loss:
         kind = "loss"
@@ -228,11 +227,17 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
         t = graph.nodes[n.members[0]].tensor
         shown = format_array(t, values) if t is not None and t.size <= 6 and values else str(t.shape if t is not None else "")
         shown = shown if "\n" not in shown else str(t.shape)  # a matrix is written on its edge
-        attrs["label"] = f"{n.label}\n{shown}"
+        attrs["label"] = n.label + (" " if one_line and "\n" not in shown else "\n") + shown
+        if n.note and show != "forward":  # a tied weight: its gradient, the sum over its uses
+            red = [n.note] + ([format_array(n.grad, values)] if n.grad is not None else [])
+            attrs["label"] = "<" + "<br/>".join([escape(x) for x in attrs["label"].split("\n")]
+                                                + [f'<font color="{BACKWARD_COLOR}">{escape(x)}</font>' for x in red]) + ">"
     else:
         attrs["label"] = n.label
     if n.kind == "op":
         attrs["tooltip"] = describe(graph.nodes[n.members[0]])
+    if n.kind == "rolled":
+        attrs["height"] = "0.6"  # room for its loops (c above h) on its right side
     return attrs
 
 
@@ -256,7 +261,14 @@ def _lines(text: str, color: str) -> str:
 def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName()) -> dict:
     value = format_array(e.value, values) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
-    label = edge_label(value, grad, "transparent" if hidden else BACKWARD_COLOR, e.name or name.name, name.grad)
+    color = "transparent" if hidden else BACKWARD_COLOR
+    if e.src == e.dst:  # a rolled layer's state: h<SUB>t−1</SUB> left of its numbers (under them, the subscript would overlap)
+        state = SUBSCRIPT.sub(lambda m: f"<SUB>{escape(m.group(1))}</SUB>", escape(e.name))
+        numbers = edge_label(value, grad, color, "", name.grad)[1:-1]
+        label = f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD><FONT POINT-SIZE="11"><B>{state}</B></FONT></TD>' \
+                f"<TD>{numbers}</TD></TR></TABLE>>"
+    else:
+        label = edge_label(value, grad, color, e.name or name.name, name.grad)
     attrs = dict(label=label, color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
     if edge_id:
         attrs["id"] = edge_id

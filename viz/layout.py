@@ -39,6 +39,8 @@ class DrawnNode:
     tooltip: str = ""
     loss: bool = False
     entry: Any = None  # for a box: the scope entry (Group, module or time-step name) it folds
+    grad: Any = None  # a weight read in two forms (tied, tied.py): its gradient, the sum over its uses
+    note: str = ""  # written under its label (a tied weight: how that gradient is made)
 
 
 @dataclass
