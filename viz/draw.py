@@ -8,6 +8,7 @@ and outputs above. What is folded, merged and placed is decided in `layout.py`.
 """
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any, Iterable, Sequence
 
@@ -27,6 +28,7 @@ from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
+SHAPE = re.compile(r"^\([\d, ]*\) (?=\[)")  # "(16, 1024) " before a summary's [min, mean, max]
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
@@ -155,7 +157,9 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
         if ids:
             attrs["id"] = "n_" + key
         nodes[key] = attrs
-    edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name)
+    rolled = isinstance(d.grid, RolledGrid)
+    edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name,
+                         rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input")))
              for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph)))]
     if d.grid is not None:
         return _grid_digraph(d, nodes, edges, graph_attr, node_attr, edge_attr)
@@ -258,9 +262,13 @@ def _lines(text: str, color: str) -> str:
     return f'<font color="{color}"{face}>' + "<br/>".join(escape(line) for line in text.split("\n")) + "</font>"
 
 
-def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName()) -> dict:
+def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName(),
+                shapeless: bool = False) -> dict:
+    """shapeless: a summary's shape left out (written on the leaf the edge comes from: the rolled view's weights)."""
     value = format_array(e.value, values) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
+    if shapeless:
+        value, grad = SHAPE.sub("", value), SHAPE.sub("", grad)
     color = "transparent" if hidden else BACKWARD_COLOR
     if e.src == e.dst:  # a rolled layer's state: h<SUB>t−1</SUB> left of its numbers (under them, the subscript would overlap)
         state = SUBSCRIPT.sub(lambda m: f"<SUB>{escape(m.group(1))}</SUB>", escape(e.name))

@@ -16,16 +16,18 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
 from .layout import Drawing, DrawnEdge, DrawnNode
 from .place import EDGE_CHAR, EDGE_LINE, NOTE, TARGET, WORD, WORD_CHAR, edge_pos, place, text_size
+from .rolled_routes import MARGIN, Box, box_of, extent, label_box, loops, move, route
 from .timegrid import Grid
 
 STEPS = re.compile(r"× (\d+)")
-LOOP_OUT, LOOP_ROOM = 22.0, 8.0  # points a loop reaches right of its box, and between it and its label
 SEQUENCE_INPUT = "the input of every step"  # layout's x_t of a rolled cell
+NOTE_CHAR, NOTE_LINE = 5.0, 11.0  # points per character and per line of a note (fontsize 9)
 
 
 @dataclass
@@ -35,12 +37,6 @@ class RolledGrid(Grid):
 
 def is_loop(e: DrawnEdge) -> bool:
     return e.src == e.dst
-
-
-def box_of(attrs: dict) -> tuple[float, float, float, float]:
-    """(x, y, width, height) in points of a placed node's attributes."""
-    x, y = (float(v) for v in attrs["pos"].rstrip("!").split(","))
-    return x, y, float(attrs["width"]) * 72, float(attrs["height"]) * 72
 
 
 def relative_names(d: Drawing) -> dict[str, str]:
@@ -97,9 +93,8 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
     for e in d.edges:
         if e.src in parent and e.dst in parent and not is_loop(e) and _nested(d.nodes[e.src].cluster, d.nodes[e.dst].cluster):
             parent[root(e.src)] = root(e.dst)
-    seqs = list(dict.fromkeys(root(k) for k in rolled))
     later = {(root(e.src), root(e.dst)) for e in d.edges if e.src in parent and e.dst in parent and root(e.src) != root(e.dst)}
-    seqs.sort(key=lambda s: sum((x, s) in later for x in seqs))  # an encoder before the decoder it feeds
+    seqs = sorted(dict.fromkeys(root(k) for k in rolled), key=lambda s: sum(b == s for _, b in later))  # an encoder first
     column = {k: seqs.index(root(k)) for k in rolled}
     nbrs: dict[str, set[str]] = defaultdict(set)
     for e in d.edges:
@@ -177,7 +172,8 @@ def _name_edges(d: Drawing, column: dict[str, int], steps: dict[str, int]) -> No
 
 
 def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_labels: list[str]):
-    """place() for the rolled grid, plus what it has no notion of: the loops, the layers' notes, the words."""
+    """place() for the rolled grid, plus what it has no notion of (rolled_routes.py): the loops, the
+    columns packed, the edges between columns and past a box, the words."""
     keep = [i for i, e in enumerate(d.edges) if not is_loop(e)]
     flat = Drawing(d.nodes, [d.edges[i] for i in keep])
     nodes, routes, notes = place(flat, g, node_attrs, [edge_labels[i] for i in keep])
@@ -185,27 +181,98 @@ def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_la
     for i, r in zip(keep, routes):
         out[i] = r
     _square_leaf_edges(d, g, nodes, out)
-    loops: dict[str, list[int]] = defaultdict(list)
-    for i, e in enumerate(d.edges):
-        if is_loop(e):
-            loops[e.src].append(i)
-    for key, idx in loops.items():
-        idx.sort(key=lambda i: not d.edges[i].name.startswith("c"))  # c above h, as in the cell
-        x, y, w, h = box_of(nodes[key])
-        xr, n = x + w / 2, len(idx)
-        for j, i in enumerate(idx):
-            top, bottom = y + h / 2 - h * (2 * j + 0.4) / (2 * n), y + h / 2 - h * (2 * j + 1.6) / (2 * n)
-            pts = [(xr, top), (xr + LOOP_OUT, top), (xr + LOOP_OUT, bottom), (xr, bottom)]
-            lw, lh = text_size(edge_labels[i], EDGE_CHAR, EDGE_LINE)
-            ly = y if n == 1 else (y + 1 + lh / 2 if j == 0 else y - 1 - lh / 2)
-            out[i] = {"pos": edge_pos(pts), "lp": f"{xr + LOOP_OUT + LOOP_ROOM + lw / 2:.1f},{ly:.1f}"}
-            frame = f"frame_{key}"
-            if frame in nodes:  # the loops and their labels inside the layer's frame
-                fx, fy, fw, fh = box_of(nodes[frame])
-                right = max(fx + fw / 2, xr + LOOP_OUT + 2 * LOOP_ROOM + lw)
-                nodes[frame].update(pos=f"{(fx - fw / 2 + right) / 2:.1f},{fy:.1f}!", width=f"{(right - fx + fw / 2) / 72:.3f}")
+    loops(d, nodes, out, edge_labels)
+    column = {k: _column(g, k) for k in nodes}
+    _pack(d, column, nodes, out, notes, edge_labels)
+    _between_columns(d, g, column, nodes, out, notes, edge_labels)
+    _past_boxes(d, g, column, nodes, out, edge_labels)
     notes += _words(d, g, nodes)
     return nodes, out, notes
+
+
+def _column(g: RolledGrid, key: str) -> int:
+    if key in g.frames:
+        return g.frames[key][1]
+    return g.side[key][1] if key in g.side else g.span[key][0]
+
+
+def _pack(d: Drawing, column: dict[str, int], nodes: dict, routes: list[dict], notes: list, labels: list[str]) -> None:
+    """Each column after the first moved left, MARGIN right of everything drawn in the columns before it."""
+    def drawn(cols: Callable[[int], bool]) -> list[Box]:
+        boxes = [box_of(a) for k, a in nodes.items() if cols(column[k])]
+        boxes += [b for i, e in enumerate(d.edges) if cols(column[e.src]) and cols(column[e.dst])
+                  for b in [label_box(routes[i], labels[i])] if b]
+        return boxes + [(x, y, *text_size(text, NOTE_CHAR, NOTE_LINE)) for k, text, x, y, _ in notes
+                        if cols(column.get(k.rsplit("_note", 1)[0], 0))]
+    for c in range(1, max(column.values(), default=0) + 1):
+        left, right = extent(drawn(lambda x: x >= c))[0], extent(drawn(lambda x: x < c))[2]
+        if left > right + MARGIN:
+            keys = {k for k in nodes if column[k] >= c}
+            move(nodes, routes, notes, lambda x, y: True, dx=right + MARGIN - left, keys=keys,
+                 edges={i for i, e in enumerate(d.edges) if e.src in keys and e.dst in keys})
+
+
+def _between_columns(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: dict, routes: list[dict], notes: list,
+                     labels: list[str]) -> None:
+    """The encoder's last h and its hs, from the top of its box through the gap above its row (opened
+    when too low): h into the decoder's box from its left, hs over it into Attention's bottom."""
+    cross = sorted((i for i, e in enumerate(d.edges) if not is_loop(e) and column[e.src] != column[e.dst]),
+                   key=lambda i: g.rank[d.edges[i].dst])  # the last h (same row) below hs (to a higher row)
+    for src in dict.fromkeys(d.edges[i].src for i in cross):
+        mine = [i for i in cross if d.edges[i].src == src]
+        r = g.rank[src]
+        row = [box_of(a) for k, a in nodes.items() if (g.rank.get(k) if k in g.rank else g.side.get(k, (None,))[0]) == r]
+        row += [b for i, e in enumerate(d.edges) if e.src in g.side and g.side[e.src][0] == r or is_loop(e) and g.rank[e.src] == r
+                for b in [label_box(routes[i], labels[i])] if b]
+        above = [box_of(a) for k, a in nodes.items() if (g.rank.get(k) if k in g.rank else g.side.get(k, (-1,))[0]) > r]
+        top = extent(row)[3] + 10
+        heights = [text_size(labels[i], EDGE_CHAR, EDGE_LINE)[1] + 12 for i in mine]
+        need = top + sum(heights) - (extent(above)[1] - 6 if above else top + sum(heights))
+        if need > 0:
+            move(nodes, routes, notes, lambda x, y: y > top - 10, dy=need)
+        xs, ys, ws, hs = box_of(nodes[src])
+        y = top
+        for i, h in zip(mine, heights):
+            xd, yd, wd, hd = box_of(nodes[d.edges[i].dst])
+            lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
+            if g.rank[d.edges[i].dst] == r:  # the last h: in where an h0 would come in
+                x0, x1 = xs + ws / 4, xd - wd / 2 - 8
+                pts = [(x0, ys + hs / 2), (x0, y), (x1, y), (x1, yd - hd / 4), (xd - wd / 2, yd - hd / 4)]
+                at = (x0 + 6 + lw / 2, y + 3 + lh / 2)
+            else:
+                x1 = xd - wd / 4
+                pts = [(xs, ys + hs / 2), (xs, y), (x1, y), (x1, yd - hd / 2)]
+                at = (x1 - 8 - lw / 2, y + 3 + lh / 2)
+            routes[i] = route(pts, labels[i], at)
+            y += h
+
+
+def _past_boxes(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: dict, routes: list[dict], labels: list[str]) -> None:
+    """An edge past a box of its column goes round it on the right, right of the labels there, into the reader's
+    right side; a label its first stretch would cross moves right of it."""
+    for i, e in enumerate(d.edges):
+        if is_loop(e) or column[e.src] != column[e.dst] or e.src not in g.rank or e.dst not in g.rank:
+            continue
+        lo, hi = g.rank[e.src], g.rank[e.dst]
+        between = [k for k in g.rank if column[k] == column[e.src] and lo < g.rank[k] < hi and k not in g.frames]
+        if not between:
+            continue
+        xs, ys, ws, hs = box_of(nodes[e.src])
+        xd, yd, wd, hd = box_of(nodes[e.dst])
+        first = min((box_of(nodes[k]) for k in between), key=lambda b: b[1])
+        y1 = first[1] - first[3] / 2 - 8
+        x0 = xs + ws / 4
+        others = [b for j, x in enumerate(d.edges) if j != i and not is_loop(x) and column[x.dst] == column[e.src]
+                  for b in [label_box(routes[j], labels[j])] if b and ys < b[1] < yd]
+        for j, x in enumerate(d.edges):  # a label over the first stretch moves right of it
+            b = label_box(routes[j], labels[j])
+            if j != i and b and b[0] - b[2] / 2 < x0 < b[0] + b[2] / 2 and ys + hs / 2 < b[1] < y1:
+                routes[j]["lp"] = f"{x0 + 5 + b[2] / 2:.1f},{b[1]:.1f}"
+                others = [o for o in others if o != b] + [(x0 + 5 + b[2] / 2, b[1], b[2], b[3])]
+        x_side = extent([box_of(nodes[k]) for k in between] + others + [(xd, yd, wd, hd)])[2] + 10
+        lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
+        routes[i] = route([(x0, ys + hs / 2), (x0, y1), (x_side, y1), (x_side, yd), (xd + wd / 2, yd)], labels[i],
+                          (x_side + 5 + lw / 2, (y1 + yd) / 2))
 
 
 def _square_leaf_edges(d: Drawing, g: RolledGrid, nodes: dict[str, dict], routes: list[dict]) -> None:

@@ -15,7 +15,7 @@ from tinygrad_nlp.engine.graph import Graph
 
 from .layout import Drawing
 from .place import EDGE_CHAR, EDGE_LINE, edge_pos, text_size
-from .rolled import box_of
+from .rolled_routes import box_of
 
 TRANSPOSED = "ᵀ"
 
