@@ -33,6 +33,7 @@ NOTE_CHAR, NOTE_LINE = 5.0, 11.0  # points per character and per line of a note 
 @dataclass
 class RolledGrid(Grid):
     frames_of: dict[str, str] = field(default_factory=dict)  # rolled box -> its layer's name ("rnn.cell_l0")
+    columns: dict[int, str] = field(default_factory=dict)  # column -> the module drawn in it ("encoder"), when several
 
 
 def is_loop(e: DrawnEdge) -> bool:
@@ -124,14 +125,20 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
     g.rank, g.span = rank, {k: (c, c) for k, c in column.items()}
     for key, title in titles.items():  # a layer's weights go into its frame, named inside it
         f = f"frame_{key}"
-        d.nodes[f] = DrawnNode(f, "frame", f"{title}: shared by t = 0…{steps.get(key, 1) - 1}\n∂ summed over t", (), [],
-                               tooltip="the weights of this layer, shared by its steps")
+        zeros = [e for e in d.edges if e.dst == key and e.src in leaves and d.nodes[e.src].kind == "input"
+                 and e.value is not None and not np.any(e.value)]  # initial states at 0: said in the note, not drawn
+        start = " = ".join(sorted(d.nodes[e.src].label for e in zeros)) + " = 0" if zeros else ""
+        for e in zeros:
+            del d.nodes[e.src]
+        d.edges = [e for e in d.edges if e.src in d.nodes]
+        note = f"{title}: shared by t = 0…{steps.get(key, 1) - 1}\n∂ summed over t" + (f"; {start}" if start else "")
+        d.nodes[f] = DrawnNode(f, "frame", note, (), [], tooltip="the weights of this layer, shared by its steps")
         g.rank[f], g.frames[f] = rank[key], (rank[key], column[key], column[key])
         for e in d.edges:
             if e.dst == key and d.nodes[e.src].kind == "param":
                 e.dst = f
     order: dict[tuple[int, int], int] = defaultdict(int)
-    for k in leaves:
+    for k in [k for k in leaves if k in d.nodes]:
         readers = [e.dst for e in d.edges if e.src == k and e.dst in g.rank]
         if not readers:
             continue
@@ -139,11 +146,29 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
         slot = (g.rank[reader], g.frames[reader][1] if reader in g.frames else column[reader])
         g.side[k] = (*slot, order[slot])
         order[slot] += 1
+    _name_columns(d, g)
     for k in [k for k in d.nodes if k not in g.rank and k not in g.side]:
         del d.nodes[k]
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
     _name_edges(d, column, steps)
     return g
+
+
+def _name_columns(d: Drawing, g: RolledGrid) -> None:
+    """Several columns: each is named after its module (written under it), which its weights' names then leave out
+    (encoder.embed.W is embed.W under "encoder")."""
+    if len({c for c, _ in g.span.values()}) < 2:
+        return
+    for c in sorted({c for c, _ in g.span.values()}):
+        leaves = [k for k, (_, col, _) in g.side.items() if col == c and "." in d.nodes[k].label]
+        leaves += [f for f, fr in g.frames.items() if fr[1] == c]
+        heads = {d.nodes[k].label.split(".")[0] for k in leaves}
+        if len(heads) != 1:
+            continue
+        (head,) = heads
+        g.columns[c] = head
+        for k in leaves:
+            d.nodes[k].label = d.nodes[k].label[len(head) + 1:]
 
 
 def _sequence_input(d: Drawing, key: str, steps: dict[str, int]) -> bool:
@@ -262,17 +287,15 @@ def _past_boxes(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: dict, 
         first = min((box_of(nodes[k]) for k in between), key=lambda b: b[1])
         y1 = first[1] - first[3] / 2 - 8
         x0 = xs + ws / 4
-        others = [b for j, x in enumerate(d.edges) if j != i and not is_loop(x) and column[x.dst] == column[e.src]
-                  for b in [label_box(routes[j], labels[j])] if b and ys < b[1] < yd]
-        for j, x in enumerate(d.edges):  # a label over the first stretch moves right of it
+        x_side = extent([box_of(nodes[k]) for k in between] + [(xd, yd, wd, hd)])[2] + 10
+        for j, x in enumerate(d.edges):  # the labels it would cross move right of it
             b = label_box(routes[j], labels[j])
-            if j != i and b and b[0] - b[2] / 2 < x0 < b[0] + b[2] / 2 and ys + hs / 2 < b[1] < y1:
-                routes[j]["lp"] = f"{x0 + 5 + b[2] / 2:.1f},{b[1]:.1f}"
-                others = [o for o in others if o != b] + [(x0 + 5 + b[2] / 2, b[1], b[2], b[3])]
-        x_side = extent([box_of(nodes[k]) for k in between] + others + [(xd, yd, wd, hd)])[2] + 10
+            if j != i and b and not is_loop(x) and b[0] - b[2] / 2 < x_side and b[0] + b[2] / 2 > x0 \
+                    and ys + hs / 2 < b[1] < yd - hd / 2:
+                routes[j]["lp"] = f"{max(b[0], x_side + 5 + b[2] / 2):.1f},{b[1]:.1f}"
         lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
         routes[i] = route([(x0, ys + hs / 2), (x0, y1), (x_side, y1), (x_side, yd), (xd + wd / 2, yd)], labels[i],
-                          (x_side + 5 + lw / 2, (y1 + yd) / 2))
+                          (x_side + 5 + lw / 2, first[1]))
 
 
 def _square_leaf_edges(d: Drawing, g: RolledGrid, nodes: dict[str, dict], routes: list[dict]) -> None:
@@ -293,8 +316,13 @@ def _square_leaf_edges(d: Drawing, g: RolledGrid, nodes: dict[str, dict], routes
 
 
 def _words(d: Drawing, g: RolledGrid, nodes: dict[str, dict]) -> list[tuple]:
-    """A language model's input words under its first column, the words it predicts left of its loss."""
+    """Under each column its module's name; a language model's input words under its first column, the words it
+    predicts left of its loss."""
     notes = []
+    for c, name in g.columns.items():
+        boxes = [box_of(nodes[k]) for k, (col, _) in g.span.items() if col == c and k in nodes]
+        x, y, w, h = min(boxes, key=lambda b: b[1] - b[3] / 2)
+        notes.append((f"column_{c}", name, x, y - h / 2 - 14 - (14 if c == 0 and d.tokens else 0), WORD))
     if d.tokens:
         first = [box_of(nodes[k]) for k, (c, _) in g.span.items() if c == 0 and k in nodes]
         x, y, w, h = min(first, key=lambda b: b[1] - b[3] / 2)
