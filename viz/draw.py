@@ -159,7 +159,7 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
         nodes[key] = attrs
     rolled = isinstance(d.grid, RolledGrid)
     edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name,
-                         rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input")))
+                         rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input")), rolled)
              for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph)))]
     if d.grid is not None:
         return _grid_digraph(d, nodes, edges, graph_attr, node_attr, edge_attr)
@@ -241,19 +241,25 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool, show: str = "both", on
     if n.kind == "op":
         attrs["tooltip"] = describe(graph.nodes[n.members[0]])
     if n.kind == "rolled":
-        attrs["height"] = "0.6"  # room for its loops (c above h) on its right side
+        attrs["height"] = "0.55"  # room for its loops (c above h) on its right side
     return attrs
 
 
-def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: str = "", grad_name: str = GRADIENT) -> str:
+def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: str = "", grad_name: str = GRADIENT,
+               inline: bool = False) -> str:
     """The tensor's name, its value in the forward colour and its gradient under them in red
-    (Graphviz HTML label); a matrix keeps one row per line, in a monospaced font."""
+    (Graphviz HTML label); a matrix keeps one row per line, in a monospaced font. inline: a summary
+    written after the name, a formula before its numbers, on one line each (the rolled view, one screen high)."""
     lines = [f"<b>{escape(subscripted(name))}</b>"] if name else []
     if value:
-        lines.append(_lines(value, FORWARD_COLOR))
+        if inline and lines and "\n" not in value:
+            lines[-1] += " " + _lines(value, FORWARD_COLOR)
+        else:
+            lines.append(_lines(value, FORWARD_COLOR))
     if grad:
         formula = "y − t" in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
-        lines.append(_lines(f"{GRADIENT} = {grad_name}\n{grad}" if formula else f"{grad_name} {grad}", grad_color))
+        gap = " " if inline and "\n" not in grad else "\n"
+        lines.append(_lines(f"{GRADIENT} = {grad_name}{gap}{grad}" if formula else f"{grad_name} {grad}", grad_color))
     return "<" + "<br/>".join(lines) + ">" if lines else ""
 
 
@@ -263,8 +269,9 @@ def _lines(text: str, color: str) -> str:
 
 
 def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName(),
-                shapeless: bool = False) -> dict:
-    """shapeless: a summary's shape left out (written on the leaf the edge comes from: the rolled view's weights)."""
+                shapeless: bool = False, inline: bool = False) -> dict:
+    """shapeless: a summary's shape left out (written on the leaf the edge comes from: the rolled view's weights);
+    inline: see edge_label."""
     value = format_array(e.value, values) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
     if shapeless:
@@ -276,7 +283,7 @@ def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: st
         label = f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD><FONT POINT-SIZE="11"><B>{state}</B></FONT></TD>' \
                 f"<TD>{numbers}</TD></TR></TABLE>>"
     else:
-        label = edge_label(value, grad, color, e.name or name.name, name.grad)
+        label = edge_label(value, grad, color, e.name or name.name, name.grad, inline)
     attrs = dict(label=label, color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
     if edge_id:
         attrs["id"] = edge_id
