@@ -271,9 +271,9 @@ def _lines(text: str, color: str) -> str:
 def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName(),
                 shapeless: bool = False, inline: bool = False) -> dict:
     """shapeless: a summary's shape left out (written on the leaf the edge comes from: the rolled view's weights);
-    inline: see edge_label."""
-    value = format_array(e.value, values) if show in ("forward", "both") else ""
-    grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
+    inline: see edge_label, and every step's values (N, T, ·) summarised, not written as a matrix."""
+    value = format_array(e.value, values, inline and np.ndim(e.value) >= 3) if show in ("forward", "both") else ""
+    grad = format_array(e.grad, values, inline and np.ndim(e.grad) >= 3) if show in ("backward", "both") and e.grad is not None else ""
     if shapeless:
         value, grad = SHAPE.sub("", value), SHAPE.sub("", grad)
     color = "transparent" if hidden else BACKWARD_COLOR

@@ -230,10 +230,12 @@ def _pack(d: Drawing, column: dict[str, int], nodes: dict, routes: list[dict], n
         return boxes + [(x, y, *text_size(text, NOTE_CHAR, NOTE_LINE)) for k, text, x, y, _ in notes
                         if cols(column.get(k.rsplit("_note", 1)[0], 0))]
     for c in range(1, max(column.values(), default=0) + 1):
-        left, right = extent(drawn(lambda x: x >= c))[0], extent(drawn(lambda x: x < c))[2]
-        if left > right + MARGIN:
+        before, after = drawn(lambda x: x < c), drawn(lambda x: x >= c)
+        dx = max((a[0] + a[2] / 2 + MARGIN - (b[0] - b[2] / 2) for a in before for b in after
+                  if abs(a[1] - b[1]) < (a[3] + b[3]) / 2 + 4), default=0.0)  # as far left as nothing beside it overlaps
+        if dx < 0:
             keys = {k for k in nodes if column[k] >= c}
-            move(nodes, routes, notes, lambda x, y: True, dx=right + MARGIN - left, keys=keys,
+            move(nodes, routes, notes, lambda x, y: True, dx=dx, keys=keys,
                  edges={i for i, e in enumerate(d.edges) if e.src in keys and e.dst in keys})
 
 
@@ -294,8 +296,13 @@ def _past_boxes(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: dict, 
                     and ys + hs / 2 < b[1] < yd - hd / 2:
                 routes[j]["lp"] = f"{max(b[0], x_side + 5 + b[2] / 2):.1f},{b[1]:.1f}"
         lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
+        taken = [b for j in range(len(d.edges)) if j != i for b in [label_box(routes[j], labels[j])] if b]
+        free = lambda y: not any(abs(b[1] - y) < (b[3] + lh) / 2 + 2 and abs(b[0] - x_side - 5 - lw / 2) < (b[2] + lw) / 2  # noqa: E731
+                                 for b in taken)
+        tries = sorted(np.arange(y1 + lh / 2, yd - lh / 2, 4.0), key=lambda y: abs(y - first[1]))  # beside Attention if free
+        y = next((y for y in tries if free(y)), first[1])
         routes[i] = route([(x0, ys + hs / 2), (x0, y1), (x_side, y1), (x_side, yd), (xd + wd / 2, yd)], labels[i],
-                          (x_side + 5 + lw / 2, first[1]))
+                          (x_side + 5 + lw / 2, y))
 
 
 def _square_leaf_edges(d: Drawing, g: RolledGrid, nodes: dict[str, dict], routes: list[dict]) -> None:
