@@ -23,7 +23,7 @@ from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import GridDigraph, place
-from .rolled import RolledGrid, arrange_rolled, place_rolled, relative_names
+from .rolled import RolledGrid, arrange_rolled, merge_step_boxes, place_rolled, relative_names
 from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
@@ -119,6 +119,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     mark_tied(d, graph)
     distinct_labels(d)
     if roll and any(n.kind == "rolled" for n in d.nodes.values()):
+        merge_step_boxes(d)
         d.grid = arrange_rolled(d, relative_names(d))
     if len(d.nodes) > max_nodes:
         raise ValueError(f"draw: the graph has {len(d.nodes)} nodes, more than max_nodes={max_nodes}; pass collapse=1 "

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from .layout import Drawing, DrawnEdge, DrawnNode
+from .layout import Drawing, DrawnEdge, DrawnNode, sequence_name
 from .place import EDGE_CHAR, EDGE_LINE, NOTE, TARGET, WORD, WORD_CHAR, edge_pos, place, text_size
 from .rolled_routes import MARGIN, Box, box_of, extent, label_box, loops, move, route
 from .timegrid import Grid
@@ -91,9 +91,11 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
             k = parent[k]
         return k
 
-    for e in d.edges:
-        if e.src in parent and e.dst in parent and not is_loop(e) and _nested(d.nodes[e.src].cluster, d.nodes[e.dst].cluster):
-            parent[root(e.src)] = root(e.dst)
+    joined = [(e.src, e.dst) for e in d.edges if e.src in parent and e.dst in parent and not is_loop(e)
+              and _nested(d.nodes[e.src].cluster, d.nodes[e.dst].cluster)]  # the decoder's LSTM and its Attention
+    joined += [(a, b) for a, b in zip(rolled, rolled[1:]) if d.nodes[a].cluster == d.nodes[b].cluster]  # stacked layers
+    for a, b in joined:
+        parent[root(a)] = root(b)
     later = {(root(e.src), root(e.dst)) for e in d.edges if e.src in parent and e.dst in parent and root(e.src) != root(e.dst)}
     seqs = sorted(dict.fromkeys(root(k) for k in rolled), key=lambda s: sum(b == s for _, b in later))  # an encoder first
     column = {k: seqs.index(root(k)) for k in rolled}
@@ -152,6 +154,35 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
     _name_edges(d, column, steps)
     return g
+
+
+def merge_step_boxes(d: Drawing) -> None:
+    """Boxes made once per step between two rolled layers (a stacked LSTM's Dropout at each step): one box
+    "Dropout × T", its edges carrying every step's tensor (N, T, H) and gradient."""
+    rolled = lambda k: d.nodes[k].kind == "rolled"  # noqa: E731
+    runs: dict[tuple, list[str]] = defaultdict(list)
+    for k, n in d.nodes.items():
+        ins = {e.src for e in d.edges if e.dst == k and rolled(e.src)}
+        outs = {e.dst for e in d.edges if e.src == k and rolled(e.dst)}
+        if n.kind == "group" and len(ins) == len(outs) == 1:
+            runs[(n.label, n.cluster, *ins, *outs)].append(k)
+    for (label, _, src, dst), keys in runs.items():
+        if len(keys) < 2:
+            continue
+        keys.sort(key=lambda k: d.nodes[k].entry.serial)  # made in time order
+        keep = d.nodes[keys[0]]
+        keep.label = f"{label} × {len(keys)}"
+        for k in keys[1:]:
+            keep.members.extend(d.nodes.pop(k).members)
+        for a, b in ((src, None), (None, dst)):
+            steps = [next(e for e in d.edges if e.src == (a or k) and e.dst == (b or k)) for k in keys]
+            grads = [e.grad for e in steps]
+            merged = DrawnEdge(a or keep.key, b or keep.key, np.stack([e.value for e in steps], axis=1),
+                               None if any(x is None for x in grads) else np.stack(grads, axis=1),
+                               [r for e in steps for r in e.readers], steps[0].slot, [s for e in steps for s in e.sources])
+            merged.name = sequence_name(True, len(keys)) if a else f"t = 0…{len(keys) - 1}"
+            d.edges = [e for e in d.edges if e not in steps] + [merged]
+    d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
 
 
 def _name_columns(d: Drawing, g: RolledGrid) -> None:

@@ -37,7 +37,7 @@ def mark_tied(d: Drawing, graph: Graph) -> None:
             e.name = n.label + TRANSPOSED
         if all(e.grad is not None for e in out):
             n.grad = sum(np.asarray(e.grad).T if e in flipped else np.asarray(e.grad) for e in out)
-        uses = " + ".join(f"∂ via {d.nodes[e.dst].label.split(chr(10))[0]}" + (TRANSPOSED if e in flipped else "") for e in out)
+        uses = " + ".join((f"(∂ via {d.nodes[e.dst].label.split(chr(10))[0]}){TRANSPOSED}" if e in flipped else f"∂ via {d.nodes[e.dst].label.split(chr(10))[0]}") for e in out)
         n.note = f"tied: ∂{n.label} = {uses}"
 
 
