@@ -22,7 +22,7 @@ from .cells import cell_layout, cell_notes, opened_cell
 from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
-from .place import GridDigraph, place
+from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
 from .rolled import RolledGrid, arrange_rolled, merge_step_boxes, place_rolled, relative_names
 from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
@@ -162,6 +162,8 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name,
                          rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input")), rolled)
              for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph)))]
+    if rolled:
+        _cards(d, nodes, edges)
     if d.grid is not None:
         return _grid_digraph(d, nodes, edges, graph_attr, node_attr, edge_attr)
     cells, cell = cell_layout(d, graph), opened_cell(d)  # an opened cell: inputs below, outputs above, the memory line on top
@@ -214,6 +216,21 @@ def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_a
     for e, attrs, route in zip(d.edges, edges, routes):
         dot.edge(e.src, e.dst, **attrs, **route)
     return dot
+
+
+def _cards(d: Drawing, nodes: dict[str, dict], edges: list[dict]) -> None:
+    """The rolled view's weights and inputs as cards: name and shape, then, smaller, the numbers of their one edge
+    (value, gradient), which is left without a label: two sequences side by side still fit one screen."""
+    for k, n in d.nodes.items():
+        out = [i for i, e in enumerate(d.edges) if e.src == k]
+        if n.kind not in ("param", "input") or len(out) != 1 or n.grad is not None or not edges[out[0]]["label"]:
+            continue
+        (i,) = out
+        numbers, title = edges[i]["label"][1:-1], nodes[k]["label"]
+        w, h = text_size(edges[i]["label"], EDGE_CHAR, EDGE_LINE)
+        nodes[k].update(label=f'<{escape(title)}<br/><font point-size="8">{numbers}</font>>', fixedsize="true",
+                        width=f"{(max(len(title) * NODE_CHAR, w) + 8) / 72:.3f}", height=f"{(NODE_LINE + h + 8) / 72:.3f}")
+        edges[i]["label"] = ""
 
 
 def _node_attrs(n: DrawnNode, graph: Graph, values: bool, show: str = "both", one_line: bool = False) -> dict:

@@ -57,6 +57,8 @@ def text_size(label: str, char: float, line: float) -> tuple[float, float]:
 def _node_size(attrs: dict) -> tuple[float, float]:
     if attrs.get("shape") == "point":
         return 8.0, 8.0
+    if attrs.get("fixedsize") == "true":  # sized by its maker (a label of several font sizes)
+        return float(attrs["width"]) * 72, float(attrs["height"]) * 72
     w, h = text_size(str(attrs.get("label", "")), NODE_CHAR, NODE_LINE)
     w, h = max(40.0, w + 16), max(26.0, h + 10, float(attrs.get("height", 0)) * 72)  # a given height is a minimum
     if attrs.get("shape") in ("circle", "doubleoctagon", "ellipse"):

@@ -124,6 +124,10 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
                 rank[e.dst], changed = rank[e.src] + 1, True
         if not changed:
             break
+    for k, n in d.nodes.items():  # L beside its loss, as the book's "L ← Σ ← Softmax with Loss": a row less
+        into = [e.src for e in d.edges if e.dst == k]
+        if n.kind == "output" and len(into) == 1 and d.nodes[into[0]].loss and k in rank:
+            rank[k], column[k] = rank[into[0]], max(column.values()) + 1
     g.rank, g.span = rank, {k: (c, c) for k, c in column.items()}
     for key, title in titles.items():  # a layer's weights go into its frame, named inside it
         f = f"frame_{key}"
@@ -149,6 +153,12 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
         g.side[k] = (*slot, order[slot])
         order[slot] += 1
     _name_columns(d, g)
+    for e in d.edges:  # past a box (h_t into Affine past Attention): its value is on its twin edge, its gradient its own
+        past = not is_loop(e) and e.src in column and e.dst in column and column[e.src] == column[e.dst] and any(
+            column[k] == column[e.src] and rank[e.src] < rank[k] < rank[e.dst] for k in column if k in rank)
+        if past and any(x is not e and x.src == e.src and np.shape(x.value) == np.shape(e.value)
+                        and np.array_equal(x.value, e.value) for x in d.edges):
+            e.value = None
     for k in [k for k in d.nodes if k not in g.rank and k not in g.side]:
         del d.nodes[k]
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
@@ -274,7 +284,16 @@ def _between_columns(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: d
                      labels: list[str]) -> None:
     """The encoder's last h and its hs, from the top of its box through the gap above its row (opened
     when too low): h into the decoder's box from its left, hs over it into Attention's bottom."""
-    cross = sorted((i for i, e in enumerate(d.edges) if not is_loop(e) and column[e.src] != column[e.dst]),
+    for i, e in enumerate(d.edges):
+        if d.nodes[e.dst].kind == "output" and column[e.src] != column[e.dst]:  # the loss to L beside it
+            (xs, ys, ws, _), (xd, yd, wd, _) = box_of(nodes[e.src]), box_of(nodes[e.dst])
+            lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
+            if xd - wd / 2 < xs + ws / 2 + lw + 16:  # room for its label
+                move(nodes, routes, [], lambda x, y: True, dx=xs + ws / 2 + lw + 16 - xd + wd / 2, keys={e.dst}, edges=set())
+                xd = box_of(nodes[e.dst])[0]
+            routes[i] = route([(xs + ws / 2, ys), (xd - wd / 2, ys)], labels[i], ((xs + ws / 2 + xd - wd / 2) / 2, ys + 3 + lh / 2))
+    cross = sorted((i for i, e in enumerate(d.edges) if not is_loop(e) and column[e.src] != column[e.dst]
+                    and d.nodes[e.dst].kind != "output"),
                    key=lambda i: g.rank[d.edges[i].dst])  # the last h (same row) below hs (to a higher row)
     for src in dict.fromkeys(d.edges[i].src for i in cross):
         mine = [i for i in cross if d.edges[i].src == src]
@@ -286,8 +305,9 @@ def _between_columns(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: d
         top = extent(row)[3] + 10
         heights = [text_size(labels[i], EDGE_CHAR, EDGE_LINE)[1] + 12 for i in mine]
         need = top + sum(heights) - (extent(above)[1] - 6 if above else top + sum(heights))
-        if need > 0:
-            move(nodes, routes, notes, lambda x, y: y > top - 10, dy=need)
+        if need > 0:  # all above the row moves up, from just under the lowest box there (with the arrowheads into it)
+            floor = extent(above)[1] - 10
+            move(nodes, routes, notes, lambda x, y: y > floor, dy=need)
         xs, ys, ws, hs = box_of(nodes[src])
         y = top
         for i, h in zip(mine, heights):
@@ -307,7 +327,7 @@ def _between_columns(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: d
 
 def _past_boxes(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: dict, routes: list[dict], labels: list[str]) -> None:
     """An edge past a box of its column goes round it on the right, right of the labels there, into the reader's
-    right side; a label its first stretch would cross moves right of it."""
+    right side; a label its path would cross moves right of it."""
     for i, e in enumerate(d.edges):
         if is_loop(e) or column[e.src] != column[e.dst] or e.src not in g.rank or e.dst not in g.rank:
             continue
@@ -319,21 +339,26 @@ def _past_boxes(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: dict, 
         xd, yd, wd, hd = box_of(nodes[e.dst])
         first = min((box_of(nodes[k]) for k in between), key=lambda b: b[1])
         y1 = first[1] - first[3] / 2 - 8
-        x0 = xs + ws / 4
-        x_side = extent([box_of(nodes[k]) for k in between] + [(xd, yd, wd, hd)])[2] + 10
-        for j, x in enumerate(d.edges):  # the labels it would cross move right of it
+        x0 = xs - ws / 4  # left of the edge up its middle: the labels right of that edge stay where they are
+        x_side = extent([box_of(nodes[k]) for k in between] + [(xd, yd, wd, hd)])[2] + 5
+        path = [(x0, ys + hs / 2), (x0, y1), (x_side, y1), (x_side, yd), (xd + wd / 2, yd)]
+        for j, x in enumerate(d.edges):  # a label it would cross moves right of it
             b = label_box(routes[j], labels[j])
-            if j != i and b and not is_loop(x) and b[0] - b[2] / 2 < x_side and b[0] + b[2] / 2 > x0 \
-                    and ys + hs / 2 < b[1] < yd - hd / 2:
-                routes[j]["lp"] = f"{max(b[0], x_side + 5 + b[2] / 2):.1f},{b[1]:.1f}"
+            if j != i and b and not is_loop(x) and any(_crosses(b, p, q) for p, q in zip(path, path[1:])):
+                routes[j]["lp"] = f"{x_side + 3 + b[2] / 2:.1f},{b[1]:.1f}"
         lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
         taken = [b for j in range(len(d.edges)) if j != i for b in [label_box(routes[j], labels[j])] if b]
         free = lambda y: not any(abs(b[1] - y) < (b[3] + lh) / 2 + 2 and abs(b[0] - x_side - 5 - lw / 2) < (b[2] + lw) / 2  # noqa: E731
                                  for b in taken)
         tries = sorted(np.arange(y1 + lh / 2, yd - lh / 2, 4.0), key=lambda y: abs(y - first[1]))  # beside Attention if free
         y = next((y for y in tries if free(y)), first[1])
-        routes[i] = route([(x0, ys + hs / 2), (x0, y1), (x_side, y1), (x_side, yd), (xd + wd / 2, yd)], labels[i],
-                          (x_side + 5 + lw / 2, y))
+        routes[i] = route(path, labels[i], (x_side + 5 + lw / 2, y))
+
+
+def _crosses(b: Box, p: tuple[float, float], q: tuple[float, float]) -> bool:
+    """Whether the level or upright segment p–q runs through the box b."""
+    x, y, w, h = b
+    return min(p[0], q[0]) < x + w / 2 and max(p[0], q[0]) > x - w / 2 and min(p[1], q[1]) < y + h / 2 and max(p[1], q[1]) > y - h / 2
 
 
 def _square_leaf_edges(d: Drawing, g: RolledGrid, nodes: dict[str, dict], routes: list[dict]) -> None:
@@ -345,10 +370,18 @@ def _square_leaf_edges(d: Drawing, g: RolledGrid, nodes: dict[str, dict], routes
             xb, yb = (float(v) for v in routes[i]["pos"].split()[0][2:].split(","))
             ends[e.dst].append((yb, i))
     for dst, lanes in ends.items():
+        if dst in g.frames:  # the frame's left side near its box: place() leaves room for the widest box of the column
+            bx, _, bw, _ = box_of(nodes[dst.removeprefix("frame_")])
+            fx, fy, fw, fh = box_of(nodes[dst])
+            left = bx - bw / 2 - 14
+            nodes[dst].update(pos=f"{(left + fx + fw / 2) / 2:.1f},{fy:.1f}!", width=f"{(fx + fw / 2 - left) / 72:.3f}")
         for j, (yb, i) in enumerate(sorted(lanes, reverse=True)):
             xs, ys, ws, _ = box_of(nodes[d.edges[i].src])
-            xb = float(routes[i]["pos"].split()[0][2:].split(",")[0])
-            if abs(ys - yb) > 1 and d.nodes[d.edges[i].src].grad is None:
+            xb = box_of(nodes[dst])[0] - box_of(nodes[dst])[2] / 2 if dst in g.frames else \
+                float(routes[i]["pos"].split()[0][2:].split(",")[0])
+            if abs(ys - yb) <= 1 and d.nodes[d.edges[i].src].grad is None:
+                routes[i]["pos"] = edge_pos([(xs + ws / 2, yb), (xb, yb)])
+            elif d.nodes[d.edges[i].src].grad is None:
                 xj = xb - 6 - 4 * min(j, len(lanes) - 1 - j)
                 routes[i]["pos"] = edge_pos([(xs + ws / 2, ys), (xj, ys), (xj, yb), (xb, yb)])
 

@@ -16,7 +16,7 @@ from typing import Callable
 from .layout import Drawing
 from .place import EDGE_CHAR, EDGE_LINE, edge_pos, text_size
 
-LOOP_OUT, LOOP_ROOM, MARGIN = 22.0, 8.0, 24.0  # points: a loop's reach, loop to label, between columns
+LOOP_OUT, LOOP_ROOM, MARGIN = 18.0, 5.0, 12.0  # points: a loop's reach, loop to label, between columns
 Box = tuple[float, float, float, float]  # x, y (centre), width, height
 
 
