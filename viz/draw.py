@@ -9,6 +9,7 @@ and outputs above. What is folded, merged and placed is decided in `layout.py`.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import escape
 from typing import Any, Iterable, Sequence
 
@@ -23,7 +24,7 @@ from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
-from .rolled import RolledGrid, arrange_rolled, merge_step_boxes, place_rolled, relative_names
+from .rolled import RolledGrid, arrange_rolled, merge_step_boxes, place_rolled
 from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
@@ -120,7 +121,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     distinct_labels(d)
     if roll and any(n.kind == "rolled" for n in d.nodes.values()):
         merge_step_boxes(d)
-        d.grid = arrange_rolled(d, relative_names(d))
+        d.grid = arrange_rolled(d)
     if len(d.nodes) > max_nodes:
         raise ValueError(f"draw: the graph has {len(d.nodes)} nodes, more than max_nodes={max_nodes}; pass collapse=1 "
                          "(or a list of scope names, e.g. collapse=['t=1', 't=2']) to fold layers or time steps, "
@@ -150,18 +151,20 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     label = "\n".join(x for x in (title, note, legend, *words, *cell_notes(d)) if x)
     graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")
     node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")
+    rolled = isinstance(d.grid, RolledGrid)
+    named = replace(d, nodes={k: replace(n, label=d.grid.names[k]) if rolled and k in d.grid.names else n
+                              for k, n in d.nodes.items()})  # the rolled view names a layer's weights inside it
     nodes = {}
-    for key, n in d.nodes.items():
-        attrs = _node_attrs(n, graph, values, show, isinstance(d.grid, RolledGrid))
+    for key, n in named.nodes.items():
+        attrs = _node_attrs(n, graph, values, show, rolled)
         if fills and key in fills:
             attrs.update(fillcolor=fills[key], style=attrs.get("style", "") if "filled" in attrs.get("style", "") else "filled")
         if ids:
             attrs["id"] = "n_" + key
         nodes[key] = attrs
-    rolled = isinstance(d.grid, RolledGrid)
     edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name,
                          rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input")), rolled)
-             for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph)))]
+             for i, (e, name) in enumerate(zip(d.edges, edge_names(named, graph)))]
     if rolled:
         _cards(d, nodes, edges)
     if d.grid is not None:
@@ -300,9 +303,12 @@ def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: st
         numbers = edge_label(value, grad, color, "", name.grad)[1:-1]
         label = f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD><FONT POINT-SIZE="11"><B>{state}</B></FONT></TD>' \
                 f"<TD>{numbers}</TD></TR></TABLE>>"
+        tip = f"{subscripted(e.name)}: the state each step hands to the next; its value the last one handed on, its ∂ summed over t"
     else:
         label = edge_label(value, grad, color, e.name or name.name, name.grad, inline)
     attrs = dict(label=label, color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
+    if e.src == e.dst:
+        attrs["tooltip"] = tip
     if edge_id:
         attrs["id"] = edge_id
     return attrs

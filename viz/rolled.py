@@ -16,50 +16,43 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 from .layout import Drawing, DrawnEdge, DrawnNode, sequence_name
-from .place import EDGE_CHAR, EDGE_LINE, NOTE, TARGET, WORD, WORD_CHAR, edge_pos, place, text_size
-from .rolled_routes import MARGIN, Box, box_of, extent, label_box, loops, move, route
+from .place import TARGET, WORD, WORD_CHAR, place
+from .rolled_routes import between_columns, box_of, is_loop, loops, pack, past_boxes, square_leaf_edges
 from .timegrid import Grid
 
 STEPS = re.compile(r"× (\d+)")
 SEQUENCE_INPUT = "the input of every step"  # layout's x_t of a rolled cell
-NOTE_CHAR, NOTE_LINE = 5.0, 11.0  # points per character and per line of a note (fontsize 9)
 
 
 @dataclass
 class RolledGrid(Grid):
     frames_of: dict[str, str] = field(default_factory=dict)  # rolled box -> its layer's name ("rnn.cell_l0")
     columns: dict[int, str] = field(default_factory=dict)  # column -> the module drawn in it ("encoder"), when several
+    names: dict[str, str] = field(default_factory=dict)  # leaf -> its name as drawn, inside its layer or column ("Wx")
 
 
-def is_loop(e: DrawnEdge) -> bool:
-    return e.src == e.dst
-
-
-def relative_names(d: Drawing) -> dict[str, str]:
-    """The weights and initial states of each rolled box named inside their layer: rnn.cell_l0.Wx is
-    Wx, h0[1] is h0. Returns {box: the layer's dotted name}."""
-    titles = {}
+def relative_names(d: Drawing) -> tuple[dict[str, str], dict[str, str]]:
+    """The weights and initial states of each rolled box as named inside their layer: rnn.cell_l0.Wx is
+    Wx, h0[1] is h0. Returns ({box: the layer's dotted name}, {leaf: its name in the layer})."""
+    titles, names = {}, {}
     for key, n in d.nodes.items():
         if n.kind != "rolled":
             continue
-        leaves = [d.nodes[e.src] for e in d.edges if e.dst == key and d.nodes[e.src].kind in ("param", "input")
+        leaves = [e.src for e in d.edges if e.dst == key and d.nodes[e.src].kind in ("param", "input")
                   and sum(x.src == e.src for x in d.edges) == 1]
-        params = [x for x in leaves if x.kind == "param" and "." in x.label]
-        prefix = _common_dotted([x.label for x in params])
+        params = [k for k in leaves if d.nodes[k].kind == "param" and "." in d.nodes[k].label]
+        prefix = _common_dotted([d.nodes[k].label for k in params])
         if not prefix:
             continue
         titles[key] = prefix
-        for x in params:
-            x.label = x.label[len(prefix) + 1:]
-        for x in leaves:
-            if x.kind == "input" and x.tooltip != SEQUENCE_INPUT:
-                x.label = re.sub(r"\[\d+\]$", "", x.label)
-    return titles
+        names.update({k: d.nodes[k].label[len(prefix) + 1:] for k in params})
+        names.update({k: re.sub(r"\[\d+\]$", "", d.nodes[k].label) for k in leaves
+                      if d.nodes[k].kind == "input" and d.nodes[k].tooltip != SEQUENCE_INPUT})
+    return titles, names
 
 
 def _common_dotted(names: list[str]) -> str:
@@ -75,9 +68,10 @@ def _common_dotted(names: list[str]) -> str:
     return ".".join(common)
 
 
-def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
+def arrange_rolled(d: Drawing) -> RolledGrid:
     """Rows and columns of a rolled drawing (see the module docstring); names its edges."""
-    g = RolledGrid(frames_of=titles)
+    titles, names = relative_names(d)
+    g = RolledGrid(frames_of=titles, names=names)
     rolled = [k for k, n in d.nodes.items() if n.kind == "rolled"]
     steps = {k: int(m.group(1)) for k in rolled for m in [STEPS.search(d.nodes[k].label)] if m}
     below = {k for k, n in d.nodes.items() if n.kind == "input" and _sequence_input(d, k, steps)}
@@ -129,7 +123,7 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
         if n.kind == "output" and len(into) == 1 and d.nodes[into[0]].loss and k in rank:
             rank[k], column[k] = rank[into[0]], max(column.values()) + 1
     g.rank, g.span = rank, {k: (c, c) for k, c in column.items()}
-    for key, title in titles.items():  # a layer's weights go into its frame, named inside it
+    for key, title in titles.items():  # a frame round each layer: its weights are named inside it
         f = f"frame_{key}"
         zeros = [e for e in d.edges if e.dst == key and e.src in leaves and d.nodes[e.src].kind == "input"
                  and e.value is not None and not np.any(e.value)]  # initial states at 0: said in the note, not drawn
@@ -140,9 +134,6 @@ def arrange_rolled(d: Drawing, titles: dict[str, str]) -> RolledGrid:
         note = f"{title}: shared by t = 0…{steps.get(key, 1) - 1}\n∂ summed over t" + (f"; {start}" if start else "")
         d.nodes[f] = DrawnNode(f, "frame", note, (), [], tooltip="the weights of this layer, shared by its steps")
         g.rank[f], g.frames[f] = rank[key], (rank[key], column[key], column[key])
-        for e in d.edges:
-            if e.dst == key and d.nodes[e.src].kind == "param":
-                e.dst = f
     order: dict[tuple[int, int], int] = defaultdict(int)
     for k in [k for k in leaves if k in d.nodes]:
         readers = [e.dst for e in d.edges if e.src == k and e.dst in g.rank]
@@ -201,15 +192,17 @@ def _name_columns(d: Drawing, g: RolledGrid) -> None:
     if len({c for c, _ in g.span.values()}) < 2:
         return
     for c in sorted({c for c, _ in g.span.values()}):
-        leaves = [k for k, (_, col, _) in g.side.items() if col == c and "." in d.nodes[k].label]
-        leaves += [f for f, fr in g.frames.items() if fr[1] == c]
-        heads = {d.nodes[k].label.split(".")[0] for k in leaves}
+        shown = {k: g.names.get(k, d.nodes[k].label) for k, (_, col, _) in g.side.items() if col == c}
+        leaves = [k for k, name in shown.items() if "." in name]
+        frames = [f for f, fr in g.frames.items() if fr[1] == c]
+        heads = {shown[k].split(".")[0] for k in leaves} | {d.nodes[f].label.split(".")[0] for f in frames}
         if len(heads) != 1:
             continue
         (head,) = heads
         g.columns[c] = head
-        for k in leaves:
-            d.nodes[k].label = d.nodes[k].label[len(head) + 1:]
+        g.names.update({k: shown[k][len(head) + 1:] for k in leaves})
+        for f in frames:
+            d.nodes[f].label = d.nodes[f].label[len(head) + 1:]
 
 
 def _sequence_input(d: Drawing, key: str, steps: dict[str, int]) -> bool:
@@ -246,12 +239,12 @@ def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_la
     out: list[dict] = [{} for _ in d.edges]
     for i, r in zip(keep, routes):
         out[i] = r
-    _square_leaf_edges(d, g, nodes, out)
+    square_leaf_edges(d, g, nodes, out)
     loops(d, nodes, out, edge_labels)
     column = {k: _column(g, k) for k in nodes}
-    _pack(d, column, nodes, out, notes, edge_labels)
-    _between_columns(d, g, column, nodes, out, notes, edge_labels)
-    _past_boxes(d, g, column, nodes, out, edge_labels)
+    pack(d, column, nodes, out, notes, edge_labels)
+    between_columns(d, g, column, nodes, out, notes, edge_labels)
+    past_boxes(d, g, column, nodes, out, edge_labels)
     notes += _words(d, g, nodes)
     return nodes, out, notes
 
@@ -260,130 +253,6 @@ def _column(g: RolledGrid, key: str) -> int:
     if key in g.frames:
         return g.frames[key][1]
     return g.side[key][1] if key in g.side else g.span[key][0]
-
-
-def _pack(d: Drawing, column: dict[str, int], nodes: dict, routes: list[dict], notes: list, labels: list[str]) -> None:
-    """Each column after the first moved left, MARGIN right of everything drawn in the columns before it."""
-    def drawn(cols: Callable[[int], bool]) -> list[Box]:
-        boxes = [box_of(a) for k, a in nodes.items() if cols(column[k])]
-        boxes += [b for i, e in enumerate(d.edges) if cols(column[e.src]) and cols(column[e.dst])
-                  for b in [label_box(routes[i], labels[i])] if b]
-        return boxes + [(x, y, *text_size(text, NOTE_CHAR, NOTE_LINE)) for k, text, x, y, _ in notes
-                        if cols(column.get(k.rsplit("_note", 1)[0], 0))]
-    for c in range(1, max(column.values(), default=0) + 1):
-        before, after = drawn(lambda x: x < c), drawn(lambda x: x >= c)
-        dx = max((a[0] + a[2] / 2 + MARGIN - (b[0] - b[2] / 2) for a in before for b in after
-                  if abs(a[1] - b[1]) < (a[3] + b[3]) / 2 + 4), default=0.0)  # as far left as nothing beside it overlaps
-        if dx < 0:
-            keys = {k for k in nodes if column[k] >= c}
-            move(nodes, routes, notes, lambda x, y: True, dx=dx, keys=keys,
-                 edges={i for i, e in enumerate(d.edges) if e.src in keys and e.dst in keys})
-
-
-def _between_columns(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: dict, routes: list[dict], notes: list,
-                     labels: list[str]) -> None:
-    """The encoder's last h and its hs, from the top of its box through the gap above its row (opened
-    when too low): h into the decoder's box from its left, hs over it into Attention's bottom."""
-    for i, e in enumerate(d.edges):
-        if d.nodes[e.dst].kind == "output" and column[e.src] != column[e.dst]:  # the loss to L beside it
-            (xs, ys, ws, _), (xd, yd, wd, _) = box_of(nodes[e.src]), box_of(nodes[e.dst])
-            lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
-            if xd - wd / 2 < xs + ws / 2 + lw + 16:  # room for its label
-                move(nodes, routes, [], lambda x, y: True, dx=xs + ws / 2 + lw + 16 - xd + wd / 2, keys={e.dst}, edges=set())
-                xd = box_of(nodes[e.dst])[0]
-            routes[i] = route([(xs + ws / 2, ys), (xd - wd / 2, ys)], labels[i], ((xs + ws / 2 + xd - wd / 2) / 2, ys + 3 + lh / 2))
-    cross = sorted((i for i, e in enumerate(d.edges) if not is_loop(e) and column[e.src] != column[e.dst]
-                    and d.nodes[e.dst].kind != "output"),
-                   key=lambda i: g.rank[d.edges[i].dst])  # the last h (same row) below hs (to a higher row)
-    for src in dict.fromkeys(d.edges[i].src for i in cross):
-        mine = [i for i in cross if d.edges[i].src == src]
-        r = g.rank[src]
-        row = [box_of(a) for k, a in nodes.items() if (g.rank.get(k) if k in g.rank else g.side.get(k, (None,))[0]) == r]
-        row += [b for i, e in enumerate(d.edges) if e.src in g.side and g.side[e.src][0] == r or is_loop(e) and g.rank[e.src] == r
-                for b in [label_box(routes[i], labels[i])] if b]
-        above = [box_of(a) for k, a in nodes.items() if (g.rank.get(k) if k in g.rank else g.side.get(k, (-1,))[0]) > r]
-        top = extent(row)[3] + 10
-        heights = [text_size(labels[i], EDGE_CHAR, EDGE_LINE)[1] + 12 for i in mine]
-        need = top + sum(heights) - (extent(above)[1] - 6 if above else top + sum(heights))
-        if need > 0:  # all above the row moves up, from just under the lowest box there (with the arrowheads into it)
-            floor = extent(above)[1] - 10
-            move(nodes, routes, notes, lambda x, y: y > floor, dy=need)
-        xs, ys, ws, hs = box_of(nodes[src])
-        y = top
-        for i, h in zip(mine, heights):
-            xd, yd, wd, hd = box_of(nodes[d.edges[i].dst])
-            lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
-            if g.rank[d.edges[i].dst] == r:  # the last h: in where an h0 would come in
-                x0, x1 = xs + ws / 4, xd - wd / 2 - 8
-                pts = [(x0, ys + hs / 2), (x0, y), (x1, y), (x1, yd - hd / 4), (xd - wd / 2, yd - hd / 4)]
-                at = (x0 + 6 + lw / 2, y + 3 + lh / 2)
-            else:
-                x1 = xd - wd / 4
-                pts = [(xs, ys + hs / 2), (xs, y), (x1, y), (x1, yd - hd / 2)]
-                at = (x1 - 8 - lw / 2, y + 3 + lh / 2)
-            routes[i] = route(pts, labels[i], at)
-            y += h
-
-
-def _past_boxes(d: Drawing, g: RolledGrid, column: dict[str, int], nodes: dict, routes: list[dict], labels: list[str]) -> None:
-    """An edge past a box of its column goes round it on the right, right of the labels there, into the reader's
-    right side; a label its path would cross moves right of it."""
-    for i, e in enumerate(d.edges):
-        if is_loop(e) or column[e.src] != column[e.dst] or e.src not in g.rank or e.dst not in g.rank:
-            continue
-        lo, hi = g.rank[e.src], g.rank[e.dst]
-        between = [k for k in g.rank if column[k] == column[e.src] and lo < g.rank[k] < hi and k not in g.frames]
-        if not between:
-            continue
-        xs, ys, ws, hs = box_of(nodes[e.src])
-        xd, yd, wd, hd = box_of(nodes[e.dst])
-        first = min((box_of(nodes[k]) for k in between), key=lambda b: b[1])
-        y1 = first[1] - first[3] / 2 - 8
-        x0 = xs - ws / 4  # left of the edge up its middle: the labels right of that edge stay where they are
-        x_side = extent([box_of(nodes[k]) for k in between] + [(xd, yd, wd, hd)])[2] + 5
-        path = [(x0, ys + hs / 2), (x0, y1), (x_side, y1), (x_side, yd), (xd + wd / 2, yd)]
-        for j, x in enumerate(d.edges):  # a label it would cross moves right of it
-            b = label_box(routes[j], labels[j])
-            if j != i and b and not is_loop(x) and any(_crosses(b, p, q) for p, q in zip(path, path[1:])):
-                routes[j]["lp"] = f"{x_side + 3 + b[2] / 2:.1f},{b[1]:.1f}"
-        lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
-        taken = [b for j in range(len(d.edges)) if j != i for b in [label_box(routes[j], labels[j])] if b]
-        free = lambda y: not any(abs(b[1] - y) < (b[3] + lh) / 2 + 2 and abs(b[0] - x_side - 5 - lw / 2) < (b[2] + lw) / 2  # noqa: E731
-                                 for b in taken)
-        tries = sorted(np.arange(y1 + lh / 2, yd - lh / 2, 4.0), key=lambda y: abs(y - first[1]))  # beside Attention if free
-        y = next((y for y in tries if free(y)), first[1])
-        routes[i] = route(path, labels[i], (x_side + 5 + lw / 2, y))
-
-
-def _crosses(b: Box, p: tuple[float, float], q: tuple[float, float]) -> bool:
-    """Whether the level or upright segment p–q runs through the box b."""
-    x, y, w, h = b
-    return min(p[0], q[0]) < x + w / 2 and max(p[0], q[0]) > x - w / 2 and min(p[1], q[1]) < y + h / 2 and max(p[1], q[1]) > y - h / 2
-
-
-def _square_leaf_edges(d: Drawing, g: RolledGrid, nodes: dict[str, dict], routes: list[dict]) -> None:
-    """A weight's edge runs level from it (under its label) and steps to its lane just before the box:
-    a slanted line from a stack taller than the box would cross the labels of the stack."""
-    ends: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for i, e in enumerate(d.edges):
-        if e.src in g.side and e.src in nodes and "pos" in routes[i]:
-            xb, yb = (float(v) for v in routes[i]["pos"].split()[0][2:].split(","))
-            ends[e.dst].append((yb, i))
-    for dst, lanes in ends.items():
-        if dst in g.frames:  # the frame's left side near its box: place() leaves room for the widest box of the column
-            bx, _, bw, _ = box_of(nodes[dst.removeprefix("frame_")])
-            fx, fy, fw, fh = box_of(nodes[dst])
-            left = bx - bw / 2 - 14
-            nodes[dst].update(pos=f"{(left + fx + fw / 2) / 2:.1f},{fy:.1f}!", width=f"{(fx + fw / 2 - left) / 72:.3f}")
-        for j, (yb, i) in enumerate(sorted(lanes, reverse=True)):
-            xs, ys, ws, _ = box_of(nodes[d.edges[i].src])
-            xb = box_of(nodes[dst])[0] - box_of(nodes[dst])[2] / 2 if dst in g.frames else \
-                float(routes[i]["pos"].split()[0][2:].split(",")[0])
-            if abs(ys - yb) <= 1 and d.nodes[d.edges[i].src].grad is None:
-                routes[i]["pos"] = edge_pos([(xs + ws / 2, yb), (xb, yb)])
-            elif d.nodes[d.edges[i].src].grad is None:
-                xj = xb - 6 - 4 * min(j, len(lanes) - 1 - j)
-                routes[i]["pos"] = edge_pos([(xs + ws / 2, ys), (xj, ys), (xj, yb), (xb, yb)])
 
 
 def _words(d: Drawing, g: RolledGrid, nodes: dict[str, dict]) -> list[tuple]:
