@@ -25,6 +25,7 @@ from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_t
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
 from .rolled import RolledGrid, arrange_rolled, merge_step_boxes, place_rolled
+from .rolled_routes import square_leaf_edges
 from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
@@ -208,7 +209,11 @@ def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_a
                   edge_attr: dict) -> graphviz.Digraph:
     """The time grid (timegrid.py, place.py): every node and edge with its position, drawn by neato -n2."""
     labels = [a["label"] for a in edges]
-    placed, routes, notes = (place_rolled if isinstance(d.grid, RolledGrid) else place)(d, d.grid, nodes, labels)
+    if isinstance(d.grid, RolledGrid):
+        placed, routes, notes = place_rolled(d, d.grid, nodes, labels)
+    else:
+        placed, routes, notes = place(d, d.grid, nodes, labels)
+        square_leaf_edges(d, d.grid, placed, routes, into_frames=False)  # Affine's W and b, level, not across their labels
     margin_route(d, placed, routes, labels)
     dot = GridDigraph(engine="neato", graph_attr=dict(graph_attr, splines="true", outputorder="edgesfirst"),
                       node_attr=node_attr, edge_attr=edge_attr)

@@ -127,7 +127,7 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
         f = f"frame_{key}"
         zeros = [e for e in d.edges if e.dst == key and e.src in leaves and d.nodes[e.src].kind == "input"
                  and e.value is not None and not np.any(e.value)]  # initial states at 0: said in the note, not drawn
-        start = " = ".join(sorted(d.nodes[e.src].label for e in zeros)) + " = 0" if zeros else ""
+        start = " = ".join(sorted(re.sub(r"\[\d+\]$", "", d.nodes[e.src].label) for e in zeros)) + " = 0" if zeros else ""
         for e in zeros:
             del d.nodes[e.src]
         d.edges = [e for e in d.edges if e.src in d.nodes]
@@ -239,6 +239,10 @@ def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_la
     out: list[dict] = [{} for _ in d.edges]
     for i, r in zip(keep, routes):
         out[i] = r
+    for f in g.frames:  # a frame's left side near its box: place() leaves room for the widest box of the column
+        bx, _, bw, _ = box_of(nodes[f.removeprefix("frame_")])
+        fx, fy, fw, fh = box_of(nodes[f])
+        nodes[f].update(pos=f"{(bx - bw / 2 - 14 + fx + fw / 2) / 2:.1f},{fy:.1f}!", width=f"{(fx + fw / 2 - bx + bw / 2 + 14) / 72:.3f}")
     square_leaf_edges(d, g, nodes, out)
     loops(d, nodes, out, edge_labels)
     column = {k: _column(g, k) for k in nodes}

@@ -201,25 +201,19 @@ def _crosses(b: Box, p: tuple[float, float], q: tuple[float, float]) -> bool:
     return min(p[0], q[0]) < x + w / 2 and max(p[0], q[0]) > x - w / 2 and min(p[1], q[1]) < y + h / 2 and max(p[1], q[1]) > y - h / 2
 
 
-def square_leaf_edges(d: Drawing, g: Grid, nodes: dict[str, dict], routes: list[dict]) -> None:
+def square_leaf_edges(d: Drawing, g: Grid, nodes: dict[str, dict], routes: list[dict], into_frames: bool = True) -> None:
     """A weight's edge runs level from it (under its label) and steps to its lane just before the box:
-    a slanted line from a stack taller than the box would cross the labels of the stack."""
+    a slanted line from a stack taller than the box would cross the labels of the stack.
+    into_frames=False leaves the edges into a layer's frame (the unrolled grid's) as they are."""
     ends: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for i, e in enumerate(d.edges):
-        if e.src in g.side and e.src in nodes and "pos" in routes[i]:
+        if e.src in g.side and e.src in nodes and "pos" in routes[i] and (into_frames or e.dst not in g.frames):
             xb, yb = (float(v) for v in routes[i]["pos"].split()[0][2:].split(","))
             ends[e.dst].append((yb, i))
-    for f in g.frames:  # a frame's left side near its box: place() leaves room for the widest box of the column
-        bx, _, bw, _ = box_of(nodes[f.removeprefix("frame_")])
-        fx, fy, fw, fh = box_of(nodes[f])
-        left = bx - bw / 2 - 14
-        nodes[f].update(pos=f"{(left + fx + fw / 2) / 2:.1f},{fy:.1f}!", width=f"{(fx + fw / 2 - left) / 72:.3f}")
     for dst, lanes in ends.items():
         for j, (yb, i) in enumerate(sorted(lanes, reverse=True)):
             xs, ys, ws, _ = box_of(nodes[d.edges[i].src])
             xb = float(routes[i]["pos"].split()[0][2:].split(",")[0])
-            if abs(ys - yb) <= 1 and d.nodes[d.edges[i].src].grad is None:
-                routes[i]["pos"] = edge_pos([(xs + ws / 2, yb), (xb, yb)])
-            elif d.nodes[d.edges[i].src].grad is None:
-                xj = xb - 6 - 4 * min(j, len(lanes) - 1 - j)
-                routes[i]["pos"] = edge_pos([(xs + ws / 2, ys), (xj, ys), (xj, yb), (xb, yb)])
+            xj = xb - 6 - 4 * min(j, len(lanes) - 1 - j)
+            routes[i]["pos"] = edge_pos([(xs + ws / 2, yb), (xb, yb)] if abs(ys - yb) <= 1 else
+                                        [(xs + ws / 2, ys), (xj, ys), (xj, yb), (xb, yb)])
