@@ -30,7 +30,7 @@ from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
-SHAPE = re.compile(r"^\([\d, ]*\) (?=\[)")  # "(16, 1024) " before a summary's [min, mean, max]
+SHAPE = re.compile(r"^\([\d, ]*\)(?: (?=\[)|\n)")  # "(16, 1024) " before a summary's [min, mean, max] or a matrix's rows
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
@@ -164,7 +164,8 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
             attrs["id"] = "n_" + key
         nodes[key] = attrs
     edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name,
-                         rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input")), rolled)
+                         rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input") and d.nodes[e.src].grad is None),
+                         rolled)
              for i, (e, name) in enumerate(zip(d.edges, edge_names(named, graph)))]
     if rolled:
         _cards(d, nodes, edges)
@@ -227,11 +228,11 @@ def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_a
 
 
 def _cards(d: Drawing, nodes: dict[str, dict], edges: list[dict]) -> None:
-    """The rolled view's weights and inputs as cards: name and shape, then, smaller, the numbers of their one edge
+    """The rolled view's weights and initial states as cards: name and shape, then, smaller, the numbers of their one edge
     (value, gradient), which is left without a label: two sequences side by side still fit one screen."""
     for k, n in d.nodes.items():
         out = [i for i, e in enumerate(d.edges) if e.src == k]
-        if n.kind not in ("param", "input") or len(out) != 1 or n.grad is not None or not edges[out[0]]["label"]:
+        if k not in d.grid.side or len(out) != 1 or n.grad is not None or not edges[out[0]]["label"]:
             continue
         (i,) = out
         numbers, title = edges[i]["label"][1:-1], nodes[k]["label"]
@@ -255,7 +256,8 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool, show: str = "both", on
         attrs["label"] = f"{n.label}\n× {len(n.members)} steps"
     elif n.kind in ("param", "input", "output"):
         t = graph.nodes[n.members[0]].tensor
-        shown = format_array(t, values) if t is not None and t.size <= 6 and values else str(t.shape if t is not None else "")
+        small = t is not None and t.size <= 6 and values and not (one_line and n.kind != "output")  # a card: numbers under it
+        shown = format_array(t, values) if small else str(t.shape if t is not None else "")
         shown = shown if "\n" not in shown else str(t.shape)  # a matrix is written on its edge
         attrs["label"] = n.label + (" " if one_line and "\n" not in shown else "\n") + shown
         if n.note and show != "forward":  # a tied weight: its gradient, the sum over its uses

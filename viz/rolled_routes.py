@@ -66,7 +66,7 @@ def loops(d: Drawing, nodes: dict[str, dict], routes: list[dict], labels: list[s
             frame = f"frame_{key}"
             if frame in nodes:
                 fx, fy, fw, fh = box_of(nodes[frame])
-                right = max(fx + fw / 2, xr + LOOP_OUT + 2 * LOOP_ROOM + lw)
+                right = max(fx + fw / 2, xr + LOOP_OUT + 2 * LOOP_ROOM + lw + 8)  # its name is 11 pt: wider than estimated
                 nodes[frame].update(pos=f"{(fx - fw / 2 + right) / 2:.1f},{fy:.1f}!", width=f"{(right - fx + fw / 2) / 72:.3f}")
 
 
@@ -153,7 +153,7 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
             xd, yd, wd, hd = box_of(nodes[d.edges[i].dst])
             lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
             if g.rank[d.edges[i].dst] == r:  # the last h: in where an h0 would come in, at the lane place() gave it
-                x0, x1 = xs + ws / 4, xd - wd / 2 - 8
+                x0, x1 = xs + ws / 4, xd - wd / 2 - 18  # left of the steps of the weights' edges into the box
                 lane = float(routes[i]["pos"].split()[0][2:].split(",")[1]) if routes[i] else yd
                 pts = [(x0, ys + hs / 2), (x0, y), (x1, y), (x1, lane), (xd - wd / 2, lane)]
                 at = (x0 + 6 + lw / 2, y + 3 + lh / 2)
