@@ -227,7 +227,7 @@ def _name_edges(d: Drawing, column: dict[str, int], steps: dict[str, int]) -> No
         if column[e.src] != column[e.dst]:
             e.name = "hs" if np.ndim(e.value) == 3 else f"h_{{{steps.get(e.src, 1) - 1}}}"
         elif src.label.startswith("Attention") and np.ndim(e.value) == 3:
-            e.name = f"c_{{t}}, t = 0…{np.shape(e.value)[1] - 1}"
+            e.name = "c_{t}"  # every step's context: its shape (N, T, H) says so
 
 
 def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_labels: list[str]):

@@ -21,6 +21,7 @@ from .place import EDGE_CHAR, EDGE_LINE, edge_pos, text_size
 from .timegrid import Grid
 
 LOOP_OUT, LOOP_ROOM, MARGIN = 18.0, 5.0, 12.0  # points: a loop's reach, loop to label, between columns
+LOOP_NAME = 24.0  # points: h<sub>t−1</sub> in 11 pt bold
 NOTE_CHAR, NOTE_LINE = 5.0, 11.0  # points per character and per line of a note (fontsize 9)
 Box = tuple[float, float, float, float]  # x, y (centre), width, height
 
@@ -44,7 +45,7 @@ def label_box(r: dict, label: str) -> Box | None:
     if "lp" not in r:
         return None
     x, y = (float(v) for v in r["lp"].split(","))
-    return (x, y, *text_size(label, EDGE_CHAR, EDGE_LINE))
+    return (x, y, *loop_label_size(label))
 
 
 def loops(d: Drawing, nodes: dict[str, dict], routes: list[dict], labels: list[str]) -> None:
@@ -59,15 +60,23 @@ def loops(d: Drawing, nodes: dict[str, dict], routes: list[dict], labels: list[s
         xr, n = x + w / 2, len(idx)
         for j, i in enumerate(idx):
             top, bottom = y + h / 2 - h * (2 * j + 0.4) / (2 * n), y + h / 2 - h * (2 * j + 1.6) / (2 * n)
-            lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
+            lw, lh = loop_label_size(labels[i])
             ly = y if n == 1 else (y + 1 + lh / 2 if j == 0 else y - 1 - lh / 2)
             routes[i] = route([(xr, top), (xr + LOOP_OUT, top), (xr + LOOP_OUT, bottom), (xr, bottom)], labels[i],
                               (xr + LOOP_OUT + LOOP_ROOM + lw / 2, ly))
             frame = f"frame_{key}"
             if frame in nodes:
                 fx, fy, fw, fh = box_of(nodes[frame])
-                right = max(fx + fw / 2, xr + LOOP_OUT + 2 * LOOP_ROOM + lw + 8)  # its name is 11 pt: wider than estimated
+                right = max(fx + fw / 2, xr + LOOP_OUT + 2 * LOOP_ROOM + lw)
                 nodes[frame].update(pos=f"{(fx - fw / 2 + right) / 2:.1f},{fy:.1f}!", width=f"{(right - fx + fw / 2) / 72:.3f}")
+
+
+def loop_label_size(label: str) -> tuple[float, float]:
+    """A loop's label is a table: its name (11 pt) left of its numbers (value over gradient)."""
+    if "</TD><TD>" not in label:
+        return text_size(label, EDGE_CHAR, EDGE_LINE)
+    w, h = text_size("<" + label.split("</TD><TD>")[1].split("</TD>")[0] + ">", EDGE_CHAR, EDGE_LINE)
+    return w + LOOP_NAME, h
 
 
 def move(nodes: dict[str, dict], routes: list[dict], notes: list[tuple], pick: Callable[[float, float], bool],
