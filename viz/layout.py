@@ -93,7 +93,7 @@ def _fold_point(scope: tuple, expand: Any, collapse: Any, roll: bool) -> int | N
     return None
 
 
-def _common_prefix(paths: list[tuple]) -> tuple:
+def common_prefix(paths: list[tuple]) -> tuple:
     if not paths:
         return ()
     common = paths[0]
@@ -175,7 +175,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
                 op = d.nodes[visible[0]]
                 op.label = "/" if (op.label, node.label) == ("**", "-1") else f"{op.label} {node.label}"  # the book's 1/x node
                 continue
-        cluster = _common_prefix([d.nodes[r].cluster for r in drawn_readers])
+        cluster = common_prefix([d.nodes[r].cluster for r in drawn_readers])
         per_step = not node.named or re.fullmatch(r"x_\d+", node.label)  # nn's layers name the slices x_0, x_1, ...
         if roll and node.kind == "input" and per_step and len(set(drawn_readers)) == 1 \
                 and d.nodes[drawn_readers[0]].kind == "rolled":  # the per-step inputs of a rolled cell: one x_t
@@ -231,7 +231,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
             d.edges.extend(edges)
             continue
         bkey = "Branch_" + (src if src != "*" else ds)  # "*": every step's output of the rolled box ds
-        cluster = _common_prefix([d.nodes[e.dst].cluster for e in edges] + [d.nodes[ds].cluster])
+        cluster = common_prefix([d.nodes[e.dst].cluster for e in edges] + [d.nodes[ds].cluster])
         d.nodes[bkey] = DrawnNode(bkey, "branch", "", cluster, [], tooltip="Branch")
         grads = [e.grad for e in edges]
         total = None if any(g is None for g in grads) else sum(grads[1:], grads[0])

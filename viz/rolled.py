@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .layout import Drawing, DrawnEdge, DrawnNode, sequence_name
+from .layout import Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
 from .place import TARGET, WORD, WORD_CHAR, place
 from .rolled_routes import between_columns, box_of, is_loop, loops, pack, past_boxes, square_leaf_edges
 from .timegrid import Grid
@@ -45,7 +45,7 @@ def relative_names(d: Drawing) -> tuple[dict[str, str], dict[str, str]]:
         leaves = [e.src for e in d.edges if e.dst == key and d.nodes[e.src].kind in ("param", "input")
                   and sum(x.src == e.src for x in d.edges) == 1]
         params = [k for k in leaves if d.nodes[k].kind == "param" and "." in d.nodes[k].label]
-        prefix = _common_dotted([d.nodes[k].label for k in params])
+        prefix = ".".join(common_prefix([tuple(d.nodes[k].label.split(".")[:-1]) for k in params]))
         if not prefix:
             continue
         titles[key] = prefix
@@ -53,19 +53,6 @@ def relative_names(d: Drawing) -> tuple[dict[str, str], dict[str, str]]:
         names.update({k: re.sub(r"\[\d+\]$", "", d.nodes[k].label) for k in leaves
                       if d.nodes[k].kind == "input" and d.nodes[k].tooltip != SEQUENCE_INPUT})
     return titles, names
-
-
-def _common_dotted(names: list[str]) -> str:
-    parts = [n.split(".")[:-1] for n in names]
-    if not parts:
-        return ""
-    common = parts[0]
-    for p in parts[1:]:
-        k = 0
-        while k < min(len(common), len(p)) and common[k] == p[k]:
-            k += 1
-        common = common[:k]
-    return ".".join(common)
 
 
 def arrange_rolled(d: Drawing) -> RolledGrid:
