@@ -73,8 +73,8 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     expand: composite functions and textbook layers are single nodes (σ, Affine, LSTM, ...);
     True draws every primitive node, a set of names ({"sigmoid", "Affine", "fc1"}) opens those.
     collapse: a depth (0 = model, 1 = layer, ...) or scope names; clusters there become one node.
-    roll: draw all time steps of a recurrent layer as one node "× T" (weights drawn once, their
-    gradient the sum over the steps).
+    roll: draw all time steps of a recurrent layer as one node "× T" with its states as loops (weights
+    drawn once, their gradient the sum over the steps), layers bottom to top (see rolled.py).
     padding: {scope name: time steps that only read padding} (e.g. {"encoder": range(18)}): drawn as one box.
     weights: "shared" draws a weight shared by the time steps of a layer once, with one edge into the
     layer and the gradient summed over the steps; "per_step" draws its edge into every step.

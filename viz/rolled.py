@@ -1,15 +1,19 @@
 """The rolled view (figures.md §3): every recurrent layer one box "LSTM × T" with its state as a loop.
 
 A rolled model is the time grid with one column per sequence: `arrange_rolled` gives each box a row
-and a column, and `place.py` (the time grid's placer, drawn by `neato -n2`) turns them into points:
-- layers go bottom to top in one column: x_t (the words when given) → Embedding → LSTM layer 0 →
-  layer 1 → Affine → Softmax with Loss → L; a seq2seq model's decoder column is right of its
-  encoder's, on the same baseline (edges between columns do not raise a row), the encoder's last h
-  one arrow into the decoder, and attention's hs one bundle edge into "Attention × T_out";
-- a layer's weights and initial states sit left of its box, named relative to the layer (Wx, Wh, b,
-  h0 under a note "rnn.cell_l0: shared by t = 0…T−1, ∂ summed over t");
+and a column, `place.py` (the time grid's placer, drawn by `neato -n2`) turns them into points and
+`rolled_routes.py` draws what place() has no notion of. The rules:
+- layers go bottom to top in one column: x_t (the words when given) → Embedding → (Dropout) → LSTM
+  layer 0 → (Dropout × T) → layer 1 → Affine → Softmax with Loss → L, L beside its loss as the book's
+  "L ← Softmax with Loss"; a seq2seq model's decoder column is right of its encoder's, on the same
+  baseline (edges between columns do not raise a row), each named under it (encoder, decoder), the
+  encoder's last h one arrow into the decoder, its hs one bundle edge into "Attention × T_out";
+- a layer's weights sit left of its box as cards (name, shape, value, gradient: two columns still fit
+  one screen at 1:1), named inside the layer's frame (Wx under "rnn.cell_l0: shared by t = 0…T−1,
+  ∂ summed over t"); initial states at 0 are said in that note, not drawn;
 - each state is a self-loop on the box's right side (c above h, as in the cell), labelled
-  h<sub>t−1</sub> with the last value handed on and the gradient summed over the steps.
+  h<sub>t−1</sub> beside the last value handed on and the gradient summed over the steps.
+The drawing keeps the model's names and edges (weights into the box); only the Grid says how they are written.
 """
 from __future__ import annotations
 
