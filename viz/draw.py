@@ -302,8 +302,8 @@ def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: st
     inline: see edge_label, and every step's values (N, T, ·) summarised, not written as a matrix."""
     value = format_array(e.value, values, inline and np.ndim(e.value) >= 3) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values, inline and np.ndim(e.grad) >= 3) if show in ("backward", "both") and e.grad is not None else ""
-    if shapeless:
-        value, grad = SHAPE.sub("", value), SHAPE.sub("", grad)
+    if shapeless:  # a leaf's edge: nothing left when the shape was all there was to write (values=False)
+        value, grad = ("" if e.src != e.dst and re.fullmatch(r"\([\d, ]*\)", x) else SHAPE.sub("", x) for x in (value, grad))
     color = "transparent" if hidden else BACKWARD_COLOR
     if e.src == e.dst:  # a rolled layer's state: h<SUB>t−1</SUB> left of its numbers (under them, the subscript would overlap)
         state = SUBSCRIPT.sub(lambda m: f"<SUB>{escape(m.group(1))}</SUB>", escape(e.name))
