@@ -299,9 +299,11 @@ def _lines(text: str, color: str) -> str:
 def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName(),
                 shapeless: bool = False, inline: bool = False) -> dict:
     """shapeless: a summary's shape left out (written on the leaf the edge comes from: the rolled view's weights);
-    inline: see edge_label, and every step's values (N, T, ·) summarised, not written as a matrix."""
-    value = format_array(e.value, values, inline and np.ndim(e.value) >= 3) if show in ("forward", "both") else ""
-    grad = format_array(e.grad, values, inline and np.ndim(e.grad) >= 3) if show in ("backward", "both") and e.grad is not None else ""
+    inline: see edge_label, and every step's values (N, T, ·) summarised, not written as a matrix (nor a card's matrix
+    of more than two rows)."""
+    tall = lambda a: inline and (np.ndim(a) >= 3 or shapeless and np.ndim(a) == 2 and np.shape(a)[0] > 2)  # noqa: E731
+    value = format_array(e.value, values, tall(e.value)) if show in ("forward", "both") else ""
+    grad = format_array(e.grad, values, tall(e.grad)) if show in ("backward", "both") and e.grad is not None else ""
     if shapeless:  # a leaf's edge: nothing left when the shape was all there was to write (values=False)
         value, grad = ("" if e.src != e.dst and re.fullmatch(r"\([\d, ]*\)", x) else SHAPE.sub("", x) for x in (value, grad))
     color = "transparent" if hidden else BACKWARD_COLOR

@@ -223,14 +223,15 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
     for k, steps in steps_of.items():
         if k[2] == "*" and k[0] != k[1] and d.nodes[k[0]].kind == "rolled" and len(steps) > 1:
             _whole_sequence(merged[k], steps, recurrent=any(j[0] == k[0] for j in loops))
-    by_tensor: dict[tuple[str, str], list[DrawnEdge]] = defaultdict(list)
-    for (ds, _, src, _), edge in merged.items():
-        by_tensor[(ds, src)].append(edge)
-    for (ds, src), edges in by_tensor.items():
+    by_tensor: dict[tuple, list[DrawnEdge]] = defaultdict(list)
+    for (ds, _, src, _), edge in merged.items():  # "*": a rolled box's outputs, told apart by their shapes
+        by_tensor[(ds, src) if src != "*" else (ds, src, np.shape(edge.value))].append(edge)
+    for (ds, src, *_), edges in by_tensor.items():
         if len(edges) < 2:
             d.edges.extend(edges)
             continue
-        bkey = "Branch_" + (src if src != "*" else ds)  # "*": every step's output of the rolled box ds
+        shape = "x".join(map(str, np.shape(edges[0].value)))
+        bkey = "Branch_" + (src if src != "*" else f"{ds}_{shape}")  # "*": an output of the rolled box ds
         cluster = common_prefix([d.nodes[e.dst].cluster for e in edges] + [d.nodes[ds].cluster])
         d.nodes[bkey] = DrawnNode(bkey, "branch", "", cluster, [], tooltip="Branch")
         grads = [e.grad for e in edges]
