@@ -256,30 +256,6 @@ def test_rolled_output_edge_carries_every_step_and_its_own_gradient():
     assert between.name == "h_{t}, t = 0…3" and np.shape(between.value) == np.shape(between.grad) == (1, 4, 3)
 
 
-def test_attention_hs_has_one_label_per_decoder_column():
-    from tinygrad_nlp.cli.gallery import figures, with_gradients
-    (loss, names, opts), = [(loss, names, opts) for name, loss, names, opts in figures() if name == "attention_seq2seq"]
-    loss = with_gradients(loss)
-    d = drawing(trace(loss, name_map(names)), **opts)
-    (hs,) = [k for k, n in d.nodes.items() if n.label == "hs"]
-    out = [e for e in d.edges if e.src == hs]
-    labelled = [e for e in out if e.name == "hs"]
-    assert len(out) == 2 * len(labelled) and len(labelled) == 3  # into Attention Weight and Weight Sum, 3 decoder steps
-    assert all(e.value is None and e.grad is not None and np.ndim(e.grad) == 3 for e in labelled)  # hs's matrix never repeated
-    assert all(e.value is None and e.grad is None for e in out if e not in labelled)
-    root = svg_of(viz.draw(loss, show="both", names=names, **opts))
-    _, edges = shapes(root)
-    lines = [(pts[0][0], min(y for _, y in pts), max(y for _, y in pts)) for paths in edges.values() for pts in paths
-             if max(x for x, _ in pts) - min(x for x, _ in pts) < 1]  # the vertical edges
-    boxes = text_boxes(root)
-    names = [b for b in boxes if b[4] == "hs" and b[3] - b[1] < 9]  # the edges' 8 pt, not the box's 10 pt
-    assert len(names) == 3
-    rows = [b for b in boxes if b[4].startswith("[") and any(n[1] < b[1] < n[1] + 45 for n in names)]  # its gradient's rows
-    assert len(rows) == 9
-    for x0, y0, x1, y1, _ in rows:  # right of the column's lines, not written over them
-        assert not [x for x, lo, hi in lines if x0 < x < x1 and lo < y1 and hi > y0]
-
-
 @needs_dot
 def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
     lstm = nn.LSTM(100, 100, num_layers=2, generator=np.random.default_rng(0))

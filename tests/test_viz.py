@@ -391,6 +391,7 @@ def test_attention_is_drawn_as_attention_weight_and_weight_sum():
     hs = tg.tensor(np.random.default_rng(0).standard_normal((1, 3, 2)), requires_grad=True, name="hs")
     h = tg.tensor([[1.0, 0.5]], requires_grad=True, name="h")
     loss = Attention()(hs, h).sum()
-    assert boxes(viz.draw(loss)) == ["Attention Weight", "Weight Sum"]
+    assert boxes(viz.draw(loss)) == ["Attention"]  # DLFS2's Attention layer, one box
+    assert boxes(viz.draw(loss, expand={"Attention"})) == ["Attention Weight", "Weight Sum"]
     counts = op_counts(viz.draw(loss, expand=True))
     assert counts["Repeat"] == 3 and counts["Mul"] >= 2  # h over time, softmax's sum, a over the hidden axis

@@ -209,7 +209,7 @@ def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_a
     for key, text, x, y, attrs in notes:
         dot.node(key, text, shape="plaintext", pos=f"{x:.1f},{y:.1f}!", **attrs)
     for e, attrs, route in zip(d.edges, edges, routes):
-        dot.edge(e.src, e.dst, **attrs, **route)
+        dot.edge(e.src, e.dst, **{**attrs, **route})  # place() may rewrap a label
     return dot
 
 

@@ -1,5 +1,5 @@
 """The names on the time grid's edges: the state arrows between steps (h_t, c_t) and attention's hs
-read by each decoder step (one label per column)."""
+read by the decoder steps (one label for the bundle)."""
 from __future__ import annotations
 
 import re
@@ -28,17 +28,30 @@ def name_states(d: Drawing, graph: Graph, row_of: dict[str, int], baseline: list
         e.name = f"{'c' if c else 'h'}_{{{step.group(1) if step else 't'}}}"
 
 
-def one_label_per_column(d: Drawing, bundles: set[str], column: dict[str, int]) -> None:
-    """hs read by a decoder step (by its Attention Weight and its Weight Sum): one label, on the first
-    of its edges, with the gradient that came back into hs from that step (their sum); its value is
-    on the encoder's edges into hs, h_t by h_t."""
-    reads: dict[tuple[str, int], list[DrawnEdge]] = defaultdict(list)
-    for e in d.edges:
-        if e.src in bundles and e.dst in column:
-            reads[(e.src, column[e.dst])].append(e)
-    for edges in reads.values():
+def one_bundle_label(d: Drawing, bundles: set[str], column: dict[str, int]) -> None:
+    """hs read by the decoder steps is one bundle: one label, on its edge to the first step (where the
+    bus leaves hs), with hs's value (N, T, H) and the gradient summed over the steps that read it (all
+    that comes back into hs); the edges to the other steps are the same bus, unlabelled."""
+    for b in bundles:
+        edges = sorted((e for e in d.edges if e.src == b and e.dst in column), key=lambda e: column[e.dst])
+        if not edges:
+            continue
         grads = [e.grad for e in edges]
         whole = all(g is not None and np.shape(g) == np.shape(grads[0]) for g in grads)
-        for e in edges:
+        first = edges[0]
+        first.grad, first.name = (sum(grads[1:], grads[0]) if whole else None), "hs"
+        for e in edges[1:]:
             e.value, e.grad = None, None
-        edges[0].grad, edges[0].name = (sum(grads[1:], grads[0]) if whole else None), "hs"
+
+
+def name_context(d: Drawing, forks: set[tuple[str, str]]) -> None:
+    """At a decoder step with attention: h_t on the trunk from the cell up to the Affine, the context
+    c_t on the edge out of the Attention box (the Affine reads [c_t, h_t])."""
+    for cell, box in forks:
+        step = LAST_STEP.search(d.nodes[box].label)
+        t = step.group(1) if step else "t"
+        for e in d.edges:
+            if e.src == cell and e.dst != box and d.nodes[e.dst].kind == "group" and e.value is not None and not e.name:
+                e.name = f"h_{{{t}}}"
+            elif e.src == box:
+                e.name = f"c_{{{t}}}"

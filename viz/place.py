@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 import graphviz
 
+from .gridattention import heat_label, strip_size
 from .labels import subscripted
 from .layout import Drawing, DrawnEdge
 from .timegrid import Grid
@@ -32,6 +33,8 @@ WORD = dict(fontsize="11", fontcolor="#000000")
 TARGET = dict(fontsize="11", fontcolor="#555555")
 ARROW = 8.0
 TAGS = re.compile(r"<[^>]*>")
+FORK_GAP = 10.0  # points between a forked box (Attention) and the trunk of h_t right of it
+LONG_TEXT = re.compile(r">([^<>]{26,})<")  # a line of an HTML label longer than 26 characters
 
 
 class GridDigraph(graphviz.Digraph):
@@ -54,9 +57,22 @@ def text_size(label: str, char: float, line: float) -> tuple[float, float]:
     return max(len(x) for x in lines) * char, len(lines) * line if any(lines) else 0.0
 
 
+def wrap(label: str) -> str:
+    """An edge label with a long "(1, 256) [-0.963, 0.0123, 0.959]" line: the shape on one line, the
+    numbers on the next (the columns stay narrow)."""
+    if not label.startswith("<"):
+        return label
+    return LONG_TEXT.sub(lambda m: ">" + m.group(1).replace(") [", ")<br/>[", 1) + "<", label)
+
+
 def _node_size(attrs: dict) -> tuple[float, float]:
     if attrs.get("shape") == "point":
         return 8.0, 8.0
+    if "<table" in str(attrs.get("label", "")):  # an Attention box with its heat strip
+        text = TAGS.sub("\n", str(attrs["label"]).split("</td>")[0])
+        (tw, th), cells = text_size(text, NODE_CHAR, NODE_LINE), str(attrs["label"]).count("<td width")
+        sw, sh = strip_size(range(cells))
+        return max(tw, sw) + 16, th + sh + 10
     w, h = text_size(str(attrs.get("label", "")), NODE_CHAR, NODE_LINE)
     w, h = max(40.0, w + 16), max(26.0, h + 10)
     if attrs.get("shape") in ("circle", "doubleoctagon", "ellipse"):
@@ -85,8 +101,11 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     """Positions for the drawn nodes and routes for the edges: ({key: attrs}, [edge attrs], notes),
     notes being (key, label, x, y, attrs) of plain texts to add (the "shared by t = 0…T−1" of each frame,
     a language model's words)."""
+    edge_labels = [wrap(t) for t in edge_labels]
+    node_attrs = {k: dict(a, label=heat_label(a["label"], g.heat[k])) if k in g.heat else a for k, a in node_attrs.items()}
     size = {k: _node_size(a) for k, a in node_attrs.items()}
-    single = [k for k in g.rank if k not in g.frames and g.span.get(k, (0, 1))[0] == g.span.get(k, (0, 1))[1]]
+    forked = {box for _, box in g.forks}  # beside their column's trunk, not in its lanes
+    single = [k for k in g.rank if k not in g.frames and k not in forked and g.span.get(k, (0, 1))[0] == g.span.get(k, (0, 1))[1]]
     cw = max([size[k][0] for k in single] or [60.0])
     nh = max([size[k][1] for k in g.rank if k not in g.frames] or [30.0])
     lab = [text_size(t, EDGE_CHAR, EDGE_LINE) for t in edge_labels]
@@ -96,6 +115,8 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     hl = max([lab[i][0] for i in flat] or [0.0])
     vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side] or [0.0])
     pitch = max(vl + 18, cw + hl + 18, cw + 30)
+    if forked:  # the box left of the trunk, its c_t's label right of the trunk
+        pitch = max(pitch, max(size[k][0] for k in forked) / 2 + FORK_GAP + vl + 18)
     out_label = defaultdict(lambda: (0.0, 0.0))  # a leaf's widest and tallest edge label: the room its edges need
     for i, e in enumerate(d.edges):
         if e.src in g.side:
@@ -113,7 +134,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         w, h = size[k]
         if lo != hi and d.nodes[k].kind not in ("output",):
             w = X(hi) - X(lo) + cw
-        pos[k] = ((X(lo) + X(hi)) / 2, Y(r), w, h)
+        pos[k] = ((X(lo) + X(hi)) / 2 - (w / 2 + FORK_GAP if k in forked else 0), Y(r), w, h)
 
     # leaves left of their row: inputs (h0, c0) nearest, in stacks of two; the frame; then the weights
     notes = []
@@ -164,7 +185,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
             a["shape"] = "box"
         nodes[k] = a
     first_gap = {k: Y(r + 1) - nh / 2 for k, r in g.rank.items() if r + 1 <= max(g.rank.values())}
-    edges = _routes(d, g, pos, lab, first_gap)
+    edges = [dict(r, label=t) if r else r for r, t in zip(_routes(d, g, pos, lab, first_gap), edge_labels)]
     return nodes, edges, notes
 
 
@@ -205,6 +226,9 @@ def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitc
         if col <= first:
             continue
         room = sum(max(size[k][0] for k in keys) + max(widest[k] for k in keys) + 30 for _ in (0,)) * 2
+        carried = [lab[i][0] for i, e in enumerate(d.edges) if g.span.get(e.dst, (None,))[0] == col and g.rank.get(e.dst) == r
+                   and g.rank.get(e.src) == r and g.span.get(e.src, (col,))[1] < col - 1]
+        room += max(carried, default=0.0) + 12  # the encoder's last state, its label written before the decoder's leaves
         taken = [hi for k, (lo, hi) in g.span.items() if g.rank.get(k) == r and hi < col]
         gap = (col - max(taken) - 1) * pitch + pitch - cw if taken else room
         need[col] = max(need.get(col, 0.0), room - gap)
@@ -285,7 +309,13 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
         xs, ys, ws, hs = pos[e.src]
         xd, yd, wd, hd = pos[e.dst]
         lw, lh = lab[i]
-        if i in lane:
+        if e.src in g.bundles:  # hs: a bus from its right end, up into each step's box
+            pts = [(xs + ws / 2, ys), (xd, ys), (xd, yd - hd / 2)]
+            lp = (xs + ws / 2 + 6 + lw / 2, ys + 3 + lh / 2)
+        elif (e.src, e.dst) in g.forks:  # h_t: up its trunk, then into the box's right side
+            pts = [(xs, ys + hs / 2), (xs, yd), (xd + wd / 2, yd)]
+            lp = (xs + 5 + lw / 2, yd + 3 + lh / 2)
+        elif i in lane:
             j, n = lane[i]
             y = yd + hd / 2 - (j + 1) * hd / (n + 1) if n > 1 else yd
             if d.nodes[e.dst].kind == "frame":
@@ -298,6 +328,8 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
                 pts = [(xs + ws / 2, y), (xd - wd / 2, y)]
                 above = j == 0 or n == 1
                 lp = ((xs + ws / 2 + xd - wd / 2) / 2, y + (3 + lh / 2) * (1 if above else -1))
+                if xd - wd / 2 - (xs + ws / 2) > 2 * lw + 60:  # a long way (encoder to decoder): by its start, before the leaves
+                    lp = (xs + ws / 2 + 6 + lw / 2, lp[1])
         else:
             up = yd > ys
             x1 = port.get(i, xd)

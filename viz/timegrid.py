@@ -25,7 +25,8 @@ import numpy as np
 
 from tinygrad_nlp.engine.graph import Graph
 
-from .gridnames import name_states, one_label_per_column
+from .gridattention import forks, heat_strips
+from .gridnames import name_context, name_states, one_bundle_label
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name
 
 PLUMBING = {"Reshape", "Transpose", "GetItem", "Concat", "Where", "Cast"}
@@ -42,6 +43,9 @@ class Grid:
     side: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # leaf -> (rank, column it sits left of, order)
     frames: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # frame node -> (rank, first, last column)
     lanes: dict[int, float] = field(default_factory=dict)  # edge index -> lane in (-1, 1) on the cell's side
+    bundles: set[str] = field(default_factory=set)  # hs: one node over the encoder columns, one bus to the decoder steps
+    forks: set[tuple[str, str]] = field(default_factory=set)  # (cell, box): h_t forks off its trunk into the box
+    heat: dict[str, np.ndarray] = field(default_factory=dict)  # Attention box -> its weights a_t (a heat strip)
 
 
 def _plumbing(n: DrawnNode) -> bool:
@@ -86,7 +90,7 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
                         owner.setdefault(p, last.dst if phase == 2 else e.src)
                 if state == 2 and not _same(first.value, last.value):
                     continue  # h_t stacked into hs and hs[:, t'] sliced out: only t' = t is this edge
-                pick = first if np.size(first.value) < np.size(last.value) else last
+                pick = first if np.size(first.value) <= np.size(last.value) else last  # h_t as its cell made it, not reshaped
                 if d.nodes[e.src].kind == "rolled" and np.size(widest.value) > np.size(pick.value):
                     pick = widest  # out of a rolled layer: every step's output stacked, hs (N, T, H), and its gradient
                 value = pick.value if pick.value is not None else first.value  # a shared weight's value rides into its Branch
@@ -217,7 +221,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
 
     name_states(d, graph, row_of, baseline)
-    one_label_per_column(d, bundles, column)
+    one_bundle_label(d, bundles, column)
     _split_inputs(d, column)
     _step_inputs(d, column, row_of)
     frame_of = _share_weights(d, rows, row_of, steps) if weights == "shared" else {}
@@ -245,7 +249,13 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
                 span[k], changed = s, True
         if not changed:
             break
-    g.span = span
+    for b in bundles:  # hs spans the encoder columns it stacks, not the decoder's that read it
+        stacked = [column[e.src] for e in d.edges if e.dst == b and e.src in column]
+        if stacked:
+            span[b] = (min(stacked), max(stacked))
+    g.span, g.bundles = span, set(bundles)
+    g.forks, g.heat = forks(d, column, span), heat_strips(d, graph)
+    name_context(d, g.forks)
 
     # rows: longest path bottom to top; a layer's steps share a row, edges between columns do not count
     group = {k: ("row", baseline[row_of[k]]) for k in row_of}
