@@ -193,8 +193,9 @@ def test_the_arrows_between_steps_are_named_by_their_state_and_step(cell, states
     named = sorted(e.name for e in d.edges if e.src in row and e.dst in row)
     assert named == sorted(f"{s}_{{{t}}}" for s in states for t in (0, 1))
     if cell == "lstm":  # c is the memory cell (the Add of f·c_prev + g·i), h = o·tanh(c) is what goes up
-        (h1,) = [e for e in d.edges if e.name == "h_{1}"]
+        (h1,) = [e for e in d.edges if e.name == "h_{1}" and e.dst in row]
         (up,) = [e for e in d.edges if e.src == h1.src and e.dst not in row]
+        assert up.name == "h_{1}" and np.shape(up.value) == np.shape(h1.value)  # the same h, the same shape, up and sideways
         np.testing.assert_array_equal(np.reshape(h1.value, -1), np.reshape(up.value, -1))
     source = viz.draw(loss, names=model).source
     assert all(f"{s}{low}" in source for s in states for low in "₀₁") and "_{" not in source

@@ -26,12 +26,12 @@ import numpy as np
 from tinygrad_nlp.engine.graph import Graph
 
 from .gridattention import forks, heat_strips
-from .gridnames import name_context, name_states, one_bundle_label
+from .gridnames import STEP_TOOLTIP, distinct_labels, name_context, name_states, one_bundle_label  # noqa: F401 (draw's imports)
+from .labels import subscripted
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name
 
 PLUMBING = {"Reshape", "Transpose", "GetItem", "Concat", "Where", "Cast"}
 WEIGHTS = ("shared", "per_step")
-STEP_TOOLTIP = "x_t: the input of step t (its value is on its edge)"
 STEP = re.compile(r"\nt=\d+$")
 STEP_INPUT = re.compile(r"^(\w)_t(\d+)$")  # layout's x_t3 is the book's x_3
 
@@ -303,22 +303,6 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     return g
 
 
-def distinct_labels(d: Drawing) -> None:
-    """Two different tensors never share a label: the initial states of stacked layers, both named
-    h0 by their layer, become h0[0], h0[1] (torch's h_0[k], bottom layer first)."""
-    by_label: dict[str, list[str]] = defaultdict(list)
-    for k, n in d.nodes.items():
-        if n.kind in ("param", "input") and n.tooltip != STEP_TOOLTIP:
-            by_label[n.label].append(k)
-    first_reader = {}
-    for e in d.edges:
-        first_reader.setdefault(e.src, (d.grid.rank.get(e.dst, 0) if d.grid else 0, e.dst))
-    for label, keys in by_label.items():
-        if len(keys) > 1:
-            for i, k in enumerate(sorted(keys, key=lambda k: first_reader.get(k, (0, k)))):
-                d.nodes[k].label = f"{label}[{i}]"
-
-
 def _step_inputs(d: Drawing, column: dict[str, int], row_of: dict[str, int]) -> None:
     """Inputs of one step each (the slices x_0, x_1, ... of an xs that needs no gradient) go below
     their cells; an input read by one step only (h0 of the first) stays left of its row."""
@@ -331,7 +315,7 @@ def _step_inputs(d: Drawing, column: dict[str, int], row_of: dict[str, int]) -> 
         if len(set(keys.values())) > 1:
             for k, t in keys.items():
                 column[k] = t
-                d.nodes[k].label = STEP_INPUT.sub(r"\1_\2", d.nodes[k].label)
+                d.nodes[k].label = subscripted(STEP_INPUT.sub(r"\1_{\2}", d.nodes[k].label))
                 d.nodes[k].tooltip = STEP_TOOLTIP
 
 
@@ -347,7 +331,7 @@ def _split_inputs(d: Drawing, column: dict[str, int]) -> None:
         for e in reads:
             t = column[e.dst]
             key = f"{k}_t{t}"
-            d.nodes.setdefault(key, DrawnNode(key, "input", f"{base}_{t}", n.cluster, list(n.members), tooltip=STEP_TOOLTIP))
+            d.nodes.setdefault(key, DrawnNode(key, "input", subscripted(f"{base}_{{{t}}}"), n.cluster, list(n.members), tooltip=STEP_TOOLTIP))
             column[key] = t
             e.src = key
         if not any(e.src == k for e in d.edges):
