@@ -18,6 +18,7 @@ from tinygrad_nlp import Tensor
 from tinygrad_nlp.engine.graph import Graph, trace
 
 from .cells import cell_layout, cell_notes, opened_cell
+from .gridcells import opened_steps
 from .labels import GRADIENT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
@@ -109,7 +110,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     time steps (and no rankdir of the caller's), the time grid: steps in columns, layers in rows."""
     d = layout(graph, expand, collapse, roll)
     finish_labels(d, graph)
-    if d.time_rows and not roll:
+    if (d.time_rows or opened_steps(d)) and not roll:  # opened cells stay on the grid too
         d.grid = arrange(d, graph, weights, padding)
     elif roll:
         contract(d)  # no plumbing in the rolled view either: one box per layer, its loop, its weights

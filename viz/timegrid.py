@@ -26,6 +26,7 @@ import numpy as np
 from tinygrad_nlp.engine.graph import Graph
 
 from .gridattention import forks, heat_strips
+from .gridcells import fold_cells, memory_lines, unfold_cells
 from .gridnames import STEP_TOOLTIP, distinct_labels, name_context, name_states, one_bundle_label  # noqa: F401 (draw's imports)
 from .labels import subscripted
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name
@@ -46,6 +47,9 @@ class Grid:
     bundles: set[str] = field(default_factory=set)  # hs: one node over the encoder columns, one bus to the decoder steps
     forks: set[tuple[str, str]] = field(default_factory=set)  # (cell, box): h_t forks off its trunk into the box
     heat: dict[str, np.ndarray] = field(default_factory=dict)  # Attention box -> its weights a_t (a heat strip)
+    blocks: dict[str, list[str]] = field(default_factory=dict)  # an opened cell's box on the grid -> the nodes inside
+    memory: list[list[str]] = field(default_factory=list)  # the memory lines inside the opened cells (one rank each)
+    loose: set[tuple[str, str]] = field(default_factory=set)  # their edges down to tanh(c): not constraining
 
 
 def _plumbing(n: DrawnNode) -> bool:
@@ -187,6 +191,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     """Contract the plumbing of `d` (in place) and place its nodes on the grid. `padding`: {scope
     name: time steps that only read padding}: those steps of a layer are drawn as one box."""
     g = Grid()
+    folded = fold_cells(d)  # opened cells: placed as boxes, their insides put back at the end
     rows = d.time_rows + _step_rows(d)
     step_of = {k: t for row in rows for t, k in enumerate(row)}
     bundles = _bundles(d, dict(step_of))
@@ -300,6 +305,9 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     for k in [k for k in d.nodes if k not in g.rank and k not in g.side]:
         del d.nodes[k]
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
+    if folded.nodes:
+        g.blocks = unfold_cells(d, folded)
+        g.memory, g.loose = memory_lines(d, graph, g.blocks)
     return g
 
 
