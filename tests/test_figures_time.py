@@ -270,3 +270,39 @@ def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
     rolled = viz.draw(loss, names=lstm, values=False, show="both", roll=True)
     w, h = png_size(viz.render_bytes(rolled, "png"))
     assert w <= 1400 and h <= 900
+
+
+@needs_dot
+def test_opened_cells_stay_on_the_grid():
+    model, loss = rnnlm_loss(T=3, num_layers=2)
+    graph = trace(loss, name_map(model))
+    d = drawing(graph, expand={"LSTM"})
+    assert d.grid is not None and len(d.grid.blocks) == 6  # 3 steps × 2 layers, each cell opened
+    assert not [n for n in d.nodes.values() if n.kind == "branch" or (n.kind == "op" and n.tooltip in PLUMBING)]
+    nodes, _ = shapes(svg_of(viz.draw(loss, show="both", names=model, expand={"LSTM"})))
+    affines = [(x, y) for k, (x, y, text) in nodes.items() if text == "Affine" and any(k in keys for keys in d.grid.blocks.values())]
+    rows: dict[int, list[float]] = {}
+    for x, y in affines:  # the Affine at the bottom of each opened cell
+        rows.setdefault(round(y), []).append(x)
+    assert len(rows) == 2 and all(len(xs) == 3 for xs in rows.values())  # the cells of a layer in one row
+    lower, upper = (sorted(xs) for _, xs in sorted(rows.items()))
+    assert all(abs(a - b) <= 5 for a, b in zip(lower, upper))  # and its columns aligned across the layers
+    names = {e.name for e in d.edges if e.name}
+    assert {"c_{0}⁽⁰⁾", "h_{0}⁽⁰⁾", "c_{0}⁽¹⁾", "h_{0}⁽¹⁾"} <= names  # the layer's states, named apart
+
+
+def test_stacked_layers_name_their_states_and_initial_states_apart():
+    model, loss = rnnlm_loss(T=2, num_layers=2)
+    d = drawing(trace(loss, name_map(model)))
+    states = sorted(e.name for e in d.edges if e.name)
+    assert states.count("h_{0}⁽⁰⁾") == 2 and states.count("h_{0}⁽¹⁾") == 2  # sideways and up, per layer
+    initial = [n.label for n in d.nodes.values() if n.kind == "input"]
+    assert sorted(initial) == sorted(["c₋₁⁽⁰⁾", "c₋₁⁽¹⁾", "h₋₁⁽⁰⁾", "h₋₁⁽¹⁾"])  # not h0[1], c0[0]
+    one, loss1 = rnnlm_loss(T=2, num_layers=1)
+    d1 = drawing(trace(loss1, name_map(one)))
+    assert sorted(n.label for n in d1.nodes.values() if n.kind == "input") == ["c₋₁", "h₋₁"]
+    with tg.default_dtype(np.float64):
+        rnn = nn.RNN(2, 3, generator=np.random.default_rng(0))
+    out, _ = rnn(tg.tensor(np.ones((1, 3, 2)), dtype=np.float64, name="xs"))
+    labels = {n.label for n in drawing(trace(out.sum(), name_map(rnn))).nodes.values() if n.kind == "input"}
+    assert {"x₀", "x₁", "x₂"} <= labels  # the step inputs, as the book writes them

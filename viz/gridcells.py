@@ -179,11 +179,11 @@ class Block:
     routes: dict[int, tuple]  # edge index -> (points, arrow tip, label position) from the centre
 
 
-def lay_out_blocks(d: Drawing, blocks: dict[str, list[str]], rank: dict[str, int], memory: list[list[str]],
+def lay_out_blocks(d: Drawing, blocks: dict[str, list[str]], memory: list[list[str]],
                    loose: set[tuple[str, str]], node_attrs: dict[str, dict], edge_labels: list[str]) -> dict[str, Block]:
-    """Each opened cell's inside, laid out as one cell (`block_layout`): one layout per row of cells
-    (that of a cell with inputs and outputs on every side), so that the cells of a row look alike and
-    their memory lines join straight."""
+    """Each opened cell's inside, laid out as one cell (`block_layout`): one layout for all the cells
+    made of the same parts (that of a cell with inputs and outputs on every side), so that the cells
+    look alike, their memory lines join straight and their parts line up in columns."""
     at = {k: box for box, keys in blocks.items() for k in keys}
     inner: dict[str, list] = defaultdict(list)
     ends: dict[str, tuple[set, set]] = defaultdict(lambda: (set(), set()))  # the nodes the cell's inputs reach, its outputs leave
@@ -197,8 +197,10 @@ def lay_out_blocks(d: Drawing, blocks: dict[str, list[str]], rank: dict[str, int
             ends[at[e.src]][1].add(e.src)
     order = {box: sorted(keys, key=lambda k: _canonical(d, k)) for box, keys in blocks.items()}
     out = {}
-    for r in set(rank[b] for b in blocks):
-        row = [b for b in blocks if rank[b] == r]
+    alike: dict[tuple, list[str]] = defaultdict(list)  # the cells of every layer and step, drawn the same
+    for b in blocks:
+        alike[tuple(node_attrs[k].get("label") for k in order[b])].append(b)
+    for row in alike.values():
         rep = max(row, key=lambda b: len(ends[b][0]) + len(ends[b][1]))
         laid = Block(*block_layout(order[rep], node_attrs, inner[rep], memory, loose, *ends[rep]))
         by_ends = {(e.src, e.dst, e.slot): i for i, e, _ in inner[rep]}

@@ -105,7 +105,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     edge_labels = [wrap(t) for t in edge_labels]
     node_attrs = {k: dict(a, label=heat_label(a["label"], g.heat[k])) if k in g.heat else a for k, a in node_attrs.items()}
     size = {k: _node_size(a) for k, a in node_attrs.items()}
-    blocks = lay_out_blocks(d, g.blocks, g.rank, g.memory, g.loose, node_attrs, edge_labels)  # opened cells: a box each
+    blocks = lay_out_blocks(d, g.blocks, g.memory, g.loose, node_attrs, edge_labels)  # opened cells: a box each
     size.update({box: (b.w, b.h) for box, b in blocks.items()})
     at = {k: box for box, keys in g.blocks.items() for k in keys}
     ranks = dict(g.rank, **{k: g.rank[box] for k, box in at.items()})

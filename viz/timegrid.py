@@ -34,7 +34,7 @@ from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name
 PLUMBING = {"Reshape", "Transpose", "GetItem", "Concat", "Where", "Cast"}
 WEIGHTS = ("shared", "per_step")
 STEP = re.compile(r"\nt=\d+$")
-STEP_INPUT = re.compile(r"^(\w)_t(\d+)$")  # layout's x_t3 is the book's x_3
+STEP_INPUT = re.compile(r"^(\w)_t?(\d+)$")  # layout's x_t3 and nn's x_3 are the book's x₃
 
 
 @dataclass
