@@ -183,7 +183,7 @@ def test_time_steps_sit_in_one_row_left_to_right(tmp_path):
     xy = [centres[key] for key, _ in cells]
     assert len({round(y) for _, y in xy}) == 1  # one row
     assert xy[0][0] < xy[1][0] < xy[2][0]  # t = 0, 1, 2 from left to right
-    inputs = [centres[k] for k in re.findall(r'^\s*(leaf\d+) \[label="?x_\d', dg.source, re.M)]
+    inputs = [centres[k] for k in re.findall(r'^\s*(leaf\d+) \[label="?x[₀-₉]', dg.source, re.M)]
     output = centres["output"]
     assert len(inputs) == 3 and all(y > xy[0][1] for _, y in inputs) and output[1] < xy[0][1]  # x_t below, the output above
     weights = [centres[k] for k in re.findall(r'^\s*(leaf\d+) \[label="?cell_l0', dg.source, re.M)]
