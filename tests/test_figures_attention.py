@@ -22,8 +22,9 @@ def attention_loss(hidden: int = 8):
 
     with tg.default_dtype(np.float64):
         model = AttentionSeq2seq(8, 4, hidden, generator=np.random.default_rng(0))
+    weights = np.random.default_rng(1)
     for p in model.parameters():  # weights that make the attention differ from step to step
-        p.data[...] = np.random.default_rng(1).standard_normal(p.shape)
+        p.data[...] = weights.standard_normal(p.shape)
     loss = model(np.array([[1, 2, 3, 4]]), np.array([[0, 5, 6, 7]]))
     loss.backward(retain_graph=True)
     return model, loss
