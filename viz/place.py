@@ -294,6 +294,17 @@ def _state_order(d: Drawing, e: DrawnEdge) -> tuple:
     return (1, min(nums) if nums else 0)
 
 
+def _over_leaves(pts: list[tuple[float, float]], leaves: list[tuple]) -> list[tuple[float, float]]:
+    """A state arrow from the encoder's last step to the decoder's first, over the decoder's weights
+    (stacked across its line) rather than through them: up, across, down just before the cell."""
+    (x0, y), (x1, _) = pts
+    if not any(ly - h / 2 - 12 < y < ly + h / 2 + 24 for _, ly, _, h in leaves):
+        return pts
+    top = max(ly + h / 2 for _, ly, _, h in leaves) + 52  # above the top leaf's box and its edge's label
+    xa, xb = x0 + 12, x1 - 14
+    return [(x0, y), (xa, y), (xa, top), (xb, top), (xb, y), (x1, y)]
+
+
 def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], first_gap: dict[str, float],
             at: dict[str, str]) -> list[dict]:
     west: dict[str, list[int]] = defaultdict(list)
@@ -354,6 +365,7 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
                 lp = ((xs + ws / 2 + xd - wd / 2) / 2, y + (3 + lh / 2) * (1 if above else -1))
                 if xd - wd / 2 - (xs + ws / 2) > 2 * lw + 60:  # a long way (encoder to decoder): by its start, before the leaves
                     lp = (xs + ws / 2 + 6 + lw / 2, lp[1])
+                    pts = _over_leaves(pts, [pos[k] for k, (r, _, _) in g.side.items() if r == g.rank.get(e.dst) and xs < pos[k][0] < xd])
         else:
             up = yd > ys
             x1 = port.get(i, xd)
