@@ -202,17 +202,27 @@ def lay_out_blocks(d: Drawing, blocks: dict[str, list[str]], memory: list[list[s
         alike[tuple(node_attrs[k].get("label") for k in order[b])].append(b)
     for row in alike.values():
         rep = max(row, key=lambda b: len(ends[b][0]) + len(ends[b][1]))
-        laid = Block(*block_layout(order[rep], node_attrs, inner[rep], memory, loose, *ends[rep]))
-        by_ends = {(e.src, e.dst, e.slot): i for i, e, _ in inner[rep]}
+        index = {(e.src, e.dst, e.slot): n for n, (_, e, _) in enumerate(inner[rep])}
+        same = {b: dict(zip(order[b], order[rep])) for b in row}
+        twin = {b: {i: index.get((same[b][e.src], same[b][e.dst], e.slot)) for i, e, _ in inner[b]} for b in row}
+        widest = [label for _, _, label in inner[rep]]  # each edge's longest label over the cells: room for every cell's
         for b in row:
-            same = dict(zip(order[b], order[rep]))
-            if len(order[b]) != len(order[rep]) or any(node_attrs[k].get("label") != node_attrs[same[k]].get("label") for k in order[b]):
-                out[b] = Block(*block_layout(order[b], node_attrs, inner[b], memory, loose, *ends[b]))  # not alike: its own
-                continue
-            routes = {i: laid.routes[by_ends[(same[e.src], same[e.dst], e.slot)]] for i, e, _ in inner[b]
-                      if (same[e.src], same[e.dst], e.slot) in by_ends and by_ends[(same[e.src], same[e.dst], e.slot)] in laid.routes}
-            out[b] = Block(laid.w, laid.h, {k: laid.nodes[same[k]] for k in order[b]}, routes)
+            for i, e, label in inner[b]:
+                n = twin[b][i]
+                if n is not None and _width(label) > _width(widest[n]):
+                    widest[n] = label
+        laid = Block(*block_layout(order[rep], node_attrs, [(i, e, w) for (i, e, _), w in zip(inner[rep], widest)],
+                                   memory, loose, *ends[rep]))
+        for b in row:
+            rep_index = [i for i, _, _ in inner[rep]]
+            routes = {i: laid.routes[rep_index[n]] for i, n in twin[b].items() if n is not None and rep_index[n] in laid.routes}
+            out[b] = Block(laid.w, laid.h, {k: laid.nodes[same[b][k]] for k in order[b]}, routes)
     return out
+
+
+def _width(label: str) -> int:
+    """The characters of a label's longest line (HTML tags taken out)."""
+    return max((len(re.sub(r"<[^>]*>", "", line)) for line in re.split(r"<br/>|\n", label)), default=0)
 
 
 def _canonical(d: Drawing, key: str) -> tuple:
