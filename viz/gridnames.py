@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Callable
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from .layout import Drawing, DrawnEdge, is_time
 
 LAYER = re.compile(r"_l(\d+)$")  # nn's stacked cells: cell_l0, cell_l1
 INITIAL = re.compile(r"^([hc])0(?:\[\d+\])?$")  # nn's initial states h0, c0
+WORD_CHAR = 6.2  # points per character at fontsize 11
+WORD = dict(fontsize="11", fontcolor="#000000")
+TARGET = dict(fontsize="11", fontcolor="#555555")
 STEP_TOOLTIP = "x_t: the input of step t (its value is on its edge)"
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 LAST_STEP = re.compile(r"t=(?:\d+…)?(\d+)")  # "LSTM\nt=3", a padding box's "t=0…17": the step its state leaves
@@ -111,3 +115,19 @@ def _module(cluster: tuple) -> str:
     """The first named module of a scope path under the model: "encoder", "decoder" ("" if none)."""
     names = [e for e in cluster if isinstance(e, str) and not is_time(e)]
     return names[1] if len(names) > 1 else ""
+
+
+def word_notes(d: Drawing, span: dict, pos: dict, X: Callable[[int], float]) -> list[tuple]:
+    """The input word of step t under column t (the book's "you say goodbye"); the word it predicts
+    over Softmax with Loss, left of the column (the loss's edge up to L leaves from its middle)."""
+    notes = []
+    if d.tokens:
+        bottom = min(y - h / 2 for k, (x, y, w, h) in pos.items() if k in span)
+        notes += [(f"token_{t}", word, X(t), bottom - 14, WORD) for t, word in enumerate(d.tokens)]
+    loss = [pos[k] for k in pos if k in d.nodes and d.nodes[k].loss and d.nodes[k].kind == "group"]
+    if d.targets and loss:
+        top = max(y + h / 2 for x, y, w, h in loss)
+        for t, word in enumerate(d.targets):  # t₀: say — the book's t of y − t
+            text = f"{subscripted(f't_{{{t}}}')}: {word}"
+            notes.append((f"target_{t}", text, X(t) - 6 - len(text) * WORD_CHAR / 2, top + 10, TARGET))
+    return notes

@@ -16,22 +16,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Callable
+from typing import Any
 
 import graphviz
 
 from .gridattention import heat_label, strip_size
 from .gridcells import inner_positions, inner_routes, lay_out_blocks
-from .labels import subscripted
+from .gridnames import word_notes
 from .layout import Drawing, DrawnEdge
 from .timegrid import Grid
 
 NODE_CHAR, NODE_LINE = 5.9, 13.0  # points per character and per line at fontsize 10 (Helvetica)
 EDGE_CHAR, EDGE_LINE = 4.6, 10.5  # at fontsize 8
-WORD_CHAR = 6.2  # at fontsize 11
 NOTE = dict(fontsize="9", fontcolor="#566573")
-WORD = dict(fontsize="11", fontcolor="#000000")
-TARGET = dict(fontsize="11", fontcolor="#555555")
 ARROW = 8.0
 TAGS = re.compile(r"<[^>]*>")
 FORK_GAP = 10.0  # points between a forked box (Attention) and the trunk of h_t right of it
@@ -185,7 +182,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
             bottom = min(pos[k][1] - pos[k][3] / 2 for k in weights)
             label = d.nodes[f].label
             notes.append((f + "_note", label, (min(xs) + max(xs)) / 2, bottom - 10 - 5.5 * label.count("\n"), NOTE))
-    notes += _words(d, g, pos, X)
+    notes += word_notes(d, g.span, pos, X)
 
     nodes = {}
     for k, attrs in node_attrs.items():
@@ -252,22 +249,6 @@ def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitc
         gap = (col - max(taken) - 1) * pitch + pitch - cw if taken else room
         need[col] = max(need.get(col, 0.0), room - gap)
     return {c: v for c, v in need.items() if v > 0}
-
-
-def _words(d: Drawing, g: Grid, pos: dict, X: Callable[[int], float]) -> list[tuple]:
-    """The input word of step t under column t (the book's "you say goodbye"); the word it predicts
-    over Softmax with Loss, left of the column (the loss's edge up to L leaves from its middle)."""
-    notes = []
-    if d.tokens:
-        bottom = min(y - h / 2 for k, (x, y, w, h) in pos.items() if k in g.span)
-        notes += [(f"token_{t}", word, X(t), bottom - 14, WORD) for t, word in enumerate(d.tokens)]
-    loss = [pos[k] for k in pos if k in d.nodes and d.nodes[k].loss and d.nodes[k].kind == "group"]
-    if d.targets and loss:
-        top = max(y + h / 2 for x, y, w, h in loss)
-        for t, word in enumerate(d.targets):  # t₀: say — the book's t of y − t
-            text = f"{subscripted(f't_{{{t}}}')}: {word}"
-            notes.append((f"target_{t}", text, X(t) - 6 - len(text) * WORD_CHAR / 2, top + 10, TARGET))
-    return notes
 
 
 def _slots(d: Drawing, g: Grid) -> dict[tuple[int, int], list[str]]:
