@@ -11,6 +11,7 @@ moves into the cell's box on the grid.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -160,8 +161,15 @@ def block_layout(keys: list[str], node_attrs: dict[str, dict], edges: list[tuple
         x, y = (float(v) for v in o["pos"].split(","))
         nodes[o["name"]] = (x - cx, y - cy, float(o["width"]) * 72, float(o["height"]) * 72)
     routes = {}
-    for le in laid.get("edges", [])[: len(edges)]:
-        i = edges[le["_gvid"]][0]
+    names = {o["_gvid"]: o["name"] for o in laid.get("objects", [])}
+    waiting: dict[tuple[str, str], list[int]] = defaultdict(list)  # dot lists edges in its own order
+    for i, e, _ in edges:
+        waiting[(e.src, e.dst)].append(i)
+    for le in laid.get("edges", []):
+        ends = waiting.get((names[le["tail"]], names[le["head"]]))
+        if not ends:
+            continue  # an invisible end
+        i = ends.pop(0)
         spline = le["pos"].split()
         end = [float(v) for v in spline[0][2:].split(",")] if spline[0].startswith("e,") else None
         pts = [tuple(float(v) for v in p.split(",")) for p in spline if not p.startswith(("e,", "s,"))]
@@ -195,7 +203,7 @@ def lay_out_blocks(d: Drawing, blocks: dict[str, list[str]], memory: list[list[s
             ends[at[e.dst]][0].add(e.dst)
         if e.src in at:
             ends[at[e.src]][1].add(e.src)
-    order = {box: sorted(keys, key=lambda k: _canonical(d, k)) for box, keys in blocks.items()}
+    order = {box: _canonical(d, keys, [e for _, e, _ in inner[box]]) for box, keys in blocks.items()}
     out = {}
     alike: dict[tuple, list[str]] = defaultdict(list)  # the cells of every layer and step, drawn the same
     for b in blocks:
@@ -225,11 +233,19 @@ def _width(label: str) -> int:
     return max((len(re.sub(r"<[^>]*>", "", line)) for line in re.split(r"<br/>|\n", label)), default=0)
 
 
-def _canonical(d: Drawing, key: str) -> tuple:
-    """The same part of every step's cell sorts to the same place: by kind, label, then trace order."""
-    n = d.nodes[key]
-    nums = [int(m) for x in n.members for m in re.findall(r"\d+", x)[:1]]
-    return (n.kind, n.label, min(nums) if nums else 0)
+def _canonical(d: Drawing, keys: list[str], edges: list[DrawnEdge]) -> list[str]:
+    """The cell's nodes in an order that puts the same part of every step's cell at the same place:
+    by what they are and, three times over, what they read and feed (tanh(g) reads the Affine,
+    tanh(c) the +), then by trace order."""
+    sig = {k: f"{d.nodes[k].kind}:{d.nodes[k].label}" for k in keys}
+    for _ in range(3):
+        ins, outs = defaultdict(list), defaultdict(list)
+        for e in edges:
+            ins[e.dst].append(sig[e.src])
+            outs[e.src].append(sig[e.dst])
+        sig = {k: hashlib.sha1(repr((sig[k], sorted(ins[k]), sorted(outs[k]))).encode()).hexdigest()[:12] for k in keys}
+    number = {k: min((int(m) for x in d.nodes[k].members for m in re.findall(r"\d+", x)[:1]), default=0) for k in keys}
+    return sorted(keys, key=lambda k: (sig[k], number[k]))
 
 
 def inner_positions(blocks: dict[str, Block], pos: dict) -> dict[str, tuple[float, float, float, float]]:

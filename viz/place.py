@@ -275,13 +275,16 @@ def _state_order(d: Drawing, e: DrawnEdge) -> tuple:
     return (1, min(nums) if nums else 0)
 
 
-def _over_leaves(pts: list[tuple[float, float]], leaves: list[tuple]) -> list[tuple[float, float]]:
+def _over_leaves(pts: list[tuple[float, float]], leaves: list[tuple], above: list[tuple]) -> list[tuple[float, float]]:
     """A state arrow from the encoder's last step to the decoder's first, over the decoder's weights
-    (stacked across its line) rather than through them: up, across, down just before the cell."""
+    (stacked across its line) rather than through them: up, across, down just before the cell; when
+    the leaves of the row above leave no room, straight on."""
     (x0, y), (x1, _) = pts
     if not any(ly - h / 2 - 12 < y < ly + h / 2 + 24 for _, ly, _, h in leaves):
         return pts
     top = max(ly + h / 2 for _, ly, _, h in leaves) + 52  # above the top leaf's box and its edge's label
+    if any(y < ly and ly - h / 2 - 30 < top for _, ly, _, h in above):
+        return pts
     xa, xb = x0 + 12, x1 - 14
     return [(x0, y), (xa, y), (xa, top), (xb, top), (xb, y), (x1, y)]
 
@@ -325,9 +328,11 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
             pts = [(xs + ws / 2, ys), (xd, ys), (xd, yd - hd / 2)]
             lp = (xs + ws / 2 + 6 + lw / 2, ys + 3 + lh / 2)
         elif e.src in at and e.dst in at and at[e.src] != at[e.dst] and g.rank[at[e.src]] == g.rank[at[e.dst]] and abs(ys - yd) > 1:
-            xg = (pos[at[e.src]][0] + pos[at[e.src]][2] / 2 + pos[at[e.dst]][0] - pos[at[e.dst]][2] / 2) / 2
-            pts = [(xs + ws / 2, ys), (xg, ys), (xg, yd), (xd - wd / 2, yd)]  # h_t between opened cells: down to the next Affine
-            lp = (xg + 4 + lw / 2, (ys + yd) / 2)
+            box = pos[at[e.src]]
+            xg = (box[0] + box[2] / 2 + pos[at[e.dst]][0] - pos[at[e.dst]][2] / 2) / 2
+            top = box[1] + box[3] / 2 + 8  # h_t between opened cells: over its cell, down to the next cell's Affine
+            pts = [(xs, ys + hs / 2), (xs, top), (xg, top), (xg, yd), (xd - wd / 2, yd)]
+            lp = (xg + 4 + lw / 2, (top + yd) / 2)
         elif (e.src, e.dst) in g.forks:  # h_t: up its trunk, then into the box's right side
             pts = [(xs, ys + hs / 2), (xs, yd), (xd + wd / 2, yd)]
             lp = (xs + 5 + lw / 2, yd + 3 + lh / 2)
@@ -346,7 +351,8 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
                 lp = ((xs + ws / 2 + xd - wd / 2) / 2, y + (3 + lh / 2) * (1 if above else -1))
                 if xd - wd / 2 - (xs + ws / 2) > 2 * lw + 60:  # a long way (encoder to decoder): by its start, before the leaves
                     lp = (xs + ws / 2 + 6 + lw / 2, lp[1])
-                    pts = _over_leaves(pts, [pos[k] for k, (r, _, _) in g.side.items() if r == g.rank.get(e.dst) and xs < pos[k][0] < xd])
+                    near = [(pos[k], r == g.rank.get(e.dst)) for k, (r, _, _) in g.side.items() if xs < pos[k][0] < xd]
+                    pts = _over_leaves(pts, [p for p, own in near if own], [p for p, own in near if not own])
         else:
             up = yd > ys
             x1 = port.get(i, xd)
