@@ -78,7 +78,7 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     ("you say goodbye", "say goodbye and"): written under the columns and over Softmax with Loss (the
     rolled view writes them in its title).
     rankdir: "LR", or "BT" (inputs below, outputs above) by default when there are time steps.
-    Time steps are drawn in columns and layers in rows (see timegrid.py) unless roll or expand is given.
+    Time steps are drawn in columns and layers in rows (see timegrid.py), opened cells too (gridcells.py), unless roll is given.
     """
     if show not in _SHOW:
         raise ValueError(f"draw: show must be one of {_SHOW}, got {show!r}")
