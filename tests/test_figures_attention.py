@@ -124,3 +124,5 @@ def test_an_opened_attention_shows_attention_weight_and_weight_sum(expand):
         assert not any(n.label == "Attention" for n in d.nodes.values())
     else:
         assert {"Attention Weight", "Weight Sum"} <= labels and "Attention" not in labels
+        opened = [k for k, n in d.nodes.items() if n.label in ("Attention Weight", "Weight Sum")]
+        assert len(opened) == 6 and all(d.grid.span[k][0] == d.grid.span[k][1] for k in opened)  # per decoder column

@@ -150,7 +150,8 @@ def _step_rows(d: Drawing) -> list[list[str]]:
         steps = [i for i, e in enumerate(n.cluster) if is_time(e)]
         if n.kind == "group" and steps:
             i = steps[-1]
-            found[(n.cluster[:i] + n.cluster[i + 1:], n.label)].append((int(TIME.match(n.cluster[i]).group(1)), k))
+            around = tuple(getattr(e, "name", e) for e in n.cluster[:i] + n.cluster[i + 1:])  # an opened Attention: one per step
+            found[(around, n.label)].append((int(TIME.match(n.cluster[i]).group(1)), k))
             n.cluster = n.cluster[:i] + n.cluster[i + 1:]
     return [[k for _, k in sorted(r)] for r in found.values() if len(r) > 1]
 
