@@ -336,11 +336,10 @@ def finish_labels(d: Drawing, graph: Graph) -> None:
         if n.kind == "collapsed":
             n.label = f"{n.label}\n({len(ops)} ops)"
         elif n.kind == "rolled":
-            inner = {s for m in ops for s in graph.nodes[m].scope if isinstance(s, Group)}
-            cells = {(g.label, g.title) for g in inner if g.kind == "layer"}
             steps = {s for m in ops for s in graph.nodes[m].scope if is_time(s)}
             after = [s[s.index(_step(s)) + 1:] for s in (graph.nodes[m].scope for m in ops) if _step(s)]
-            modules = {e[0] for e in after if e and isinstance(e[0], str)}
+            cells = {(e[0].label, e[0].title) for e in after if e and isinstance(e[0], Group) and e[0].kind == "layer"}
+            modules = {e[0] for e in after if e and isinstance(e[0], str)}  # the layer a step runs (Attention's parts inside)
             name, title = next(iter(cells)) if len(cells) == 1 else (next(iter(modules)).capitalize() if len(modules) == 1 else "step", "")
             n.label, titles[n.key] = f"{name} × {len(steps)}", title
     rolled = [n for n in d.nodes.values() if n.kind == "rolled"]

@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .gridnames import TARGET, WORD, WORD_CHAR
 from .layout import Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
-from .place import TARGET, WORD, WORD_CHAR, place
+from .place import place
 from .rolled_routes import between_columns, box_of, is_loop, loops, pack, past_boxes, square_leaf_edges
 from .timegrid import Grid
 
 STEPS = re.compile(r"× (\d+)")
 SEQUENCE_INPUT = "the input of every step"  # layout's x_t of a rolled cell
+STATE_INDEX = re.compile(r"(\[\d+\]| \(\w+\))$")  # h0[1], c0 (encoder): told apart by their layer's frame and column
 
 
 @dataclass
@@ -54,7 +56,7 @@ def relative_names(d: Drawing) -> tuple[dict[str, str], dict[str, str]]:
             continue
         titles[key] = prefix
         names.update({k: d.nodes[k].label[len(prefix) + 1:] for k in params})
-        names.update({k: re.sub(r"\[\d+\]$", "", d.nodes[k].label) for k in leaves
+        names.update({k: re.sub(STATE_INDEX, "", d.nodes[k].label) for k in leaves
                       if d.nodes[k].kind == "input" and d.nodes[k].tooltip != SEQUENCE_INPUT})
     return titles, names
 
@@ -118,7 +120,7 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
         f = f"frame_{key}"
         zeros = [e for e in d.edges if e.dst == key and e.src in leaves and d.nodes[e.src].kind == "input"
                  and e.value is not None and not np.any(e.value)]  # initial states at 0: said in the note, not drawn
-        start = " = ".join(sorted(re.sub(r"\[\d+\]$", "", d.nodes[e.src].label) for e in zeros)) + " = 0" if zeros else ""
+        start = " = ".join(sorted(re.sub(STATE_INDEX, "", d.nodes[e.src].label) for e in zeros)) + " = 0" if zeros else ""
         for e in zeros:
             del d.nodes[e.src]
         d.edges = [e for e in d.edges if e.src in d.nodes]

@@ -9,6 +9,8 @@ goes round the figure's left margin (not diagonally through the layers in betwee
 """
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
 
 from tinygrad_nlp.engine.graph import Graph
@@ -22,6 +24,9 @@ TRANSPOSED = "ᵀ"
 
 def mark_tied(d: Drawing, graph: Graph) -> None:
     """Name the transposed reads of a weight read in both forms, and sum its gradient on its node."""
+    reads: dict[str, list[str]] = defaultdict(list)
+    for e in graph.edges:
+        reads[e.src].append(e.dst)
     for key, n in d.nodes.items():
         if n.kind != "param":
             continue
@@ -30,19 +35,26 @@ def mark_tied(d: Drawing, graph: Graph) -> None:
         if w is None or w.ndim != 2:
             continue
         out = [e for e in d.edges if e.src == key]
-        flipped = [e for e in out if np.shape(e.value) == w.T.shape and not _same(e.value, w) and _same(e.value, w.T)]
+        via = {id(e): _transpose_into(graph, reads, n.members[0], set(d.nodes[e.dst].members)) for e in out}
+        flipped = [e for e in out if via[id(e)] is not None]
         if len(out) < 2 or not flipped:
             continue
-        for e in flipped:
+        for e in flipped:  # Wᵀ's own value and gradient, as its Transpose made and received them
             e.name = n.label + TRANSPOSED
+            grads = [x.grad for x in graph.edges if x.src == via[id(e)]]
+            e.value, e.grad = w.T, None if any(g is None for g in grads) else sum(np.asarray(g) for g in grads)
         if all(e.grad is not None for e in out):
             n.grad = sum(np.asarray(e.grad).T if e in flipped else np.asarray(e.grad) for e in out)
         uses = " + ".join((f"(∂ via {d.nodes[e.dst].label.split(chr(10))[0]}){TRANSPOSED}" if e in flipped else f"∂ via {d.nodes[e.dst].label.split(chr(10))[0]}") for e in out)
         n.note = f"tied: ∂{n.label} = {uses}"
 
 
-def _same(a, b) -> bool:
-    return a is not None and np.shape(a) == np.shape(b) and np.array_equal(a, b)
+def _transpose_into(graph: Graph, reads: dict[str, list[str]], leaf: str, members: set[str]) -> str | None:
+    """The Transpose through which `leaf` reaches one of `members` (fan-out Branch nodes aside), if any."""
+    def through_branches(k: str) -> list[str]:
+        return [y for x in reads[k] for y in (through_branches(x) if graph.nodes[x].kind == "branch" else [x])]
+    return next((t for t in through_branches(leaf) if graph.nodes[t].op == "Transpose" and set(through_branches(t)) & members),
+                None)
 
 
 def margin_route(d: Drawing, nodes: dict[str, dict], routes: list[dict], edge_labels: list[str]) -> None:
