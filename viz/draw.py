@@ -316,6 +316,8 @@ def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: st
         tip = f"{subscripted(e.name)}: the state each step hands to the next; its value the last one handed on, its ∂ summed over t"
     else:
         label = edge_label(value, grad, color, e.name or name.name, name.grad, inline)
+    if inline:  # the rolled view keeps a summary on one line: place.wrap() breaks the grid's at ") ["
+        label = label.replace(") [", ")&#160;[")
     attrs = dict(label=label, color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
     if e.src == e.dst:
         attrs["tooltip"] = tip

@@ -228,7 +228,9 @@ def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_la
     columns packed, the edges between columns and past a box, the words."""
     keep = [i for i, e in enumerate(d.edges) if not is_loop(e)]
     flat = Drawing(d.nodes, [d.edges[i] for i in keep])
-    nodes, routes, notes = place(flat, g, node_attrs, [edge_labels[i] for i in keep])
+    column = {k: _column(g, k) for k in d.nodes if k in g.rank or k in g.side}
+    across = {i for i, e in enumerate(d.edges) if column.get(e.src) != column.get(e.dst)}  # routed and labelled below
+    nodes, routes, notes = place(flat, g, node_attrs, ["" if i in across else edge_labels[i] for i in keep])
     out: list[dict] = [{} for _ in d.edges]
     for i, r in zip(keep, routes):
         out[i] = r
@@ -238,7 +240,6 @@ def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_la
         nodes[f].update(pos=f"{(bx - bw / 2 - 14 + fx + fw / 2) / 2:.1f},{fy:.1f}!", width=f"{(fx + fw / 2 - bx + bw / 2 + 14) / 72:.3f}")
     square_leaf_edges(d, g, nodes, out)
     loops(d, nodes, out, edge_labels)
-    column = {k: _column(g, k) for k in nodes}
     pack(d, column, nodes, out, notes, edge_labels)
     between_columns(d, g, column, nodes, out, notes, edge_labels)
     past_boxes(d, g, column, nodes, out, edge_labels)
