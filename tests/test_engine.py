@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinygrad_nlp as tg
-from tinygrad_nlp.engine.graph import trace
+from viz.trace import trace
 
 
 def test_textbook_example_values():

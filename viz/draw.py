@@ -15,7 +15,7 @@ import graphviz
 import numpy as np
 
 from tinygrad_nlp import Tensor
-from tinygrad_nlp.engine.graph import Graph, trace
+from .trace import Graph, trace
 
 from .cells import cell_layout, cell_notes, opened_cell
 from .labels import GRADIENT, EdgeName, edge_names, subscripted

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from tinygrad_nlp.engine.graph import Graph
+from .trace import Graph
 
 from .layout import Drawing, DrawnEdge
 

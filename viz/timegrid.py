@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinygrad_nlp.engine.graph import Graph
+from .trace import Graph
 
 from .gridnames import name_states, one_label_per_column
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name

@@ -17,7 +17,7 @@ Reading order (one sitting), following `(x @ W + b).tanh().sum().backward()`:
                         softmax, squeeze, x += y ...): no node of their own.
 8. `modes.py`           the switches (no_grad, detect_anomaly, default dtype, scope, group);
    `creation.py`        constructors, concat, stack; `shapes.py` argument checking.
-9. `graph.py`           the recorded graph as the textbook draws it (used by viz).
+The recorded graph as the textbook draws it (Branch nodes made explicit) is `viz/trace.py`.
 """
 from .tensor import Tensor  # first: tensor.py and ops/ import each other
 from .autograd import backward, edge_gradients, grad, toposort  # noqa: E402

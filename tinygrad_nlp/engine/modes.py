@@ -84,7 +84,7 @@ def check_finite(op: str, where: Sequence[str], phase: str, arrays: Sequence[Any
 
 class Group(NamedTuple):
     """A scope entry for one call of a composite function or a textbook layer. Its nodes stay
-    primitive in the graph (`graph.trace`); viz draws them as one node labelled `label`.
+    primitive in the graph (`viz.trace`); viz draws them as one node labelled `label`.
 
     kind: "function" or "layer"; name: what `viz.draw(expand=...)` opens ("sigmoid", "linear");
     label: the textbook's name ("σ", "Affine"); title: the layer's attribute name ("fc1") or "";

@@ -114,7 +114,7 @@ class Branch:
     """Fan-out (the textbook's copy node): x goes to n consumers;  dx = g₁ + g₂ + … + gₙ
 
     Its forward is the identity, so the engine records no node for it: the backward loop
-    (`autograd.sweep`) sums the gradients that reach a tensor, and `graph.trace` draws a Branch
+    (`autograd.sweep`) sums the gradients that reach a tensor, and `viz.trace.trace` draws a Branch
     node on every tensor with more than one consumer.
     """
 
