@@ -52,16 +52,18 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     """The backward loop: {id: (tensor, gradient)} for the leaves and the non-leaf tensors in `keep` (ids),
     each gradient one the caller may keep; `edges` (if given) gets {id(node): (g, its inputs' gradients)}."""
     nodes, leaves = toposort(roots)
-    grads, owned, found = {}, set(), {}  # owned: ids whose gradient is an array nothing else holds
+    grads, ours, found = {}, set(), {}  # ours: ids whose gradient is an array this loop allocated
 
-    def add(t: Tensor, g: Any, fresh: bool = False) -> None:  # the Branch rule: a tensor's gradients add up
+    def add(t: Tensor, g: Any) -> None:  # the Branch rule: the gradients reaching a tensor add up
         total = grads.get(k := id(t))
-        if total is not None:  # in place into an array nothing else holds (ours, or a fresh g), else a new sum
-            g, fresh = (add_into(total, g) if k in owned else add_into(g, total) if fresh and type(g) is np.ndarray
-                        else total + g), True
-        grads[k] = g
-        if fresh and type(g) is np.ndarray:
-            owned.add(k)
+        if k in ours:  # in place, into the sum this loop allocated
+            add_into(total, g)
+        elif total is not None:
+            grads[k] = total = total + g
+            if type(total) is np.ndarray:
+                ours.add(k)
+        else:
+            grads[k] = g
 
     for r, s in zip(roots, seeds):
         add(r, s)
@@ -78,12 +80,12 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
                 edges[id(fn)] = g, gs
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
                 if need and gp is not None:
-                    add(p, gp, fn.fresh and edges is None)  # (a fresh array kept in edges is not ours)
+                    add(p, gp)
             if not retain_graph:
                 fn.parents = fn.args = None  # free the graph as we go
     for leaf in (t for t in leaves if id(t) in grads):  # .grad gets an array of its own (optimizers change it)
         g = grads[id(leaf)]
-        if not create_graph and not (id(leaf) in owned and g.dtype == leaf.dtype or isinstance(g, RowSparse)):
+        if not create_graph and not (id(leaf) in ours and g.dtype == leaf.dtype or isinstance(g, RowSparse)):
             g = g.to_dense().astype(leaf.dtype, copy=False) if isinstance(g, Scatter) else np.array(g, dtype=leaf.dtype)
         found[id(leaf)] = leaf, g
     return found

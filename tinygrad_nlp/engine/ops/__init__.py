@@ -8,8 +8,7 @@ sigmoid, softmax, cross-entropy, every layer) is a composition of these.
 inputs, and returns dL/d(input) for each input, None for an input that needs none
 (`self.needs_input_grad`). It is written once, with operators and nodes that arrays and Tensors
 both understand: on the fast path these are numpy arrays; under `create_graph=True` they are
-Tensors, and the same lines record a graph of the backward pass. A node whose backward returns
-new arrays says so (`fresh = True`): the backward loop may then add into them in place.
+Tensors, and the same lines record a graph of the backward pass.
 """
 from .function import Function  # noqa: I001 (the node base class, then the textbook's six)
 from .textbook import Add, Branch, MatMul, Mul, Repeat, Sum

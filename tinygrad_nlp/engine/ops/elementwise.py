@@ -13,7 +13,6 @@ class Neg(Function):
     """z = -x;  dx = -g"""
 
     symbol = "−"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -33,7 +32,6 @@ class Pow(Function):
     """
 
     symbol = "**"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -61,7 +59,6 @@ class Where(Function):
     """
 
     symbol = "where"
-    fresh = True
     elementwise = True
     __slots__ = ("c",)
 
@@ -80,7 +77,6 @@ class Exp(Function):
     """z = exp(x);  dx = g * z"""
 
     symbol = "exp"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -95,7 +91,6 @@ class Log(Function):
     """z = log(x);  dx = g / x"""
 
     symbol = "log"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -110,7 +105,6 @@ class Tanh(Function):
     """z = tanh(x);  dx = g * (1 - z²)"""
 
     symbol = "tanh"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -125,7 +119,6 @@ class Sin(Function):
     """z = sin(x);  dx = g * cos(x)"""
 
     symbol = "sin"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -140,7 +133,6 @@ class Cos(Function):
     """z = cos(x);  dx = -g * sin(x)"""
 
     symbol = "cos"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -155,7 +147,6 @@ class Erf(Function):
     """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
 
     symbol = "erf"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -170,7 +161,6 @@ class ReLU(Function):
     """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
 
     symbol = "ReLU"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -185,7 +175,6 @@ class Cast(Function):
     """z = x as a float of another dtype (a copy, so Cast(x.dtype) is torch's clone);  dx = g as x's dtype"""
 
     symbol = "cast"
-    fresh = True
     elementwise = True
     __slots__ = ("dtype",)
 
@@ -203,7 +192,6 @@ class Max(Function):
     """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
 
     symbol = "max"
-    fresh = True
     __slots__ = ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):

@@ -21,7 +21,6 @@ class Function:
 
     symbol = "?"
     elementwise = False  # output element i depends on input element i only (see autograd.run_backward)
-    fresh = False  # backward returns new arrays that nothing else holds (the loop may add into them)
     __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq")
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:

@@ -27,7 +27,6 @@ class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x"""
 
     symbol = "×"
-    fresh = True
     elementwise = True
     __slots__ = ()
 
@@ -88,7 +87,6 @@ class MatMul(Function):
     """
 
     symbol = "MatMul"
-    fresh = True
     __slots__ = ()
 
     def forward(self, x, y):
