@@ -13,24 +13,22 @@ Reading order (one sitting), following `(x @ W + b).tanh().sum().backward()`:
 5. `ops/elementwise.py`, `ops/indexing.py`   the other nodes (Exp, Log, Where, GetItem, Gather ...);
    `sparse.py`          the lazy gradients of indexing (Scatter, RowSparse).
 6. `ops/apply.py`       the dtype rules in one function (`promote`), broadcasting, where, matmul.
-7. `compositions.py`, `shaping.py`, `inplace.py`   the Tensor methods made of other methods (mean,
-                        softmax, squeeze, x += y ...): no node of their own.
-8. `modes.py`           the switches (no_grad, detect_anomaly, default dtype, scope, group);
-   `creation.py`        constructors, concat, stack; `shapes.py` argument checking.
+7. `modes.py`           the switches (no_grad, detect_anomaly, default dtype, scope, group);
+   `shapes.py`          argument checking.
+Not the engine: the Tensor methods made of other methods (mean, softmax, squeeze, x += y ...: no node
+of their own) are in `tinygrad_nlp/tensor_methods/`, attached to Tensor by one call in
+`tinygrad_nlp/__init__.py`; the constructors (zeros, randn, concat, stack) in `tinygrad_nlp/creation.py`.
 The recorded graph as the textbook draws it (Branch nodes made explicit) is `viz/trace.py`.
 """
 from .tensor import Tensor  # first: tensor.py and ops/ import each other
 from .autograd import backward, edge_gradients, grad, toposort  # noqa: E402
-from .creation import (arange, as_generator, cat, concat, eye, full, manual_seed, ones, ones_like, rand, randn, stack,
-                       tensor, zeros, zeros_like)
 from .modes import (Group, current_scope, default_dtype, detect_anomaly, enable_grad, get_default_dtype, group,
                     is_anomaly_enabled, is_grad_enabled, no_grad, scope, set_default_dtype, set_grad_enabled)
 from .ops import Function, matmul, where  # noqa: E402
 from .sparse import RowSparse  # noqa: E402
 
 __all__ = [
-    "Function", "Group", "RowSparse", "Tensor", "group", "arange", "as_generator", "backward", "cat", "concat", "eye",
-    "full", "current_scope", "default_dtype", "detect_anomaly", "edge_gradients", "enable_grad", "get_default_dtype",
-    "grad", "is_anomaly_enabled", "is_grad_enabled", "manual_seed", "matmul", "no_grad", "ones", "ones_like", "rand",
-    "randn", "scope", "set_default_dtype", "set_grad_enabled", "stack", "tensor", "toposort", "where", "zeros", "zeros_like",
+    "Function", "Group", "RowSparse", "Tensor", "group", "backward", "current_scope", "default_dtype", "detect_anomaly",
+    "edge_gradients", "enable_grad", "get_default_dtype", "grad", "is_anomaly_enabled", "is_grad_enabled", "matmul",
+    "no_grad", "scope", "set_default_dtype", "set_grad_enabled", "toposort", "where",
 ]

@@ -14,12 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .compositions import Compositions
-from .inplace import InPlace
 from .modes import state
-from .shaping import Shaping
-from .shapes import (describe_index, expand_shape, ints_first, normalize_axes, normalize_index, reduced_count, resolve_shape,
-                     shape_args, torch_names)
+from .shapes import describe_index, expand_shape, ints_first, normalize_axes, normalize_index, resolve_shape, shape_args, torch_names
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -34,7 +30,7 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(Compositions, Shaping, InPlace):
+class Tensor:
     """A node value in the computation graph (like `torch.Tensor`).
 
     The data is copied, as `torch.tensor` does; float data is stored as float32 unless `dtype` says
@@ -263,16 +259,6 @@ class Tensor(Compositions, Shaping, InPlace):
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return Sum(normalize_axes(axis, self.ndim, "sum"), keepdims)(self)
 
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
-        """The largest values along `axis` (gradient shared by tied maxima). With torch's `dim=`,
-        torch's answer: (values, indices), the gradient to each index (see `extremes`)."""
-        if dim is not None:
-            return self.extremes(np.argmax, dim, keepdim)
-        axes = normalize_axes(axis, self.ndim, "max")
-        if self.data.size == 0 and reduced_count(self.shape, axes) == 0:
-            raise ValueError(f"max: cannot reduce an axis of size 0 (shape {self.shape}, axis {axis})")
-        return Max(axes, keepdims or keepdim)(self)
-
     @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest value (flat when axis is None, as torch); carries no gradient."""
@@ -304,6 +290,15 @@ class Tensor(Compositions, Shaping, InPlace):
         if len(axes) != self.ndim or sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
         return Transpose(tuple(a % self.ndim for a in axes))(self)
+
+    T = property(lambda self: self.transpose())
+
+    @property
+    def mT(self) -> Tensor:
+        """Swap the last two axes (matrix transpose of a batch)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
+        return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
 
     def expand(self, *shape: Any) -> Tensor:
         """Broadcast to `shape`, -1 keeping a size (the textbook's Repeat node; its backward is a Sum)."""
@@ -338,6 +333,6 @@ def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-from .ops import (Add, Cast, Cos, Erf, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sin,  # noqa: E402,I001
+from .ops import (Add, Cast, Cos, Erf, Exp, GetItem, Log, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sin,  # noqa: E402,I001
                   Sum, Tanh, Transpose, Where,
                   NUMBERS, binary, matmul, promote, reciprocal)

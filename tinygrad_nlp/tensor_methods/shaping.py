@@ -2,14 +2,12 @@
 and Where nodes (flatten, squeeze, split, tile, tril ...): no node of their own, like compositions.py."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .shapes import normalize_axes, one_axis, reduced_count, shape_args, torch_names
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from ..engine.shapes import normalize_axes, one_axis, reduced_count, shape_args, torch_names
+from ..engine.tensor import Tensor
 
 
 def triangle(shape: tuple[int, ...], k: int, op: str) -> np.ndarray:
@@ -20,9 +18,7 @@ def triangle(shape: tuple[int, ...], k: int, op: str) -> np.ndarray:
 
 
 class Shaping:
-    """Mixed into Tensor (it has no state: `self` is always a Tensor)."""
-
-    __slots__ = ()
+    """Installed onto Tensor (see tensor_methods/__init__.py): `self` is always a Tensor."""
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Axes start_dim..end_dim merged into one (all by default; a 0-d tensor becomes (1,)), as torch's:
@@ -103,17 +99,6 @@ class Shaping:
         if self.ndim > 2:
             raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}; use transpose or mT")
         return self.transpose() if self.ndim == 2 else self
-
-    @property
-    def T(self) -> Tensor:
-        return self.transpose()
-
-    @property
-    def mT(self) -> Tensor:
-        """Swap the last two axes (matrix transpose of a batch)."""
-        if self.ndim < 2:
-            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
-        return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
 
     def repeat(self, n: int, axis: int = 0) -> Tensor:
         """Each element `n` times along `axis`: numpy's repeat, the textbook's Repeat node

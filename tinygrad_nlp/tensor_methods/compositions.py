@@ -1,22 +1,18 @@
-"""The Tensor methods that are compositions of other Tensor methods: no node of their own.
-
-`Tensor` (tensor.py) inherits them; each is written with the methods whose nodes it is made of
-(`mean` is a Sum times a constant, `softmax` an Exp over a Sum ...), so the
-graph of a composition shows the primitive nodes, grouped under the composition's name where viz
-should fold them (`@group`).
-"""
+"""The Tensor methods made of other Tensor methods (mean, softmax, var, topk ...): no node of their own,
+so the graph of a composition shows its primitive nodes, grouped under its name where viz should fold
+them (`@group`)."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .modes import group
-from .shapes import normalize_axes, one_axis, reduced_count, torch_names
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from ..creation import concat
+from ..engine.modes import group
+from ..engine.ops import Max
+from ..engine.shapes import normalize_axes, one_axis, reduced_count, torch_names
+from ..engine.tensor import Tensor, wrap
 
 
 class ValuesIndices(NamedTuple):
@@ -34,9 +30,7 @@ def sqrt_or_zero(x: Tensor) -> Tensor:
 
 
 class Compositions:
-    """Mixed into Tensor (it has no state: `self` is always a Tensor)."""
-
-    __slots__ = ()
+    """Installed onto Tensor (see tensor_methods/__init__.py): `self` is always a Tensor."""
 
     # -- sizes, as torch names them ---------------------------------------------------------------
     def numel(self) -> int:
@@ -115,6 +109,16 @@ class Compositions:
         count = reduced_count(self.shape, axes)
         return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)  # the mean of nothing is NaN, as in torch
 
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The largest values along `axis`: a Max node (gradient shared by tied maxima). With torch's `dim=`,
+        torch's answer: (values, indices), the gradient to each index (see `extremes`)."""
+        if dim is not None:
+            return self.extremes(np.argmax, dim, keepdim)
+        axes = normalize_axes(axis, self.ndim, "max")
+        if self.data.size == 0 and reduced_count(self.shape, axes) == 0:
+            raise ValueError(f"max: cannot reduce an axis of size 0 (shape {self.shape}, axis {axis})")
+        return Max(axes, keepdims or keepdim)(self)
+
     def min(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
         """min(x) = -max(-x); with torch's `dim=`, (values, indices) as torch's"""
         if dim is not None:
@@ -139,8 +143,6 @@ class Compositions:
     def extremes(self, arg: Any, dim: int, keepdim: bool = False) -> ValuesIndices:
         """(values, indices) of the element `arg` (np.argmax, np.argmin) picks along `dim`, as torch's
         x.max(dim): values = x[indices] (a GetItem), so the gradient goes to each picked index only."""
-        from .tensor import wrap  # tensor.py imports this module first
-
         if self.ndim == 0:  # a scalar is its own extreme, at index 0 (torch)
             normalize_axes(dim, 0, arg.__name__)
             return ValuesIndices(self, wrap(np.zeros((), dtype=np.int64)))
@@ -155,8 +157,6 @@ class Compositions:
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
         """The k largest (smallest) values along `dim`, in order, and their indices, as torch's topk (NaN
         counts as the largest): values = x.gather(indices), so the gradient goes to the picked positions."""
-        from .tensor import wrap  # tensor.py imports this module first
-
         if self.ndim == 0:
             values, indices = self.reshape(1).topk(k, dim, largest)
             return ValuesIndices(values.reshape(()) if k else values, wrap(indices.data.reshape(()) if k else indices.data))
@@ -171,8 +171,6 @@ class Compositions:
     def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Π of the elements along `axis` (all by default), multiplied pairwise in a tree of Mul nodes, so
         dxᵢ = g · Π_{j≠i} xⱼ exactly, also where some xⱼ = 0 (no division by x). The product of nothing is 1."""
-        from .creation import concat  # creation.py imports tensor.py, which imports this module
-
         if axis is None or self.ndim == 0:
             normalize_axes(axis, self.ndim, "prod")
             out = self.reshape(-1).prod(0)
