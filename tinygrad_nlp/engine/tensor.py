@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .modes import state
-from .shapes import describe_index, expand_shape, ints_first, normalize_axes, normalize_index, resolve_shape, shape_args, torch_names
+from .shapes import describe_index, expand_shape, ints_first, normalize_axes, normalize_index, resolve_shape, shape_args
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -213,11 +213,9 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return wrap(self.data != _raw(other))
 
-    @torch_names
     def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return wrap(np.all(self.data, axis=normalize_axes(axis, self.ndim, "all"), keepdims=keepdims))
 
-    @torch_names
     def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return wrap(np.any(self.data, axis=normalize_axes(axis, self.ndim, "any"), keepdims=keepdims))
 
@@ -255,16 +253,13 @@ class Tensor:
         return Where(mask)(self.dtype.type(value), self)
 
     # -- reductions ------------------------------------------------------------------------------
-    @torch_names
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return Sum(normalize_axes(axis, self.ndim, "sum"), keepdims)(self)
 
-    @torch_names
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest value (flat when axis is None, as torch); carries no gradient."""
         return wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
 
-    @torch_names
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
 

@@ -11,6 +11,9 @@ Everything here is written with those, has no node and no backward of its own, a
 """
 from __future__ import annotations
 
+import inspect
+
+from ..engine.shapes import torch_names
 from .compositions import Compositions, ValuesIndices
 from .inplace import InPlace
 from .shaping import Shaping
@@ -19,11 +22,15 @@ SKIP = {"__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__f
 
 
 def install(cls: type) -> None:
-    """Attach the methods of Compositions, Shaping and InPlace to `cls` (the Tensor class)."""
+    """Attach the methods of Compositions, Shaping and InPlace to `cls` (the Tensor class); then every
+    method of it that takes axis= and keepdims= takes torch's dim= and keepdim= too (`torch_names`)."""
     for methods in (Compositions, Shaping, InPlace):
         for name, member in vars(methods).items():
             if name not in SKIP:
                 setattr(cls, name, member)
+    for name, member in list(vars(cls).items()):
+        if inspect.isfunction(member):
+            setattr(cls, name, torch_names(member))
 
 
 __all__ = ["ValuesIndices", "install"]

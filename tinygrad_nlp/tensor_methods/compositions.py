@@ -11,7 +11,7 @@ import numpy as np
 from ..creation import concat
 from ..engine.modes import group
 from ..engine.ops import Max
-from ..engine.shapes import normalize_axes, one_axis, reduced_count, torch_names
+from ..engine.shapes import normalize_axes, one_axis, reduced_count
 from ..engine.tensor import Tensor, wrap
 
 
@@ -102,7 +102,6 @@ class Compositions:
     __abs__ = abs
 
     # -- reductions -------------------------------------------------------------------------------
-    @torch_names
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """mean = sum / count"""
         axes = normalize_axes(axis, self.ndim, "mean")
@@ -125,7 +124,6 @@ class Compositions:
             return self.extremes(np.argmin, dim, keepdim)
         return -(-self).max(axis, keepdims or keepdim)
 
-    @torch_names
     def gather(self, axis: int, index: Any) -> Tensor:
         """`out[i][j] = x[i][index[i][j]]` for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
         so the gradient is scattered back to the picked positions (repeated ones add up)."""
@@ -167,7 +165,6 @@ class Compositions:
         picked = np.take(np.flip(order, d) if largest else order, np.arange(k), axis=d)
         return ValuesIndices(self.gather(d, picked), wrap(picked))
 
-    @torch_names
     def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Π of the elements along `axis` (all by default), multiplied pairwise in a tree of Mul nodes, so
         dxᵢ = g · Π_{j≠i} xⱼ exactly, also where some xⱼ = 0 (no division by x). The product of nothing is 1."""
@@ -185,7 +182,6 @@ class Compositions:
             x = x.sum(a, keepdims=True) * 0.0 + 1.0
         return x if keepdims else x.squeeze(a)
 
-    @torch_names
     def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
         """Σ (x - mean)² / (n - correction): correction 1 (unbiased, torch's default) or 0 (unbiased=False)."""
         axes = normalize_axes(axis, self.ndim, "var")
@@ -193,7 +189,6 @@ class Compositions:
         dof = reduced_count(self.shape, axes) - (int(unbiased) if correction is None else correction)
         return (d * d).sum(axes, keepdims) * (1.0 / dof if dof > 0 else math.nan)
 
-    @torch_names
     def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
         """√var; where var = 0 a selection of 0, so the gradient there is 0 as torch's, not 0 · ∞."""
         return sqrt_or_zero(self.var(axis, keepdims, unbiased, correction))
@@ -204,7 +199,6 @@ class Compositions:
             raise ValueError(f"dot: expects two vectors of the same length, got {self.shape} and {other.shape}")
         return self @ other
 
-    @torch_names
     def norm(self, p: float = 2, axis: Any = None, keepdims: bool = False) -> Tensor:
         """‖x‖_p over `axis` (all by default): p = 2 is √Σx², p = 1 Σ|x|, p = inf max |x|, as torch's norm
         for these p. Where Σx² = 0 the 2-norm is a selection of 0 (masked_fill), so its gradient there is 0
@@ -217,7 +211,6 @@ class Compositions:
             return self.abs().max(axis, keepdims)
         raise ValueError(f"norm: p must be 1, 2 or inf, got {p}")
 
-    @torch_names
     def cumsum(self, axis: int = 0) -> Tensor:
         """Running sums yᵢ = Σ_{j ≤ i} xⱼ along `axis`: x repeated to (..., i, j, ...) (Repeat), the
         terms j > i selected away (Where, so an inf or NaN never reaches an earlier sum as 0 · ∞ would),
@@ -231,7 +224,6 @@ class Compositions:
         later = ~np.tril(np.ones((n, n), dtype=bool)).reshape((n, n) + (1,) * (self.ndim - a - 1))
         return rows.masked_fill(later, 0.0).sum(a + 1)
 
-    @torch_names
     @group("logsumexp", "LogSumExp")
     def logsumexp(self, axis: Any = -1, keepdims: bool = False) -> Tensor:
         """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits;
@@ -242,7 +234,6 @@ class Compositions:
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
 
-    @torch_names
     @group("softmax", "Softmax")
     def softmax(self, axis: int = -1) -> Tensor:
         """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
@@ -250,7 +241,6 @@ class Compositions:
         e = (self - self.data.max(axis=axes, keepdims=True, initial=-np.inf)).exp()
         return e / e.sum(axes, keepdims=True)
 
-    @torch_names
     @group("log_softmax", "LogSoftmax")
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log softmax(x) = x - logsumexp(x)"""

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.shapes import normalize_axes, one_axis, reduced_count, shape_args, torch_names
+from ..engine.shapes import normalize_axes, one_axis, reduced_count, shape_args
 from ..engine.tensor import Tensor
 
 
@@ -46,13 +46,11 @@ class Shaping:
         so dx = g inside the triangle, 0 outside."""
         return self.masked_fill(triangle(self.shape, diagonal - 1, "triu"), 0.0)
 
-    @torch_names
     def unsqueeze(self, axis: int) -> Tensor:
         """A new axis of size 1 at `axis` (negative counts from the end of the result)."""
         a = one_axis(axis, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:a] + (1,) + self.shape[a:])
 
-    @torch_names
     def squeeze(self, axis: int | None = None) -> Tensor:
         """Drop the axes of size 1 (only `axis`, if given and of size 1, as torch)."""
         if axis is None:
@@ -66,7 +64,6 @@ class Shaping:
     def permute(self, *axes: Any) -> Tensor:
         return self.transpose(shape_args(axes))
 
-    @torch_names
     def split(self, size: Any, axis: int = 0) -> tuple[Tensor, ...]:
         """Pieces of `size` along `axis` (the last may be smaller), or of the sizes in a list that add
         up to the axis, as torch.split."""
@@ -85,7 +82,6 @@ class Shaping:
         lead = (slice(None),) * a
         return tuple(self[lead + (slice(i, j),)] for i, j in zip(starts, ends))
 
-    @torch_names
     def chunk(self, n: int, axis: int = 0) -> tuple[Tensor, ...]:
         """At most `n` pieces of equal size (the last may be smaller), as torch.chunk."""
         if n < 1:
@@ -115,7 +111,6 @@ class Shaping:
         tiled = tiled.expand(tuple(v for s, d in zip(sizes, shape) for v in (s, d)))
         return tiled.reshape(tuple(s * d for s, d in zip(sizes, shape)))
 
-    @torch_names
     def repeat_interleave(self, repeats: int, axis: int | None = None) -> Tensor:
         """Each element `repeats` times along `axis` (flattened first if axis is None), as numpy.repeat
         and torch's repeat_interleave; on an axis of size 1 it is one Repeat node (the textbook's)."""
