@@ -56,14 +56,19 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
 
     def add(t: Tensor, g: Any) -> None:  # the Branch rule: the gradients reaching a tensor add up
         total = grads.get(k := id(t))
-        if k in ours:  # in place, into the sum this loop allocated
-            add_into(total, g)
-        elif total is not None:
-            grads[k] = total = total + g
-            if type(total) is np.ndarray:
-                ours.add(k)
-        else:
+        if total is None:
             grads[k] = g
+            return
+        try:  # in place into the sum this loop allocated, else a new sum (allocated here)
+            total = add_into(total, g) if k in ours else total + g
+        except FloatingPointError:  # +inf meeting -inf: NaN, as in torch, with a warning
+            with np.errstate(invalid="ignore"):
+                total = total if k in ours else total + g
+            warnings.warn(f"Branch: the gradients reaching the output of {t._ctx.name if t._ctx else 'a leaf'} "
+                          f"(shape {t.shape}) add up to NaN (+inf meets -inf)", RuntimeWarning, stacklevel=4)
+        grads[k] = total
+        if type(total) is np.ndarray:
+            ours.add(k)
 
     for r, s in zip(roots, seeds):
         add(r, s)
