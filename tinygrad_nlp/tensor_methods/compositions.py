@@ -102,6 +102,19 @@ class Compositions:
     __abs__ = abs
 
     # -- reductions -------------------------------------------------------------------------------
+    def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.all(self.data, axis=normalize_axes(axis, self.ndim, "all"), keepdims=keepdims))
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.any(self.data, axis=normalize_axes(axis, self.ndim, "any"), keepdims=keepdims))
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest value (flat when axis is None, as torch); carries no gradient."""
+        return wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """mean = sum / count"""
         axes = normalize_axes(axis, self.ndim, "mean")
