@@ -1,16 +1,9 @@
-"""Reverse-mode automatic differentiation over the graph recorded by Tensor operations.
-
-1. `toposort` lists the nodes that lead to the outputs, inputs before outputs (iteratively:
-   a chain of 100,000 ops needs no deep recursion).
-2. `sweep` walks that list backwards. Each node turns dL/d(output) into dL/d(input) with its
-   local `backward`; a tensor reached by several consumers gets the sum of what they send (the
-   Branch rule: `add` below).
-3. Leaves (tensors created by the user with requires_grad=True) accumulate into `.grad`.
-
-Every node's backward is written once. The loop calls it on arrays (the fast path: nothing is
-recorded), or with `create_graph=True` on the Tensors with recording on, so that the gradients
-are themselves differentiable (higher-order gradients).
-"""
+"""Reverse-mode autodiff over the recorded graph: `toposort` lists the nodes that lead to the outputs,
+inputs first (iteratively: a chain of 100,000 ops needs no deep recursion); `sweep` walks it backwards,
+each node turning dL/d(output) into dL/d(inputs) with its local `backward`, the gradients reaching a
+tensor added up (the Branch rule), the leaves' gradients returned for `.grad`. The loop calls each
+backward on the arrays (the fast path: nothing recorded), or with `create_graph=True` on the Tensors with
+recording on, so that the gradients are themselves differentiable (higher-order gradients)."""
 from __future__ import annotations
 
 import warnings
@@ -56,19 +49,9 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
 
     def add(t: Tensor, g: Any) -> None:  # the Branch rule: the gradients reaching a tensor add up
         total = grads.get(k := id(t))
-        if total is None:
-            grads[k] = g
-            return
-        try:  # in place into the sum this loop allocated, else a new sum (allocated here)
-            total = add_into(total, g) if k in ours else total + g
-        except FloatingPointError:  # +inf meeting -inf: NaN, as in torch, with a warning
-            with np.errstate(invalid="ignore"):
-                total = total if k in ours else total + g
-            warnings.warn(f"Branch: the gradients reaching the output of {t._ctx.name if t._ctx else 'a leaf'} "
-                          f"(shape {t.shape}) add up to NaN (+inf meets -inf)", RuntimeWarning, stacklevel=4)
-        grads[k] = total
-        if type(total) is np.ndarray:
-            ours.add(k)
+        grads[k] = g if total is None else branch_sum(t, total, g, k in ours)
+        if total is not None and type(grads[k]) is np.ndarray:
+            ours.add(k)  # a sum allocated here: later gradients are added into it in place
 
     for r, s in zip(roots, seeds):
         add(r, s)
@@ -96,9 +79,17 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     return found
 
 
-def add_into(total: np.ndarray, g: Any) -> np.ndarray:
-    """total += g, in place (g an array, a Scatter or a RowSparse)."""
-    return g.add_to(total) if isinstance(g, Scatter) else np.add(total, g, out=total)
+def branch_sum(t: Tensor, total: Any, g: Any, in_place: bool) -> Any:
+    """total + g (g an array, a Scatter or a RowSparse), in place into `total` if the loop allocated it.
+    +inf meeting -inf gives NaN, as in torch, with a warning (numpy raises once the sum is done)."""
+    try:
+        return (g.add_to(total) if isinstance(g, Scatter) else np.add(total, g, out=total)) if in_place else total + g
+    except FloatingPointError:
+        with np.errstate(invalid="ignore"):
+            total = total if in_place else total + g
+        warnings.warn(f"Branch: the gradients reaching the output of {t._ctx.name if t._ctx else 'a leaf'} "
+                      f"(shape {t.shape}) add up to NaN (+inf meets -inf)", RuntimeWarning, stacklevel=5)
+        return total
 
 
 def run_backward(fn: Any, g: Any, out: Any, xs: Sequence[Any]) -> tuple:
@@ -185,18 +176,12 @@ def edge_gradients(root: Tensor, compute: bool = True) -> dict[int, tuple[Any, t
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, create_graph: bool = False, retain_graph: bool | None = None,
          allow_unused: bool = False) -> tuple[Tensor | None, ...]:
-    """d(outputs)/d(inputs) as a tuple of Tensors, without touching `.grad` (like torch.autograd.grad).
-
-    With create_graph=True the returned gradients are part of the graph (for higher-order gradients).
-    """
+    """d(outputs)/d(inputs) as a tuple of Tensors, without touching `.grad` (like torch.autograd.grad);
+    with create_graph=True they are part of the graph (higher-order gradients)."""
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None:
-        gos: list[Any] = [None] * len(outs)
-    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
-        gos = [grad_outputs]
-    else:
-        gos = list(grad_outputs)
+    gos = [None] * len(outs) if grad_outputs is None else \
+        list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
     if len(gos) != len(outs):
         raise ValueError(f"grad: got {len(gos)} grad_outputs for {len(outs)} outputs")
     for x in ins:
