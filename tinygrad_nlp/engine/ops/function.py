@@ -17,6 +17,7 @@ class Function:
     The backward loop calls it on the arrays (nothing is recorded: the fast path), or on the
     Tensors with recording on (`create_graph=True`: the gradients are themselves differentiable).
     A node applied to arrays only returns an array: that is how a backward uses other nodes.
+    Each node class sets `symbol` (its label in drawings), `elementwise` and `__slots__` (its attributes).
     """
 
     symbol = "?"
