@@ -56,7 +56,8 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     for r, s in zip(roots, seeds):
         add(r, s)
     with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and run_backward redoes it
-        for t in reversed(nodes):  # (the list keeps the forward's arrays to the end, as the allocator likes)
+        while nodes:
+            t = nodes.pop()
             g, fn = grads.pop(id(t), None), t._ctx
             if g is None:  # nothing reached this node (its output does not affect the roots)
                 continue
@@ -64,6 +65,7 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
             if id(t) in keep:
                 found[id(t)] = t, (g if create_graph else np.array(g))
             gs = run_backward(fn, g, *((t, fn.parents) if create_graph else (t.data, fn.args)))
+            t = None  # its forward array can go before the gradients are added (the allocator reuses it)
             if edges is not None:
                 edges[id(fn)] = g, gs
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
