@@ -17,7 +17,7 @@ import graphviz
 import numpy as np
 
 from tinygrad_nlp import Tensor
-from tinygrad_nlp.engine.graph import Graph, trace
+from .trace import Graph, trace
 
 from .cells import cell_layout, cell_notes, opened_cell
 from .gridcells import opened_steps

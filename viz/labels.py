@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from tinygrad_nlp.engine.graph import Graph
+from .trace import Graph
 
 from .layout import Drawing, DrawnEdge
 from .numbers import number

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nlp import Group
-from tinygrad_nlp.engine.graph import Graph, Node
+from .trace import Graph, Node
 
 TIME = re.compile(r"t=(\d+)$")
 

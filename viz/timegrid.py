@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinygrad_nlp.engine.graph import Graph
+from .trace import Graph
 
 from .gridattention import forks, heat_strips
 from .gridcells import fold_cells, memory_lines, unfold_cells
