@@ -14,10 +14,10 @@ import viz
 from models import AttentionSeq2seq, BetterRnnlm, Rnnlm, Seq2seq
 from test_figures_time import png_size, shapes, svg_of
 from tinygrad_nlp.cli.gallery import figures, with_gradients
-from tinygrad_nlp.engine.graph import trace
 from tinygrad_nlp.nn import functional as F
 from viz.draw import drawing, name_map
 from viz.numbers import format_array
+from viz.trace import trace
 
 needs_dot = pytest.mark.skipif(not viz.has_dot(), reason="Graphviz `dot` is not installed")
 SCREEN = (1400, 900)

@@ -13,11 +13,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from tinygrad_nlp.engine.graph import Graph
-
 from .layout import Drawing
 from .place import EDGE_CHAR, EDGE_LINE, edge_pos, text_size
 from .rolled_routes import box_of
+from .trace import Graph
 
 TRANSPOSED = "ᵀ"
 
