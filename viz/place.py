@@ -136,7 +136,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     shift = _room_for_leaves(d, g, size, lab, cw, pitch)
     X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
     below = {(r, lo): 11.0 * (d.nodes[f].label.count("\n") + 1) + 10 for f, (r, lo, _) in g.frames.items()}  # a frame's note
-    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-3:]) + below.get(k, 0.0) for k, keys in _slots(d, g).items()},
+    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-g.stack:]) + below.get(k, 0.0) for k, keys in _slots(d, g).items()},
                  inner, row_h)
 
     pos: dict[str, tuple[float, float, float, float]] = {}  # key -> (x, y, w, h)
@@ -159,7 +159,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         right = X(first) - cw / 2 - 12
         inputs = [k for k in keys if d.nodes[k].kind != "param"]
         params = [k for k in keys if d.nodes[k].kind == "param"]
-        for group, per in ((inputs, 2), (params, 3)):
+        for group, per in ((inputs, 2), (params, g.stack)):
             if not group:
                 continue
             right -= max(out_label[k][0] for k in group) + 14

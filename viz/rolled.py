@@ -39,6 +39,7 @@ class RolledGrid(Grid):
     frames_of: dict[str, str] = field(default_factory=dict)  # rolled box -> its layer's name ("rnn.cell_l0")
     columns: dict[int, str] = field(default_factory=dict)  # column -> the module drawn in it ("encoder"), when several
     names: dict[str, str] = field(default_factory=dict)  # leaf -> its name as drawn, inside its layer or column ("Wx")
+    stack: int = 4  # a GRU's Wx, Wh, bx, bh in one column of cards: a second column would not fit two sequences
 
 
 def relative_names(d: Drawing) -> tuple[dict[str, str], dict[str, str]]:

@@ -50,6 +50,7 @@ class Grid:
     blocks: dict[str, list[str]] = field(default_factory=dict)  # an opened cell's box on the grid -> the nodes inside
     memory: list[list[str]] = field(default_factory=list)  # the memory lines inside the opened cells (one rank each)
     loose: set[tuple[str, str]] = field(default_factory=set)  # their edges down to tanh(c): not constraining
+    stack: int = 3  # a layer's weights beside its row, so many on top of each other (then the next column of them)
 
 
 def _plumbing(n: DrawnNode) -> bool:
