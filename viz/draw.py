@@ -165,7 +165,7 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
             attrs["id"] = "n_" + key
         nodes[key] = attrs
     edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name,
-                         rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input") and d.nodes[e.src].grad is None),
+                         rolled and (e.src == e.dst or e.src in d.grid.side and d.nodes[e.src].grad is None),  # a card says the shape
                          rolled)
              for i, (e, name) in enumerate(zip(d.edges, edge_names(named, graph)))]
     if rolled:

@@ -27,6 +27,7 @@ from tinygrad_nlp import Group
 from .trace import Graph, Node
 
 TIME = re.compile(r"t=(\d+)$")
+STEP_INPUTS = "the input of every step"  # the tooltip of a rolled cell's x_t
 
 
 @dataclass
@@ -180,7 +181,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         if roll and node.kind == "input" and per_step and len(set(drawn_readers)) == 1 \
                 and d.nodes[drawn_readers[0]].kind == "rolled":  # the per-step inputs of a rolled cell: one x_t
             rep[key] = drawn_readers[0] + "_inputs"
-            d.nodes.setdefault(rep[key], DrawnNode(rep[key], "input", "x_t", cluster, [], tooltip="the input of every step"))
+            d.nodes.setdefault(rep[key], DrawnNode(rep[key], "input", "x_t", cluster, [], tooltip=STEP_INPUTS))
             d.nodes[rep[key]].members.append(key)
             continue
         rep[key] = key
@@ -211,7 +212,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         else:
             m = merged[k]
             m.grad = None if m.grad is None or e.grad is None else m.grad + e.grad
-        step = steps_of[k].setdefault(_step(scope_of[src]), (e.value, []))
+        inputs = d.nodes[ds].members if d.nodes[ds].tooltip == STEP_INPUTS else []  # x_t: each its step's
+        step = steps_of[k].setdefault(f"t={inputs.index(src)}" if src in inputs else _step(scope_of[src]), (e.value, []))
         step[1].append(e.grad)
         merged[k].readers.append(e.dst)
         if src not in merged[k].sources:
@@ -221,8 +223,8 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         state = "c" if k[2] == "loop Add" and sum(j[0] == k[0] for j in loops) > 1 else "h"
         merged[k].name = f"{state}_{{t−1}}"
     for k, steps in steps_of.items():
-        if k[2] == "*" and k[0] != k[1] and d.nodes[k[0]].kind == "rolled" and len(steps) > 1:
-            _whole_sequence(merged[k], steps, recurrent=any(j[0] == k[0] for j in loops))
+        if k[2] == "*" and k[0] != k[1] and len(steps) > 1 and (d.nodes[k[0]].kind == "rolled" or d.nodes[k[0]].tooltip == STEP_INPUTS):
+            _whole_sequence(merged[k], steps, "h" if any(j[0] == k[0] for j in loops) else "x" if d.nodes[k[0]].kind == "input" else "")
     by_tensor: dict[tuple, list[DrawnEdge]] = defaultdict(list)
     for (ds, _, src, _), edge in merged.items():  # "*": a rolled box's outputs, told apart by their shapes
         by_tensor[(ds, src) if src != "*" else (ds, src, np.shape(edge.value))].append(edge)
@@ -247,9 +249,10 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
     return d
 
 
-def _whole_sequence(edge: DrawnEdge, steps: dict[str | None, tuple[Any, list]], recurrent: bool) -> None:
+def _whole_sequence(edge: DrawnEdge, steps: dict[str | None, tuple[Any, list]], stem: str) -> None:
     """A rolled layer's output edge carries every step's output, (N, T, H), and the gradients that came
-    back into each step: "h_t, t = 0…T−1" (not one step's value beside the gradient summed over the steps)."""
+    back into each step: "h_t, t = 0…T−1" (not one step's value beside the gradient summed over the steps);
+    its input edge every step's input, "x_t, t = 0…T−1"."""
     order = [steps[t] for t in sorted(steps, key=lambda t: int(TIME.match(t).group(1)) if t else -1)]
     grads = [None if any(g is None for g in gs) else sum(gs[1:], gs[0]) for _, gs in order]
     shapes = {np.shape(v) for v, _ in order} | {np.shape(g) for g in grads if g is not None}
@@ -258,12 +261,13 @@ def _whole_sequence(edge: DrawnEdge, steps: dict[str | None, tuple[Any, list]], 
     along = lambda xs: np.concatenate(xs, axis=1) if np.ndim(xs[0]) > 2 and np.shape(xs[0])[1] == 1 else np.stack(xs, axis=1)  # noqa: E731
     edge.value = along([v for v, _ in order])
     edge.grad = None if any(g is None for g in grads) else along(grads)
-    edge.name = sequence_name(recurrent, len(order))
+    edge.name = sequence_name(bool(stem), len(order), stem)
 
 
-def sequence_name(recurrent: bool, steps: int) -> str:
-    """The name of a rolled layer's output, every step's: "h_t, t = 0…T−1" (h_t for a recurrent layer)."""
-    return ("h_{t}, " if recurrent else "") + f"t = 0…{steps - 1}"
+def sequence_name(recurrent: bool, steps: int, stem: str = "h") -> str:
+    """The name of a rolled layer's output, every step's: "h_t, t = 0…T−1" (h_t for a recurrent layer; x_t for
+    the inputs of its steps, stem="x")."""
+    return (f"{stem}_{{t}}, " if recurrent else "") + f"t = 0…{steps - 1}"
 
 
 def _fold_step_plumbing(d: Drawing, rep: dict[str, str], readers: dict[str, list[str]], sources: dict[str, list[str]]) -> None:

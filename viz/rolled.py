@@ -24,13 +24,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .gridnames import TARGET, WORD, WORD_CHAR
-from .layout import Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
+from .layout import STEP_INPUTS, Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
 from .place import place
 from .rolled_routes import between_columns, box_of, is_loop, loops, pack, past_boxes, square_leaf_edges
 from .timegrid import Grid
 
 STEPS = re.compile(r"× (\d+)")
-SEQUENCE_INPUT = "the input of every step"  # layout's x_t of a rolled cell
 STATE_INDEX = re.compile(r"(\[\d+\]| \(\w+\))$")  # h0[1], c0 (encoder): told apart by their layer's frame and column
 
 
@@ -58,7 +57,7 @@ def relative_names(d: Drawing) -> tuple[dict[str, str], dict[str, str]]:
         titles[key] = prefix
         names.update({k: d.nodes[k].label[len(prefix) + 1:] for k in params})
         names.update({k: re.sub(STATE_INDEX, "", d.nodes[k].label) for k in leaves
-                      if d.nodes[k].kind == "input" and d.nodes[k].tooltip != SEQUENCE_INPUT})
+                      if d.nodes[k].kind == "input" and d.nodes[k].tooltip != STEP_INPUTS})
     return titles, names
 
 
@@ -201,7 +200,7 @@ def _name_columns(d: Drawing, g: RolledGrid) -> None:
 
 def _sequence_input(d: Drawing, key: str, steps: dict[str, int]) -> bool:
     """x_t of a rolled cell, or an input (N, T, D) read whole by one: drawn below it, not beside it."""
-    if d.nodes[key].tooltip == SEQUENCE_INPUT:
+    if d.nodes[key].tooltip == STEP_INPUTS:
         return True
     reads = [e for e in d.edges if e.src == key]
     return len(reads) == 1 and reads[0].dst in steps and np.ndim(reads[0].value) == 3 \
