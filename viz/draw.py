@@ -315,7 +315,7 @@ def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: st
                 f"<TD>{numbers}</TD></TR></TABLE>>"
         tip = f"{subscripted(e.name)}: the state each step hands to the next; its value the last one handed on, its ∂ summed over t"
     else:
-        label = edge_label(value, grad, color, e.name or name.name, name.grad, inline)
+        label = edge_label(value, grad, color, e.name or name.name, GRADIENT if shapeless else name.grad, inline)  # a card: ∂ under its name
     if inline:  # the rolled view keeps a summary on one line: place.wrap() breaks the grid's at ") ["
         label = label.replace(") [", ")&#160;[")
     attrs = dict(label=label, color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)

@@ -186,7 +186,7 @@ def _name_columns(d: Drawing, g: RolledGrid) -> None:
         return
     for c in sorted({c for c, _ in g.span.values()}):
         shown = {k: g.names.get(k, d.nodes[k].label) for k, (_, col, _) in g.side.items() if col == c}
-        leaves = [k for k, name in shown.items() if "." in name]
+        leaves = [k for k, name in shown.items() if "." in name and k not in g.names]  # (not v.W, named in its layer)
         frames = [f for f, fr in g.frames.items() if fr[1] == c]
         heads = {shown[k].split(".")[0] for k in leaves} | {d.nodes[f].label.split(".")[0] for f in frames}
         if len(heads) != 1:
