@@ -25,7 +25,7 @@ from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
-from .rolled import RolledGrid, arrange_rolled, merge_step_boxes, place_rolled
+from .rolled import RolledGrid, arrange_rolled, fold_broadcast_state, merge_step_boxes, place_rolled
 from .rolled_routes import square_leaf_edges
 from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
@@ -123,6 +123,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     distinct_labels(d)
     if roll and any(n.kind == "rolled" for n in d.nodes.values()):
         merge_step_boxes(d)
+        fold_broadcast_state(d)
         d.grid = arrange_rolled(d)
     if len(d.nodes) > max_nodes:
         raise ValueError(f"draw: the graph has {len(d.nodes)} nodes, more than max_nodes={max_nodes}; pass collapse=1 "

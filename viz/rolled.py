@@ -150,6 +150,25 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
     return g
 
 
+def fold_broadcast_state(d: Drawing) -> None:
+    """A peeky decoder: the encoder's last h, repeated over the decoder's steps (the Repeat of expand) into every
+    step's input and into Affine's, is the one arrow it is in the book. Its edge into the decoder's cell (the
+    same h as the initial state's) carries h and its gradient summed over all its uses; the edges into the other
+    readers (Affine) carry nothing and are drawn along it (rolled_routes.between_columns)."""
+    for k in [k for k, n in d.nodes.items() if n.kind == "op" and n.tooltip == "Repeat"]:
+        (into,) = [e for e in d.edges if e.dst == k] or [None]
+        outs = [e for e in d.edges if e.src == k]
+        if into is None or d.nodes[into.src].kind != "rolled":
+            continue
+        state = next((e for e in d.edges if e.src == into.src and e.dst in {o.dst for o in outs}), None)
+        if state is None or into.grad is None or state.grad is None:
+            continue
+        state.grad = state.grad + np.reshape(into.grad, np.shape(state.grad))
+        d.edges = [e for e in d.edges if into is not e and e not in outs]
+        d.edges += [DrawnEdge(into.src, o.dst, None, None, o.readers, o.slot, into.sources) for o in outs if o.dst != state.dst]
+        del d.nodes[k]
+
+
 def merge_step_boxes(d: Drawing) -> None:
     """Boxes made once per step between two rolled layers (a stacked LSTM's Dropout at each step): one box
     "Dropout × T", its edges carrying every step's tensor (N, T, H) and gradient."""
@@ -215,7 +234,7 @@ def _name_edges(d: Drawing, column: dict[str, int], steps: dict[str, int]) -> No
     """Edges between columns: the encoder's hs (N, T, H), one bundle, and its last h; attention's output is c_t."""
     for e in d.edges:
         src = d.nodes[e.src]
-        if is_loop(e) or src.kind != "rolled":
+        if is_loop(e) or src.kind != "rolled" or e.value is None:  # (a peeky h's second reader: drawn along its first)
             continue
         if column[e.src] != column[e.dst]:
             e.name = "hs" if np.ndim(e.value) == 3 else f"h_{{{steps.get(e.src, 1) - 1}}}"
@@ -226,7 +245,8 @@ def _name_edges(d: Drawing, column: dict[str, int], steps: dict[str, int]) -> No
 def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_labels: list[str]):
     """place() for the rolled grid, plus what it has no notion of (rolled_routes.py): the loops, the
     columns packed, the edges between columns and past a box, the words."""
-    keep = [i for i, e in enumerate(d.edges) if not is_loop(e)]
+    keep = [i for i, e in enumerate(d.edges) if not is_loop(e) and not (e.value is None and d.nodes[e.src].kind == "rolled")]  # (a
+    # peeky h's second reader, drawn along its first by between_columns)
     flat = Drawing(d.nodes, [d.edges[i] for i in keep])
     column = {k: _column(g, k) for k in d.nodes if k in g.rank or k in g.side}
     across = {i for i, e in enumerate(d.edges) if column.get(e.src) != column.get(e.dst)}  # routed and labelled below

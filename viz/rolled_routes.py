@@ -145,6 +145,8 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
                    key=lambda i: g.rank[d.edges[i].dst])  # the last h (same row) below hs (to a higher row)
     for src in dict.fromkeys(d.edges[i].src for i in cross):
         mine = [i for i in cross if d.edges[i].src == src]
+        along = [i for i in mine if not labels[i] and g.rank[d.edges[i].dst] > g.rank[src]]  # a peeky h into Affine
+        mine = [i for i in mine if i not in along]
         r = g.rank[src]
         row = [box_of(a) for k, a in nodes.items() if (g.rank.get(k) if k in g.rank else g.side.get(k, (None,))[0]) == r]
         row += [b for i, e in enumerate(d.edges) if e.src in g.side and g.side[e.src][0] == r or is_loop(e) and g.rank[e.src] == r
@@ -171,6 +173,10 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
                 pts = [(xs, ys + hs / 2), (xs, y), (x1, y), (x1, yd - hd / 2)]
                 at = (x1 - 8 - lw / 2, y + 3 + lh / 2)
             routes[i] = route(pts, labels[i], at)
+            if g.rank[d.edges[i].dst] == r:  # the same h on to the readers above: from where it turns down into the cell
+                for j in along:
+                    xa, ya, wa, ha = box_of(nodes[d.edges[j].dst])
+                    routes[j] = route(pts[:2] + [(xa - wa / 4, y), (xa - wa / 4, ya - ha / 2)])
             y += h
 
 
