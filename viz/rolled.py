@@ -26,7 +26,7 @@ import numpy as np
 from .gridnames import TARGET, WORD, WORD_CHAR
 from .layout import STEP_INPUTS, Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
 from .place import place
-from .rolled_routes import between_columns, box_of, is_loop, loops, pack, past_boxes, square_leaf_edges
+from .rolled_routes import between_columns, box_of, is_loop, loops, notes_beside, pack, past_boxes, square_leaf_edges
 from .timegrid import Grid
 
 STEPS = re.compile(r"× (\d+)")
@@ -261,6 +261,7 @@ def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_la
     square_leaf_edges(d, g, nodes, out)
     loops(d, nodes, out, edge_labels)
     pack(d, column, nodes, out, notes, edge_labels)
+    notes_beside(d, g, nodes, out, notes, edge_labels)
     between_columns(d, g, column, nodes, out, notes, edge_labels)
     past_boxes(d, g, column, nodes, out, edge_labels)
     notes += _words(d, g, nodes)

@@ -152,15 +152,31 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
         row += [b for i, e in enumerate(d.edges) if e.src in g.side and g.side[e.src][0] == r or is_loop(e) and g.rank[e.src] == r
                 for b in [label_box(routes[i], labels[i])] if b]
         above = [box_of(a) for k, a in nodes.items() if (g.rank.get(k) if k in g.rank else g.side.get(k, (-1,))[0]) > r]
+        above += [(x, y, *text_size(text, NOTE_CHAR, NOTE_LINE)) for k, text, x, y, _ in notes
+                  if g.rank.get(k.rsplit("_note", 1)[0], -1) > r]  # a layer's "shared by t" under its weights
         top = extent(row)[3] + 10
-        heights = [text_size(labels[i], EDGE_CHAR, EDGE_LINE)[1] + 12 for i in mine]
-        need = top + sum(heights) - (extent(above)[1] - 6 if above else top + sum(heights))
-        if need > 0:  # all above the row moves up, from just under the lowest box there (with the arrowheads into it)
+        above += [b for i, e in enumerate(d.edges) if not is_loop(e) for b in [label_box(routes[i], labels[i])] if b and b[1] > top]
+        xs, ys, ws, hs = box_of(nodes[src])
+        lanes: list[tuple[float, bool]] = []  # each lane's height over the row, and whether its label is under it
+        y, label_top, label_right = 0.0, 0.0, None  # the lanes' top so far; the last label above its lane, its right end
+        for i in mine:
+            lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
+            xd, _, wd, _ = box_of(nodes[d.edges[i].dst])
+            if lanes and label_right is not None and xd - wd / 4 - 8 - lw > label_right + 8:  # hs: label under it, right of the h's
+                y = max(label_top + 3, lanes[-1][0] + lh + 6)
+                lanes.append((y, True))
+                label_right = None
+            else:
+                lanes.append((label_top + 9 if lanes else 0.0, False))
+                label_top = lanes[-1][0] + 3 + lh
+                label_right = xs + ws / 4 + 6 + lw if g.rank[d.edges[i].dst] == r else None  # (the last h's label is at its left)
+                y = label_top
+        need = top + y - (extent(above)[1] - 6 if above else top + y)
+        if need:  # all above the row moves up (or down), from just under the lowest box there (with the arrowheads into it)
             floor = extent(above)[1] - 10
             move(nodes, routes, notes, lambda x, y: y > floor, dy=need)
-        xs, ys, ws, hs = box_of(nodes[src])
-        y = top
-        for i, h in zip(mine, heights):
+        for i, (dy, under) in zip(mine, lanes):
+            y = top + dy
             xd, yd, wd, hd = box_of(nodes[d.edges[i].dst])
             lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
             if g.rank[d.edges[i].dst] == r:  # the last h: in where an h0 would come in, at the lane place() gave it
@@ -171,13 +187,12 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
             else:
                 x1 = xd - wd / 4
                 pts = [(xs, ys + hs / 2), (xs, y), (x1, y), (x1, yd - hd / 2)]
-                at = (x1 - 8 - lw / 2, y + 3 + lh / 2)
+                at = (x1 - 8 - lw / 2, y - 3 - lh / 2 if under else y + 3 + lh / 2)
             routes[i] = route(pts, labels[i], at)
             if g.rank[d.edges[i].dst] == r:  # the same h on to the readers above: from where it turns down into the cell
                 for j in along:
                     xa, ya, wa, ha = box_of(nodes[d.edges[j].dst])
                     routes[j] = route(pts[:2] + [(xa - wa / 4, y), (xa - wa / 4, ya - ha / 2)])
-            y += h
 
 
 def past_boxes(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes: list[dict], labels: list[str]) -> None:
@@ -232,3 +247,33 @@ def square_leaf_edges(d: Drawing, g: Grid, nodes: dict[str, dict], routes: list[
             xj = xb - 6 - 4 * min(j, len(lanes) - 1 - j)
             routes[i]["pos"] = edge_pos([(xs + ws / 2, yb), (xb, yb)] if abs(ys - yb) <= 1 else
                                         [(xs + ws / 2, ys), (xj, ys), (xj, yb), (xb, yb)])
+
+
+def notes_beside(d: Drawing, g: Grid, nodes: dict, routes: list[dict], notes: list, labels: list[str]) -> None:
+    """A layer's note ("shared by t = 0…T−1, ∂ summed over t") left of its weights rather than under them, when
+    nothing is drawn there (an attention's weights, above the encoder): the lanes between the rows below then
+    pass just under the weights."""
+    left = min(x - w / 2 for x, _, w, _ in map(box_of, nodes.values()))
+    for j, (k, text, x, y, attrs) in enumerate(notes):
+        frame = k.rsplit("_note", 1)[0]
+        cards = [box_of(nodes[c]) for c, (r, col, _) in g.side.items() if frame in g.frames and (r, col) == g.frames[frame][:2]]
+        if not cards:
+            continue
+        x0, y0, _, y1 = extent(cards)
+        w, h = text_size(text, NOTE_CHAR, NOTE_LINE)
+        box = (x0 - 10 - w / 2, (y0 + y1) / 2, w + 8, h + 8)
+        others = [box_of(a) for a in nodes.values()] + [(nx, ny, *text_size(nt, NOTE_CHAR, NOTE_LINE)) for nk, nt, nx, ny, _ in notes
+                                                       if nk != k]
+        others += [b for i in range(len(d.edges)) for b in [label_box(routes[i], labels[i])] if b]
+        lines = [_points(r["pos"]) for r in routes if r and "pos" in r]
+        if box[0] - w / 2 >= left and not any(_overlap(box, o) for o in others) \
+                and not any(_crosses(box, p, q) for pts in lines for p, q in zip(pts, pts[1:])):
+            notes[j] = (k, text, box[0], box[1], attrs)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return abs(a[0] - b[0]) < (a[2] + b[2]) / 2 and abs(a[1] - b[1]) < (a[3] + b[3]) / 2
+
+
+def _points(pos: str) -> list[tuple[float, float]]:
+    return [tuple(float(v) for v in p.removeprefix("e,").split(",")) for p in pos.split()]
