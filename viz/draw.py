@@ -25,7 +25,7 @@ from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
-from .rolled import RolledGrid, arrange_rolled, fold_broadcast_state, merge_step_boxes, place_rolled
+from .rolled import RolledGrid, arrange_rolled, fold_broadcast_state, join_directions, merge_step_boxes, place_rolled
 from .rolled_routes import square_leaf_edges
 from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
@@ -118,6 +118,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     if (d.time_rows or opened_steps(d)) and not roll:  # opened cells stay on the grid too
         d.grid = arrange(d, graph, weights, padding)
     elif roll:
+        join_directions(d)  # a bidirectional layer's two directions, joined
         contract(d)  # no plumbing in the rolled view either: one box per layer, its loop, its weights
     mark_tied(d, graph)
     distinct_labels(d)

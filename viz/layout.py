@@ -223,8 +223,10 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         state = "c" if k[2] == "loop Add" and sum(j[0] == k[0] for j in loops) > 1 else "h"
         merged[k].name = f"{state}_{{t−1}}"
     for k, steps in steps_of.items():
-        if k[2] == "*" and k[0] != k[1] and len(steps) > 1 and (d.nodes[k[0]].kind == "rolled" or d.nodes[k[0]].tooltip == STEP_INPUTS):
+        if k[2] == "*" and k[0] != k[1] and len(steps) > 1:  # out of a rolled box, or into it step by step (x_t)
             _whole_sequence(merged[k], steps, "h" if any(j[0] == k[0] for j in loops) else "x" if d.nodes[k[0]].kind == "input" else "")
+            if d.nodes[k[0]].kind not in ("rolled", "input"):
+                merged[k].name = ""  # a bidirectional layer's input, as the one-way layer's
     by_tensor: dict[tuple, list[DrawnEdge]] = defaultdict(list)
     for (ds, _, src, _), edge in merged.items():  # "*": a rolled box's outputs, told apart by their shapes
         by_tensor[(ds, src) if src != "*" else (ds, src, np.shape(edge.value))].append(edge)
@@ -276,11 +278,18 @@ def _fold_step_plumbing(d: Drawing, rep: dict[str, str], readers: dict[str, list
     for key in [k for k, n in d.nodes.items() if n.kind == "rolled" and k.endswith("_rolled")]:
         for m in d.nodes[key].members:
             near = [rep.get(x) for x in sources[m] + readers[m]]  # h_t's reshape stays with its cell
-            home = next((x for x in near if x and x != key and d.nodes[x].kind == "rolled"), None)
-            if home is None:
+            cells = list(dict.fromkeys(x for x in near if x and x != key and d.nodes[x].kind == "rolled"))
+            if not cells:
                 break
-            rep[m] = home
-            d.nodes[home].members.append(m)
+            if len(cells) > 1:  # a bidirectional layer's x_t, read by both directions: with the layer that made x;
+                before = [rep[x] for x in sources[m] if rep.get(x) and d.nodes[rep[x]].kind != "rolled"]
+                if not before:  # the two directions' h_t joined: plumbing on its own, contracted with the other
+                    rep[m] = m
+                    d.nodes[m] = DrawnNode(m, "op", "", d.nodes[key].cluster, [m], tooltip="Concat")
+                    continue
+                cells = before
+            rep[m] = cells[0]
+            d.nodes[cells[0]].members.append(m)
         else:
             del d.nodes[key]
 

@@ -261,7 +261,8 @@ def _slots(d: Drawing, g: Grid) -> dict[tuple[int, int], list[str]]:
     for k, (r, first, _) in g.side.items():
         slots[(r, first)].append(k)
     for keys in slots.values():
-        keys.sort(key=lambda k: (d.nodes[k].kind == "param", _weight_order(d.nodes[k].label)))
+        keys.sort(key=lambda k: (d.nodes[k].kind == "param", d.nodes[k].label.rsplit(".", 1)[0], _weight_order(d.nodes[k].label)))  # a
+        # layer's weights together (a bidirectional layer's forward ones, then its reverse ones)
     return slots
 
 

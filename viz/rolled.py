@@ -26,10 +26,12 @@ import numpy as np
 from .gridnames import TARGET, WORD, WORD_CHAR
 from .layout import STEP_INPUTS, Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
 from .place import place
-from .rolled_routes import between_columns, box_of, is_loop, loops, notes_beside, pack, past_boxes, square_leaf_edges
-from .timegrid import Grid
+from .rolled_routes import (between_columns, box_of, is_loop, leaves_across, loops, notes_beside, pack, past_boxes,
+                            square_leaf_edges)
+from .timegrid import PLUMBING, Grid
 
 STEPS = re.compile(r"× (\d+)")
+REVERSE = "_reverse"  # a bidirectional layer's second box: its key is the first's and this
 STATE_INDEX = re.compile(r"(\[\d+\]| \(\w+\))$")  # h0[1], c0 (encoder): told apart by their layer's frame and column
 
 
@@ -80,11 +82,13 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
 
     joined = [(e.src, e.dst) for e in d.edges if e.src in parent and e.dst in parent and not is_loop(e)
               and _nested(d.nodes[e.src].cluster, d.nodes[e.dst].cluster)]  # the decoder's LSTM and its Attention
-    joined += [(a, b) for a, b in zip(rolled, rolled[1:]) if d.nodes[a].cluster == d.nodes[b].cluster]  # stacked layers
+    joined += [(a, b) for a, b in zip(rolled, rolled[1:]) if d.nodes[a].cluster == d.nodes[b].cluster and b != a + REVERSE]  # stacked
+    # layers; a bidirectional layer's two directions side by side, forward left
     for a, b in joined:
         parent[root(a)] = root(b)
     later = {(root(e.src), root(e.dst)) for e in d.edges if e.src in parent and e.dst in parent and root(e.src) != root(e.dst)}
-    seqs = sorted(dict.fromkeys(root(k) for k in rolled), key=lambda s: sum(b == s for _, b in later))  # an encoder first
+    seqs = sorted(dict.fromkeys(root(k) for k in rolled), key=lambda s: (sum(b == s for _, b in later), s.endswith(REVERSE)))  # an
+    # encoder first
     column = {k: seqs.index(root(k)) for k in rolled}
     nbrs: dict[str, set[str]] = defaultdict(set)
     for e in d.edges:
@@ -96,7 +100,8 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
         if not todo:
             break
         for k in todo:
-            column[k] = max(column[x] for x in nbrs[k] if x in column)  # the later sequence: a loss after its decoder
+            column[k] = max(column[x] for x in nbrs[k] if x in column and x.removesuffix(REVERSE) not in nbrs[k] - {x})  # the
+            # later sequence (a loss after its decoder); below both directions of a layer, under the forward one
     for k in d.nodes:
         if k not in leaves:
             column.setdefault(k, 0)
@@ -111,31 +116,42 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
                 rank[e.dst], changed = rank[e.src] + 1, True
         if not changed:
             break
+    twins = {k: k.removesuffix(REVERSE) for k in rolled if k.endswith(REVERSE) and k.removesuffix(REVERSE) in rank}
+    for r, f in twins.items():
+        rank[r] = rank[f]
     for k, n in d.nodes.items():  # L beside its loss, as the book's "L ← Σ ← Softmax with Loss": a row less
         into = [e.src for e in d.edges if e.dst == k]
         if n.kind == "output" and len(into) == 1 and d.nodes[into[0]].loss and k in rank:
             rank[k], column[k] = rank[into[0]], max(column.values()) + 1
     g.rank, g.span = rank, {k: (c, c) for k, c in column.items()}
-    for key, title in titles.items():  # a frame round each layer: its weights are named inside it
-        f = f"frame_{key}"
-        zeros = [e for e in d.edges if e.dst == key and e.src in leaves and d.nodes[e.src].kind == "input"
+    for key, title in titles.items():  # a frame round each layer (both directions of one): its weights are named inside it
+        if key in twins:
+            continue
+        f, pair = f"frame_{key}", [key, *[r for r, x in twins.items() if x == key]]
+        if len(pair) == 2:
+            title = ".".join(common_prefix([tuple(titles.get(k, title).split(".")) for k in pair]))
+            d.nodes[key].label, d.nodes[pair[1]].label = (d.nodes[k].label.split("\n")[0] + arrow for k, arrow in zip(pair, (" →", " ←")))
+            g.names.update({e.src: f"{g.names[e.src]} {'→' if e.dst == key else '←'}" for e in d.edges if e.dst in pair and e.src in g.names
+                            and d.nodes[e.src].kind == "param"})
+        zeros = [e for e in d.edges if e.dst in pair and e.src in leaves and d.nodes[e.src].kind == "input"
                  and e.value is not None and not np.any(e.value)]  # initial states at 0: said in the note, not drawn
-        start = " = ".join(sorted(re.sub(STATE_INDEX, "", d.nodes[e.src].label) for e in zeros)) + " = 0" if zeros else ""
+        start = " = ".join(sorted({re.sub(STATE_INDEX, "", d.nodes[e.src].label) for e in zeros})) + " = 0" if zeros else ""
         for e in zeros:
             del d.nodes[e.src]
         d.edges = [e for e in d.edges if e.src in d.nodes]
         note = f"{title}: shared by t = 0…{steps.get(key, 1) - 1}\n∂ summed over t" + (f"; {start}" if start else "")
         d.nodes[f] = DrawnNode(f, "frame", note, (), [], tooltip="the weights of this layer, shared by its steps")
-        g.rank[f], g.frames[f] = rank[key], (rank[key], column[key], column[key])
+        g.rank[f], g.frames[f] = rank[key], (rank[key], column[key], column[pair[-1]])
     order: dict[tuple[int, int], int] = defaultdict(int)
     for k in [k for k in leaves if k in d.nodes]:
         readers = [e.dst for e in d.edges if e.src == k and e.dst in g.rank]
         if not readers:
             continue
         reader = max(readers, key=g.rank.get) if d.nodes[k].grad is not None else readers[0]  # a tied weight: by the output layer
-        slot = (g.rank[reader], g.frames[reader][1] if reader in g.frames else column[reader])
+        slot = (g.rank[reader], column[twins.get(reader, reader)])  # a reverse direction's weights under the forward's
         g.side[k] = (*slot, order[slot])
         order[slot] += 1
+    g.stack = max([g.stack, *order.values()])
     _name_columns(d, g)
     for e in d.edges:  # past a box (h_t into Affine past Attention): its value is on its twin edge, its gradient its own
         past = not is_loop(e) and e.src in column and e.dst in column and column[e.src] == column[e.dst] and any(
@@ -148,6 +164,39 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
     _name_edges(d, column, steps)
     return g
+
+
+def join_directions(d: Drawing) -> None:
+    """A bidirectional layer (cell_l0 beside cell_l0_reverse): what its two directions hand on joined (their last
+    h concatenated for the decoder, their h_t for attention's hs) is one edge from the forward box carrying the
+    joined tensor, the reverse box's edge drawn along it (rolled_routes.between_columns). Before contract():
+    its rule "a stack followed by a slice joins a column only to itself" would drop the joined state."""
+    out: dict[str, list[DrawnEdge]] = defaultdict(list)
+    for e in d.edges:
+        out[e.src].append(e)
+
+    def ends(key: str) -> dict[str, DrawnEdge]:  # reader -> the last edge into it, through plumbing only
+        found, todo, seen = {}, list(out[key]), set()
+        while todo:
+            e = todo.pop()
+            if id(e) not in seen:
+                seen.add(id(e))
+                n = d.nodes[e.dst]
+                if n.kind == "branch" or n.kind == "op" and n.tooltip in PLUMBING:
+                    todo += out[e.dst]
+                elif e.src != key:
+                    found.setdefault(e.dst, e)
+        return found
+    for f in [k for k, n in d.nodes.items() if n.kind == "rolled" and k + REVERSE in d.nodes]:
+        back, fwd = ends(f + REVERSE), ends(f)
+        for dst in [k for k in fwd if k in back]:
+            last = fwd[dst]
+            value, grad = last.value, last.grad
+            if any(e.src == e.dst == dst for e in d.edges) and np.ndim(value) == 3 and np.shape(value)[0] == 1:
+                value, grad = value[0], None if grad is None else grad[0]  # the decoder's h0: (1, N, H) stacked by layer
+            d.edges = [e for e in d.edges if e is not last and e is not back[dst]]
+            d.edges += [DrawnEdge(f, dst, value, grad, last.readers, last.slot, last.sources),
+                        DrawnEdge(f + REVERSE, dst, None, None, back[dst].readers, back[dst].slot)]
 
 
 def fold_broadcast_state(d: Drawing) -> None:
@@ -260,7 +309,9 @@ def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_la
         nodes[f].update(pos=f"{(bx - bw / 2 - 14 + fx + fw / 2) / 2:.1f},{fy:.1f}!", width=f"{(fx + fw / 2 - bx + bw / 2 + 14) / 72:.3f}")
     square_leaf_edges(d, g, nodes, out)
     loops(d, nodes, out, edge_labels)
-    pack(d, column, nodes, out, notes, edge_labels)
+    wide = {f for f, (_, lo, hi) in g.frames.items() if lo != hi}
+    pack(d, column, nodes, out, notes, edge_labels, wide)
+    leaves_across(d, g, column, nodes, out, notes, edge_labels)
     notes_beside(d, g, nodes, out, notes, edge_labels)
     between_columns(d, g, column, nodes, out, notes, edge_labels)
     past_boxes(d, g, column, nodes, out, edge_labels)

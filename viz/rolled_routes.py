@@ -110,10 +110,12 @@ def extent(boxes: list[Box]) -> tuple[float, float, float, float]:
             max(b[0] + b[2] / 2 for b in boxes), max(b[1] + b[3] / 2 for b in boxes))
 
 
-def pack(d: Drawing, column: dict[str, int], nodes: dict, routes: list[dict], notes: list, labels: list[str]) -> None:
-    """Each column after the first moved left, MARGIN right of everything drawn in the columns before it."""
+def pack(d: Drawing, column: dict[str, int], nodes: dict, routes: list[dict], notes: list, labels: list[str],
+         wide: set[str] = frozenset()) -> None:
+    """Each column after the first moved left, MARGIN right of everything drawn in the columns before it (the `wide`
+    frames, round both directions of a layer, set round them afterwards)."""
     def drawn(cols: Callable[[int], bool]) -> list[Box]:
-        boxes = [box_of(a) for k, a in nodes.items() if cols(column[k])]
+        boxes = [box_of(a) for k, a in nodes.items() if cols(column[k]) and k not in wide]
         boxes += [b for i, e in enumerate(d.edges) if cols(column[e.src]) and cols(column[e.dst])
                   for b in [label_box(routes[i], labels[i])] if b]
         return boxes + [(x, y, *text_size(text, NOTE_CHAR, NOTE_LINE)) for k, text, x, y, _ in notes
@@ -141,8 +143,12 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
                 xd = box_of(nodes[e.dst])[0]
             routes[i] = route([(xs + ws / 2, ys), (xd - wd / 2, ys)], labels[i], ((xs + ws / 2 + xd - wd / 2) / 2, ys + 3 + lh / 2))
     cross = sorted((i for i, e in enumerate(d.edges) if not is_loop(e) and column[e.src] != column[e.dst]
-                    and d.nodes[e.dst].kind != "output"),
+                    and d.nodes[e.dst].kind != "output" and e.src not in g.side),
                    key=lambda i: g.rank[d.edges[i].dst])  # the last h (same row) below hs (to a higher row)
+    joined = {i: j for i in cross for j in cross if not labels[i] and labels[j] and d.edges[i].dst == d.edges[j].dst
+              and d.edges[i].src != d.edges[j].src}  # a bidirectional layer's reverse half: along its forward half's edge
+    cross = [i for i in cross if i not in joined]
+    lanes_at: dict[int, list[tuple[float, float]]] = {}  # edge -> the points of its route
     for src in dict.fromkeys(d.edges[i].src for i in cross):
         mine = [i for i in cross if d.edges[i].src == src]
         along = [i for i in mine if not labels[i] and g.rank[d.edges[i].dst] > g.rank[src]]  # a peeky h into Affine
@@ -188,11 +194,14 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
                 x1 = xd - wd / 4
                 pts = [(xs, ys + hs / 2), (xs, y), (x1, y), (x1, yd - hd / 2)]
                 at = (x1 - 8 - lw / 2, y - 3 - lh / 2 if under else y + 3 + lh / 2)
-            routes[i] = route(pts, labels[i], at)
+            routes[i], lanes_at[i] = route(pts, labels[i], at), pts
             if g.rank[d.edges[i].dst] == r:  # the same h on to the readers above: from where it turns down into the cell
                 for j in along:
                     xa, ya, wa, ha = box_of(nodes[d.edges[j].dst])
                     routes[j] = route(pts[:2] + [(xa - wa / 4, y), (xa - wa / 4, ya - ha / 2)])
+    for i, j in joined.items():  # up from its box to the other's lane, then along it
+        xs, ys, ws, hs = box_of(nodes[d.edges[i].src])
+        routes[i] = route([(xs, ys + hs / 2), (xs, lanes_at[j][1][1])] + lanes_at[j][2:])
 
 
 def past_boxes(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes: list[dict], labels: list[str]) -> None:
@@ -277,3 +286,32 @@ def _overlap(a: Box, b: Box) -> bool:
 
 def _points(pos: str) -> list[tuple[float, float]]:
     return [tuple(float(v) for v in p.removeprefix("e,").split(",")) for p in pos.split()]
+
+
+def leaves_across(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes: list[dict], notes: list,
+                  labels: list[str]) -> None:
+    """Once the columns are packed, a layer whose frame holds two boxes (a bidirectional layer: forward left,
+    reverse right, the reverse one's weights under the forward one's): its frame round both and their loops'
+    labels; the reverse weights below the frame (what is under them moves down), their edges level from the
+    card, then up to the box's left side."""
+    for f, (r, lo, hi) in g.frames.items():
+        if lo == hi:
+            continue
+        inside = [k for k, rank in g.rank.items() if rank == r and lo <= column[k] <= hi and k != f]
+        right = max(b[0] + b[2] / 2 for b in [box_of(nodes[k]) for k in inside]
+                    + [label_box(routes[i], labels[i]) or (0, 0, 0, 0) for i, e in enumerate(d.edges) if is_loop(e) and e.src in inside])
+        fx, fy, fw, fh = box_of(nodes[f])
+        nodes[f].update(pos=f"{(fx - fw / 2 + right + 2 * LOOP_ROOM) / 2:.1f},{fy:.1f}!", width=f"{(right + 2 * LOOP_ROOM - fx + fw / 2) / 72:.3f}")
+        for dst in [k for k in inside if column[k] != lo]:
+            mine = sorted((i for i, e in enumerate(d.edges) if e.dst == dst and e.src in g.side), key=lambda i: -box_of(nodes[d.edges[i].src])[1])
+            if not mine:
+                continue
+            floor = fy - fh / 2
+            top = max(b[1] + b[3] / 2 for b in (box_of(nodes[d.edges[i].src]) for i in mine))
+            if top > floor - 8:
+                move(nodes, routes, notes, lambda x, y: y < floor, dy=floor - 8 - top)
+            x, y, w, h = box_of(nodes[dst])
+            for j, i in enumerate(mine):
+                xs, ys, ws, _ = box_of(nodes[d.edges[i].src])
+                routes[i] = route([(xs + ws / 2, ys), (x - w / 2, y - h / 2 + h * (j + 1) / (len(mine) + 1))])
+    square_leaf_edges(d, g, nodes, routes)
