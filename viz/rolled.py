@@ -26,7 +26,7 @@ import numpy as np
 from .gridnames import TARGET, WORD, WORD_CHAR
 from .layout import STEP_INPUTS, Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
 from .place import place
-from .rolled_routes import (between_columns, box_of, is_loop, leaves_across, loops, notes_beside, pack, past_boxes,
+from .rolled_routes import (between_columns, box_of, cards_below, is_loop, leaves_across, loops, notes_beside, pack, past_boxes,
                             square_leaf_edges)
 from .timegrid import PLUMBING, Grid
 
@@ -151,13 +151,15 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
         slot = (g.rank[reader], column[twins.get(reader, reader)])  # a reverse direction's weights under the forward's
         g.side[k] = (*slot, order[slot])
         order[slot] += 1
-    g.stack = max([g.stack, *order.values()])
     _name_columns(d, g)
     for e in d.edges:  # past a box (h_t into Affine past Attention): its value is on its twin edge, its gradient its own
         past = not is_loop(e) and e.src in column and e.dst in column and column[e.src] == column[e.dst] and any(
             column[k] == column[e.src] and rank[e.src] < rank[k] < rank[e.dst] for k in column if k in rank)
         if past and any(x is not e and x.src == e.src and np.shape(x.value) == np.shape(e.value)
                         and np.array_equal(x.value, e.value) for x in d.edges):
+            e.value = None
+    for e in d.edges:  # x into a layer's reverse direction: its value is on the edge into the forward one, its gradient its own
+        if e.dst in twins and any(x.src == e.src and x.dst == twins[e.dst] and np.array_equal(x.value, e.value) for x in d.edges):
             e.value = None
     for k in [k for k in d.nodes if k not in g.rank and k not in g.side]:
         del d.nodes[k]
@@ -286,7 +288,8 @@ def _name_edges(d: Drawing, column: dict[str, int], steps: dict[str, int]) -> No
         if is_loop(e) or src.kind != "rolled" or e.value is None:  # (a peeky h's second reader: drawn along its first)
             continue
         if column[e.src] != column[e.dst]:
-            e.name = "hs" if np.ndim(e.value) == 3 else f"h_{{{steps.get(e.src, 1) - 1}}}"
+            last = f"h_{{{steps.get(e.src, 1) - 1}}}"
+            e.name = "hs" if np.ndim(e.value) == 3 else f"[{last}→, h_{{0}}←]" if e.src + REVERSE in d.nodes else last
         elif src.label.startswith("Attention") and np.ndim(e.value) == 3:
             e.name = "c_{t}"  # every step's context: its shape (N, T, H) says so
 
@@ -309,9 +312,10 @@ def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_la
         nodes[f].update(pos=f"{(bx - bw / 2 - 14 + fx + fw / 2) / 2:.1f},{fy:.1f}!", width=f"{(fx + fw / 2 - bx + bw / 2 + 14) / 72:.3f}")
     square_leaf_edges(d, g, nodes, out)
     loops(d, nodes, out, edge_labels)
+    under = cards_below(d, g, column, nodes, out, notes, edge_labels)
     wide = {f for f, (_, lo, hi) in g.frames.items() if lo != hi}
     pack(d, column, nodes, out, notes, edge_labels, wide)
-    leaves_across(d, g, column, nodes, out, notes, edge_labels)
+    leaves_across(d, g, column, nodes, out, edge_labels, under)
     notes_beside(d, g, nodes, out, notes, edge_labels)
     between_columns(d, g, column, nodes, out, notes, edge_labels)
     past_boxes(d, g, column, nodes, out, edge_labels)

@@ -288,8 +288,8 @@ def _points(pos: str) -> list[tuple[float, float]]:
     return [tuple(float(v) for v in p.removeprefix("e,").split(",")) for p in pos.split()]
 
 
-def leaves_across(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes: list[dict], notes: list,
-                  labels: list[str]) -> None:
+def leaves_across(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes: list[dict], labels: list[str],
+                  under: set[str]) -> None:
     """Once the columns are packed, a layer whose frame holds two boxes (a bidirectional layer: forward left,
     reverse right, the reverse one's weights under the forward one's): its frame round both and their loops'
     labels; the reverse weights below the frame (what is under them moves down), their edges level from the
@@ -302,16 +302,84 @@ def leaves_across(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, rout
                     + [label_box(routes[i], labels[i]) or (0, 0, 0, 0) for i, e in enumerate(d.edges) if is_loop(e) and e.src in inside])
         fx, fy, fw, fh = box_of(nodes[f])
         nodes[f].update(pos=f"{(fx - fw / 2 + right + 2 * LOOP_ROOM) / 2:.1f},{fy:.1f}!", width=f"{(right + 2 * LOOP_ROOM - fx + fw / 2) / 72:.3f}")
-        for dst in [k for k in inside if column[k] != lo]:
-            mine = sorted((i for i, e in enumerate(d.edges) if e.dst == dst and e.src in g.side), key=lambda i: -box_of(nodes[d.edges[i].src])[1])
-            if not mine:
-                continue
-            floor = fy - fh / 2
-            top = max(b[1] + b[3] / 2 for b in (box_of(nodes[d.edges[i].src]) for i in mine))
-            if top > floor - 8:
-                move(nodes, routes, notes, lambda x, y: y < floor, dy=floor - 8 - top)
-            x, y, w, h = box_of(nodes[dst])
-            for j, i in enumerate(mine):
-                xs, ys, ws, _ = box_of(nodes[d.edges[i].src])
-                routes[i] = route([(xs + ws / 2, ys), (x - w / 2, y - h / 2 + h * (j + 1) / (len(mine) + 1))])
+    for dst in {e.dst for e in d.edges if e.src in under}:
+        mine = sorted((i for i, e in enumerate(d.edges) if e.dst == dst and e.src in g.side), key=lambda i: -box_of(nodes[d.edges[i].src])[1])
+        x, y, w, h = box_of(nodes[dst])
+        for j, i in enumerate(mine):
+            xs, ys, ws, _ = box_of(nodes[d.edges[i].src])
+            routes[i] = route([(xs + ws / 2, ys), (x - w / 2, y - h / 2 + h * (j + 1) / (len(mine) + 1))])
     square_leaf_edges(d, g, nodes, routes)
+
+
+def cards_below(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes: list[dict], notes: list,
+                labels: list[str]) -> set[str]:
+    """In a figure with a bidirectional layer, the weights of its reverse box and of the boxes right of it (the
+    decoder's) go under their frame, right-aligned just left of their box (beside it, they would take a column's
+    width); the forward box's weights centred on its row again; what is below moves down to make room; the label
+    of the edge up into the forward box left of it. Returns the weights moved (their column is now their box's)."""
+    wide = [fr for fr in g.frames.values() if fr[1] != fr[2]]
+    if not wide:
+        return set()
+    frame_of = {k: f for f, (r, lo, hi) in g.frames.items() for k, rank in g.rank.items()
+                if rank == r and lo <= column[k] <= hi and k != f and d.nodes[k].kind == "rolled"}
+    later = [k for k, f in frame_of.items() if any(column[k] > lo and g.rank[k] == r for r, lo, _ in wide)]
+    moved: set[str] = set()
+    height = {d.nodes[c].label.rsplit(".", 1)[-1]: box_of(nodes[c])[1] for c, side in g.side.items()
+              if any(side[:2] == (r, lo) for r, lo, _ in wide)}  # the forward weights' order, the book's: Wx, Wh, b
+    for k in later:
+        _, fy, _, fh = box_of(nodes[frame_of[k]])
+        x, _, w, _ = box_of(nodes[k])
+        top = fy - fh / 2 - 8
+        for c in sorted((e.src for e in d.edges if e.dst == k and e.src in g.side and d.nodes[e.src].kind == "param"),
+                        key=lambda c: -height.get(d.nodes[c].label.rsplit(".", 1)[-1], box_of(nodes[c])[1])):
+            _, _, cw, ch = box_of(nodes[c])
+            nodes[c]["pos"] = f"{x - w / 2 - 18 - cw / 2:.1f},{top - ch / 2:.1f}!"
+            top -= ch + 6
+            column[c], g.side[c] = column[k], (g.side[c][0], column[k], g.side[c][2])
+            moved.add(c)
+    for r, lo, _ in wide:  # the forward box's weights centred on its row again; the edge from below labelled on its left
+        (f,) = [k for k, rank in g.rank.items() if rank == r and column[k] == lo and d.nodes[k].kind == "rolled"]
+        cards = [c for c, side in g.side.items() if side[:2] == (r, lo)]
+        if cards:
+            _, lowest, _, highest = extent([box_of(nodes[c]) for c in cards])
+            move(nodes, routes, [], lambda x, y: True, dy=box_of(nodes[f])[1] - (lowest + highest) / 2, keys=set(cards), edges=set())
+        for i, e in enumerate(d.edges):
+            b = label_box(routes[i], labels[i])
+            if e.dst == f and b and g.rank.get(e.src, r) < r:  # just above the box below, left of the edge
+                xs, ys, _, hs = box_of(nodes[e.src])
+                routes[i]["lp"] = f"{xs - 6 - b[2] / 2:.1f},{ys + hs / 2 + 8 + b[3] / 2:.1f}"
+    for j, (n, text, x, y, attrs) in enumerate(notes):  # a layer's note under its weights
+        cards = [box_of(nodes[c]) for c, side in g.side.items() if side[:2] == g.frames.get(n.rsplit("_note", 1)[0], (None, None))[:2]]
+        if cards:
+            notes[j] = (n, text, (extent(cards)[0] + extent(cards)[2]) / 2, extent(cards)[1] - 10 - 5.5 * text.count("\n"), attrs)
+    r = min(g.rank[k] for k in later)
+    mine = [j for j, (n, *_) in enumerate(notes) if g.frames.get(n.rsplit("_note", 1)[0], (-1,))[0] == r]
+    low = extent([box_of(nodes[c]) for c, side in g.side.items() if side[0] == r]
+                 + [(x, y, *text_size(t, NOTE_CHAR, NOTE_LINE)) for j, (_, t, x, y, _) in enumerate(notes) if j in mine])[1]
+    lower = [box_of(a) for k, a in nodes.items() if (g.rank[k] if k in g.rank else g.side.get(k, (r,))[0]) < r]
+    if lower and extent(lower)[3] + 10 > low:  # what is below moves down (not the notes just set)
+        ceiling, others = extent(lower)[3] + 1, [j for j in range(len(notes)) if j not in mine]
+        rest = [notes[j] for j in others]
+        move(nodes, routes, rest, lambda x, y: y < ceiling, dy=low - 10 - extent(lower)[3],
+             keys={k for k in nodes if g.rank.get(k, g.side.get(k, (r,))[0]) < r})
+        for j, n in zip(others, rest):
+            notes[j] = n
+    return moved
+    slots = {g.side[c][:2] for c in moved}
+    mine = {j for j, (n, *_) in enumerate(notes) if g.frames.get(n.rsplit("_note", 1)[0], (None, None))[:2] in slots}
+    for j in mine:  # a layer's note under the lowest of its weights
+        n, text, x, y, attrs = notes[j]
+        cards = [box_of(nodes[c]) for c, side in g.side.items() if side[:2] == g.frames[n.rsplit("_note", 1)[0]][:2]]
+        notes[j] = (n, text, x, extent(cards)[1] - 10 - 5.5 * text.count("\n"), attrs)
+    r = min(g.rank[k] for k in later)
+    low = extent([box_of(nodes[c]) for c in moved] + [(x, y, *text_size(t, NOTE_CHAR, NOTE_LINE)) for j, (_, t, x, y, _) in enumerate(notes)
+                                                       if j in mine])[1]
+    lower = [box_of(a) for k, a in nodes.items() if (g.rank[k] if k in g.rank else g.side.get(k, (r,))[0]) < r]
+    if lower and extent(lower)[3] + 10 > low:  # what is below moves down (not the notes just set)
+        ceiling, dy = extent(lower)[3] + 1, low - 10 - extent(lower)[3]
+        others = [j for j in range(len(notes)) if j not in mine]
+        rest = [notes[j] for j in others]
+        move(nodes, routes, rest, lambda x, y: y < ceiling, dy=dy, keys={k for k in nodes if k not in moved})
+        for j, n in zip(others, rest):
+            notes[j] = n
+    return moved
