@@ -27,6 +27,7 @@ from tinygrad_nlp import Group
 from .trace import Graph, Node
 
 TIME = re.compile(r"t=(\d+)$")
+MOVES = ("Reshape", "Concat", "GetItem", "Transpose")  # ops that only move values
 STEP_INPUTS = "the input of every step"  # the tooltip of a rolled cell's x_t
 
 
@@ -161,7 +162,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
         d.nodes[dkey].members.append(key)
 
     if roll:
-        _fold_step_plumbing(d, rep, readers, sources)
+        _fold_step_plumbing(d, graph, rep, readers, sources)
 
     # leaves and constants sit where their readers are drawn; a scalar constant goes into its op's label
     for key, node in graph.nodes.items():
@@ -272,22 +273,23 @@ def sequence_name(recurrent: bool, steps: int, stem: str = "h") -> str:
     return (f"{stem}_{{t}}, " if recurrent else "") + f"t = 0…{steps - 1}"
 
 
-def _fold_step_plumbing(d: Drawing, rep: dict[str, str], readers: dict[str, list[str]], sources: dict[str, list[str]]) -> None:
+def _fold_step_plumbing(d: Drawing, graph: Graph, rep: dict[str, str], readers: dict[str, list[str]],
+                        sources: dict[str, list[str]]) -> None:
     """Rolled: the ops of a step outside its cell (x[:, t], the reshape of h_t before the stack) go
     into the rolled cell they serve."""
     for key in [k for k, n in d.nodes.items() if n.kind == "rolled" and k.endswith("_rolled")]:
         for m in d.nodes[key].members:
             near = [rep.get(x) for x in sources[m] + readers[m]]  # h_t's reshape stays with its cell
             cells = list(dict.fromkeys(x for x in near if x and x != key and d.nodes[x].kind == "rolled"))
+            before = [rep[x] for x in sources[m] if rep.get(x) and d.nodes[rep[x]].kind != "rolled"]
+            if len(cells) > 1 and before:  # a bidirectional layer's x_t, read by both directions: with the layer that made x
+                cells = before
+            elif len(cells) != 1 and graph.nodes[m].op in MOVES:  # the two directions' h_t joined (and reshaped to be
+                rep[m] = m  # stacked): plumbing on its own, contracted with the rest
+                d.nodes[m] = DrawnNode(m, "op", graph.nodes[m].label, d.nodes[key].cluster, [m], tooltip=graph.nodes[m].op)
+                continue
             if not cells:
                 break
-            if len(cells) > 1:  # a bidirectional layer's x_t, read by both directions: with the layer that made x;
-                before = [rep[x] for x in sources[m] if rep.get(x) and d.nodes[rep[x]].kind != "rolled"]
-                if not before:  # the two directions' h_t joined: plumbing on its own, contracted with the other
-                    rep[m] = m
-                    d.nodes[m] = DrawnNode(m, "op", "", d.nodes[key].cluster, [m], tooltip="Concat")
-                    continue
-                cells = before
             rep[m] = cells[0]
             d.nodes[cells[0]].members.append(m)
         else:

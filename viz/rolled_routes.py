@@ -145,6 +145,11 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
     cross = sorted((i for i, e in enumerate(d.edges) if not is_loop(e) and column[e.src] != column[e.dst]
                     and d.nodes[e.dst].kind != "output" and e.src not in g.side),
                    key=lambda i: g.rank[d.edges[i].dst])  # the last h (same row) below hs (to a higher row)
+    for i in [i for i in cross if d.nodes[d.edges[i].src].kind != "rolled"]:  # x into a reverse box: from the side of
+        (xs, ys, ws, _), (xd, yd, wd, hd) = box_of(nodes[d.edges[i].src]), box_of(nodes[d.edges[i].dst])  # the box below
+        lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
+        routes[i] = route([(xs + ws / 2, ys), (xd - wd / 4, ys), (xd - wd / 4, yd - hd / 2)], labels[i], ((xs + ws / 2 + xd - wd / 4) / 2, ys + 3 + lh / 2))
+        cross.remove(i)
     joined = {i: j for i in cross for j in cross if not labels[i] and labels[j] and d.edges[i].dst == d.edges[j].dst
               and d.edges[i].src != d.edges[j].src}  # a bidirectional layer's reverse half: along its forward half's edge
     cross = [i for i in cross if i not in joined]
@@ -322,10 +327,10 @@ def cards_below(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes
         return set()
     frame_of = {k: f for f, (r, lo, hi) in g.frames.items() for k, rank in g.rank.items()
                 if rank == r and lo <= column[k] <= hi and k != f and d.nodes[k].kind == "rolled"}
-    later = [k for k, f in frame_of.items() if any(column[k] > lo and g.rank[k] == r for r, lo, _ in wide)]
     moved: set[str] = set()
-    height = {d.nodes[c].label.rsplit(".", 1)[-1]: box_of(nodes[c])[1] for c, side in g.side.items()
-              if any(side[:2] == (r, lo) for r, lo, _ in wide)}  # the forward weights' order, the book's: Wx, Wh, b
+    later = [k for k, f in frame_of.items() if any(column[k] > lo and g.rank[k] == r for r, lo, _ in wide)]
+    height = {d.nodes[e.src].label.rsplit(".", 1)[-1]: box_of(nodes[e.src])[1] for e in d.edges
+              if e.src in g.side and e.dst in frame_of and e.dst not in later}  # the forward weights' order, the book's: Wx, Wh, b
     for k in later:
         _, fy, _, fh = box_of(nodes[frame_of[k]])
         x, _, w, _ = box_of(nodes[k])
@@ -337,17 +342,13 @@ def cards_below(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes
             top -= ch + 6
             column[c], g.side[c] = column[k], (g.side[c][0], column[k], g.side[c][2])
             moved.add(c)
-    for r, lo, _ in wide:  # the forward box's weights centred on its row again; the edge from below labelled on its left
-        (f,) = [k for k, rank in g.rank.items() if rank == r and column[k] == lo and d.nodes[k].kind == "rolled"]
-        cards = [c for c, side in g.side.items() if side[:2] == (r, lo)]
+    for r, lo, _ in wide:  # the forward box's weights from the top of its frame down (a stack as deep as the others');
+        (f,) = [k for k, rank in g.rank.items() if rank == r and column[k] == lo and d.nodes[k].kind == "rolled"]  # the edge
+        cards = [c for c, side in g.side.items() if side[:2] == (r, lo)]  # from below labelled on its left
         if cards:
-            _, lowest, _, highest = extent([box_of(nodes[c]) for c in cards])
-            move(nodes, routes, [], lambda x, y: True, dy=box_of(nodes[f])[1] - (lowest + highest) / 2, keys=set(cards), edges=set())
-        for i, e in enumerate(d.edges):
-            b = label_box(routes[i], labels[i])
-            if e.dst == f and b and g.rank.get(e.src, r) < r:  # just above the box below, left of the edge
-                xs, ys, _, hs = box_of(nodes[e.src])
-                routes[i]["lp"] = f"{xs - 6 - b[2] / 2:.1f},{ys + hs / 2 + 8 + b[3] / 2:.1f}"
+            _, fy, _, fh = box_of(nodes[frame_of[f]])
+            move(nodes, routes, [], lambda x, y: True, dy=fy + fh / 2 - extent([box_of(nodes[c]) for c in cards])[3], keys=set(cards),
+                 edges=set())
     for j, (n, text, x, y, attrs) in enumerate(notes):  # a layer's note under its weights
         cards = [box_of(nodes[c]) for c, side in g.side.items() if side[:2] == g.frames.get(n.rsplit("_note", 1)[0], (None, None))[:2]]
         if cards:
@@ -364,6 +365,13 @@ def cards_below(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes
              keys={k for k in nodes if g.rank.get(k, g.side.get(k, (r,))[0]) < r})
         for j, n in zip(others, rest):
             notes[j] = n
+    for r, lo, _ in wide:  # the edge from below into the forward box: labelled left of it, just above the row below
+        for i, e in enumerate(d.edges):
+            b = label_box(routes[i], labels[i])
+            if b and column[e.dst] == lo and g.rank.get(e.dst) == r and g.rank.get(e.src, r) < r:
+                xs = box_of(nodes[e.src])[0]
+                top = extent([box_of(a) for k, a in nodes.items() if g.rank.get(k, g.side.get(k, (r,))[0]) < r])[3]
+                routes[i]["lp"] = f"{xs - 6 - b[2] / 2:.1f},{top + 6 + b[3] / 2:.1f}"
     return moved
     slots = {g.side[c][:2] for c in moved}
     mine = {j for j, (n, *_) in enumerate(notes) if g.frames.get(n.rsplit("_note", 1)[0], (None, None))[:2] in slots}
