@@ -19,13 +19,14 @@ import numpy as np
 from tinygrad_nlp import Tensor
 from .trace import Graph, trace
 
+from .bidirectional import join_directions
 from .cells import cell_layout, cell_notes, opened_cell
 from .gridcells import opened_steps
 from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
-from .rolled import RolledGrid, arrange_rolled, fold_broadcast_state, join_directions, merge_step_boxes, place_rolled
+from .rolled import RolledGrid, arrange_rolled, fold_broadcast_state, merge_step_boxes, place_rolled
 from .rolled_routes import square_leaf_edges
 from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels

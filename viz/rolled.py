@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .bidirectional import REVERSE, cards_below, leaves_across
 from .gridnames import TARGET, WORD, WORD_CHAR
 from .layout import STEP_INPUTS, Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
 from .place import place
-from .rolled_routes import (between_columns, box_of, cards_below, is_loop, leaves_across, loops, notes_beside, pack, past_boxes,
-                            square_leaf_edges)
-from .timegrid import PLUMBING, Grid
+from .rolled_routes import between_columns, box_of, is_loop, loops, notes_beside, pack, past_boxes, square_leaf_edges
+from .timegrid import Grid
 
 STEPS = re.compile(r"× (\d+)")
-REVERSE = "_reverse"  # a bidirectional layer's second box: its key is the first's and this
 STATE_INDEX = re.compile(r"(\[\d+\]| \(\w+\))$")  # h0[1], c0 (encoder): told apart by their layer's frame and column
 
 
@@ -166,39 +165,6 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
     _name_edges(d, column, steps)
     return g
-
-
-def join_directions(d: Drawing) -> None:
-    """A bidirectional layer (cell_l0 beside cell_l0_reverse): what its two directions hand on joined (their last
-    h concatenated for the decoder, their h_t for attention's hs) is one edge from the forward box carrying the
-    joined tensor, the reverse box's edge drawn along it (rolled_routes.between_columns). Before contract():
-    its rule "a stack followed by a slice joins a column only to itself" would drop the joined state."""
-    out: dict[str, list[DrawnEdge]] = defaultdict(list)
-    for e in d.edges:
-        out[e.src].append(e)
-
-    def ends(key: str) -> dict[str, DrawnEdge]:  # reader -> the last edge into it, through plumbing only
-        found, todo, seen = {}, list(out[key]), set()
-        while todo:
-            e = todo.pop()
-            if id(e) not in seen:
-                seen.add(id(e))
-                n = d.nodes[e.dst]
-                if n.kind == "branch" or n.kind == "op" and n.tooltip in PLUMBING:
-                    todo += out[e.dst]
-                elif e.src != key:
-                    found.setdefault(e.dst, e)
-        return found
-    for f in [k for k, n in d.nodes.items() if n.kind == "rolled" and k + REVERSE in d.nodes]:
-        back, fwd = ends(f + REVERSE), ends(f)
-        for dst in [k for k in fwd if k in back]:
-            last = fwd[dst]
-            value, grad = last.value, last.grad
-            if any(e.src == e.dst == dst for e in d.edges) and np.ndim(value) == 3 and np.shape(value)[0] == 1:
-                value, grad = value[0], None if grad is None else grad[0]  # the decoder's h0: (1, N, H) stacked by layer
-            d.edges = [e for e in d.edges if e is not last and e is not back[dst]]
-            d.edges += [DrawnEdge(f, dst, value, grad, last.readers, last.slot, last.sources),
-                        DrawnEdge(f + REVERSE, dst, None, None, back[dst].readers, back[dst].slot)]
 
 
 def fold_broadcast_state(d: Drawing) -> None:
