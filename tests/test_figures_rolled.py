@@ -11,8 +11,8 @@ import pytest
 
 import tinygrad_nlp as tg
 import viz
-from models import AttentionSeq2seq, BetterRnnlm, Rnnlm, Seq2seq
-from test_figures_time import png_size, shapes, svg_of
+from models import AttentionSeq2seq, BetterRnnlm, PeekySeq2seq, Rnnlm, Seq2seq
+from test_figures_time import overlaps, png_size, shapes, svg_of, text_boxes
 from tinygrad_nlp.cli.gallery import figures, with_gradients
 from tinygrad_nlp.nn import functional as F
 from viz.draw import drawing, name_map
@@ -34,9 +34,10 @@ def lm(model_class, T: int = 5, train: bool = False, **kwargs):
     return model, loss
 
 
-def seq2seq(model_class):
+def seq2seq(model_class, **kwargs):
+    """A small seq2seq model (distinct seeded weights), its loss on 4 source and 3 answer steps, backward done."""
     with tg.default_dtype(np.float64):
-        model = model_class(8, 3, 4, generator=np.random.default_rng(3))
+        model = model_class(8, 3, 4, generator=np.random.default_rng(3), **kwargs)
     loss = model(np.array([[1, 2, 3, 4]]), np.array([[0, 5, 6, 7]]))
     loss.backward(retain_graph=True)
     return model, loss
@@ -52,6 +53,13 @@ ROLLED = {
     "BetterRnnlm (tied, 2 layers)": lambda: lm(BetterRnnlm),
     "seq2seq": lambda: seq2seq(Seq2seq),
     "attention seq2seq": lambda: seq2seq(AttentionSeq2seq),
+    "GRU seq2seq": lambda: seq2seq(Seq2seq, cell="gru"),
+    "peeky seq2seq": lambda: seq2seq(PeekySeq2seq),
+    "additive attention seq2seq": lambda: seq2seq(AttentionSeq2seq, score="additive"),
+    "bidirectional seq2seq": lambda: seq2seq(Seq2seq, bidirectional=True),
+    "bidirectional attention seq2seq": lambda: seq2seq(AttentionSeq2seq, bidirectional=True),
+    "GRU LM": lambda: lm(Rnnlm, cell="gru"),
+    "RNN LM": lambda: lm(Rnnlm, cell="rnn"),
     "gallery time_rnn_rolled": lambda: gallery("time_rnn_rolled"),
     "gallery attention_seq2seq_rolled": lambda: gallery("attention_seq2seq_rolled"),
 }
@@ -99,9 +107,9 @@ def test_layers_stack_bottom_to_top_each_box_with_one_loop_per_state():
 
 
 @needs_dot
-def test_loop_labels_do_not_overlap():
-    from test_figures_time import overlaps, text_boxes
-    model, loss = lm(Rnnlm, num_layers=2)
+@pytest.mark.parametrize("name", ROLLED)
+def test_rolled_labels_do_not_overlap(name):
+    model, loss = ROLLED[name]()
     root = svg_of(viz.draw(loss, show="both", names=model, roll=True))
     assert overlaps(text_boxes(root)) == []
 
@@ -161,3 +169,88 @@ def test_tied_output_layer_keeps_its_numbers():
     model.reset_state()
     h, _ = model.rnn(model.embed(ids))
     np.testing.assert_array_equal(logits.data, (h @ model.embed.W.T + model.out_b).data)
+
+
+def rolled_drawing(model, loss):
+    return drawing(trace(loss, name_map(model)), roll=True)
+
+
+@needs_dot
+@pytest.mark.parametrize("name, cell, states", [("GRU seq2seq", "GRU", 1), ("peeky seq2seq", "LSTM", 2),
+                                                ("additive attention seq2seq", "LSTM", 2), ("GRU LM", "GRU", 1),
+                                                ("RNN LM", "RNN", 1)])
+def test_other_models_rolled_bottom_to_top_one_box_and_its_loops_per_layer(name, cell, states):
+    model, loss = ROLLED[name]()
+    nodes, edges = shapes(svg_of(viz.draw(loss, show="both", names=model, roll=True)))
+    cells = sorted(boxes(nodes, rf"{cell} × \d").items(), key=lambda kv: kv[1][0])  # encoder left of decoder
+    assert len(cells) == (1 if "LM" in name else 2)
+    for key, _ in cells:
+        assert len(edges.get(f"{key}->{key}", [])) == states  # h (and c): one loop each
+    x = cells[-1][1][0]  # the decoder's (or the LM's) column, bottom to top
+    column = [v for v in nodes.values() if abs(v[0] - x) < 1 and re.match(r"(Embedding|\w+ × \d|Attention|Affine|Softmax)", v[2])]
+    order = [v[2].split(" ×")[0] for v in sorted(column, key=lambda v: -v[1])]
+    assert order == ["Embedding", cell] + (["Attention"] if "attention" in name else []) + ["Affine", "Softmax with Loss"]
+
+
+def test_gru_weights_are_one_column_of_cards():
+    model, loss = seq2seq(Seq2seq, cell="gru")
+    d = rolled_drawing(model, loss)
+    for c in {side[1] for side in d.grid.side.values()}:
+        assert {side[2] for side in d.grid.side.values() if side[1] == c} <= set(range(d.grid.stack))  # Wx, Wh, bx, bh stacked
+    assert d.grid.stack == 4
+
+
+def test_peeky_encoder_h_is_one_arrow_into_every_decoder_step_and_affine_said_once():
+    model, loss = seq2seq(PeekySeq2seq)
+    d = rolled_drawing(model, loss)
+    assert not [n for n in d.nodes.values() if n.kind == "op"]  # no Repeat (expand) of h, no concat
+    (enc,) = [k for k, n in d.nodes.items() if n.kind == "rolled" and "encoder" in k]
+    out = [e for e in d.edges if e.src == enc and e.dst != enc]
+    assert sorted(d.nodes[e.dst].label for e in out) == ["Affine", "LSTM × 3"]
+    (h,) = [e for e in out if e.value is not None]  # written once: on the edge into the decoder's cell
+    assert d.nodes[h.dst].label == "LSTM × 3" and h.name == "h_{3}"
+    (affine,) = [e for e in out if e is not h]
+    assert affine.value is None and affine.grad is None  # drawn along it
+    xs, ts = np.array([[1, 2, 3, 4]]), np.array([[0, 5, 6, 7]])
+    (h_enc, _), _ = model.encode(xs)
+    leaf = tg.tensor(h_enc.data, dtype=np.float64, requires_grad=True)  # the encoder's h as a leaf: its gradient over all its uses
+    state, _ = model.encode(xs)
+    logits, _ = model.decoder(ts[:, :-1], (leaf, state[1]), (leaf, state[1]))
+    F.cross_entropy(logits, ts[:, 1:]).backward()
+    np.testing.assert_allclose(h.value, h_enc.data[0])
+    np.testing.assert_allclose(h.grad, np.asarray(leaf.grad.data)[0], atol=1e-12)  # initial state + every step + Affine
+
+
+@needs_dot
+@pytest.mark.parametrize("model_class", [Seq2seq, AttentionSeq2seq])
+def test_bidirectional_encoder_directions_side_by_side_their_h_joined_into_the_decoder(model_class):
+    model, loss = seq2seq(model_class, bidirectional=True)
+    d = rolled_drawing(model, loss)
+    fwd, back = [k for k, n in d.nodes.items() if n.kind == "rolled" and "encoder" in k]
+    assert back == fwd + "_reverse"
+    dec = next(k for k, n in d.nodes.items() if n.kind == "rolled" and "decoder" in k and n.label.startswith("LSTM"))
+    assert not [e for e in d.edges if {e.src, e.dst} == {fwd, back}]  # no edge between the two directions
+    (emb,) = [k for k, n in d.nodes.items() if n.label == "Embedding" and "encoder" in k]
+    assert {e.dst for e in d.edges if e.src == emb} == {fwd, back}  # x read by both
+    (h,) = [e for e in d.edges if e.src == fwd and e.dst == dec]
+    (along,) = [e for e in d.edges if e.src == back and e.dst == dec]
+    _, (h_enc, _) = model.encoder(np.array([[1, 2, 3, 4]]))
+    assert h.name == "[h_{3}→, h_{0}←]" and along.value is None
+    np.testing.assert_allclose(h.value, h_enc.data[0])  # [forward's last h, reverse's last (t = 0)]
+    if model_class is AttentionSeq2seq:
+        (hs,) = [e for e in d.edges if e.src == fwd and d.nodes[e.dst].label.startswith("Attention")]
+        assert hs.name == "hs" and np.shape(hs.value) == (1, 4, 4)  # both directions' h_t, joined
+    dg = viz.draw(loss, show="both", names=model, roll=True)
+    nodes, edges = shapes(svg_of(dg))
+    (f, fv), (b, bv) = sorted(boxes(nodes, r"LSTM × 4").items(), key=lambda kv: kv[1][0])
+    assert fv[2].endswith("→") and bv[2].endswith("←") and abs(fv[1] - bv[1]) < 1  # one row, forward left
+    assert bv[0] < only(nodes, r"LSTM × 3")[0]  # the decoder right of both
+    for key in (f, b):
+        assert len(edges.get(f"{key}->{key}", [])) == 2
+
+
+def test_rolled_x_t_carries_every_steps_input():
+    names, loss = gallery("time_rnn_rolled")
+    d = drawing(trace(loss, name_map(names)), roll=True)
+    (x,) = [e for e in d.edges if d.nodes[e.src].label == "x_t"]
+    assert x.name == "x_{t}, t = 0…2" and np.ndim(x.value) == 3 and np.shape(x.value)[1] == 3

@@ -14,12 +14,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from .layout import Drawing, DrawnEdge
+from .layout import REVERSE, Drawing, DrawnEdge
 from .place import text_size
 from .rolled_routes import LOOP_ROOM, NOTE_CHAR, NOTE_LINE, box_of, extent, is_loop, label_box, move, route, square_leaf_edges
 from .timegrid import PLUMBING, Grid
-
-REVERSE = "_reverse"  # a bidirectional layer's second box: its key is the first's and this
 
 
 def join_directions(d: Drawing) -> None:

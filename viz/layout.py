@@ -28,6 +28,7 @@ from .trace import Graph, Node
 
 TIME = re.compile(r"t=(\d+)$")
 MOVES = ("Reshape", "Concat", "GetItem", "Transpose")  # ops that only move values
+REVERSE = "_reverse"  # a bidirectional layer's second rolled box: its key is the first's and this
 STEP_INPUTS = "the input of every step"  # the tooltip of a rolled cell's x_t
 
 
@@ -282,10 +283,11 @@ def _fold_step_plumbing(d: Drawing, graph: Graph, rep: dict[str, str], readers: 
             near = [rep.get(x) for x in sources[m] + readers[m]]  # h_t's reshape stays with its cell
             cells = list(dict.fromkeys(x for x in near if x and x != key and d.nodes[x].kind == "rolled"))
             before = [rep[x] for x in sources[m] if rep.get(x) and d.nodes[rep[x]].kind != "rolled"]
-            if len(cells) > 1 and before:  # a bidirectional layer's x_t, read by both directions: with the layer that made x
+            both = len(cells) == 2 and REVERSE in (cells[1].removeprefix(cells[0]), cells[0].removeprefix(cells[1]))
+            if both and before:  # a bidirectional layer's x_t, read by both directions: with the layer that made x
                 cells = before
-            elif len(cells) != 1 and graph.nodes[m].op in MOVES:  # the two directions' h_t joined (and reshaped to be
-                rep[m] = m  # stacked): plumbing on its own, contracted with the rest
+            elif (both or not cells) and graph.nodes[m].op in MOVES:  # the two directions' h_t joined (and reshaped to
+                rep[m] = m  # be stacked): plumbing on its own, contracted with the rest
                 d.nodes[m] = DrawnNode(m, "op", graph.nodes[m].label, d.nodes[key].cluster, [m], tooltip=graph.nodes[m].op)
                 continue
             if not cells:
