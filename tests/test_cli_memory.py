@@ -36,7 +36,7 @@ def estimate(line: str, monkeypatch) -> float:
 
     monkeypatch.setattr(command(argv[0]), "check_memory", record)
     monkeypatch.setattr(command(argv[0]), "run_folder", lambda *a, **kw: None)
-    args.check(args)
+    args.validate(args)
     return seen["bytes"]
 
 

@@ -385,3 +385,18 @@ def test_cell_steps_light_one_drawn_node_each():
              for k0, k1 in zip(stops, stops[1:])]
     columns = [c for c in cells if c]
     assert len(columns) == 3 and all(len(c) == 2 for c in columns)  # step t is a column: layer 0's and layer 1's cell
+
+
+@needs_dot
+def test_the_command_checks_only_when_asked_and_writes_a_language_models_words(tmp_path):
+    from tinygrad_nlp.cli import main
+
+    pages = {flag: tmp_path / f"{flag or 'plain'}.html" for flag in ("", "--check")}
+    for flag, path in pages.items():  # --check was shadowed by the command's own validation (always on, and a crash)
+        assert main(["explore", "--figure", "node_add", *([flag] if flag else []), "--out", str(path)]) in (0, None)
+    assert not page_data(pages[""].read_text(encoding="utf-8"))["check"]
+    assert page_data(pages["--check"].read_text(encoding="utf-8"))["check"]
+    W, loss = small_net()
+    words = ("the", "stock")
+    html = viz.explore(loss, tokens=words[:1], targets=words[1:]).html
+    assert "input: the" in html and "predicts: stock" in html  # (a drawing without time steps: in its title)

@@ -96,7 +96,7 @@ def render_graph(graph: Graph, show: str = "forward", values: bool = True, rankd
                  targets: Sequence[str] = ()) -> graphviz.Digraph:
     """Draw a traced Graph. `highlight`: traced op keys or Functions whose drawn node is filled in colour."""
     d = drawing(graph, expand, collapse, roll, max_nodes, weights, padding)
-    d.tokens, d.targets = _words("tokens", tokens, d), _words("targets", targets, d)
+    d.tokens, d.targets = column_words("tokens", tokens, d), column_words("targets", targets, d)
     marked = {h if isinstance(h, str) else id(h) for h in highlight}
     lit = {k: HIGHLIGHT_COLOR for k, n in d.nodes.items()
            if any(m in marked or (graph.nodes[m].fn is not None and id(graph.nodes[m].fn) in marked) for m in n.members)}
@@ -121,7 +121,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     return d
 
 
-def _words(what: str, words: Sequence[str], d: Drawing) -> tuple[str, ...]:
+def column_words(what: str, words: Sequence[str], d: Drawing) -> tuple[str, ...]:
     """One word per time step (the columns of the grid), checked."""
     steps = max((len(row) for row in d.time_rows), default=0)
     if words and d.grid is not None and len(words) > steps:

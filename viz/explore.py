@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from tinygrad_nlp.engine.graph import Graph, trace
 from tinygrad_nlp.files import atomic_write
 from tinygrad_nlp.testing import numerical_grad
 
-from .draw import cluster_id, drawing, format_array, name_map, to_digraph
+from .draw import cluster_id, column_words, drawing, format_array, name_map, to_digraph
 from .frames import CURRENT_COLOR, DONE_COLOR
 from .inside import interior_svg
 from .layout import Drawing, DrawnNode
@@ -63,7 +63,8 @@ class Explorer:
 def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = None, check: bool = False, expand: Any = None,
             collapse: Any = None, roll: bool = False, values: bool = True, rankdir: str | None = None, max_nodes: int = 3000,
             title: str = "Explore the graph", forward: bool = True, attention: Any = None,
-            padding: dict[str, Iterable[int]] | None = None) -> Explorer:
+            padding: dict[str, Iterable[int]] | None = None, tokens: Sequence[str] = (),
+            targets: Sequence[str] = ()) -> Explorer:
     """Build the page for `loss` (see the module docstring); with `path`, also write it there.
     forward=False steps through the backward pass only. Nothing here changes `.grad` or the graph.
 
@@ -73,7 +74,10 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     the edges from the encoder states into them (the gradients flowing back to the encoder).
 
     padding: {scope name: its time steps that read only padding}, e.g. {"encoder": range(18)}: drawn
-    as one box, and the "time step" size steps through them at once."""
+    as one box, and the "time step" size steps through them at once.
+
+    tokens, targets: a language model's input words and the words its loss predicts, written under
+    the columns and over Softmax with Loss (as `draw`)."""
     if loss.size != 1:
         raise ValueError(f"explore: the loss must have one element, got shape {loss.shape} (reduce it, e.g. .sum())")
     if loss.grad_fn is not None and loss.grad_fn.parents is None:
@@ -81,6 +85,7 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     grads = edge_gradients(loss)
     graph = trace(loss, name_map(names), grads)
     d = drawing(graph, expand, collapse, roll, max_nodes, padding=padding)
+    d.tokens, d.targets = column_words("tokens", tokens, d), column_words("targets", targets, d)
     plan = schedule(graph, d, [t.grad_fn for t in toposort([loss])[0]], padding)
     fns = plan.order if forward else []
     back = plan.order[::-1]

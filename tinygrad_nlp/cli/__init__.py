@@ -84,7 +84,7 @@ def parser(chosen: Iterable[str] = COMMANDS) -> argparse.ArgumentParser:
             module = command(name)
             p.description = module.__doc__
             module.add_arguments(p)
-            p.set_defaults(run=module.run, check=getattr(module, "check", lambda args: None), parser=p)
+            p.set_defaults(run=module.run, validate=getattr(module, "check", lambda args: None), parser=p)  # not "check": explore has a --check flag
     return ap
 
 
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     name = next((a for a in argv if not a.startswith("-")), None)  # the command's own flags take no values
     args = parser([name] if name in COMMANDS else []).parse_args(argv)
     try:
-        args.check(args)
+        args.validate(args)
         args.run(args)
     except FlagError as e:  # a check across flags, or one that needed the data or a checkpoint's header
         args.parser.error(str(e))

@@ -31,6 +31,5 @@ def run(args: argparse.Namespace) -> None:
     if args.list:
         return list_figures()
     loss, names, opts = graph_source(args)
-    opts.pop("tokens", None), opts.pop("targets", None)  # the words under the columns: draw's
     viz.explore(loss, args.out, names=names, check=args.check, **opts)
     print("wrote", args.out, "(open it in a browser)")
