@@ -74,7 +74,10 @@ class WeightSum(nn.Module):
 
 
 class Attention(nn.Module):
-    """One decoder step: a = AttentionWeight(hs, h), c = WeightSum(hs, a). `last_weights` keeps a."""
+    """One decoder step: a = AttentionWeight(hs, h), c = WeightSum(hs, a). `last_weights` keeps a.
+    Drawn as one box "Attention" (DLFS2's Attention layer), opened by expand={"Attention"}."""
+
+    textbook_name = "Attention"
 
     def __init__(self, score: str = "dot", hidden_size: int | None = None, generator: Any = None):
         super().__init__()

@@ -216,11 +216,15 @@ def test_attention_view_maps_each_output_step_to_its_nodes_and_edges():
     model, loss, attention = attention_model_loss()
     data = page_data(viz.explore(loss, names=model, attention=attention).html)
     att = data["attention"]
-    assert len(att["steps"]) == 2 and all(len(s) == 2 for s in att["steps"])  # Attention Weight + Weight Sum per step
+    assert len(att["steps"]) == 2 and all(len(s) == 1 for s in att["steps"])  # one Attention box per step
     assert att["steps"][0] != att["steps"][1] and all(att["edges"])
-    labels = [data["info"][k] for k in att["steps"][0]]
-    assert any("Attention Weight" in text for text in labels) and any("Weight Sum" in text for text in labels)
+    assert "Attention" in data["info"][att["steps"][0][0]]
     np.testing.assert_allclose(att["weights"], attention[0].round(3))
+    opened = page_data(viz.explore(loss, names=model, attention=attention, expand={"Attention"}).html)
+    steps = opened["attention"]["steps"]
+    assert all(len(s) == 2 for s in steps) and steps[0] != steps[1]  # opened: its Attention Weight and Weight Sum
+    labels = [opened["info"][k] for k in steps[0]]
+    assert any("Attention Weight" in text for text in labels) and any("Weight Sum" in text for text in labels)
 
 
 @needs_dot
@@ -240,7 +244,7 @@ def test_attention_view_in_a_real_browser(tmp_path):
         step = page_data(path.read_text(encoding="utf-8"))["attention"]["steps"][1]
         strokes = [page.evaluate(f"() => document.querySelector('#{i} ellipse, #{i} polygon, #{i} path').getAttribute('stroke')")
                    for i in step]
-        assert strokes == ["#8e44ad", "#8e44ad"]
+        assert strokes == ["#8e44ad"]  # the step's Attention box
         browser.close()
     assert errors == []
 
@@ -358,7 +362,7 @@ def test_time_steps_are_the_books_columns_and_the_order_respects_the_graph():
     forward = captions[: stops.index(data["forward"]) + 1]
     assert [c.split(":")[0] for c in forward if " t=" in c] == ["encoder/rnn t=0…1 (padding)", "encoder/rnn t=2", "encoder/rnn t=3",
                                                              "decoder t=0", "decoder t=1"]
-    assert all("LSTM" in c and "Attention Weight" in c for c in forward if c.startswith("decoder t="))  # one column each
+    assert all("LSTM" in c and "Attention" in c for c in forward if c.startswith("decoder t="))  # one column each
     assert stops[-1] == data["forward"] + data["backward"]
     # every op comes after the ops it reads, except a slice of a stack (plumbing) taken in its own column
     graph = trace(loss, name_map(model), tg.edge_gradients(loss))

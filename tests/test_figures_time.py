@@ -193,8 +193,9 @@ def test_the_arrows_between_steps_are_named_by_their_state_and_step(cell, states
     named = sorted(e.name for e in d.edges if e.src in row and e.dst in row)
     assert named == sorted(f"{s}_{{{t}}}" for s in states for t in (0, 1))
     if cell == "lstm":  # c is the memory cell (the Add of f·c_prev + g·i), h = o·tanh(c) is what goes up
-        (h1,) = [e for e in d.edges if e.name == "h_{1}"]
+        (h1,) = [e for e in d.edges if e.name == "h_{1}" and e.dst in row]
         (up,) = [e for e in d.edges if e.src == h1.src and e.dst not in row]
+        assert up.name == "h_{1}" and np.shape(up.value) == np.shape(h1.value)  # the same h, the same shape, up and sideways
         np.testing.assert_array_equal(np.reshape(h1.value, -1), np.reshape(up.value, -1))
     source = viz.draw(loss, names=model).source
     assert all(f"{s}{low}" in source for s in states for low in "₀₁") and "_{" not in source
@@ -256,30 +257,6 @@ def test_rolled_output_edge_carries_every_step_and_its_own_gradient():
     assert between.name == "h_{t}, t = 0…3" and np.shape(between.value) == np.shape(between.grad) == (1, 4, 3)
 
 
-def test_attention_hs_has_one_label_per_decoder_column():
-    from tinygrad_nlp.cli.gallery import figures, with_gradients
-    (loss, names, opts), = [(loss, names, opts) for name, loss, names, opts in figures() if name == "attention_seq2seq"]
-    loss = with_gradients(loss)
-    d = drawing(trace(loss, name_map(names)), **opts)
-    (hs,) = [k for k, n in d.nodes.items() if n.label == "hs"]
-    out = [e for e in d.edges if e.src == hs]
-    labelled = [e for e in out if e.name == "hs"]
-    assert len(out) == 2 * len(labelled) and len(labelled) == 3  # into Attention Weight and Weight Sum, 3 decoder steps
-    assert all(e.value is None and e.grad is not None and np.ndim(e.grad) == 3 for e in labelled)  # hs's matrix never repeated
-    assert all(e.value is None and e.grad is None for e in out if e not in labelled)
-    root = svg_of(viz.draw(loss, show="both", names=names, **opts))
-    _, edges = shapes(root)
-    lines = [(pts[0][0], min(y for _, y in pts), max(y for _, y in pts)) for paths in edges.values() for pts in paths
-             if max(x for x, _ in pts) - min(x for x, _ in pts) < 1]  # the vertical edges
-    boxes = text_boxes(root)
-    names = [b for b in boxes if b[4] == "hs" and b[3] - b[1] < 9]  # the edges' 8 pt, not the box's 10 pt
-    assert len(names) == 3
-    rows = [b for b in boxes if b[4].startswith("[") and any(n[1] < b[1] < n[1] + 45 for n in names)]  # its gradient's rows
-    assert len(rows) == 9
-    for x0, y0, x1, y1, _ in rows:  # right of the column's lines, not written over them
-        assert not [x for x, lo, hi in lines if x0 < x < x1 and lo < y1 and hi > y0]
-
-
 @needs_dot
 def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
     lstm = nn.LSTM(100, 100, num_layers=2, generator=np.random.default_rng(0))
@@ -293,3 +270,39 @@ def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
     rolled = viz.draw(loss, names=lstm, values=False, show="both", roll=True)
     w, h = png_size(viz.render_bytes(rolled, "png"))
     assert w <= 1400 and h <= 900
+
+
+@needs_dot
+def test_opened_cells_stay_on_the_grid():
+    model, loss = rnnlm_loss(T=3, num_layers=2)
+    graph = trace(loss, name_map(model))
+    d = drawing(graph, expand={"LSTM"})
+    assert d.grid is not None and len(d.grid.blocks) == 6  # 3 steps × 2 layers, each cell opened
+    assert not [n for n in d.nodes.values() if n.kind == "branch" or (n.kind == "op" and n.tooltip in PLUMBING)]
+    nodes, _ = shapes(svg_of(viz.draw(loss, show="both", names=model, expand={"LSTM"})))
+    affines = [(x, y) for k, (x, y, text) in nodes.items() if text == "Affine" and any(k in keys for keys in d.grid.blocks.values())]
+    rows: dict[int, list[float]] = {}
+    for x, y in affines:  # the Affine at the bottom of each opened cell
+        rows.setdefault(round(y), []).append(x)
+    assert len(rows) == 2 and all(len(xs) == 3 for xs in rows.values())  # the cells of a layer in one row
+    lower, upper = (sorted(xs) for _, xs in sorted(rows.items()))
+    assert all(abs(a - b) <= 5 for a, b in zip(lower, upper))  # and its columns aligned across the layers
+    names = {e.name for e in d.edges if e.name}
+    assert {"c_{0}⁽⁰⁾", "h_{0}⁽⁰⁾", "c_{0}⁽¹⁾", "h_{0}⁽¹⁾"} <= names  # the layer's states, named apart
+
+
+def test_stacked_layers_name_their_states_and_initial_states_apart():
+    model, loss = rnnlm_loss(T=2, num_layers=2)
+    d = drawing(trace(loss, name_map(model)))
+    states = sorted(e.name for e in d.edges if e.name)
+    assert states.count("h_{0}⁽⁰⁾") == 2 and states.count("h_{0}⁽¹⁾") == 2  # sideways and up, per layer
+    initial = [n.label for n in d.nodes.values() if n.kind == "input"]
+    assert sorted(initial) == sorted(["c₋₁⁽⁰⁾", "c₋₁⁽¹⁾", "h₋₁⁽⁰⁾", "h₋₁⁽¹⁾"])  # not h0[1], c0[0]
+    one, loss1 = rnnlm_loss(T=2, num_layers=1)
+    d1 = drawing(trace(loss1, name_map(one)))
+    assert sorted(n.label for n in d1.nodes.values() if n.kind == "input") == ["c₋₁", "h₋₁"]
+    with tg.default_dtype(np.float64):
+        rnn = nn.RNN(2, 3, generator=np.random.default_rng(0))
+    out, _ = rnn(tg.tensor(np.ones((1, 3, 2)), dtype=np.float64, name="xs"))
+    labels = {n.label for n in drawing(trace(out.sum(), name_map(rnn))).nodes.values() if n.kind == "input"}
+    assert {"x₀", "x₁", "x₂"} <= labels  # the step inputs, as the book writes them

@@ -18,6 +18,7 @@ from tinygrad_nlp import Tensor
 from tinygrad_nlp.engine.graph import Graph, trace
 
 from .cells import cell_layout, cell_notes, opened_cell
+from .gridcells import opened_steps
 from .labels import GRADIENT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
@@ -77,7 +78,7 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     ("you say goodbye", "say goodbye and"): written under the columns and over Softmax with Loss (the
     rolled view writes them in its title).
     rankdir: "LR", or "BT" (inputs below, outputs above) by default when there are time steps.
-    Time steps are drawn in columns and layers in rows (see timegrid.py) unless roll or expand is given.
+    Time steps are drawn in columns and layers in rows (see timegrid.py), opened cells too (gridcells.py), unless roll is given.
     """
     if show not in _SHOW:
         raise ValueError(f"draw: show must be one of {_SHOW}, got {show!r}")
@@ -109,7 +110,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     time steps (and no rankdir of the caller's), the time grid: steps in columns, layers in rows."""
     d = layout(graph, expand, collapse, roll)
     finish_labels(d, graph)
-    if d.time_rows and not roll:
+    if (d.time_rows or opened_steps(d)) and not roll:  # opened cells stay on the grid too
         d.grid = arrange(d, graph, weights, padding)
     elif roll:
         contract(d)  # no plumbing in the rolled view either: one box per layer, its loop, its weights
@@ -209,7 +210,7 @@ def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_a
     for key, text, x, y, attrs in notes:
         dot.node(key, text, shape="plaintext", pos=f"{x:.1f},{y:.1f}!", **attrs)
     for e, attrs, route in zip(d.edges, edges, routes):
-        dot.edge(e.src, e.dst, **attrs, **route)
+        dot.edge(e.src, e.dst, **{**attrs, **route})  # place() may rewrap a label
     return dot
 
 

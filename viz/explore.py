@@ -70,7 +70,7 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
 
     attention: (weights (T_out, T_in), source tokens, output tokens) of a seq2seq model with attention
     (e.g. `np.stack([a.data[0] for a in model.decoder.weights])`): the page shows the heatmap, and
-    choosing output step k highlights its row, that step's Attention Weight and Weight Sum nodes, and
+    choosing output step k highlights its row, that step's Attention box (or, opened, its Attention Weight and Weight Sum), and
     the edges from the encoder states into them (the gradients flowing back to the encoder).
 
     padding: {scope name: its time steps that read only padding}, e.g. {"encoder": range(18)}: drawn
@@ -146,10 +146,11 @@ def _attention_view(d: Drawing, attention: Any) -> dict:
     if weights.shape != (len(tgt), len(src)):
         raise ValueError(f"explore: attention weights {weights.shape} need (len(output tokens), len(source tokens)) = "
                          f"{(len(tgt), len(src))}")
-    names = ("attentionweight", "additiveattentionweight", "weightsum")
+    names = ("attention", "attentionweight", "additiveattentionweight", "weightsum")  # the folded box, or its two parts
     boxes = sorted((n for n in d.nodes.values() if n.kind == "group" and n.entry.name in names), key=lambda n: n.entry.serial)
-    weight_nodes = [n for n in boxes if n.entry.name != "weightsum"]
-    sum_nodes = [n for n in boxes if n.entry.name == "weightsum"]
+    folded = [n for n in boxes if n.entry.name == "attention"]
+    weight_nodes = folded or [n for n in boxes if n.entry.name != "weightsum"]
+    sum_nodes = [] if folded else [n for n in boxes if n.entry.name == "weightsum"]
     steps, edges = [], []
     for k in range(len(tgt)):
         keys = {n.key for n in (weight_nodes[k:k + 1] + sum_nodes[k:k + 1])}

@@ -16,22 +16,23 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Callable
+from typing import Any
 
 import graphviz
 
-from .labels import subscripted
+from .gridattention import heat_label, strip_size
+from .gridcells import inner_positions, inner_routes, lay_out_blocks
+from .gridnames import word_notes
 from .layout import Drawing, DrawnEdge
 from .timegrid import Grid
 
 NODE_CHAR, NODE_LINE = 5.9, 13.0  # points per character and per line at fontsize 10 (Helvetica)
 EDGE_CHAR, EDGE_LINE = 4.6, 10.5  # at fontsize 8
-WORD_CHAR = 6.2  # at fontsize 11
 NOTE = dict(fontsize="9", fontcolor="#566573")
-WORD = dict(fontsize="11", fontcolor="#000000")
-TARGET = dict(fontsize="11", fontcolor="#555555")
 ARROW = 8.0
 TAGS = re.compile(r"<[^>]*>")
+FORK_GAP = 10.0  # points between a forked box (Attention) and the trunk of h_t right of it
+LONG_TEXT = re.compile(r">([^<>]{26,})<")  # a line of an HTML label longer than 26 characters
 
 
 class GridDigraph(graphviz.Digraph):
@@ -54,9 +55,22 @@ def text_size(label: str, char: float, line: float) -> tuple[float, float]:
     return max(len(x) for x in lines) * char, len(lines) * line if any(lines) else 0.0
 
 
+def wrap(label: str) -> str:
+    """An edge label with a long "(1, 256) [-0.963, 0.0123, 0.959]" line: the shape on one line, the
+    numbers on the next (the columns stay narrow)."""
+    if not label.startswith("<"):
+        return label
+    return LONG_TEXT.sub(lambda m: ">" + m.group(1).replace(") [", ")<br/>[", 1) + "<", label)
+
+
 def _node_size(attrs: dict) -> tuple[float, float]:
     if attrs.get("shape") == "point":
         return 8.0, 8.0
+    if "<table" in str(attrs.get("label", "")):  # an Attention box with its heat strip
+        text = TAGS.sub("\n", str(attrs["label"]).split("</td>")[0])
+        (tw, th), cells = text_size(text, NODE_CHAR, NODE_LINE), str(attrs["label"]).count("<td width")
+        sw, sh = strip_size(range(cells))
+        return max(tw, sw) + 16, th + sh + 10
     w, h = text_size(str(attrs.get("label", "")), NODE_CHAR, NODE_LINE)
     w, h = max(40.0, w + 16), max(26.0, h + 10)
     if attrs.get("shape") in ("circle", "doubleoctagon", "ellipse"):
@@ -85,17 +99,33 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     """Positions for the drawn nodes and routes for the edges: ({key: attrs}, [edge attrs], notes),
     notes being (key, label, x, y, attrs) of plain texts to add (the "shared by t = 0…T−1" of each frame,
     a language model's words)."""
+    edge_labels = [wrap(t) for t in edge_labels]
+    node_attrs = {k: dict(a, label=heat_label(a["label"], g.heat[k])) if k in g.heat else a for k, a in node_attrs.items()}
     size = {k: _node_size(a) for k, a in node_attrs.items()}
-    single = [k for k in g.rank if k not in g.frames and g.span.get(k, (0, 1))[0] == g.span.get(k, (0, 1))[1]]
+    blocks = lay_out_blocks(d, g.blocks, g.memory, g.loose, node_attrs, edge_labels)  # opened cells: a box each
+    size.update({box: (b.w, b.h) for box, b in blocks.items()})
+    at = {k: box for box, keys in g.blocks.items() for k in keys}
+    ranks = dict(g.rank, **{k: g.rank[box] for k, box in at.items()})
+    inner = {i for i, e in enumerate(d.edges) if at.get(e.src) is not None and at.get(e.src) == at.get(e.dst)}
+    forked = {box for _, box in g.forks}  # beside their column's trunk, not in its lanes
+    single = [k for k in g.rank if k not in g.frames and k not in forked and g.span.get(k, (0, 1))[0] == g.span.get(k, (0, 1))[1]]
     cw = max([size[k][0] for k in single] or [60.0])
     nh = max([size[k][1] for k in g.rank if k not in g.frames] or [30.0])
+    row_h: dict[int, float] = defaultdict(lambda: 26.0)  # the tallest node of each row (an opened cell's row is tall)
+    for k, r in g.rank.items():
+        if k not in g.frames:
+            row_h[r] = max(row_h[r], size[k][1])
     lab = [text_size(t, EDGE_CHAR, EDGE_LINE) for t in edge_labels]
-    rank_of = lambda k: g.rank.get(k, g.side.get(k, (None,))[0])  # noqa: E731
-    flat = [i for i, e in enumerate(d.edges) if e.src in g.rank and rank_of(e.src) == rank_of(e.dst)]
-    vertical = [i for i, e in enumerate(d.edges) if i not in flat]
+    rank_of = lambda k: ranks.get(k, g.side.get(k, (None,))[0])  # noqa: E731
+    flat = [i for i, e in enumerate(d.edges) if e.src in ranks and rank_of(e.src) == rank_of(e.dst) and i not in inner]
+    vertical = [i for i, e in enumerate(d.edges) if i not in flat and i not in inner]
     hl = max([lab[i][0] for i in flat] or [0.0])
     vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side] or [0.0])
     pitch = max(vl + 18, cw + hl + 18, cw + 30)
+    if blocks:  # between two opened cells, h goes down to the next Affine: its label beside that line
+        pitch = max(pitch, cw + 2 * hl + 30)
+    if forked:  # the box left of the trunk, its c_t's label right of the trunk
+        pitch = max(pitch, max(size[k][0] for k in forked) / 2 + FORK_GAP + vl + 18)
     out_label = defaultdict(lambda: (0.0, 0.0))  # a leaf's widest and tallest edge label: the room its edges need
     for i, e in enumerate(d.edges):
         if e.src in g.side:
@@ -103,7 +133,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     tall = {k: max(size[k][1], out_label[k][1] + 4) + 6 for k in g.side}
     shift = _room_for_leaves(d, g, size, lab, cw, pitch)
     X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
-    Y = _heights(d, g, lab, nh, {k: sum(tall[x] for x in keys[-3:]) for k, keys in _slots(d, g).items()})
+    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-3:]) for k, keys in _slots(d, g).items()}, inner, row_h)
 
     pos: dict[str, tuple[float, float, float, float]] = {}  # key -> (x, y, w, h)
     for k, r in g.rank.items():
@@ -113,7 +143,9 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         w, h = size[k]
         if lo != hi and d.nodes[k].kind not in ("output",):
             w = X(hi) - X(lo) + cw
-        pos[k] = ((X(lo) + X(hi)) / 2, Y(r), w, h)
+        pos[k] = ((X(lo) + X(hi)) / 2 - (w / 2 + FORK_GAP if k in forked else 0), Y(r), w, h)
+
+    pos.update(inner_positions(blocks, pos))
 
     # leaves left of their row: inputs (h0, c0) nearest, in stacks of two; the frame; then the weights
     notes = []
@@ -143,14 +175,14 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         left = frame_left.get((r, lo), X(lo) - cw / 2 - 12)
         right = X(hi) + cw / 2 + 12
         states = max([lab[i][1] for i in flat if rank_of(d.edges[i].src) == r] or [0.0])  # their labels inside the frame
-        pos[f] = ((left + right) / 2, Y(r), right - left, max(nh + 22, nh / 3 + 2 * states + 14))
+        pos[f] = ((left + right) / 2, Y(r), right - left, max(row_h[r] + 22, row_h[r] / 3 + 2 * states + 14))
         weights = [k for k in slots.get((r, lo), []) if d.nodes[k].kind == "param"]
         if weights:
             xs = [pos[k][0] for k in weights]
             bottom = min(pos[k][1] - pos[k][3] / 2 for k in weights)
             label = d.nodes[f].label
             notes.append((f + "_note", label, (min(xs) + max(xs)) / 2, bottom - 10 - 5.5 * label.count("\n"), NOTE))
-    notes += _words(d, g, pos, X)
+    notes += word_notes(d, g.span, pos, X)
 
     nodes = {}
     for k, attrs in node_attrs.items():
@@ -163,21 +195,25 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         elif g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1] and a.get("shape") in ("circle", "point"):
             a["shape"] = "box"
         nodes[k] = a
-    first_gap = {k: Y(r + 1) - nh / 2 for k, r in g.rank.items() if r + 1 <= max(g.rank.values())}
-    edges = _routes(d, g, pos, lab, first_gap)
+    first_gap = {k: Y(r + 1) - row_h[r + 1] / 2 for k, r in ranks.items() if r + 1 <= max(g.rank.values())}
+    routes = _routes(d, g, pos, lab, first_gap, at)
+    for i, r in inner_routes(blocks, pos).items():
+        routes[i] = r
+    edges = [dict(r, label=t) if r else r for r, t in zip(routes, edge_labels)]
     return nodes, edges, notes
 
 
-def _heights(d: Drawing, g: Grid, lab: list, nh: float, stacks: dict[tuple[int, int], float]):
+def _heights(d: Drawing, ranks: dict[str, int], lab: list, nh: float, stacks: dict[tuple[int, int], float], inner: set[int],
+             row_h: dict[int, float]):
     """y of each row: a gap holds the labels of the vertical edges leaving the row below (they sit
     in it), the labels above that row's state edges and below the next row's, and the leaves'
-    stacks of both rows."""
-    top = max(g.rank.values(), default=0)
+    stacks of both rows (the edges inside an opened cell, `inner`, are the cell's)."""
+    top = max(ranks.values(), default=0)
     flat, vertical = defaultdict(float), defaultdict(float)
     for i, e in enumerate(d.edges):
-        if e.src in g.side or e.src not in g.rank or e.dst not in g.rank:
+        if e.src not in ranks or e.dst not in ranks or i in inner:
             continue
-        a, b = g.rank[e.src], g.rank[e.dst]
+        a, b = ranks[e.src], ranks[e.dst]
         if a == b:
             flat[a] = max(flat[a], lab[i][1])
         else:
@@ -187,7 +223,8 @@ def _heights(d: Drawing, g: Grid, lab: list, nh: float, stacks: dict[tuple[int, 
         stack[r] = max(stack[r], h)
     ys = [0.0]
     for r in range(top):
-        gap = max(nh + flat[r] + vertical[r] + flat[r + 1] + 30, (stack[r] + stack[r + 1]) / 2 + 12)
+        nodes = min(nh, (row_h[r] + row_h[r + 1]) / 2 + 6)  # rows of one height keep the old spacing
+        gap = max(nodes + flat[r] + vertical[r] + flat[r + 1] + 30, (stack[r] + stack[r + 1]) / 2 + 12)
         ys.append(ys[-1] + gap)
     return lambda r: ys[r]
 
@@ -205,26 +242,13 @@ def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitc
         if col <= first:
             continue
         room = sum(max(size[k][0] for k in keys) + max(widest[k] for k in keys) + 30 for _ in (0,)) * 2
+        carried = [lab[i][0] for i, e in enumerate(d.edges) if g.span.get(e.dst, (None,))[0] == col and g.rank.get(e.dst) == r
+                   and g.rank.get(e.src) == r and g.span.get(e.src, (col,))[1] < col - 1]
+        room += max(carried, default=0.0) + 12  # the encoder's last state, its label written before the decoder's leaves
         taken = [hi for k, (lo, hi) in g.span.items() if g.rank.get(k) == r and hi < col]
         gap = (col - max(taken) - 1) * pitch + pitch - cw if taken else room
         need[col] = max(need.get(col, 0.0), room - gap)
     return {c: v for c, v in need.items() if v > 0}
-
-
-def _words(d: Drawing, g: Grid, pos: dict, X: Callable[[int], float]) -> list[tuple]:
-    """The input word of step t under column t (the book's "you say goodbye"); the word it predicts
-    over Softmax with Loss, left of the column (the loss's edge up to L leaves from its middle)."""
-    notes = []
-    if d.tokens:
-        bottom = min(y - h / 2 for k, (x, y, w, h) in pos.items() if k in g.span)
-        notes += [(f"token_{t}", word, X(t), bottom - 14, WORD) for t, word in enumerate(d.tokens)]
-    loss = [pos[k] for k in pos if d.nodes[k].loss and d.nodes[k].kind == "group"]
-    if d.targets and loss:
-        top = max(y + h / 2 for x, y, w, h in loss)
-        for t, word in enumerate(d.targets):  # t₀: say — the book's t of y − t
-            text = f"{subscripted(f't_{{{t}}}')}: {word}"
-            notes.append((f"target_{t}", text, X(t) - 6 - len(text) * WORD_CHAR / 2, top + 10, TARGET))
-    return notes
 
 
 def _slots(d: Drawing, g: Grid) -> dict[tuple[int, int], list[str]]:
@@ -251,12 +275,27 @@ def _state_order(d: Drawing, e: DrawnEdge) -> tuple:
     return (1, min(nums) if nums else 0)
 
 
-def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], first_gap: dict[str, float]) -> list[dict]:
+def _over_leaves(pts: list[tuple[float, float]], leaves: list[tuple], above: list[tuple]) -> list[tuple[float, float]]:
+    """A state arrow from the encoder's last step to the decoder's first, over the decoder's weights
+    (stacked across its line) rather than through them: up, across, down just before the cell; when
+    the leaves of the row above leave no room, straight on."""
+    (x0, y), (x1, _) = pts
+    if not any(ly - h / 2 - 12 < y < ly + h / 2 + 24 for _, ly, _, h in leaves):
+        return pts
+    top = max(ly + h / 2 for _, ly, _, h in leaves) + 52  # above the top leaf's box and its edge's label
+    if any(y < ly and ly - h / 2 - 30 < top for _, ly, _, h in above):
+        return pts
+    xa, xb = x0 + 12, x1 - 14
+    return [(x0, y), (xa, y), (xa, top), (xb, top), (xb, y), (x1, y)]
+
+
+def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], first_gap: dict[str, float],
+            at: dict[str, str]) -> list[dict]:
     west: dict[str, list[int]] = defaultdict(list)
     below: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(d.edges):
-        if e.src not in pos or e.dst not in pos:
-            continue
+        if e.src not in pos or e.dst not in pos or (e.src in at and at[e.src] == at.get(e.dst)):
+            continue  # (an edge inside an opened cell: dot routed it)
         if pos[e.src][1] == pos[e.dst][1] or e.src in g.side:
             west[e.dst].append(i)
         else:
@@ -285,7 +324,19 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
         xs, ys, ws, hs = pos[e.src]
         xd, yd, wd, hd = pos[e.dst]
         lw, lh = lab[i]
-        if i in lane:
+        if e.src in g.bundles:  # hs: a bus from its right end, up into each step's box
+            pts = [(xs + ws / 2, ys), (xd, ys), (xd, yd - hd / 2)]
+            lp = (xs + ws / 2 + 6 + lw / 2, ys + 3 + lh / 2)
+        elif e.src in at and e.dst in at and at[e.src] != at[e.dst] and g.rank[at[e.src]] == g.rank[at[e.dst]] and abs(ys - yd) > 1:
+            box = pos[at[e.src]]
+            xg = (box[0] + box[2] / 2 + pos[at[e.dst]][0] - pos[at[e.dst]][2] / 2) / 2
+            top = box[1] + box[3] / 2 + 8  # h_t between opened cells: over its cell, down to the next cell's Affine
+            pts = [(xs, ys + hs / 2), (xs, top), (xg, top), (xg, yd), (xd - wd / 2, yd)]
+            lp = (xg + 4 + lw / 2, (top + yd) / 2)
+        elif (e.src, e.dst) in g.forks:  # h_t: up its trunk, then into the box's right side
+            pts = [(xs, ys + hs / 2), (xs, yd), (xd + wd / 2, yd)]
+            lp = (xs + 5 + lw / 2, yd + 3 + lh / 2)
+        elif i in lane:
             j, n = lane[i]
             y = yd + hd / 2 - (j + 1) * hd / (n + 1) if n > 1 else yd
             if d.nodes[e.dst].kind == "frame":
@@ -298,6 +349,10 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
                 pts = [(xs + ws / 2, y), (xd - wd / 2, y)]
                 above = j == 0 or n == 1
                 lp = ((xs + ws / 2 + xd - wd / 2) / 2, y + (3 + lh / 2) * (1 if above else -1))
+                if xd - wd / 2 - (xs + ws / 2) > 2 * lw + 60:  # a long way (encoder to decoder): by its start, before the leaves
+                    lp = (xs + ws / 2 + 6 + lw / 2, lp[1])
+                    near = [(pos[k], r == g.rank.get(e.dst)) for k, (r, _, _) in g.side.items() if xs < pos[k][0] < xd]
+                    pts = _over_leaves(pts, [p for p, own in near if own], [p for p, own in near if not own])
         else:
             up = yd > ys
             x1 = port.get(i, xd)

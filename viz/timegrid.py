@@ -25,14 +25,16 @@ import numpy as np
 
 from tinygrad_nlp.engine.graph import Graph
 
-from .gridnames import name_states, one_label_per_column
+from .gridattention import forks, heat_strips
+from .gridcells import fold_cells, memory_lines, unfold_cells
+from .gridnames import STEP_TOOLTIP, distinct_labels, name_context, name_states, one_bundle_label  # noqa: F401 (draw's imports)
+from .labels import subscripted
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name
 
 PLUMBING = {"Reshape", "Transpose", "GetItem", "Concat", "Where", "Cast"}
 WEIGHTS = ("shared", "per_step")
-STEP_TOOLTIP = "x_t: the input of step t (its value is on its edge)"
 STEP = re.compile(r"\nt=\d+$")
-STEP_INPUT = re.compile(r"^(\w)_t(\d+)$")  # layout's x_t3 is the book's x_3
+STEP_INPUT = re.compile(r"^(\w)_t?(\d+)$")  # layout's x_t3 and nn's x_3 are the book's x₃
 
 
 @dataclass
@@ -42,6 +44,12 @@ class Grid:
     side: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # leaf -> (rank, column it sits left of, order)
     frames: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # frame node -> (rank, first, last column)
     lanes: dict[int, float] = field(default_factory=dict)  # edge index -> lane in (-1, 1) on the cell's side
+    bundles: set[str] = field(default_factory=set)  # hs: one node over the encoder columns, one bus to the decoder steps
+    forks: set[tuple[str, str]] = field(default_factory=set)  # (cell, box): h_t forks off its trunk into the box
+    heat: dict[str, np.ndarray] = field(default_factory=dict)  # Attention box -> its weights a_t (a heat strip)
+    blocks: dict[str, list[str]] = field(default_factory=dict)  # an opened cell's box on the grid -> the nodes inside
+    memory: list[list[str]] = field(default_factory=list)  # the memory lines inside the opened cells (one rank each)
+    loose: set[tuple[str, str]] = field(default_factory=set)  # their edges down to tanh(c): not constraining
 
 
 def _plumbing(n: DrawnNode) -> bool:
@@ -86,7 +94,7 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
                         owner.setdefault(p, last.dst if phase == 2 else e.src)
                 if state == 2 and not _same(first.value, last.value):
                     continue  # h_t stacked into hs and hs[:, t'] sliced out: only t' = t is this edge
-                pick = first if np.size(first.value) < np.size(last.value) else last
+                pick = first if np.size(first.value) <= np.size(last.value) else last  # h_t as its cell made it, not reshaped
                 if d.nodes[e.src].kind == "rolled" and np.size(widest.value) > np.size(pick.value):
                     pick = widest  # out of a rolled layer: every step's output stacked, hs (N, T, H), and its gradient
                 value = pick.value if pick.value is not None else first.value  # a shared weight's value rides into its Branch
@@ -142,7 +150,8 @@ def _step_rows(d: Drawing) -> list[list[str]]:
         steps = [i for i, e in enumerate(n.cluster) if is_time(e)]
         if n.kind == "group" and steps:
             i = steps[-1]
-            found[(n.cluster[:i] + n.cluster[i + 1:], n.label)].append((int(TIME.match(n.cluster[i]).group(1)), k))
+            around = tuple(getattr(e, "name", e) for e in n.cluster[:i] + n.cluster[i + 1:])  # an opened Attention: one per step
+            found[(around, n.label)].append((int(TIME.match(n.cluster[i]).group(1)), k))
             n.cluster = n.cluster[:i] + n.cluster[i + 1:]
     return [[k for _, k in sorted(r)] for r in found.values() if len(r) > 1]
 
@@ -183,6 +192,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     """Contract the plumbing of `d` (in place) and place its nodes on the grid. `padding`: {scope
     name: time steps that only read padding}: those steps of a layer are drawn as one box."""
     g = Grid()
+    folded = fold_cells(d)  # opened cells: placed as boxes, their insides put back at the end
     rows = d.time_rows + _step_rows(d)
     step_of = {k: t for row in rows for t, k in enumerate(row)}
     bundles = _bundles(d, dict(step_of))
@@ -217,7 +227,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
 
     name_states(d, graph, row_of, baseline)
-    one_label_per_column(d, bundles, column)
+    one_bundle_label(d, bundles, column)
     _split_inputs(d, column)
     _step_inputs(d, column, row_of)
     frame_of = _share_weights(d, rows, row_of, steps) if weights == "shared" else {}
@@ -245,7 +255,13 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
                 span[k], changed = s, True
         if not changed:
             break
-    g.span = span
+    for b in bundles:  # hs spans the encoder columns it stacks, not the decoder's that read it
+        stacked = [column[e.src] for e in d.edges if e.dst == b and e.src in column]
+        if stacked:
+            span[b] = (min(stacked), max(stacked))
+    g.span, g.bundles = span, set(bundles)
+    g.forks, g.heat = forks(d, column, span), heat_strips(d, graph)
+    name_context(d, g.forks)
 
     # rows: longest path bottom to top; a layer's steps share a row, edges between columns do not count
     group = {k: ("row", baseline[row_of[k]]) for k in row_of}
@@ -290,23 +306,10 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     for k in [k for k in d.nodes if k not in g.rank and k not in g.side]:
         del d.nodes[k]
     d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
+    if folded.nodes:
+        g.blocks = unfold_cells(d, folded)
+        g.memory, g.loose = memory_lines(d, graph, g.blocks)
     return g
-
-
-def distinct_labels(d: Drawing) -> None:
-    """Two different tensors never share a label: the initial states of stacked layers, both named
-    h0 by their layer, become h0[0], h0[1] (torch's h_0[k], bottom layer first)."""
-    by_label: dict[str, list[str]] = defaultdict(list)
-    for k, n in d.nodes.items():
-        if n.kind in ("param", "input") and n.tooltip != STEP_TOOLTIP:
-            by_label[n.label].append(k)
-    first_reader = {}
-    for e in d.edges:
-        first_reader.setdefault(e.src, (d.grid.rank.get(e.dst, 0) if d.grid else 0, e.dst))
-    for label, keys in by_label.items():
-        if len(keys) > 1:
-            for i, k in enumerate(sorted(keys, key=lambda k: first_reader.get(k, (0, k)))):
-                d.nodes[k].label = f"{label}[{i}]"
 
 
 def _step_inputs(d: Drawing, column: dict[str, int], row_of: dict[str, int]) -> None:
@@ -321,7 +324,7 @@ def _step_inputs(d: Drawing, column: dict[str, int], row_of: dict[str, int]) -> 
         if len(set(keys.values())) > 1:
             for k, t in keys.items():
                 column[k] = t
-                d.nodes[k].label = STEP_INPUT.sub(r"\1_\2", d.nodes[k].label)
+                d.nodes[k].label = subscripted(STEP_INPUT.sub(r"\1_{\2}", d.nodes[k].label))
                 d.nodes[k].tooltip = STEP_TOOLTIP
 
 
@@ -337,7 +340,7 @@ def _split_inputs(d: Drawing, column: dict[str, int]) -> None:
         for e in reads:
             t = column[e.dst]
             key = f"{k}_t{t}"
-            d.nodes.setdefault(key, DrawnNode(key, "input", f"{base}_{t}", n.cluster, list(n.members), tooltip=STEP_TOOLTIP))
+            d.nodes.setdefault(key, DrawnNode(key, "input", subscripted(f"{base}_{{{t}}}"), n.cluster, list(n.members), tooltip=STEP_TOOLTIP))
             column[key] = t
             e.src = key
         if not any(e.src == k for e in d.edges):

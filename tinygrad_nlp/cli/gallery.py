@@ -88,12 +88,15 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
 
     with tg.default_dtype(np.float64):
         att = AttentionSeq2seq(6, 2, 3, generator=np.random.default_rng(0))
+    weights = np.random.default_rng(35)  # unit-scale weights: with the book's small initial ones every encoder state
+    for p in att.parameters():  # is ≈ 0, the attention uniform and its gradient ≈ 1e-8
+        p.data[...] = 2 * weights.standard_normal(p.shape)
     yield "attention_seq2seq", att(np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])), att, {}
     yield "attention_seq2seq_rolled", att(np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])), att, {"roll": True}
 
     hs = t([[[1.0, 0.0], [0.0, 2.0], [0.5, -0.5]]], "hs")  # rows of different sums: the gradient into the weights is not 0
     hq = t([[2.0, 1.0]], "h")
-    yield "attention", (Attention()(hs, hq) * t([[1.0, -1.0]], "w", grad=False)).sum(), None, {}  # c·w: the weights' gradients are not all 0
+    yield "attention", (Attention()(hs, hq) * t([[1.0, -1.0]], "w", grad=False)).sum(), None, {"expand": {"Attention"}}  # opened; c·w: the weights' gradients are not all 0
 
 
 def with_gradients(loss: tg.Tensor) -> tg.Tensor:

@@ -1,0 +1,128 @@
+"""Attention seq2seq unrolled on the time grid (figures.md §7), read from the SVG Graphviz draws: one hs
+node and one bus out of it, one Attention box per decoder column fed by h_t and giving c_t, the
+Affine taking [c_t, h_t], the weights a_t as a heat strip, nothing drawn through hs, no overlapping
+labels in a bounded width."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import tinygrad_nlp as tg
+import viz
+from test_figures_time import SVG, needs_dot, overlaps, png_size, svg_of, text_boxes
+from tinygrad_nlp.engine.graph import trace
+from viz.draw import drawing, name_map
+
+
+def attention_loss(hidden: int = 8):
+    from models import AttentionSeq2seq
+
+    with tg.default_dtype(np.float64):
+        model = AttentionSeq2seq(8, 4, hidden, generator=np.random.default_rng(0))
+    weights = np.random.default_rng(1)
+    for p in model.parameters():  # weights that make the attention differ from step to step
+        p.data[...] = weights.standard_normal(p.shape)
+    loss = model(np.array([[1, 2, 3, 4]]), np.array([[0, 5, 6, 7]]))
+    loss.backward(retain_graph=True)
+    return model, loss
+
+
+def boxes_of(root: ET.Element) -> dict[str, tuple[float, float, float, float, str]]:
+    """{node key: (x0, y0, x1, y1, text)} of the drawn nodes (their outline's bounding box)."""
+    out = {}
+    for g in root.iter(SVG + "g"):
+        title = g.find(SVG + "title")
+        shape = next((el for tag in ("polygon", "path") for el in g.iter(SVG + tag)), None)
+        if g.get("class") != "node" or title is None or shape is None:
+            continue
+        pts = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", shape.get("points") or shape.get("d"))]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        out[title.text] = (min(xs), min(ys), max(xs), max(ys), " ".join(t.text or "" for t in g.iter(SVG + "text")))
+    return out
+
+
+def edge_paths(root: ET.Element) -> list[tuple[str, str, list[tuple[float, float]]]]:
+    out = []
+    for g in root.iter(SVG + "g"):
+        title = g.find(SVG + "title")
+        if g.get("class") == "edge" and title is not None:
+            src, dst = title.text.replace("&#45;", "-").split("->")
+            pts = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", next(g.iter(SVG + "path")).get("d"))]
+            out.append((src, dst, pts))
+    return out
+
+
+def crosses(pts: list[tuple[float, float]], box: tuple) -> bool:
+    """True when a polyline through `pts` (straight segments: the grid's routes) enters the box."""
+    x0, y0, x1, y1 = box[:4]
+    for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+        for s in np.linspace(0, 1, 25):
+            x, y = ax + (bx - ax) * s, ay + (by - ay) * s
+            if x0 + 1 < x < x1 - 1 and y0 + 1 < y < y1 - 1:
+                return True
+    return False
+
+
+@needs_dot
+def test_attention_unrolled_reads_like_the_book():
+    model, loss = attention_loss()
+    d = drawing(trace(loss, name_map(model)))
+    dg = viz.draw(loss, show="both", names=model)
+    root = svg_of(dg)
+    nodes = boxes_of(root)
+    edges = edge_paths(root)
+    (hs,) = [k for k, b in nodes.items() if b[4] == "hs"]  # one bundle node
+    attention = {k: b for k, b in nodes.items() if b[4].startswith("Attention t=")}
+    assert len(attention) == 3  # one box per decoder column
+    (affine,) = [k for k, b in nodes.items() if b[4] == "Affine" and any(dst == k for src, dst, _ in edges if src in attention)]
+    decoder_cells = set()
+    by_key = {(e.src, e.dst): e for e in d.edges}
+    for box in attention:
+        into = [src for src, dst, _ in edges if dst == box]
+        assert sorted(nodes[s][4].split(" ")[0] for s in into) == ["LSTM", "hs"]  # h_t and the bus from hs
+        (cell,) = [s for s in into if s != hs]
+        decoder_cells.add(cell)
+        t = re.search(r"t=(\d+)", attention[box][4]).group(1)
+        assert by_key[(box, affine)].name == f"c_{{{t}}}"  # the context out of the box, into the Affine
+        assert by_key[(cell, affine)].name == f"h_{{{t}}}"  # and h_t beside it: the Affine reads [c_t, h_t]
+        (c_line,) = [pts for src, dst, pts in edges if (src, dst) == (box, affine)]
+        (h_line,) = [pts for src, dst, pts in edges if (src, dst) == (cell, affine)]
+        assert abs(c_line[-1][0] - h_line[-1][0]) > 10  # two distinct edges, not one vertical
+    assert sum(e.name == "hs" for e in d.edges) == 1  # one label on the bus
+    for src, dst, pts in edges:  # nothing of the decoder is drawn through hs
+        if src in decoder_cells or dst in decoder_cells or dst == affine:
+            assert not crosses(pts, nodes[hs]), (src, dst)
+    strips = [g for g in root.iter(SVG + "g") if g.get("class") == "node" and g.find(SVG + "title").text in attention]
+    for g in strips:  # a heat strip: one shaded cell per encoder step, the largest outlined
+        fills = {p.get("fill") for p in g.iter(SVG + "polygon")} - {"none", "#fef9e7", "#d5d8dc", "transparent"}
+        assert len(fills) >= 2
+    assert all(len(w) == 4 and abs(w.sum() - 1) < 1e-9 for w in d.grid.heat.values())
+    assert overlaps(text_boxes(root)) == []
+    width, _ = png_size(viz.render_bytes(dg, "png"))
+    assert width <= 3500  # 4 encoder and 3 decoder columns, their weights between (4459 px before the bus and the fork)
+
+
+def test_the_gallery_attention_example_has_gradients_into_its_weights():
+    from tinygrad_nlp.cli.gallery import figures, with_gradients
+
+    (loss,) = [loss for name, loss, _, _ in figures() if name == "attention_seq2seq"]
+    graph = trace(with_gradients(loss))
+    into = [e for e in graph.edges if e.grad is not None and any(getattr(s, "label", "") == "Attention Weight"
+                                                                 for s in graph.nodes[e.dst].scope)]
+    assert into and max(np.abs(e.grad).max() for e in into) > 1e-2
+
+
+@pytest.mark.parametrize("expand", [{"Attention"}, True])
+def test_an_opened_attention_shows_attention_weight_and_weight_sum(expand):
+    model, loss = attention_loss(hidden=4)
+    d = drawing(trace(loss, name_map(model)), expand=expand)
+    labels = {n.label.split("\n")[0] for n in d.nodes.values() if n.kind == "group"}
+    if expand is True:
+        assert not any(n.label == "Attention" for n in d.nodes.values())
+    else:
+        assert {"Attention Weight", "Weight Sum"} <= labels and "Attention" not in labels
+        opened = [k for k, n in d.nodes.items() if n.label in ("Attention Weight", "Weight Sum")]
+        assert len(opened) == 6 and all(d.grid.span[k][0] == d.grid.span[k][1] for k in opened)  # per decoder column
