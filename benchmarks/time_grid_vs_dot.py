@@ -22,7 +22,7 @@ import numpy as np
 import tinygrad_nlp as tg
 import viz
 from tinygrad_nlp import nn
-from tinygrad_nlp.engine.graph import trace
+from viz.trace import trace
 from viz.draw import drawing, name_map
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

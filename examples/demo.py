@@ -22,7 +22,7 @@ import tinygrad_nlp as tg  # noqa: E402
 import viz  # noqa: E402
 from models import Rnnlm  # noqa: E402
 from tinygrad_nlp.evaluation.generate import generate  # noqa: E402
-from tinygrad_nlp.engine.graph import trace  # noqa: E402
+from viz.trace import trace  # noqa: E402
 from tinygrad_nlp.data.batches import sequential_batches  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 from tinygrad_nlp.testing import gradcheck  # noqa: E402

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nlp import Tensor, nn
+from tinygrad_nlp import Tensor, group, nn
 from tinygrad_nlp.nn import functional as F
 
 
@@ -45,8 +45,10 @@ class Rnnlm(nn.Module):
         h, _ = self.rnn(x)
         if self.drop is not None:
             h = self.drop(h)
-        if self.tie_weights:  # s = h @ Eᵀ + b: the output layer shares the embedding matrix
-            return h @ self.embed.W.T + self.out_b
+        if self.tie_weights:  # s = h @ Eᵀ + b: the output layer (one Affine box) shares the embedding matrix
+            tied = self.embed.W.T  # outside the box: its weight is drawn as embed.Wᵀ, read by Embedding and Affine
+            with group("linear", "Affine", "layer", "out"):
+                return h @ tied + self.out_b
         return self.out(h)
 
     def reset_state(self) -> None:

@@ -1,13 +1,14 @@
 """Engine behaviour: graph structure (Repeat, Branch), freeing, no_grad/detach, deep chains,
 higher-order gradients, dtypes and error messages."""
 import gc
+import math
 import weakref
 
 import numpy as np
 import pytest
 
 import tinygrad_nlp as tg
-from tinygrad_nlp.engine.graph import trace
+from viz.trace import trace
 
 
 def test_textbook_example_values():
@@ -337,3 +338,12 @@ def test_edge_gradients_kept_for_viz_are_never_modified_in_place():
     for fn_input, copy in zip([g for g in grad_inputs if g is not None], kept):
         np.testing.assert_array_equal(np.asarray(fn_input), copy)
     np.testing.assert_allclose(x.grad.data, 2 * (2 * 2 * np.array([1.0, 2.0, 3.0]) + 1 + np.array([0, 1, 1])))
+
+
+def test_opposite_infinite_gradients_meeting_at_a_tensor_give_nan_with_a_warning_as_torch():
+    x = tg.tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        loss = (x * math.inf + x * -math.inf + x).sum()  # x's gradients: +inf, -inf and 1 meet in the Branch sum
+    with pytest.warns(RuntimeWarning, match=r"Branch: .* a leaf \(shape \(2,\)\) add up to NaN"):
+        loss.backward()
+    assert np.isnan(x.grad.data).all()  # torch: tensor([nan, nan])

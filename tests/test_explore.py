@@ -352,7 +352,7 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
 
 @needs_dot
 def test_time_steps_are_the_books_columns_and_the_order_respects_the_graph():
-    from tinygrad_nlp.engine.graph import trace
+    from viz.trace import trace
     from viz.draw import drawing, name_map
     from viz.steps import PLUMBING, schedule
 

@@ -13,7 +13,7 @@ import pytest
 import tinygrad_nlp as tg
 import viz
 from test_figures_time import SVG, needs_dot, overlaps, png_size, svg_of, text_boxes
-from tinygrad_nlp.engine.graph import trace
+from viz.trace import trace
 from viz.draw import drawing, name_map
 
 

@@ -12,6 +12,7 @@ import tinygrad_nlp as tg
 import viz
 from viz.draw import name_map
 from viz.labels import grad_name
+from viz.trace import trace
 from models import CBOW
 from tinygrad_nlp import nn
 from tinygrad_nlp.cli.gallery import figures, recurrent_flows, with_gradients
@@ -106,7 +107,7 @@ def test_gru_cell_has_boxed_named_gates_and_the_mix_in_the_open():
 def test_sigmoid_expanded_reads_as_the_books_chain():
     x = tg.tensor([[-1.0, 0.5]], requires_grad=True, dtype=np.float64, name="x")
     y = x.sigmoid().sum()
-    d = viz.draw.__globals__["drawing"](tg.engine.graph.trace(y), expand={"sigmoid"})
+    d = viz.draw.__globals__["drawing"](trace(y), expand={"sigmoid"})
     chain, key = [], next(k for k, n in d.nodes.items() if n.label == "x")
     while True:
         nxt = [e.dst for e in d.edges if e.src == key]
@@ -181,7 +182,7 @@ def test_gallery_cell_figures_fit_a_screen_and_attention_gradients_are_not_zero(
             w, h = (float(root.get(a).rstrip("pt")) * 4 / 3 for a in ("width", "height"))  # CSS px at 1:1
             assert w <= 1400 and h <= 900, (name, w, h)
         if name == "attention":
-            graph = tg.engine.graph.trace(loss)
+            graph = trace(loss)
             into = [e for e in graph.edges if e.grad is not None and any(getattr(s, "label", "") == "Attention Weight"
                                                                          for s in graph.nodes[e.dst].scope)]
             assert into and any(np.abs(e.grad).max() > 1e-3 for e in into)
@@ -209,19 +210,19 @@ def test_gradient_names_read_as_the_books_dw_and_bracket_a_dotted_name():
 @pytest.mark.parametrize("op", ["node_add", "node_mul"])
 def test_x_and_y_go_in_and_z_comes_out_no_two_tensors_share_a_label(op):
     loss = dict((name, loss) for name, loss, _, _ in figures())[op]
-    graph = tg.engine.graph.trace(loss)
+    graph = trace(loss)
     labels = [n.label for n in graph.nodes.values() if n.kind in ("param", "input", "output")]
     assert sorted(labels) == ["x", "y", "z"]  # the book's x, y -> z
     x = tg.tensor(1.0, requires_grad=True, name="y")
-    assert tg.engine.graph.trace(x * x).nodes["output"].label == "z"  # an input called y: the output is not
-    unnamed = tg.engine.graph.trace(tg.tensor(1.0, requires_grad=True) * 2)
+    assert trace(x * x).nodes["output"].label == "z"  # an input called y: the output is not
+    unnamed = trace(tg.tensor(1.0, requires_grad=True) * 2)
     assert [n.label for n in unnamed.nodes.values() if n.kind in ("param", "output")] == ["w", "y"]
 
 
 def test_two_layer_net_names_its_parameters_w1_b1_w2_b2():
     loss, names, _ = next((loss, names, o) for name, loss, names, o in figures() if name == "two_layer_net")
     with_gradients(loss)
-    graph = tg.engine.graph.trace(loss, names=name_map(names))
+    graph = trace(loss, names=name_map(names))
     params = sorted(n.label for n in graph.nodes.values() if n.kind == "param")
     assert params == ["W1", "W2", "b1", "b2"]
     lines = edge_text(viz.draw(loss, show="both", names=names).source)

@@ -15,7 +15,7 @@ import viz
 from models import Rnnlm
 from tinygrad_nlp import nn
 from tinygrad_nlp.nn import functional as F
-from tinygrad_nlp.engine.graph import trace
+from viz.trace import trace
 from viz.draw import drawing, name_map
 from viz.timegrid import PLUMBING
 

@@ -129,7 +129,7 @@ def test_pow_exponent_gradient_at_base_zero(torch):
 
 def test_an_op_reading_one_tensor_twice_draws_its_branch():
     viz = pytest.importorskip("viz")
-    from tinygrad_nlp.engine.graph import trace
+    from viz.trace import trace
 
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()

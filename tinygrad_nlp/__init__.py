@@ -6,7 +6,9 @@
     >>> (x @ W).tanh().sum().backward()
 
 Reading order (each folder's `__init__` lists its own files in order):
-1. `engine/`      Tensor, the primitive nodes and the backward pass (start with engine/tensor.py)
+1. `engine/`      Tensor, the primitive nodes and the backward pass (start with engine/__init__.py)
+   `tensor_methods/`, `creation.py`   the Tensor methods made of other methods (mean, softmax ...),
+                  installed onto Tensor below; the constructors (zeros, randn, concat, stack ...)
 2. `nn/`          activations, losses and layers composed from the engine's ops (Linear,
                   Embedding, RNN/LSTM/GRU, attention and the Transformer layers); `Module` and `Parameter`
 3. `optim.py`     optimizers (SGD ... AdamW) and learning-rate schedules
@@ -28,38 +30,29 @@ from .engine import (  # first: every other module builds on Tensor
     Group,
     RowSparse,
     Tensor,
-    arange,
-    as_generator,
-    cat,
-    concat,
     current_scope,
     default_dtype,
     detect_anomaly,
     edge_gradients,
     enable_grad,
-    eye,
-    full,
     get_default_dtype,
     grad,
     group,
     is_anomaly_enabled,
     is_grad_enabled,
-    manual_seed,
     matmul,
     no_grad,
-    ones,
-    ones_like,
-    rand,
-    randn,
     scope,
     set_default_dtype,
     set_grad_enabled,
-    stack,
-    tensor,
     toposort,
     where,
-    zeros,
-    zeros_like,
+)
+from . import tensor_methods  # noqa: E402
+
+tensor_methods.install(Tensor)  # mean, softmax, squeeze, x += y ...: the methods made of other methods
+from .creation import (  # noqa: E402
+    arange, as_generator, cat, concat, eye, full, manual_seed, ones, ones_like, rand, randn, stack, tensor, zeros, zeros_like,
 )
 
 from . import nn, optim  # noqa: E402

@@ -11,7 +11,7 @@ import numpy as np
 from .nn.module import Module
 from .nn.utils import clip_grad_norm_
 from .optim import Optimizer
-from .engine import as_generator
+from .creation import as_generator
 
 
 def format_duration(seconds: float) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from tinygrad_nlp import Group
-from tinygrad_nlp.engine.graph import Graph
+from .trace import Graph
 
 from .layout import Drawing
 

@@ -8,6 +8,8 @@ and outputs above. What is folded, merged and placed is decided in `layout.py`.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from html import escape
 from typing import Any, Iterable, Sequence
 
@@ -15,18 +17,21 @@ import graphviz
 import numpy as np
 
 from tinygrad_nlp import Tensor
-from tinygrad_nlp.engine.graph import Graph, trace
+from .trace import Graph, trace
 
 from .cells import cell_layout, cell_notes, opened_cell
 from .gridcells import opened_steps
-from .labels import GRADIENT, EdgeName, edge_names, subscripted
+from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
-from .place import GridDigraph, place
+from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
+from .rolled import RolledGrid, arrange_rolled, merge_step_boxes, place_rolled
+from .rolled_routes import square_leaf_edges
+from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
-ROLLED_SIZE = "14.5,9.3"  # inches: 1400 × 900 px at Graphviz's 96 dpi
+SHAPE = re.compile(r"^\([\d, ]*\)(?: (?=\[)|\n)")  # "(16, 1024) " before a summary's [min, mean, max] or a matrix's rows
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
@@ -69,8 +74,8 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     expand: composite functions and textbook layers are single nodes (σ, Affine, LSTM, ...);
     True draws every primitive node, a set of names ({"sigmoid", "Affine", "fc1"}) opens those.
     collapse: a depth (0 = model, 1 = layer, ...) or scope names; clusters there become one node.
-    roll: draw all time steps of a recurrent layer as one node "× T" (weights drawn once, their
-    gradient the sum over the steps).
+    roll: draw all time steps of a recurrent layer as one node "× T" with its states as loops (weights
+    drawn once, their gradient the sum over the steps), layers bottom to top (see rolled.py).
     padding: {scope name: time steps that only read padding} (e.g. {"encoder": range(18)}): drawn as one box.
     weights: "shared" draws a weight shared by the time steps of a layer once, with one edge into the
     layer and the gradient summed over the steps; "per_step" draws its edge into every step.
@@ -114,7 +119,11 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
         d.grid = arrange(d, graph, weights, padding)
     elif roll:
         contract(d)  # no plumbing in the rolled view either: one box per layer, its loop, its weights
+    mark_tied(d, graph)
     distinct_labels(d)
+    if roll and any(n.kind == "rolled" for n in d.nodes.values()):
+        merge_step_boxes(d)
+        d.grid = arrange_rolled(d)
     if len(d.nodes) > max_nodes:
         raise ValueError(f"draw: the graph has {len(d.nodes)} nodes, more than max_nodes={max_nodes}; pass collapse=1 "
                          "(or a list of scope names, e.g. collapse=['t=1', 't=2']) to fold layers or time steps, "
@@ -125,7 +134,7 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
 def column_words(what: str, words: Sequence[str], d: Drawing) -> tuple[str, ...]:
     """One word per time step (the columns of the grid), checked."""
     steps = max((len(row) for row in d.time_rows), default=0)
-    if words and d.grid is not None and len(words) > steps:
+    if words and d.grid is not None and not isinstance(d.grid, RolledGrid) and len(words) > steps:
         raise ValueError(f"draw: {what} has {len(words)} words, expected at most one per time step ({steps})")
     return tuple(str(w) for w in words)
 
@@ -144,16 +153,23 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     label = "\n".join(x for x in (title, note, legend, *words, *cell_notes(d)) if x)
     graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")
     node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")
+    rolled = isinstance(d.grid, RolledGrid)
+    named = replace(d, nodes={k: replace(n, label=d.grid.names[k]) if rolled and k in d.grid.names else n
+                              for k, n in d.nodes.items()})  # the rolled view names a layer's weights inside it
     nodes = {}
-    for key, n in d.nodes.items():
-        attrs = _node_attrs(n, graph, values)
+    for key, n in named.nodes.items():
+        attrs = _node_attrs(n, graph, values, show, rolled)
         if fills and key in fills:
             attrs.update(fillcolor=fills[key], style=attrs.get("style", "") if "filled" in attrs.get("style", "") else "filled")
         if ids:
             attrs["id"] = "n_" + key
         nodes[key] = attrs
-    edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name)
-             for i, (e, name) in enumerate(zip(d.edges, edge_names(d, graph)))]
+    edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name,
+                         rolled and (e.src == e.dst or d.nodes[e.src].kind in ("param", "input") and d.nodes[e.src].grad is None),
+                         rolled)
+             for i, (e, name) in enumerate(zip(d.edges, edge_names(named, graph)))]
+    if rolled:
+        _cards(d, nodes, edges)
     if d.grid is not None:
         return _grid_digraph(d, nodes, edges, graph_attr, node_attr, edge_attr)
     cells, cell = cell_layout(d, graph), opened_cell(d)  # an opened cell: inputs below, outputs above, the memory line on top
@@ -163,8 +179,6 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
         dot.node_attr.update(height="0.3", margin="0.05,0.02")
     if len(d.nodes) > LARGE_GRAPH:  # bound dot's network-simplex and crossing passes: 15 s -> 2 s at ~120 nodes
         dot.graph_attr.update(nslimit="2", nslimit1="2", mclimit="0.1")
-    if any(n.kind == "rolled" for n in d.nodes.values()):
-        dot.graph_attr["size"] = ROLLED_SIZE  # the rolled view fits one screen at 1:1 (scaled down when wider)
     clusters: dict[tuple, list[tuple[str, dict]]] = {}
     for key, n in d.nodes.items():
         clusters.setdefault(n.cluster, []).append((key, nodes[key]))
@@ -184,12 +198,6 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
             for key in row:
                 same.node(key)
     in_row = {k: r for r, row in enumerate(d.time_rows) for k in row}
-    loops = [i for i, e in enumerate(d.edges) if e.src == e.dst]
-    for i in loops:  # a rolled LSTM's two loops (c, h): dot puts their labels side by side; one label, c above h
-        twin = next((j for j in loops if j > i and d.edges[j].src == d.edges[i].src), None)
-        if twin is not None and edges[i]["label"] and edges[twin]["label"]:
-            edges[i]["label"] = edges[i]["label"][:-1] + "<br/>" + edges[twin]["label"][1:]
-            edges[twin]["label"] = ""
     for i, (e, attrs) in enumerate(zip(d.edges, edges)):
         if e.src in in_row and in_row.get(e.src) == in_row.get(e.dst):  # along a row: dot cannot route labelled flat edges
             attrs["xlabel"] = attrs.pop("label")
@@ -202,7 +210,13 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
 def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_attr: dict, node_attr: dict,
                   edge_attr: dict) -> graphviz.Digraph:
     """The time grid (timegrid.py, place.py): every node and edge with its position, drawn by neato -n2."""
-    placed, routes, notes = place(d, d.grid, nodes, [a["label"] for a in edges])
+    labels = [a["label"] for a in edges]
+    if isinstance(d.grid, RolledGrid):
+        placed, routes, notes = place_rolled(d, d.grid, nodes, labels)
+    else:
+        placed, routes, notes = place(d, d.grid, nodes, labels)
+        square_leaf_edges(d, d.grid, placed, routes, into_frames=False)  # Affine's W and b, level, not across their labels
+    margin_route(d, placed, routes, labels)
     dot = GridDigraph(engine="neato", graph_attr=dict(graph_attr, splines="true", outputorder="edgesfirst"),
                       node_attr=node_attr, edge_attr=edge_attr)
     for key in sorted(placed, key=lambda k: d.nodes[k].kind != "frame"):  # frames first: drawn under the cells
@@ -214,7 +228,23 @@ def _grid_digraph(d: Drawing, nodes: dict[str, dict], edges: list[dict], graph_a
     return dot
 
 
-def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
+def _cards(d: Drawing, nodes: dict[str, dict], edges: list[dict]) -> None:
+    """The rolled view's weights and initial states as cards: name and shape, then, smaller, the numbers of their one edge
+    (value, gradient), which is left without a label: two sequences side by side still fit one screen."""
+    for k, n in d.nodes.items():
+        out = [i for i, e in enumerate(d.edges) if e.src == k]
+        if k not in d.grid.side or len(out) != 1 or n.grad is not None or not edges[out[0]]["label"]:
+            continue
+        (i,) = out
+        numbers, title = edges[i]["label"][1:-1], nodes[k]["label"]
+        w, h = text_size(edges[i]["label"], EDGE_CHAR, EDGE_LINE)
+        nodes[k].update(label=f'<{escape(title)}<br/><font point-size="8">{numbers}</font>>', fixedsize="true",
+                        width=f"{(max(len(title) * NODE_CHAR, w) + 8) / 72:.3f}", height=f"{(NODE_LINE + h + 8) / 72:.3f}")
+        edges[i]["label"] = ""
+
+
+def _node_attrs(n: DrawnNode, graph: Graph, values: bool, show: str = "both", one_line: bool = False) -> dict:
+    """one_line: a leaf's shape beside its name, not under it (the rolled view, one screen high)."""
     kind = n.kind
     if kind == "output" and n.loss:
         kind = "loss"
@@ -227,25 +257,38 @@ def _node_attrs(n: DrawnNode, graph: Graph, values: bool) -> dict:
         attrs["label"] = f"{n.label}\n× {len(n.members)} steps"
     elif n.kind in ("param", "input", "output"):
         t = graph.nodes[n.members[0]].tensor
-        shown = format_array(t, values) if t is not None and t.size <= 6 and values else str(t.shape if t is not None else "")
+        small = t is not None and t.size <= 6 and values and not (one_line and n.kind != "output")  # a card: numbers under it
+        shown = format_array(t, values) if small else str(t.shape if t is not None else "")
         shown = shown if "\n" not in shown else str(t.shape)  # a matrix is written on its edge
-        attrs["label"] = f"{n.label}\n{shown}"
+        attrs["label"] = n.label + (" " if one_line and "\n" not in shown else "\n") + shown
+        if n.note and show != "forward":  # a tied weight: its gradient, the sum over its uses
+            red = [n.note] + ([format_array(n.grad, values)] if n.grad is not None else [])
+            attrs["label"] = "<" + "<br/>".join([escape(x) for x in attrs["label"].split("\n")]
+                                                + [f'<font color="{BACKWARD_COLOR}">{escape(x)}</font>' for x in red]) + ">"
     else:
         attrs["label"] = n.label
     if n.kind == "op":
         attrs["tooltip"] = describe(graph.nodes[n.members[0]])
+    if n.kind == "rolled":
+        attrs["height"] = "0.55"  # room for its loops (c above h) on its right side
     return attrs
 
 
-def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: str = "", grad_name: str = GRADIENT) -> str:
+def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: str = "", grad_name: str = GRADIENT,
+               inline: bool = False) -> str:
     """The tensor's name, its value in the forward colour and its gradient under them in red
-    (Graphviz HTML label); a matrix keeps one row per line, in a monospaced font."""
+    (Graphviz HTML label); a matrix keeps one row per line, in a monospaced font. inline: a summary
+    written after the name, a formula before its numbers, on one line each (the rolled view, one screen high)."""
     lines = [f"<b>{escape(subscripted(name))}</b>"] if name else []
     if value:
-        lines.append(_lines(value, FORWARD_COLOR))
+        if inline and lines and "\n" not in value:
+            lines[-1] += " " + _lines(value, FORWARD_COLOR)
+        else:
+            lines.append(_lines(value, FORWARD_COLOR))
     if grad:
         formula = "y − t" in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
-        lines.append(_lines(f"{GRADIENT} = {grad_name}\n{grad}" if formula else f"{grad_name} {grad}", grad_color))
+        gap = " " if inline and "\n" not in grad else "\n"
+        lines.append(_lines(f"{GRADIENT} = {grad_name}{gap}{grad}" if formula else f"{grad_name} {grad}", grad_color))
     return "<" + "<br/>".join(lines) + ">" if lines else ""
 
 
@@ -254,11 +297,30 @@ def _lines(text: str, color: str) -> str:
     return f'<font color="{color}"{face}>' + "<br/>".join(escape(line) for line in text.split("\n")) + "</font>"
 
 
-def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName()) -> dict:
-    value = format_array(e.value, values) if show in ("forward", "both") else ""
-    grad = format_array(e.grad, values) if show in ("backward", "both") and e.grad is not None else ""
-    label = edge_label(value, grad, "transparent" if hidden else BACKWARD_COLOR, e.name or name.name, name.grad)
+def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName(),
+                shapeless: bool = False, inline: bool = False) -> dict:
+    """shapeless: a summary's shape left out (written on the leaf the edge comes from: the rolled view's weights);
+    inline: see edge_label, and every step's values (N, T, ·) summarised, not written as a matrix (nor a card's matrix
+    of more than two rows)."""
+    tall = lambda a: inline and (np.ndim(a) >= 3 or shapeless and np.ndim(a) == 2 and np.shape(a)[0] > 2)  # noqa: E731
+    value = format_array(e.value, values, tall(e.value)) if show in ("forward", "both") else ""
+    grad = format_array(e.grad, values, tall(e.grad)) if show in ("backward", "both") and e.grad is not None else ""
+    if shapeless:  # a leaf's edge: nothing left when the shape was all there was to write (values=False)
+        value, grad = ("" if e.src != e.dst and re.fullmatch(r"\([\d, ]*\)", x) else SHAPE.sub("", x) for x in (value, grad))
+    color = "transparent" if hidden else BACKWARD_COLOR
+    if e.src == e.dst:  # a rolled layer's state: h<SUB>t−1</SUB> left of its numbers (under them, the subscript would overlap)
+        state = SUBSCRIPT.sub(lambda m: f"<SUB>{escape(m.group(1))}</SUB>", escape(e.name))
+        numbers = edge_label(value, grad, color, "", name.grad)[1:-1]
+        label = f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD><FONT POINT-SIZE="11"><B>{state}</B></FONT></TD>' \
+                f"<TD>{numbers}</TD></TR></TABLE>>"
+        tip = f"{subscripted(e.name)}: the state each step hands to the next; its value the last one handed on, its ∂ summed over t"
+    else:
+        label = edge_label(value, grad, color, e.name or name.name, name.grad, inline)
+    if inline:  # the rolled view keeps a summary on one line: place.wrap() breaks the grid's at ") ["
+        label = label.replace(") [", ")&#160;[")
     attrs = dict(label=label, color=FORWARD_COLOR if show != "backward" else BACKWARD_COLOR)
+    if e.src == e.dst:
+        attrs["tooltip"] = tip
     if edge_id:
         attrs["id"] = edge_id
     return attrs

@@ -29,7 +29,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from tinygrad_nlp import Tensor, edge_gradients, toposort
-from tinygrad_nlp.engine.graph import Graph, trace
+from .trace import Graph, trace
 from tinygrad_nlp.files import atomic_write
 from tinygrad_nlp.testing import numerical_grad
 

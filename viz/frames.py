@@ -17,7 +17,7 @@ from typing import Any
 import graphviz
 
 from tinygrad_nlp import Tensor, edge_gradients, toposort
-from tinygrad_nlp.engine.graph import Graph, trace
+from .trace import Graph, trace
 from tinygrad_nlp.files import atomic_write
 
 from .draw import drawing, name_map, to_digraph

@@ -18,9 +18,9 @@ from html import escape
 import numpy as np
 
 from tinygrad_nlp import Group
-from tinygrad_nlp.engine.graph import Graph
 
 from .layout import Drawing
+from .trace import Graph
 
 ATTENTION = "attention"  # the Group name of models.Attention (its textbook_name is "Attention")
 WEIGHTS = ("attentionweight", "additiveattentionweight")

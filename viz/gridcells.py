@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 import graphviz
 
 from tinygrad_nlp import Group
-from tinygrad_nlp.engine.graph import Graph
 
 from .cells import CELLS, cell_layout
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time
+from .trace import Graph
 
 
 @dataclass

@@ -9,10 +9,10 @@ from typing import Callable
 import numpy as np
 
 from tinygrad_nlp import Group
-from tinygrad_nlp.engine.graph import Graph
 
 from .labels import subscripted
 from .layout import Drawing, DrawnEdge, is_time
+from .trace import Graph
 
 LAYER = re.compile(r"_l(\d+)$")  # nn's stacked cells: cell_l0, cell_l1
 INITIAL = re.compile(r"^([hc])0(?:\[\d+\])?$")  # nn's initial states h0, c0

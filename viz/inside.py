@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from tinygrad_nlp import Tensor
-from tinygrad_nlp.engine.graph import Edge, Graph, Node
+from .trace import Edge, Graph, Node
 
 from .cells import CELLS
 from .draw import drawing, to_digraph

@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from tinygrad_nlp.engine.graph import Graph
+from .trace import Graph
 
 from .layout import Drawing, DrawnEdge
 from .numbers import number
@@ -60,7 +60,7 @@ def edge_names(d: Drawing, graph: Graph) -> list[EdgeName]:
 def _edge_name(e: DrawnEdge, d: Drawing, graph: Graph, out_grad: dict[str, Any]) -> EdgeName:
     src, dst = d.nodes[e.src], d.nodes[e.dst]
     if src.kind in ("param", "input"):
-        return EdgeName("", grad_name(src.label))
+        return EdgeName("", grad_name(e.name or src.label))  # a tied weight read transposed: d(embed.Wᵀ)
     if dst.kind == "group" and dst.entry.name in _LOSS_GROUPS and e.dst in out_grad:
         return EdgeName("", _loss_gradient(_LOSS_GROUPS[dst.entry.name], e.value, e.grad, out_grad[e.dst]) or GRADIENT)
     if (src.kind == "op" or src.kind == "group" and src.entry.kind == "function") and dst.kind != "output":

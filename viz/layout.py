@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_nlp import Group
-from tinygrad_nlp.engine.graph import Graph, Node
+from .trace import Graph, Node
 
 TIME = re.compile(r"t=(\d+)$")
 
@@ -39,6 +39,8 @@ class DrawnNode:
     tooltip: str = ""
     loss: bool = False
     entry: Any = None  # for a box: the scope entry (Group, module or time-step name) it folds
+    grad: Any = None  # a weight read in two forms (tied, tied.py): its gradient, the sum over its uses
+    note: str = ""  # written under its label (a tied weight: how that gradient is made)
 
 
 @dataclass
@@ -91,7 +93,7 @@ def _fold_point(scope: tuple, expand: Any, collapse: Any, roll: bool) -> int | N
     return None
 
 
-def _common_prefix(paths: list[tuple]) -> tuple:
+def common_prefix(paths: list[tuple]) -> tuple:
     if not paths:
         return ()
     common = paths[0]
@@ -173,7 +175,7 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
                 op = d.nodes[visible[0]]
                 op.label = "/" if (op.label, node.label) == ("**", "-1") else f"{op.label} {node.label}"  # the book's 1/x node
                 continue
-        cluster = _common_prefix([d.nodes[r].cluster for r in drawn_readers])
+        cluster = common_prefix([d.nodes[r].cluster for r in drawn_readers])
         per_step = not node.named or re.fullmatch(r"x_\d+", node.label)  # nn's layers name the slices x_0, x_1, ...
         if roll and node.kind == "input" and per_step and len(set(drawn_readers)) == 1 \
                 and d.nodes[drawn_readers[0]].kind == "rolled":  # the per-step inputs of a rolled cell: one x_t
@@ -221,15 +223,16 @@ def layout(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool = 
     for k, steps in steps_of.items():
         if k[2] == "*" and k[0] != k[1] and d.nodes[k[0]].kind == "rolled" and len(steps) > 1:
             _whole_sequence(merged[k], steps, recurrent=any(j[0] == k[0] for j in loops))
-    by_tensor: dict[tuple[str, str], list[DrawnEdge]] = defaultdict(list)
-    for (ds, _, src, _), edge in merged.items():
-        by_tensor[(ds, src)].append(edge)
-    for (ds, src), edges in by_tensor.items():
+    by_tensor: dict[tuple, list[DrawnEdge]] = defaultdict(list)
+    for (ds, _, src, _), edge in merged.items():  # "*": a rolled box's outputs, told apart by their shapes
+        by_tensor[(ds, src) if src != "*" else (ds, src, np.shape(edge.value))].append(edge)
+    for (ds, src, *_), edges in by_tensor.items():
         if len(edges) < 2:
             d.edges.extend(edges)
             continue
-        bkey = "Branch_" + src
-        cluster = _common_prefix([d.nodes[e.dst].cluster for e in edges] + [d.nodes[ds].cluster])
+        shape = "x".join(map(str, np.shape(edges[0].value)))
+        bkey = "Branch_" + (src if src != "*" else f"{ds}_{shape}")  # "*": an output of the rolled box ds
+        cluster = common_prefix([d.nodes[e.dst].cluster for e in edges] + [d.nodes[ds].cluster])
         d.nodes[bkey] = DrawnNode(bkey, "branch", "", cluster, [], tooltip="Branch")
         grads = [e.grad for e in edges]
         total = None if any(g is None for g in grads) else sum(grads[1:], grads[0])
@@ -333,11 +336,10 @@ def finish_labels(d: Drawing, graph: Graph) -> None:
         if n.kind == "collapsed":
             n.label = f"{n.label}\n({len(ops)} ops)"
         elif n.kind == "rolled":
-            inner = {s for m in ops for s in graph.nodes[m].scope if isinstance(s, Group)}
-            cells = {(g.label, g.title) for g in inner if g.kind == "layer"}
             steps = {s for m in ops for s in graph.nodes[m].scope if is_time(s)}
             after = [s[s.index(_step(s)) + 1:] for s in (graph.nodes[m].scope for m in ops) if _step(s)]
-            modules = {e[0] for e in after if e and isinstance(e[0], str)}
+            cells = {(e[0].label, e[0].title) for e in after if e and isinstance(e[0], Group) and e[0].kind == "layer"}
+            modules = {e[0] for e in after if e and isinstance(e[0], str)}  # the layer a step runs (Attention's parts inside)
             name, title = next(iter(cells)) if len(cells) == 1 else (next(iter(modules)).capitalize() if len(modules) == 1 else "step", "")
             n.label, titles[n.key] = f"{name} × {len(steps)}", title
     rolled = [n for n in d.nodes.values() if n.kind == "rolled"]

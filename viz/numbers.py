@@ -78,8 +78,9 @@ def format_values(a: Any) -> str:
     return np.array2string(a, separator=", ", formatter={"all": lambda v: number(v, noise)}).replace("\n", "")
 
 
-def format_array(a: Any, values: bool = True) -> str:
-    """The text of an array on a drawing (see the module docstring); lines are separated by newlines."""
+def format_array(a: Any, values: bool = True, summary: bool = False) -> str:
+    """The text of an array on a drawing (see the module docstring); lines are separated by newlines.
+    summary: shape and [min, mean, max] however small the array is."""
     a = _dense(a)
     if a is None:
         return ""
@@ -95,7 +96,7 @@ def format_array(a: Any, values: bool = True) -> str:
     if a.size == 0:
         return f"{a.shape} (empty)"
     noise = _noise(a)
-    rows = _rows(a)
+    rows = None if summary and a.ndim else _rows(a)
     if rows is None:
         lo, mean, hi = (number(v, noise) for v in (a.min(), a.mean(), a.max()))
         return f"{a.shape} [{lo}, {mean}, {hi}]"

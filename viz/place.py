@@ -66,13 +66,15 @@ def wrap(label: str) -> str:
 def _node_size(attrs: dict) -> tuple[float, float]:
     if attrs.get("shape") == "point":
         return 8.0, 8.0
+    if attrs.get("fixedsize") == "true":  # sized by its maker (a label of several font sizes)
+        return float(attrs["width"]) * 72, float(attrs["height"]) * 72
     if "<table" in str(attrs.get("label", "")):  # an Attention box with its heat strip
         text = TAGS.sub("\n", str(attrs["label"]).split("</td>")[0])
         (tw, th), cells = text_size(text, NODE_CHAR, NODE_LINE), str(attrs["label"]).count("<td width")
         sw, sh = strip_size(range(cells))
         return max(tw, sw) + 16, th + sh + 10
     w, h = text_size(str(attrs.get("label", "")), NODE_CHAR, NODE_LINE)
-    w, h = max(40.0, w + 16), max(26.0, h + 10)
+    w, h = max(40.0, w + 16), max(26.0, h + 10, float(attrs.get("height", 0)) * 72)  # a given height is a minimum
     if attrs.get("shape") in ("circle", "doubleoctagon", "ellipse"):
         w, h = (max(w, h),) * 2 if attrs.get("shape") == "circle" else (w + 16, h + 8)
     return w, h
@@ -85,7 +87,7 @@ def _bezier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def _edge_pos(points: list[tuple[float, float]]) -> str:
+def edge_pos(points: list[tuple[float, float]]) -> str:
     """Graphviz's edge `pos`: the arrow tip, then the spline (shortened by the arrow's length)."""
     (xa, ya), (xb, yb) = points[-2], points[-1]
     length = max(((xb - xa) ** 2 + (yb - ya) ** 2) ** 0.5, 1e-6)
@@ -133,7 +135,9 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     tall = {k: max(size[k][1], out_label[k][1] + 4) + 6 for k in g.side}
     shift = _room_for_leaves(d, g, size, lab, cw, pitch)
     X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
-    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-3:]) for k, keys in _slots(d, g).items()}, inner, row_h)
+    below = {(r, lo): 11.0 * (d.nodes[f].label.count("\n") + 1) + 10 for f, (r, lo, _) in g.frames.items()}  # a frame's note
+    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-3:]) + below.get(k, 0.0) for k, keys in _slots(d, g).items()},
+                 inner, row_h)
 
     pos: dict[str, tuple[float, float, float, float]] = {}  # key -> (x, y, w, h)
     for k, r in g.rank.items():
@@ -163,7 +167,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
                 part = group[j:j + per]
                 w = max(size[k][0] for k in part)
                 heights = [tall[k] for k in part]
-                top = Y(r) + sum(heights) / 2
+                top = Y(r) + (sum(heights) + (below.get((r, first), 0.0) if group is params else 0.0)) / 2  # the note under them
                 for k, h in zip(part, heights):
                     pos[k] = (right - size[k][0] / 2, top - h + size[k][1] / 2 + 3, *size[k])  # right-aligned, label above
                     top -= h
@@ -385,5 +389,5 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
             if not hit:
                 break
             lp = (max(hit) + 5 + lw / 2, lp[1])
-        routes.append({"pos": _edge_pos(pts), **({"lp": f"{lp[0]:.1f},{lp[1]:.1f}"} if lw else {})})
+        routes.append({"pos": edge_pos(pts), **({"lp": f"{lp[0]:.1f},{lp[1]:.1f}"} if lw else {})})
     return routes

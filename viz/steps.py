@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from tinygrad_nlp.engine.graph import Graph
+from .trace import Graph
 
 from .layout import TIME, Drawing
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinygrad_nlp.engine.graph import Graph
+from .trace import Graph
 
 from .gridattention import forks, heat_strips
 from .gridcells import fold_cells, memory_lines, unfold_cells
@@ -105,13 +105,13 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
                         merged[k].name = sequence_name(e.src in looped, np.shape(value)[1])
                     new.append(merged[k])
                 continue
-            node = d.nodes[last.dst]
+            node, before = d.nodes[last.dst], state
             if node.tooltip == "Concat" and state == 0 and fan_in[last.dst] > 1:
                 state = 1
             elif node.tooltip == "GetItem" and state == 1:
                 state = 2
-            stack.extend((first, nxt, state, via + (last.dst,), max(widest, nxt, key=lambda x: np.size(x.value)))
-                         for nxt in out[last.dst])
+            stack.extend((first, nxt, state, via + (last.dst,),  # the steps' stack, not a concat after it ([c_t, h_t])
+                          max(widest, nxt, key=lambda x: np.size(x.value)) if before == 0 else widest) for nxt in out[last.dst])
     for k in plumb:
         members = d.nodes.pop(k).members
         if k in owner and d.nodes[owner[k]].kind in ("group", "collapsed", "rolled"):

@@ -34,8 +34,9 @@ COMMAND = [sys.executable, "-m", "tinygrad_nlp.cli"]
 
 # The API reference, grouped as the package is: (page, title, packages or modules, what it is).
 API = [
-    ("engine", "Engine: Tensor and its nodes", ["tinygrad_nlp.engine"],
-     "The `Tensor`, the primitive nodes (each with its forward formula and its derivative) and the backward loop."),
+    ("engine", "Engine: Tensor and its nodes", ["tinygrad_nlp.engine", "tinygrad_nlp.tensor_methods", "tinygrad_nlp.creation"],
+     "The `Tensor`, the primitive nodes (each with its forward formula and its derivative) and the backward loop; "
+     "the Tensor methods made of other methods, and the constructors."),
     ("nn", "nn: layers and functions", ["tinygrad_nlp.nn"], "Layers and functions composed from the engine's nodes."),
     ("optim", "optim: optimizers", ["tinygrad_nlp.optim"], "Optimizers and learning-rate schedules."),
     ("data", "data: text, corpora, batches", ["tinygrad_nlp.data"], "Tokenizing, vocabularies, the corpora and batching."),

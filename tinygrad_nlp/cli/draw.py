@@ -22,7 +22,7 @@ import tinygrad_nlp as tg
 import viz
 from models.fixed_window_lm import windows
 from tinygrad_nlp.data.text import Vocab
-from tinygrad_nlp.engine.graph import trace
+from viz.trace import trace
 from tinygrad_nlp.engine.modes import Group
 from tinygrad_nlp.evaluation.decoding import greedy
 from tinygrad_nlp.nn import functional as F

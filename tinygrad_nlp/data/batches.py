@@ -5,7 +5,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..engine import as_generator
+from ..creation import as_generator
 
 
 def sequential_batches(corpus: Any, batch_size: int, time_size: int, start: int = 0, epoch: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:

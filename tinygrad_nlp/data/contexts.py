@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import as_generator
+from ..creation import as_generator
 
 
 def _check_corpus(corpus: Any, name: str = "corpus") -> np.ndarray:

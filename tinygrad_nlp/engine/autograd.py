@@ -1,16 +1,9 @@
-"""Reverse-mode automatic differentiation over the graph recorded by Tensor operations.
-
-1. `toposort` lists the nodes that lead to the outputs, inputs before outputs (iteratively:
-   a chain of 100,000 ops needs no deep recursion).
-2. `sweep` walks that list backwards. Each node turns dL/d(output) into dL/d(input) with its
-   local `backward`; a tensor reached by several consumers gets the sum of what they send (the
-   Branch rule: `add` below).
-3. Leaves (tensors created by the user with requires_grad=True) accumulate into `.grad`.
-
-Every node's backward is written once. The loop calls it on arrays (the fast path: nothing is
-recorded), or with `create_graph=True` on the Tensors with recording on, so that the gradients
-are themselves differentiable (higher-order gradients).
-"""
+"""Reverse-mode autodiff over the recorded graph: `toposort` lists the nodes that lead to the outputs,
+inputs first (iteratively: a chain of 100,000 ops needs no deep recursion); `sweep` walks it backwards,
+each node turning dL/d(output) into dL/d(inputs) with its local `backward`, the gradients reaching a
+tensor added up (the Branch rule), the leaves' gradients returned for `.grad`. The loop calls each
+backward on the arrays (the fast path: nothing recorded), or with `create_graph=True` on the Tensors with
+recording on, so that the gradients are themselves differentiable (higher-order gradients)."""
 from __future__ import annotations
 
 import warnings
@@ -52,21 +45,19 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
     """The backward loop: {id: (tensor, gradient)} for the leaves and the non-leaf tensors in `keep` (ids),
     each gradient one the caller may keep; `edges` (if given) gets {id(node): (g, its inputs' gradients)}."""
     nodes, leaves = toposort(roots)
-    grads, owned, found = {}, set(), {}  # owned: ids whose gradient is an array nothing else holds
+    grads, ours, found = {}, set(), {}  # ours: ids whose gradient is an array this loop allocated
 
-    def add(t: Tensor, g: Any, fresh: bool = False) -> None:  # the Branch rule: a tensor's gradients add up
+    def add(t: Tensor, g: Any) -> None:  # the Branch rule: the gradients reaching a tensor add up
         total = grads.get(k := id(t))
-        if total is not None:  # in place into an array nothing else holds (ours, or a fresh g), else a new sum
-            g, fresh = (add_into(total, g) if k in owned else add_into(g, total) if fresh and type(g) is np.ndarray
-                        else total + g), True
-        grads[k] = g
-        if fresh and type(g) is np.ndarray:
-            owned.add(k)
+        grads[k] = g if total is None else branch_sum(t, total, g, k in ours)
+        if total is not None and type(grads[k]) is np.ndarray:
+            ours.add(k)  # a sum allocated here: later gradients are added into it in place
 
     for r, s in zip(roots, seeds):
         add(r, s)
     with np.errstate(invalid="raise"):  # 0 · ∞ in a backward raises here, and run_backward redoes it
-        for t in reversed(nodes):  # (the list keeps the forward's arrays to the end, as the allocator likes)
+        while nodes:
+            t = nodes.pop()
             g, fn = grads.pop(id(t), None), t._ctx
             if g is None:  # nothing reached this node (its output does not affect the roots)
                 continue
@@ -74,24 +65,33 @@ def sweep(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool = Fa
             if id(t) in keep:
                 found[id(t)] = t, (g if create_graph else np.array(g))
             gs = run_backward(fn, g, *((t, fn.parents) if create_graph else (t.data, fn.args)))
+            t = None  # its forward array can go before the gradients are added (the allocator reuses it)
             if edges is not None:
                 edges[id(fn)] = g, gs
             for p, gp, need in zip(fn.parents, gs, fn.needs_input_grad):
                 if need and gp is not None:
-                    add(p, gp, fn.fresh and edges is None)  # (a fresh array kept in edges is not ours)
+                    add(p, gp)
             if not retain_graph:
                 fn.parents = fn.args = None  # free the graph as we go
     for leaf in (t for t in leaves if id(t) in grads):  # .grad gets an array of its own (optimizers change it)
         g = grads[id(leaf)]
-        if not create_graph and not (id(leaf) in owned and g.dtype == leaf.dtype or isinstance(g, RowSparse)):
+        if not create_graph and not (id(leaf) in ours and g.dtype == leaf.dtype or isinstance(g, RowSparse)):
             g = g.to_dense().astype(leaf.dtype, copy=False) if isinstance(g, Scatter) else np.array(g, dtype=leaf.dtype)
         found[id(leaf)] = leaf, g
     return found
 
 
-def add_into(total: np.ndarray, g: Any) -> np.ndarray:
-    """total += g, in place (g an array, a Scatter or a RowSparse)."""
-    return g.add_to(total) if isinstance(g, Scatter) else np.add(total, g, out=total)
+def branch_sum(t: Tensor, total: Any, g: Any, in_place: bool) -> Any:
+    """total + g (g an array, a Scatter or a RowSparse), in place into `total` if the loop allocated it.
+    +inf meeting -inf gives NaN, as in torch, with a warning (numpy raises once the sum is done)."""
+    try:
+        return (g.add_to(total) if isinstance(g, Scatter) else np.add(total, g, out=total)) if in_place else total + g
+    except FloatingPointError:
+        with np.errstate(invalid="ignore"):
+            total = total if in_place else total + g
+        warnings.warn(f"Branch: the gradients reaching the output of {t._ctx.name if t._ctx else 'a leaf'} "
+                      f"(shape {t.shape}) add up to NaN (+inf meets -inf)", RuntimeWarning, stacklevel=5)
+        return total
 
 
 def run_backward(fn: Any, g: Any, out: Any, xs: Sequence[Any]) -> tuple:
@@ -178,18 +178,12 @@ def edge_gradients(root: Tensor, compute: bool = True) -> dict[int, tuple[Any, t
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, create_graph: bool = False, retain_graph: bool | None = None,
          allow_unused: bool = False) -> tuple[Tensor | None, ...]:
-    """d(outputs)/d(inputs) as a tuple of Tensors, without touching `.grad` (like torch.autograd.grad).
-
-    With create_graph=True the returned gradients are part of the graph (for higher-order gradients).
-    """
+    """d(outputs)/d(inputs) as a tuple of Tensors, without touching `.grad` (like torch.autograd.grad);
+    with create_graph=True they are part of the graph (higher-order gradients)."""
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None:
-        gos: list[Any] = [None] * len(outs)
-    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
-        gos = [grad_outputs]
-    else:
-        gos = list(grad_outputs)
+    gos = [None] * len(outs) if grad_outputs is None else \
+        list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs]
     if len(gos) != len(outs):
         raise ValueError(f"grad: got {len(gos)} grad_outputs for {len(outs)} outputs")
     for x in ins:

@@ -5,6 +5,7 @@ Each function raises an error naming the op, the shapes and what was expected.
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 from typing import Any, Callable
 
@@ -15,7 +16,12 @@ _TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
 
 
 def torch_names(f: Callable) -> Callable:
-    """Let `f` also take torch's `dim=` and `keepdim=` for its `axis=` and `keepdims=`."""
+    """`f` also taking torch's `dim=` and `keepdim=` for its `axis=` and `keepdims=` (`f` itself if it takes
+    no axis=, or a dim= of its own). `tensor_methods.install` applies it to every Tensor method."""
+    params = inspect.signature(f).parameters
+    if "axis" not in params or "dim" in params:
+        return f
+
     @functools.wraps(f)
     def taking_torch_names(*args: Any, **kwargs: Any) -> Any:
         for torch_name, name in _TORCH_NAMES.items():

@@ -1,10 +1,6 @@
-"""Tensor: an ndarray that records the computation graph that produced it.
-
-Every operation is a graph node (a `Function`, see `ops/function.py`): calling a node runs its
-`forward` on numpy arrays and, when gradients are wanted, links the output tensor to the node
-(`tensor._ctx`) and the node to its input tensors (`node.parents`). `loss.backward()` walks that
-graph in reverse (see `autograd.py`).
-"""
+"""Tensor: an ndarray that records the graph that produced it. Each operator applies one node (a `Function`,
+`ops/`), which links the output to itself (`tensor._ctx`, public as `grad_fn`) and itself to its inputs
+(`node.parents`); `loss.backward()` walks that graph in reverse (`autograd.py`)."""
 from __future__ import annotations
 
 import math
@@ -14,12 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .compositions import Compositions
-from .inplace import InPlace
 from .modes import state
-from .shaping import Shaping
-from .shapes import (describe_index, expand_shape, ints_first, normalize_axes, normalize_index, reduced_count, resolve_shape,
-                     shape_args, torch_names)
+from .shapes import describe_index, expand_shape, ints_first, normalize_axes, normalize_index, resolve_shape, shape_args
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -34,12 +26,9 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     return arr
 
 
-class Tensor(Compositions, Shaping, InPlace):
-    """A node value in the computation graph (like `torch.Tensor`).
-
-    The data is copied, as `torch.tensor` does; float data is stored as float32 unless `dtype` says
-    otherwise (or `set_default_dtype`).
-    """
+class Tensor:
+    """A node value in the computation graph (like `torch.Tensor`). The data is copied, as `torch.tensor`
+    does; float data is stored as float32 unless `dtype` says otherwise (or `set_default_dtype`)."""
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "__weakref__")
     __array_priority__ = 100  # ndarray (op) Tensor defers to Tensor's reflected operator
@@ -53,7 +42,7 @@ class Tensor(Compositions, Shaping, InPlace):
         if requires_grad:
             self.requires_grad_(True)
 
-    # -- basic properties ----------------------------------------------------------------------
+    # -- basic properties and conversions ------------------------------------------------------
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
     dtype = property(lambda self: self.data.dtype)
@@ -62,56 +51,39 @@ class Tensor(Compositions, Shaping, InPlace):
     retains_grad = property(lambda self: id(self) in state.retaining)  # see retain_grad
     grad_fn = property(lambda self: self._ctx)  # the Function that made it (None for a leaf)
 
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def numpy(self) -> np.ndarray:
-        return self.data
+    def __len__(self) -> int: return len(self.data)
+    def numpy(self) -> np.ndarray: return self.data
+    def tolist(self) -> Any: return self.data.tolist()
+    def __float__(self) -> float: return float(self.item())
+    def __int__(self) -> int: return int(self.item())
+    __hash__ = object.__hash__
 
     def item(self) -> float:
         if self.data.size != 1:
             raise ValueError(f"item: only a one-element tensor converts to a Python number, got shape {self.shape}")
         return self.data.item()
 
-    def tolist(self) -> Any:
-        return self.data.tolist()
-
-    # -- dtype: a float copy stays in the graph (Cast node), an integer or bool one cannot -------
-    def to(self, dtype: Any) -> Tensor:
-        """This tensor as `dtype` (itself if it already is, as torch)."""
-        dtype = np.dtype(dtype)
-        if dtype == self.dtype:
-            return self
-        if dtype.kind != "f":
-            return wrap(self.data.astype(dtype))
-        return Cast(dtype)(self)
-
-    def clone(self) -> Tensor:
-        """A copy that stays in the graph (torch's clone): dx = g."""
-        return Cast(self.dtype)(self) if self.dtype.kind == "f" else wrap(self.data.copy())
-
     def __bool__(self) -> bool:
         if self.data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.data)
 
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
-
-    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20, prefix="tensor(")
         extra = f", grad_fn=<{self._ctx.name}>" if self._ctx is not None else (", requires_grad=True" if self.requires_grad else "")
-        if self.name:
-            extra += f", name={self.name!r}"
-        return f"tensor({body}, dtype={self.dtype}{extra})"
+        return f"tensor({body}, dtype={self.dtype}{extra}{f', name={self.name!r}' if self.name else ''})"
+
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor as `dtype` (itself if it already is, as torch): a float copy stays in the graph (Cast)."""
+        dtype = np.dtype(dtype)
+        return self if dtype == self.dtype else Cast(dtype)(self) if dtype.kind == "f" else wrap(self.data.astype(dtype))
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (torch's clone): dx = g."""
+        return Cast(self.dtype)(self) if self.dtype.kind == "f" else wrap(self.data.copy())
 
     # -- graph handling ------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -135,8 +107,7 @@ class Tensor(Compositions, Shaping, InPlace):
         `gradient=` is torch's name for `grad`."""
         from .autograd import backward
 
-        backward(self, grad if gradient is None else gradient, retain_graph=retain_graph, create_graph=create_graph,
-                 keep_edge_grads=keep_edge_grads)
+        backward(self, grad if gradient is None else gradient, retain_graph, create_graph, keep_edge_grads)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in `.grad` at the next backward() (leaves always do)."""
@@ -146,31 +117,22 @@ class Tensor(Compositions, Shaping, InPlace):
             state.retaining.add(id(self))
             weakref.finalize(self, state.retaining.discard, id(self))
 
-    def zero_grad(self) -> None:
-        self.grad = None
+    def zero_grad(self) -> None: self.grad = None
 
-    # -- arithmetic: sub and div are compositions -------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return binary(Add, self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return binary(Add, other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return binary(Mul, self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return binary(Mul, other, self)
-
-    def __neg__(self) -> Tensor:
-        return Neg()(self)
+    # -- arithmetic (sub and div are compositions) and comparisons (no gradient) ------------------
+    def __add__(self, other: Any) -> Tensor: return binary(Add, self, other)
+    def __radd__(self, other: Any) -> Tensor: return binary(Add, other, self)
+    def __mul__(self, other: Any) -> Tensor: return binary(Mul, self, other)
+    def __rmul__(self, other: Any) -> Tensor: return binary(Mul, other, self)
+    def __neg__(self) -> Tensor: return Neg()(self)
+    def __rsub__(self, other: Any) -> Tensor: return (-self) + other
+    def __rpow__(self, base: Any) -> Tensor: return binary(Pow, base, self)
+    def __matmul__(self, other: Any) -> Tensor: return matmul(self, other)
+    def __rmatmul__(self, other: Any) -> Tensor: return matmul(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
         """a - b = a + (-b)"""
         return self + -(other if isinstance(other, Tensor) or type(other) in NUMBERS else promote("sub", self, other)[1])
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return (-self) + other
 
     def __truediv__(self, other: Any) -> Tensor:
         """a / b = a * b**-1 (true division: integers give floats; x / 0 gives ±inf or nan)"""
@@ -189,100 +151,35 @@ class Tensor(Compositions, Shaping, InPlace):
             raise TypeError(f"pow: exponent must be a number or a Tensor, got {type(exponent).__name__}")
         return Pow()(self, exponent.item() if isinstance(exponent, np.number) else exponent)
 
-    def __rpow__(self, base: Any) -> Tensor:
-        return binary(Pow, base, self)
+    def __lt__(self, other: Any) -> Tensor: return wrap(self.data < raw(other))
+    def __le__(self, other: Any) -> Tensor: return wrap(self.data <= raw(other))
+    def __gt__(self, other: Any) -> Tensor: return wrap(self.data > raw(other))
+    def __ge__(self, other: Any) -> Tensor: return wrap(self.data >= raw(other))
+    def __eq__(self, other: Any) -> Tensor: return wrap(self.data == raw(other))  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor: return wrap(self.data != raw(other))  # type: ignore[override]
 
-    def __matmul__(self, other: Any) -> Tensor:
-        return matmul(self, other)
+    # -- one node each -----------------------------------------------------------------------------
+    def exp(self) -> Tensor: return Exp()(self)
+    def log(self) -> Tensor: return Log()(self)
+    def tanh(self) -> Tensor: return Tanh()(self)
+    def relu(self) -> Tensor: return ReLU()(self)
+    def sin(self) -> Tensor: return Sin()(self)
+    def cos(self) -> Tensor: return Cos()(self)
+    def erf(self) -> Tensor: return Erf()(self)
 
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return matmul(other, self)
-
-    # comparisons give boolean tensors that carry no gradient
-    def __lt__(self, other: Any) -> Tensor:
-        return wrap(self.data < _raw(other))
-
-    def __le__(self, other: Any) -> Tensor:
-        return wrap(self.data <= _raw(other))
-
-    def __gt__(self, other: Any) -> Tensor:
-        return wrap(self.data > _raw(other))
-
-    def __ge__(self, other: Any) -> Tensor:
-        return wrap(self.data >= _raw(other))
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return wrap(self.data == _raw(other))
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return wrap(self.data != _raw(other))
-
-    @torch_names
-    def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return wrap(np.all(self.data, axis=normalize_axes(axis, self.ndim, "all"), keepdims=keepdims))
-
-    @torch_names
-    def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return wrap(np.any(self.data, axis=normalize_axes(axis, self.ndim, "any"), keepdims=keepdims))
-
-    # -- elementwise -----------------------------------------------------------------------------
-    def exp(self) -> Tensor:
-        return Exp()(self)
-
-    def log(self) -> Tensor:
-        return Log()(self)
-
-    def tanh(self) -> Tensor:
-        return Tanh()(self)
-
-    def relu(self) -> Tensor:
-        return ReLU()(self)
-
-    def sin(self) -> Tensor:
-        return Sin()(self)
-
-    def cos(self) -> Tensor:
-        return Cos()(self)
-
-    def erf(self) -> Tensor:
-        return Erf()(self)
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return Sum(normalize_axes(axis, self.ndim, "sum"), keepdims)(self)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
         """x limited to [min, max]: a selection (Where), so dx = g inside the range, 0 outside (torch's rule)."""
-        lo = -math.inf if min is None else min
-        hi = math.inf if max is None else max
+        lo, hi = -math.inf if min is None else min, math.inf if max is None else max
         return Where((self.data >= lo) & (self.data <= hi))(self, np.clip(self.data, lo, hi))
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
         """`value` where mask is True, x elsewhere (a Where node: dx = 0 where filled)."""
-        mask = np.broadcast_to(np.asarray(mask.data if isinstance(mask, Tensor) else mask, dtype=bool), self.shape)
+        mask = np.broadcast_to(np.asarray(raw(mask), dtype=bool), self.shape)
         return Where(mask)(self.dtype.type(value), self)
 
-    # -- reductions ------------------------------------------------------------------------------
-    @torch_names
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return Sum(normalize_axes(axis, self.ndim, "sum"), keepdims)(self)
-
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
-        """The largest values along `axis` (gradient shared by tied maxima). With torch's `dim=`,
-        torch's answer: (values, indices), the gradient to each index (see `extremes`)."""
-        if dim is not None:
-            return self.extremes(np.argmax, dim, keepdim)
-        axes = normalize_axes(axis, self.ndim, "max")
-        if self.data.size == 0 and reduced_count(self.shape, axes) == 0:
-            raise ValueError(f"max: cannot reduce an axis of size 0 (shape {self.shape}, axis {axis})")
-        return Max(axes, keepdims or keepdim)(self)
-
-    @torch_names
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        """Index of the largest value (flat when axis is None, as torch); carries no gradient."""
-        return wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
-
-    @torch_names
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
-
-    # -- shape -----------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
         target = resolve_shape(self.shape, shape_args(shape))
         return self if target == self.shape else Reshape(target)(self)
@@ -293,17 +190,25 @@ class Tensor(Compositions, Shaping, InPlace):
         """transpose(d0, d1) swaps two axes (torch's); transpose() reverses them all (numpy's, `.T`);
         transpose((a, b, c, ...)) puts them in that order (numpy's, torch's permute)."""
         if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            a, b = normalize_axes(axes[0], self.ndim, "transpose"), normalize_axes(axes[1], self.ndim, "transpose")
             if self.ndim == 0:  # a scalar's only axis is the scalar (torch)
-                normalize_axes(axes, 0, "transpose")  # checks the range
                 return self
             order = list(range(self.ndim))
-            a, b = (normalize_axes(x, self.ndim, "transpose")[0] for x in axes)
-            order[a], order[b] = order[b], order[a]
+            order[a[0]], order[b[0]] = order[b[0]], order[a[0]]
             axes = (order,)
         axes = shape_args(axes) or tuple(reversed(range(self.ndim)))
         if len(axes) != self.ndim or sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
         return Transpose(tuple(a % self.ndim for a in axes))(self)
+
+    T = property(lambda self: self.transpose())
+
+    @property
+    def mT(self) -> Tensor:
+        """Swap the last two axes (matrix transpose of a batch)."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
+        return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
 
     def expand(self, *shape: Any) -> Tensor:
         """Broadcast to `shape`, -1 keeping a size (the textbook's Repeat node; its backward is a Sum)."""
@@ -312,8 +217,7 @@ class Tensor(Compositions, Shaping, InPlace):
 
     def __getitem__(self, index: Any) -> Tensor:
         index = normalize_index(index)
-        steps = ints_first(index)  # torch's order, see shapes.ints_first
-        if steps:
+        if steps := ints_first(index):  # torch's order, see shapes.ints_first
             return self[steps[0]][steps[1]]
         try:
             self.data[index]
@@ -322,9 +226,6 @@ class Tensor(Compositions, Shaping, InPlace):
         return GetItem(index)(self)
 
 
-# ---------------------------------------------------------------------------------------------
-# helpers of the Tensor methods (type promotion, broadcasting and matmul are in ops/apply.py)
-# ---------------------------------------------------------------------------------------------
 def wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     """A leaf Tensor around `data` exactly as it is (no dtype conversion, no copy)."""
     t = Tensor.__new__(Tensor)
@@ -334,10 +235,11 @@ def wrap(data: np.ndarray, requires_grad: bool = False) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
-def _raw(x: Any) -> Any:
+def raw(x: Any) -> Any:
+    """A Tensor's array; anything else as it is."""
     return x.data if isinstance(x, Tensor) else x
 
 
-from .ops import (Add, Cast, Cos, Erf, Exp, GetItem, Log, Max, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sin,  # noqa: E402,I001
+from .ops import (Add, Cast, Cos, Erf, Exp, GetItem, Log, Mul, Neg, Pow, ReLU, Repeat, Reshape, Sin,  # noqa: E402,I001
                   Sum, Tanh, Transpose, Where,
                   NUMBERS, binary, matmul, promote, reciprocal)

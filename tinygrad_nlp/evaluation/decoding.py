@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, as_generator
+from ..creation import as_generator
+from ..engine import Tensor
 from ..nn import evaluating
 
 

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..data.text import Vocab, tokenize
-from ..engine import as_generator
+from ..creation import as_generator
 from ..nn import evaluating
 
 

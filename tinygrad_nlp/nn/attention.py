@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, concat, group, scope
+from ..creation import concat
+from ..engine import Tensor, group, scope
 from . import functional as F
 from .layers import Linear, one_stream
 from .module import Module

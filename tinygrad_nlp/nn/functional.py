@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from ..engine.ops import Gather
-from ..engine import Tensor, as_generator, concat, group, where, zeros
+from ..creation import as_generator, concat, zeros
+from ..engine import Tensor, group, where
 from ..engine.shapes import torch_names
 from ..engine.tensor import wrap
 

@@ -5,7 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, as_generator, get_default_dtype
+from ..creation import as_generator
+from ..engine import Tensor, get_default_dtype
 from . import functional as F
 from .module import Module, Parameter
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Tensor, concat, get_default_dtype, group, scope, stack, where
+from ..creation import concat, stack
+from ..engine import Tensor, get_default_dtype, group, scope, where
 from ..engine.tensor import wrap
 from .layers import Dropout, init_weight, one_stream
 from .module import Module, Parameter

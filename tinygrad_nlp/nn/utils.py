@@ -5,7 +5,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..engine import Tensor, as_generator, concat, stack, where
+from ..creation import as_generator, concat, stack
+from ..engine import Tensor, where
 from ..engine.sparse import RowSparse
 
 

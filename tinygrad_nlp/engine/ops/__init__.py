@@ -1,16 +1,7 @@
-"""The primitive graph nodes. Each one keeps its forward and its local backward side by side.
-
-The textbook's six: Add, Mul, Repeat (broadcast), Sum, MatMul, Branch (fan-out). Plus the
-elementwise and shape nodes a real model needs. Everything else in the library (sub, div, mean,
-sigmoid, softmax, cross-entropy, every layer) is a composition of these.
-
-`backward(g, out, *xs)` gets the gradient of the loss w.r.t. the output (`g`), the output and the
-inputs, and returns dL/d(input) for each input, None for an input that needs none
-(`self.needs_input_grad`). It is written once, with operators and nodes that arrays and Tensors
-both understand: on the fast path these are numpy arrays; under `create_graph=True` they are
-Tensors, and the same lines record a graph of the backward pass. A node whose backward returns
-new arrays says so (`fresh = True`): the backward loop may then add into them in place.
-"""
+"""The primitive graph nodes, each with its forward and its local backward side by side: the textbook's
+six (Add, Mul, Repeat, Sum, MatMul, Branch), the elementwise and shape nodes a real model needs, and
+`apply.py`, how Tensor methods apply them (dtype rules, broadcasting). Everything else in the library
+(sub, div, mean, softmax, cross-entropy, every layer) is a composition of these."""
 from .function import Function  # noqa: I001 (the node base class, then the textbook's six)
 from .textbook import Add, Branch, MatMul, Mul, Repeat, Sum
 from .elementwise import Cast, Cos, Erf, Exp, Log, Max, Neg, Pow, ReLU, Sin, Tanh, Where

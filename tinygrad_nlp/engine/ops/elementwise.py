@@ -1,4 +1,4 @@
-"""Elementwise nodes: Neg, Pow, Where, Exp, Log, Tanh, Sin, Cos, Erf, ReLU, Cast, and the Max reduction."""
+"""Elementwise nodes (Neg, Pow, Where, Exp, Log, Tanh, Sin, Cos, Erf, ReLU, Cast) and the Max reduction."""
 from __future__ import annotations
 
 import math
@@ -11,34 +11,19 @@ from .textbook import Sum
 
 class Neg(Function):
     """z = -x;  dx = -g"""
-
-    symbol = "−"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x):
-        return -x
-
-    def backward(self, g, out, x):
-        return (-g,)
+    symbol, elementwise, __slots__ = "−", True, ()
+    def forward(self, x): return -x
+    def backward(self, g, out, x): return (-g,)
 
 
 class Pow(Function):
     """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x)
 
     As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0 and y ≥ 0 (at x = 0, y < 0 it is
-    z·log 0 = -∞). The exponent is usually
-    a number (a constant); a Tensor exponent gets its gradient too.
+    z·log 0 = -∞). The exponent is usually a number (a constant); a Tensor exponent gets its gradient too.
     """
-
-    symbol = "**"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x, y):
-        return x ** y
+    symbol, elementwise, __slots__ = "**", True, ()
+    def forward(self, x, y): return x ** y
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
@@ -59,17 +44,9 @@ class Where(Function):
 
     A selection: what the mask does not choose never reaches z, and gets a zero gradient.
     """
-
-    symbol = "where"
-    fresh = True
-    elementwise = True
-    __slots__ = ("c",)
-
-    def __init__(self, c: np.ndarray):
-        self.c = c
-
-    def forward(self, x, y):
-        return np.where(self.c, x, y)
+    symbol, elementwise, __slots__ = "where", True, ("c",)
+    def __init__(self, c: np.ndarray): self.c = c
+    def forward(self, x, y): return np.where(self.c, x, y)
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
@@ -78,144 +55,72 @@ class Where(Function):
 
 class Exp(Function):
     """z = exp(x);  dx = g * z"""
-
-    symbol = "exp"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x):
-        return np.exp(x)
-
-    def backward(self, g, out, x):
-        return (g * out,)
+    symbol, elementwise, __slots__ = "exp", True, ()
+    def forward(self, x): return np.exp(x)
+    def backward(self, g, out, x): return (g * out,)
 
 
 class Log(Function):
     """z = log(x);  dx = g / x"""
-
-    symbol = "log"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x):
-        return np.log(x)
-
-    def backward(self, g, out, x):
-        return (g / x,)
+    symbol, elementwise, __slots__ = "log", True, ()
+    def forward(self, x): return np.log(x)
+    def backward(self, g, out, x): return (g / x,)
 
 
 class Tanh(Function):
     """z = tanh(x);  dx = g * (1 - z²)"""
-
-    symbol = "tanh"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x):
-        return np.tanh(x)
-
-    def backward(self, g, out, x):
-        return (g * (1 - out * out),)
+    symbol, elementwise, __slots__ = "tanh", True, ()
+    def forward(self, x): return np.tanh(x)
+    def backward(self, g, out, x): return (g * (1 - out * out),)
 
 
 class Sin(Function):
     """z = sin(x);  dx = g * cos(x)"""
-
-    symbol = "sin"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x):
-        return np.sin(x)
-
-    def backward(self, g, out, x):
-        return (g * Cos()(x),)
+    symbol, elementwise, __slots__ = "sin", True, ()
+    def forward(self, x): return np.sin(x)
+    def backward(self, g, out, x): return (g * Cos()(x),)
 
 
 class Cos(Function):
     """z = cos(x);  dx = -g * sin(x)"""
-
-    symbol = "cos"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x):
-        return np.cos(x)
-
-    def backward(self, g, out, x):
-        return (-g * Sin()(x),)
+    symbol, elementwise, __slots__ = "cos", True, ()
+    def forward(self, x): return np.cos(x)
+    def backward(self, g, out, x): return (-g * Sin()(x),)
 
 
 class Erf(Function):
     """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
-
-    symbol = "erf"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x):
-        return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
-
-    def backward(self, g, out, x):
-        return (g * Exp()(x * x * -1.0) * (2 / math.sqrt(math.pi)),)
+    symbol, elementwise, __slots__ = "erf", True, ()
+    def forward(self, x): return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
+    def backward(self, g, out, x): return (g * Exp()(x * x * -1.0) * (2 / math.sqrt(math.pi)),)
 
 
 class ReLU(Function):
     """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
-
-    symbol = "ReLU"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x):
-        return np.maximum(x, 0)
-
-    def backward(self, g, out, x):
-        return (g * np.logical_not(np.less_equal(x, 0)),)  # (NaN passes g on, as in torch)
+    symbol, elementwise, __slots__ = "ReLU", True, ()
+    def forward(self, x): return np.maximum(x, 0)
+    def backward(self, g, out, x): return (g * np.logical_not(np.less_equal(x, 0)),)
 
 
 class Cast(Function):
     """z = x as a float of another dtype (a copy, so Cast(x.dtype) is torch's clone);  dx = g as x's dtype"""
-
-    symbol = "cast"
-    fresh = True
-    elementwise = True
-    __slots__ = ("dtype",)
-
-    def __init__(self, dtype: np.dtype):
-        self.dtype = dtype
-
-    def forward(self, x):
-        return x.astype(self.dtype)
-
-    def backward(self, g, out, x):
-        return (Cast(x.dtype)(g),)
+    symbol, elementwise, __slots__ = "cast", True, ("dtype",)
+    def __init__(self, dtype: np.dtype): self.dtype = dtype
+    def forward(self, x): return x.astype(self.dtype)
+    def backward(self, g, out, x): return (Cast(x.dtype)(g),)
 
 
 class Max(Function):
     """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
-
-    symbol = "max"
-    fresh = True
-    __slots__ = ("axis", "keepdims")
+    symbol, __slots__ = "max", ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
-        self.axis = axis
-        self.keepdims = keepdims
+        self.axis, self.keepdims = axis, keepdims
 
-    def forward(self, x):
-        return x.max(axis=self.axis, keepdims=self.keepdims)
+    def forward(self, x): return x.max(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
         xd = np.asarray(x)
-        top = xd.max(axis=self.axis, keepdims=True)
-        mask = (xd == top).astype(xd.dtype)
+        mask = (xd == xd.max(axis=self.axis, keepdims=True)).astype(xd.dtype)
         mask /= mask.sum(axis=self.axis, keepdims=True)
         return (Sum(self.axis, self.keepdims).backward(g, out, x)[0] * mask,)

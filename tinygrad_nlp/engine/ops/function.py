@@ -17,11 +17,11 @@ class Function:
     The backward loop calls it on the arrays (nothing is recorded: the fast path), or on the
     Tensors with recording on (`create_graph=True`: the gradients are themselves differentiable).
     A node applied to arrays only returns an array: that is how a backward uses other nodes.
+    Each node class sets `symbol` (its label in drawings), `elementwise` and `__slots__` (its attributes).
     """
 
     symbol = "?"
     elementwise = False  # output element i depends on input element i only (see autograd.run_backward)
-    fresh = False  # backward returns new arrays that nothing else holds (the loop may add into them)
     __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq")
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:

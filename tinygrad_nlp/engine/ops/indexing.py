@@ -11,110 +11,63 @@ from .function import Function
 
 class Reshape(Function):
     """z = x.reshape(shape);  dx = g.reshape(x.shape)"""
-
-    symbol = "reshape"
-    __slots__ = ("shape",)
-
-    def __init__(self, shape: tuple[int, ...]):
-        self.shape = shape
-
-    def forward(self, x):
-        return x.reshape(self.shape)
-
-    def backward(self, g, out, x):
-        return (g.reshape(x.shape),)
+    symbol, __slots__ = "reshape", ("shape",)
+    def __init__(self, shape: tuple[int, ...]): self.shape = shape
+    def forward(self, x): return x.reshape(self.shape)
+    def backward(self, g, out, x): return (g.reshape(x.shape),)
 
 
 class Transpose(Function):
     """z = x.transpose(axes);  dx = g.transpose(inverse axes)"""
-
-    symbol = "T"
-    __slots__ = ("axes",)
-
-    def __init__(self, axes: tuple[int, ...]):
-        self.axes = axes
-
-    def forward(self, x):
-        return x.transpose(self.axes)
-
-    def backward(self, g, out, x):
-        return (g.transpose(tuple(np.argsort(self.axes))),)
+    symbol, __slots__ = "T", ("axes",)
+    def __init__(self, axes: tuple[int, ...]): self.axes = axes
+    def forward(self, x): return x.transpose(self.axes)
+    def backward(self, g, out, x): return (g.transpose(tuple(np.argsort(self.axes))),)
 
 
 class GetItem(Function):
     """z = x[index] (slices or integer arrays);  dx = g scatter-added into zeros (repeats accumulate)"""
-
-    symbol = "[]"
-    __slots__ = ("index",)
-
-    def __init__(self, index: Any):
-        self.index = index
-
-    def forward(self, x):
-        return x[self.index]
-
-    def backward(self, g, out, x):
-        return (ScatterAdd(self.index, x.shape)(g),)
+    symbol, __slots__ = "[]", ("index",)
+    def __init__(self, index: Any): self.index = index
+    def forward(self, x): return x[self.index]
+    def backward(self, g, out, x): return (ScatterAdd(self.index, x.shape)(g),)
 
 
 class ScatterAdd(Function):
     """z = zeros(shape) with x added at [index] (repeated indices accumulate);  dx = g[index]
 
-    The backward of GetItem and Gather. Its output is lazy (`sparse.py`): a Scatter, or with
-    rows=True a RowSparse, that the backward loop adds straight into the other gradients of the
-    same tensor, and that becomes a dense array wherever one is needed.
+    The backward of GetItem and Gather. Its output is lazy (`sparse.py`): a Scatter, or with rows=True a
+    RowSparse, that the backward loop adds straight into the other gradients of the same tensor.
     """
-
-    symbol = "scatter"
-    __slots__ = ("index", "shape", "rows")
+    symbol, __slots__ = "scatter", ("index", "shape", "rows")
 
     def __init__(self, index: Any, shape: tuple[int, ...], rows: bool = False):
         self.index, self.shape, self.rows = index, shape, rows
 
-    def forward(self, x):
-        return RowSparse(self.index, x, self.shape) if self.rows else Scatter(self.index, x, self.shape)
-
-    def backward(self, g, out, x):
-        return (g[self.index],)
+    def forward(self, x): return (RowSparse if self.rows else Scatter)(self.index, x, self.shape)
+    def backward(self, g, out, x): return (g[self.index],)
 
 
 class Gather(Function):
-    """z = table[ids] (rows of a table; the embedding lookup);  dtable = g rows scatter-added at ids
-
-    With sparse=True the table's gradient stays a RowSparse (the rows used) up to the optimizer.
-    """
-
-    symbol = "Gather"
-    __slots__ = ("ids", "sparse")
+    """z = table[ids] (rows of a table: the embedding lookup);  dtable = g rows scatter-added at ids
+    (with sparse=True a RowSparse, the rows used, up to the optimizer)"""
+    symbol, __slots__ = "Gather", ("ids", "sparse")
 
     def __init__(self, ids: np.ndarray, sparse: bool = False):
-        self.ids = ids
-        self.sparse = sparse
+        self.ids, self.sparse = ids, sparse
 
-    def forward(self, table):
-        return table[self.ids]
-
-    def backward(self, g, out, table):
-        return (ScatterAdd(self.ids, table.shape, self.sparse)(g),)
+    def forward(self, table): return table[self.ids]
+    def backward(self, g, out, table): return (ScatterAdd(self.ids, table.shape, self.sparse)(g),)
 
 
 class Concat(Function):
     """z = concatenate(xs, axis);  dxᵢ = the slice of g that came from xᵢ"""
-
-    symbol = "concat"
-    __slots__ = ("axis",)
-
-    def __init__(self, axis: int):
-        self.axis = axis
-
-    def forward(self, *xs):
-        return np.concatenate(xs, axis=self.axis)
+    symbol, __slots__ = "concat", ("axis",)
+    def __init__(self, axis: int): self.axis = axis
+    def forward(self, *xs): return np.concatenate(xs, axis=self.axis)
 
     def backward(self, g, out, *xs):
-        grads, start = [], 0
+        ends = np.cumsum([x.shape[self.axis] for x in xs]).tolist()
         lead = (slice(None),) * self.axis
-        for x, need in zip(xs, self.needs_input_grad):
-            stop = start + x.shape[self.axis]
-            grads.append(g[lead + (slice(start, stop),)] if need else None)
-            start = stop
-        return tuple(grads)
+        return tuple(g[lead + (slice(end - x.shape[self.axis], end),)] if need else None
+                     for x, end, need in zip(xs, ends, self.needs_input_grad))

@@ -11,28 +11,15 @@ from .function import Function
 
 class Add(Function):
     """z = x + y;  dx = g, dy = g"""
-
-    symbol = "+"
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x, y):
-        return x + y
-
-    def backward(self, g, out, x, y):
-        return g, g
+    symbol, elementwise, __slots__ = "+", True, ()
+    def forward(self, x, y): return x + y
+    def backward(self, g, out, x, y): return g, g
 
 
 class Mul(Function):
     """z = x * y;  dx = g * y, dy = g * x"""
-
-    symbol = "×"
-    fresh = True
-    elementwise = True
-    __slots__ = ()
-
-    def forward(self, x, y):
-        return x * y
+    symbol, elementwise, __slots__ = "×", True, ()
+    def forward(self, x, y): return x * y
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
@@ -41,15 +28,9 @@ class Mul(Function):
 
 class Repeat(Function):
     """Broadcast x to `shape` (copies along new or size-1 axes);  dx = sum of g over the copies."""
-
-    symbol = "Repeat"
-    __slots__ = ("shape",)
-
-    def __init__(self, shape: tuple[int, ...]):
-        self.shape = shape
-
-    def forward(self, x):
-        return np.broadcast_to(x, self.shape)
+    symbol, __slots__ = "Repeat", ("shape",)
+    def __init__(self, shape: tuple[int, ...]): self.shape = shape
+    def forward(self, x): return np.broadcast_to(x, self.shape)
 
     def backward(self, g, out, x):
         lead = g.ndim - x.ndim
@@ -59,49 +40,31 @@ class Repeat(Function):
 
 class Sum(Function):
     """z = sum(x, axis);  dx = g repeated back over the summed axes"""
-
-    symbol = "Σ"
-    __slots__ = ("axis", "keepdims")
+    symbol, __slots__ = "Σ", ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
-        self.axis = axis
-        self.keepdims = keepdims
+        self.axis, self.keepdims = axis, keepdims
 
-    def forward(self, x):
-        return x.sum(axis=self.axis, keepdims=self.keepdims)
+    def forward(self, x): return x.sum(axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, out, x):
-        if not self.keepdims:
-            axes = range(x.ndim) if self.axis is None else self.axis
-            kept = list(x.shape)
-            for a in axes:
-                kept[a] = 1
-            g = g.reshape(tuple(kept))
+        if not self.keepdims:  # g gets back the summed axes, as size 1
+            g = g.reshape(tuple(1 if self.axis is None or a in self.axis else s for a, s in enumerate(x.shape)))
         return (Repeat(x.shape)(g),)
 
 
 class MatMul(Function):
-    """z = x @ y;  dx = g @ yᵀ, dy = xᵀ @ g  (x may carry leading batch axes over a 2-D y)
-
-    With a 2-D y, x's leading axes are folded into its rows: one large GEMM is several times
-    faster than numpy's stacked matmul.
-    """
-
-    symbol = "MatMul"
-    fresh = True
-    __slots__ = ()
+    """z = x @ y;  dx = g @ yᵀ, dy = xᵀ @ g  (x may carry leading batch axes over a 2-D y: they are
+    folded into its rows, as one large GEMM is several times faster than numpy's stacked matmul)"""
+    symbol, __slots__ = "MatMul", ()
 
     def forward(self, x, y):
-        if y.ndim == 2 and x.ndim > 2:
-            return (rows(x) @ y).reshape(x.shape[:-1] + (y.shape[1],))
-        return x @ y
+        return (rows(x) @ y).reshape(x.shape[:-1] + (y.shape[1],)) if y.ndim == 2 and x.ndim > 2 else x @ y
 
     def backward(self, g, out, x, y):
         need_x, need_y = self.needs_input_grad
         if y.ndim == 2 and x.ndim > 2:
-            gx = (rows(g) @ y.mT).reshape(x.shape) if need_x else None
-            gy = rows(x).mT @ rows(g) if need_y else None
-            return gx, gy
+            return ((rows(g) @ y.mT).reshape(x.shape) if need_x else None), (rows(x).mT @ rows(g) if need_y else None)
         return (g @ y.mT if need_x else None), (x.mT @ g if need_y else None)
 
 
@@ -114,8 +77,7 @@ class Branch:
     """Fan-out (the textbook's copy node): x goes to n consumers;  dx = g₁ + g₂ + … + gₙ
 
     Its forward is the identity, so the engine records no node for it: the backward loop
-    (`autograd.sweep`) sums the gradients that reach a tensor, and `graph.trace` draws a Branch
+    (`autograd.sweep`) sums the gradients that reach a tensor, and `viz.trace.trace` draws a Branch
     node on every tensor with more than one consumer.
     """
-
     symbol = "Branch"

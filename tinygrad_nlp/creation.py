@@ -5,10 +5,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .modes import state
-from .ops import Concat
-from .shapes import normalize_axes, shape_args, torch_names
-from .tensor import Tensor, wrap
+from .engine.modes import state
+from .engine.ops import Concat
+from .engine.shapes import normalize_axes, shape_args, torch_names
+from .engine.tensor import Tensor, wrap
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:

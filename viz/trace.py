@@ -3,7 +3,7 @@
 `trace(output)` returns a `Graph` whose nodes are the ops (Add, Mul, Repeat, Sum, MatMul, ...),
 the leaves (parameters, inputs, constants) and the output; a tensor consumed by several ops gets an
 explicit Branch node. Each edge carries the forward value and, after
-`backward(retain_graph=True)` (or given `grads` from `autograd.edge_gradients`), the gradient that
+`backward(retain_graph=True)` (or given `grads` from `tg.edge_gradients`), the gradient that
 flowed back along it. Every op node keeps its scope: module and time-step names, and the Groups
 of the composite functions and layers it was made in (viz folds those into textbook nodes).
 """
@@ -16,10 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import edge_gradients
-from .sparse import RowSparse
-from .ops import Function
-from .tensor import Tensor
+from tinygrad_nlp import Function, RowSparse, Tensor, edge_gradients
 
 
 @dataclass
@@ -80,7 +77,7 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
     a tensor's own `.name`, else x1, x2, ... for inputs and w1, w2, ... for parameters, and for
     the output L (a loss) or y, z when an input is already called y (the book's x, y -> z).
     `grads` ({id(Function): (grad_out, grad_inputs)}) supplies the edge gradients; by default those
-    a retained backward kept (`autograd.edge_gradients(output, compute=False)`). Nothing in the recorded graph is changed.
+    a retained backward kept (`tg.edge_gradients(output, compute=False)`). Nothing in the recorded graph is changed.
     """
     names = names or {}
     graph = Graph()
@@ -94,7 +91,7 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
         if id(t) in seen:
             continue
         seen.add(id(t))
-        fn = t._ctx
+        fn = t.grad_fn
         if fn is None:
             leaves[id(t)] = t
             continue
@@ -138,10 +135,10 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
         if n > 1:
             key = f"branch{len(branch_of)}"
             t = tensors[tid]
-            scope = t._ctx.scope if t._ctx is not None else ()
+            scope = t.grad_fn.scope if t.grad_fn is not None else ()
             graph.nodes[key] = Node(key, "branch", "Branch", "Branch", fn=None, tensor=t, scope=tuple(scope))
             branch_of[tid] = key
-            graph.edges.append(Edge(source[tid], key, t.data, _array(edge_grads(t._ctx)[0]) if t._ctx is not None else _array(t.grad)))
+            graph.edges.append(Edge(source[tid], key, t.data, _array(edge_grads(t.grad_fn)[0]) if t.grad_fn is not None else _array(t.grad)))
 
     consts = 0
     for t, fn in fns:
@@ -164,8 +161,8 @@ def trace(output: Tensor, names: dict[int, str] | None = None, grads: dict[int, 
     taken = {n.label for n in graph.nodes.values() if n.kind in ("param", "input")}
     default = "L" if loss else next(c for c in chain(("y", "z"), (f"out{i}" for i in count(1))) if c not in taken)  # the book's x, y -> z
     graph.nodes[out_key] = Node(out_key, "output", label(output, default), tensor=output, loss=loss)
-    if output._ctx is not None:
-        graph.edges.append(Edge(source[id(output)], out_key, output.data, _array(edge_grads(output._ctx)[0])))
+    if output.grad_fn is not None:
+        graph.edges.append(Edge(source[id(output)], out_key, output.data, _array(edge_grads(output.grad_fn)[0])))
     return graph
 
 

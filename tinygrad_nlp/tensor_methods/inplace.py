@@ -2,21 +2,17 @@
 allowed where no graph is recorded (an optimizer step under no_grad, `p.grad.zero_()`)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .modes import state
-from .shapes import ints_first, normalize_index
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from ..engine.modes import state
+from ..engine.shapes import ints_first, normalize_index
+from ..engine.tensor import Tensor, wrap
 
 
 class InPlace:
-    """Mixed into Tensor (it has no state: `self` is always a Tensor)."""
-
-    __slots__ = ()
+    """Installed onto Tensor (see tensor_methods/__init__.py): `self` is always a Tensor."""
 
     def _in_place(self, op: str, result: Tensor, rebinds: bool = False) -> Tensor:
         """x op= y. Outside a graph (no_grad, or nothing requires grad: an optimizer step,
@@ -41,8 +37,6 @@ class InPlace:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """x[index] = value, in place where no graph is recorded (the rules of `_in_place`)."""
-        from .tensor import Tensor, wrap  # tensor.py imports this module first
-
         if isinstance(value, Tensor) and value.requires_grad and state.grad_enabled:
             raise RuntimeError(f"setitem: cannot record assigning a tensor that requires grad into shape {self.shape}; "
                                "build the result with where, concat or masked_fill")
@@ -70,8 +64,6 @@ class InPlace:
         return self._in_place("mul_", self * other)
 
     def fill_(self, value: Any) -> Tensor:
-        from .tensor import wrap  # tensor.py imports this module first
-
         return self._in_place("fill_", wrap(np.full_like(self.data, value)))
 
     def zero_(self) -> Tensor:

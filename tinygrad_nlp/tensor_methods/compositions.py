@@ -1,22 +1,18 @@
-"""The Tensor methods that are compositions of other Tensor methods: no node of their own.
-
-`Tensor` (tensor.py) inherits them; each is written with the methods whose nodes it is made of
-(`mean` is a Sum times a constant, `softmax` an Exp over a Sum ...), so the
-graph of a composition shows the primitive nodes, grouped under the composition's name where viz
-should fold them (`@group`).
-"""
+"""The Tensor methods made of other Tensor methods (mean, softmax, var, topk ...): no node of their own,
+so the graph of a composition shows its primitive nodes, grouped under its name where viz should fold
+them (`@group`)."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .modes import group
-from .shapes import normalize_axes, one_axis, reduced_count, torch_names
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from ..creation import concat
+from ..engine.modes import group
+from ..engine.ops import Max
+from ..engine.shapes import normalize_axes, one_axis, reduced_count
+from ..engine.tensor import Tensor, wrap
 
 
 class ValuesIndices(NamedTuple):
@@ -34,9 +30,7 @@ def sqrt_or_zero(x: Tensor) -> Tensor:
 
 
 class Compositions:
-    """Mixed into Tensor (it has no state: `self` is always a Tensor)."""
-
-    __slots__ = ()
+    """Installed onto Tensor (see tensor_methods/__init__.py): `self` is always a Tensor."""
 
     # -- sizes, as torch names them ---------------------------------------------------------------
     def numel(self) -> int:
@@ -108,12 +102,34 @@ class Compositions:
     __abs__ = abs
 
     # -- reductions -------------------------------------------------------------------------------
-    @torch_names
+    def all(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.all(self.data, axis=normalize_axes(axis, self.ndim, "all"), keepdims=keepdims))
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.any(self.data, axis=normalize_axes(axis, self.ndim, "any"), keepdims=keepdims))
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest value (flat when axis is None, as torch); carries no gradient."""
+        return wrap(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return wrap(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """mean = sum / count"""
         axes = normalize_axes(axis, self.ndim, "mean")
         count = reduced_count(self.shape, axes)
         return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)  # the mean of nothing is NaN, as in torch
+
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The largest values along `axis`: a Max node (gradient shared by tied maxima). With torch's `dim=`,
+        torch's answer: (values, indices), the gradient to each index (see `extremes`)."""
+        if dim is not None:
+            return self.extremes(np.argmax, dim, keepdim)
+        axes = normalize_axes(axis, self.ndim, "max")
+        if self.data.size == 0 and reduced_count(self.shape, axes) == 0:
+            raise ValueError(f"max: cannot reduce an axis of size 0 (shape {self.shape}, axis {axis})")
+        return Max(axes, keepdims or keepdim)(self)
 
     def min(self, axis: Any = None, keepdims: bool = False, *, dim: int | None = None, keepdim: bool = False) -> Any:
         """min(x) = -max(-x); with torch's `dim=`, (values, indices) as torch's"""
@@ -121,7 +137,6 @@ class Compositions:
             return self.extremes(np.argmin, dim, keepdim)
         return -(-self).max(axis, keepdims or keepdim)
 
-    @torch_names
     def gather(self, axis: int, index: Any) -> Tensor:
         """`out[i][j] = x[i][index[i][j]]` for axis 1 (torch.gather, numpy's take_along_axis): a GetItem,
         so the gradient is scattered back to the picked positions (repeated ones add up)."""
@@ -139,8 +154,6 @@ class Compositions:
     def extremes(self, arg: Any, dim: int, keepdim: bool = False) -> ValuesIndices:
         """(values, indices) of the element `arg` (np.argmax, np.argmin) picks along `dim`, as torch's
         x.max(dim): values = x[indices] (a GetItem), so the gradient goes to each picked index only."""
-        from .tensor import wrap  # tensor.py imports this module first
-
         if self.ndim == 0:  # a scalar is its own extreme, at index 0 (torch)
             normalize_axes(dim, 0, arg.__name__)
             return ValuesIndices(self, wrap(np.zeros((), dtype=np.int64)))
@@ -155,8 +168,6 @@ class Compositions:
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
         """The k largest (smallest) values along `dim`, in order, and their indices, as torch's topk (NaN
         counts as the largest): values = x.gather(indices), so the gradient goes to the picked positions."""
-        from .tensor import wrap  # tensor.py imports this module first
-
         if self.ndim == 0:
             values, indices = self.reshape(1).topk(k, dim, largest)
             return ValuesIndices(values.reshape(()) if k else values, wrap(indices.data.reshape(()) if k else indices.data))
@@ -167,12 +178,9 @@ class Compositions:
         picked = np.take(np.flip(order, d) if largest else order, np.arange(k), axis=d)
         return ValuesIndices(self.gather(d, picked), wrap(picked))
 
-    @torch_names
     def prod(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Π of the elements along `axis` (all by default), multiplied pairwise in a tree of Mul nodes, so
         dxᵢ = g · Π_{j≠i} xⱼ exactly, also where some xⱼ = 0 (no division by x). The product of nothing is 1."""
-        from .creation import concat  # creation.py imports tensor.py, which imports this module
-
         if axis is None or self.ndim == 0:
             normalize_axes(axis, self.ndim, "prod")
             out = self.reshape(-1).prod(0)
@@ -187,7 +195,6 @@ class Compositions:
             x = x.sum(a, keepdims=True) * 0.0 + 1.0
         return x if keepdims else x.squeeze(a)
 
-    @torch_names
     def var(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
         """Σ (x - mean)² / (n - correction): correction 1 (unbiased, torch's default) or 0 (unbiased=False)."""
         axes = normalize_axes(axis, self.ndim, "var")
@@ -195,7 +202,6 @@ class Compositions:
         dof = reduced_count(self.shape, axes) - (int(unbiased) if correction is None else correction)
         return (d * d).sum(axes, keepdims) * (1.0 / dof if dof > 0 else math.nan)
 
-    @torch_names
     def std(self, axis: Any = None, keepdims: bool = False, unbiased: bool = True, correction: int | None = None) -> Tensor:
         """√var; where var = 0 a selection of 0, so the gradient there is 0 as torch's, not 0 · ∞."""
         return sqrt_or_zero(self.var(axis, keepdims, unbiased, correction))
@@ -206,7 +212,6 @@ class Compositions:
             raise ValueError(f"dot: expects two vectors of the same length, got {self.shape} and {other.shape}")
         return self @ other
 
-    @torch_names
     def norm(self, p: float = 2, axis: Any = None, keepdims: bool = False) -> Tensor:
         """‖x‖_p over `axis` (all by default): p = 2 is √Σx², p = 1 Σ|x|, p = inf max |x|, as torch's norm
         for these p. Where Σx² = 0 the 2-norm is a selection of 0 (masked_fill), so its gradient there is 0
@@ -219,7 +224,6 @@ class Compositions:
             return self.abs().max(axis, keepdims)
         raise ValueError(f"norm: p must be 1, 2 or inf, got {p}")
 
-    @torch_names
     def cumsum(self, axis: int = 0) -> Tensor:
         """Running sums yᵢ = Σ_{j ≤ i} xⱼ along `axis`: x repeated to (..., i, j, ...) (Repeat), the
         terms j > i selected away (Where, so an inf or NaN never reaches an earlier sum as 0 · ∞ would),
@@ -233,7 +237,6 @@ class Compositions:
         later = ~np.tril(np.ones((n, n), dtype=bool)).reshape((n, n) + (1,) * (self.ndim - a - 1))
         return rows.masked_fill(later, 0.0).sum(a + 1)
 
-    @torch_names
     @group("logsumexp", "LogSumExp")
     def logsumexp(self, axis: Any = -1, keepdims: bool = False) -> Tensor:
         """log Σ exp(x) = m + log Σ exp(x - m) with m = max(x) as a constant, stable for huge logits;
@@ -244,7 +247,6 @@ class Compositions:
         out = (self - m).exp().sum(axes, keepdims=True).log() + m
         return out if keepdims else out.reshape(np.squeeze(out.data, axis=axes).shape)
 
-    @torch_names
     @group("softmax", "Softmax")
     def softmax(self, axis: int = -1) -> Tensor:
         """softmax(x)ᵢ = exp(xᵢ - m) / Σⱼ exp(xⱼ - m) with m = max(x) as a constant"""
@@ -252,7 +254,6 @@ class Compositions:
         e = (self - self.data.max(axis=axes, keepdims=True, initial=-np.inf)).exp()
         return e / e.sum(axes, keepdims=True)
 
-    @torch_names
     @group("log_softmax", "LogSoftmax")
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log softmax(x) = x - logsumexp(x)"""

@@ -2,14 +2,12 @@
 and Where nodes (flatten, squeeze, split, tile, tril ...): no node of their own, like compositions.py."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .shapes import normalize_axes, one_axis, reduced_count, shape_args, torch_names
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from ..engine.shapes import normalize_axes, one_axis, reduced_count, shape_args
+from ..engine.tensor import Tensor
 
 
 def triangle(shape: tuple[int, ...], k: int, op: str) -> np.ndarray:
@@ -20,9 +18,7 @@ def triangle(shape: tuple[int, ...], k: int, op: str) -> np.ndarray:
 
 
 class Shaping:
-    """Mixed into Tensor (it has no state: `self` is always a Tensor)."""
-
-    __slots__ = ()
+    """Installed onto Tensor (see tensor_methods/__init__.py): `self` is always a Tensor."""
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Axes start_dim..end_dim merged into one (all by default; a 0-d tensor becomes (1,)), as torch's:
@@ -50,13 +46,11 @@ class Shaping:
         so dx = g inside the triangle, 0 outside."""
         return self.masked_fill(triangle(self.shape, diagonal - 1, "triu"), 0.0)
 
-    @torch_names
     def unsqueeze(self, axis: int) -> Tensor:
         """A new axis of size 1 at `axis` (negative counts from the end of the result)."""
         a = one_axis(axis, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:a] + (1,) + self.shape[a:])
 
-    @torch_names
     def squeeze(self, axis: int | None = None) -> Tensor:
         """Drop the axes of size 1 (only `axis`, if given and of size 1, as torch)."""
         if axis is None:
@@ -70,7 +64,6 @@ class Shaping:
     def permute(self, *axes: Any) -> Tensor:
         return self.transpose(shape_args(axes))
 
-    @torch_names
     def split(self, size: Any, axis: int = 0) -> tuple[Tensor, ...]:
         """Pieces of `size` along `axis` (the last may be smaller), or of the sizes in a list that add
         up to the axis, as torch.split."""
@@ -89,7 +82,6 @@ class Shaping:
         lead = (slice(None),) * a
         return tuple(self[lead + (slice(i, j),)] for i, j in zip(starts, ends))
 
-    @torch_names
     def chunk(self, n: int, axis: int = 0) -> tuple[Tensor, ...]:
         """At most `n` pieces of equal size (the last may be smaller), as torch.chunk."""
         if n < 1:
@@ -103,17 +95,6 @@ class Shaping:
         if self.ndim > 2:
             raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}; use transpose or mT")
         return self.transpose() if self.ndim == 2 else self
-
-    @property
-    def T(self) -> Tensor:
-        return self.transpose()
-
-    @property
-    def mT(self) -> Tensor:
-        """Swap the last two axes (matrix transpose of a batch)."""
-        if self.ndim < 2:
-            raise ValueError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
-        return self.transpose(tuple(range(self.ndim - 2)) + (self.ndim - 1, self.ndim - 2))
 
     def repeat(self, n: int, axis: int = 0) -> Tensor:
         """Each element `n` times along `axis`: numpy's repeat, the textbook's Repeat node
@@ -130,7 +111,6 @@ class Shaping:
         tiled = tiled.expand(tuple(v for s, d in zip(sizes, shape) for v in (s, d)))
         return tiled.reshape(tuple(s * d for s, d in zip(sizes, shape)))
 
-    @torch_names
     def repeat_interleave(self, repeats: int, axis: int | None = None) -> Tensor:
         """Each element `repeats` times along `axis` (flattened first if axis is None), as numpy.repeat
         and torch's repeat_interleave; on an axis of size 1 it is one Repeat node (the textbook's)."""

@@ -1,0 +1,273 @@
+"""The rolled view (figures.md §3): every recurrent layer one box "LSTM × T" with its state as a loop.
+
+A rolled model is the time grid with one column per sequence: `arrange_rolled` gives each box a row
+and a column, `place.py` (the time grid's placer, drawn by `neato -n2`) turns them into points and
+`rolled_routes.py` draws what place() has no notion of. The rules:
+- layers go bottom to top in one column: x_t (the words when given) → Embedding → (Dropout) → LSTM
+  layer 0 → (Dropout × T) → layer 1 → Affine → Softmax with Loss → L, L beside its loss as the book's
+  "L ← Softmax with Loss"; a seq2seq model's decoder column is right of its encoder's, on the same
+  baseline (edges between columns do not raise a row), each named under it (encoder, decoder), the
+  encoder's last h one arrow into the decoder, its hs one bundle edge into "Attention × T_out";
+- a layer's weights sit left of its box as cards (name, shape, value, gradient: two columns still fit
+  one screen at 1:1), named inside the layer's frame (Wx under "rnn.cell_l0: shared by t = 0…T−1,
+  ∂ summed over t"); initial states at 0 are said in that note, not drawn;
+- each state is a self-loop on the box's right side (c above h, as in the cell), labelled
+  h<sub>t−1</sub> beside the last value handed on and the gradient summed over the steps.
+The drawing keeps the model's names and edges (weights into the box); only the Grid says how they are written.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .gridnames import TARGET, WORD, WORD_CHAR
+from .layout import Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
+from .place import place
+from .rolled_routes import between_columns, box_of, is_loop, loops, pack, past_boxes, square_leaf_edges
+from .timegrid import Grid
+
+STEPS = re.compile(r"× (\d+)")
+SEQUENCE_INPUT = "the input of every step"  # layout's x_t of a rolled cell
+STATE_INDEX = re.compile(r"(\[\d+\]| \(\w+\))$")  # h0[1], c0 (encoder): told apart by their layer's frame and column
+
+
+@dataclass
+class RolledGrid(Grid):
+    frames_of: dict[str, str] = field(default_factory=dict)  # rolled box -> its layer's name ("rnn.cell_l0")
+    columns: dict[int, str] = field(default_factory=dict)  # column -> the module drawn in it ("encoder"), when several
+    names: dict[str, str] = field(default_factory=dict)  # leaf -> its name as drawn, inside its layer or column ("Wx")
+
+
+def relative_names(d: Drawing) -> tuple[dict[str, str], dict[str, str]]:
+    """The weights and initial states of each rolled box as named inside their layer: rnn.cell_l0.Wx is
+    Wx, h0[1] is h0. Returns ({box: the layer's dotted name}, {leaf: its name in the layer})."""
+    titles, names = {}, {}
+    for key, n in d.nodes.items():
+        if n.kind != "rolled":
+            continue
+        leaves = [e.src for e in d.edges if e.dst == key and d.nodes[e.src].kind in ("param", "input")
+                  and sum(x.src == e.src for x in d.edges) == 1]
+        params = [k for k in leaves if d.nodes[k].kind == "param" and "." in d.nodes[k].label]
+        prefix = ".".join(common_prefix([tuple(d.nodes[k].label.split(".")[:-1]) for k in params]))
+        if not prefix:
+            continue
+        titles[key] = prefix
+        names.update({k: d.nodes[k].label[len(prefix) + 1:] for k in params})
+        names.update({k: re.sub(STATE_INDEX, "", d.nodes[k].label) for k in leaves
+                      if d.nodes[k].kind == "input" and d.nodes[k].tooltip != SEQUENCE_INPUT})
+    return titles, names
+
+
+def arrange_rolled(d: Drawing) -> RolledGrid:
+    """Rows and columns of a rolled drawing (see the module docstring); names its edges."""
+    titles, names = relative_names(d)
+    g = RolledGrid(frames_of=titles, names=names)
+    rolled = [k for k, n in d.nodes.items() if n.kind == "rolled"]
+    steps = {k: int(m.group(1)) for k in rolled for m in [STEPS.search(d.nodes[k].label)] if m}
+    below = {k for k, n in d.nodes.items() if n.kind == "input" and _sequence_input(d, k, steps)}
+    leaves = {k for k, n in d.nodes.items() if n.kind in ("param", "input", "const") and k not in below}
+
+    # columns: rolled boxes of one module (the decoder's LSTM and its attention) share one; others by their neighbours
+    parent = {k: k for k in rolled}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    joined = [(e.src, e.dst) for e in d.edges if e.src in parent and e.dst in parent and not is_loop(e)
+              and _nested(d.nodes[e.src].cluster, d.nodes[e.dst].cluster)]  # the decoder's LSTM and its Attention
+    joined += [(a, b) for a, b in zip(rolled, rolled[1:]) if d.nodes[a].cluster == d.nodes[b].cluster]  # stacked layers
+    for a, b in joined:
+        parent[root(a)] = root(b)
+    later = {(root(e.src), root(e.dst)) for e in d.edges if e.src in parent and e.dst in parent and root(e.src) != root(e.dst)}
+    seqs = sorted(dict.fromkeys(root(k) for k in rolled), key=lambda s: sum(b == s for _, b in later))  # an encoder first
+    column = {k: seqs.index(root(k)) for k in rolled}
+    nbrs: dict[str, set[str]] = defaultdict(set)
+    for e in d.edges:
+        if e.src not in leaves and not is_loop(e):
+            nbrs[e.src].add(e.dst)
+            nbrs[e.dst].add(e.src)
+    for _ in range(len(d.nodes)):
+        todo = [k for k in d.nodes if k not in column and k not in leaves and any(x in column for x in nbrs[k])]
+        if not todo:
+            break
+        for k in todo:
+            column[k] = max(column[x] for x in nbrs[k] if x in column)  # the later sequence: a loss after its decoder
+    for k in d.nodes:
+        if k not in leaves:
+            column.setdefault(k, 0)
+
+    # rows: longest path bottom to top within a column (the encoder's last h does not raise the decoder)
+    rank = {k: 0 for k in column}
+    for _ in range(len(rank) + 1):
+        changed = False
+        for e in d.edges:
+            if e.src in rank and e.dst in rank and not is_loop(e) and column[e.src] == column[e.dst] \
+                    and rank[e.dst] < rank[e.src] + 1:
+                rank[e.dst], changed = rank[e.src] + 1, True
+        if not changed:
+            break
+    for k, n in d.nodes.items():  # L beside its loss, as the book's "L ← Σ ← Softmax with Loss": a row less
+        into = [e.src for e in d.edges if e.dst == k]
+        if n.kind == "output" and len(into) == 1 and d.nodes[into[0]].loss and k in rank:
+            rank[k], column[k] = rank[into[0]], max(column.values()) + 1
+    g.rank, g.span = rank, {k: (c, c) for k, c in column.items()}
+    for key, title in titles.items():  # a frame round each layer: its weights are named inside it
+        f = f"frame_{key}"
+        zeros = [e for e in d.edges if e.dst == key and e.src in leaves and d.nodes[e.src].kind == "input"
+                 and e.value is not None and not np.any(e.value)]  # initial states at 0: said in the note, not drawn
+        start = " = ".join(sorted(re.sub(STATE_INDEX, "", d.nodes[e.src].label) for e in zeros)) + " = 0" if zeros else ""
+        for e in zeros:
+            del d.nodes[e.src]
+        d.edges = [e for e in d.edges if e.src in d.nodes]
+        note = f"{title}: shared by t = 0…{steps.get(key, 1) - 1}\n∂ summed over t" + (f"; {start}" if start else "")
+        d.nodes[f] = DrawnNode(f, "frame", note, (), [], tooltip="the weights of this layer, shared by its steps")
+        g.rank[f], g.frames[f] = rank[key], (rank[key], column[key], column[key])
+    order: dict[tuple[int, int], int] = defaultdict(int)
+    for k in [k for k in leaves if k in d.nodes]:
+        readers = [e.dst for e in d.edges if e.src == k and e.dst in g.rank]
+        if not readers:
+            continue
+        reader = max(readers, key=g.rank.get) if d.nodes[k].grad is not None else readers[0]  # a tied weight: by the output layer
+        slot = (g.rank[reader], g.frames[reader][1] if reader in g.frames else column[reader])
+        g.side[k] = (*slot, order[slot])
+        order[slot] += 1
+    _name_columns(d, g)
+    for e in d.edges:  # past a box (h_t into Affine past Attention): its value is on its twin edge, its gradient its own
+        past = not is_loop(e) and e.src in column and e.dst in column and column[e.src] == column[e.dst] and any(
+            column[k] == column[e.src] and rank[e.src] < rank[k] < rank[e.dst] for k in column if k in rank)
+        if past and any(x is not e and x.src == e.src and np.shape(x.value) == np.shape(e.value)
+                        and np.array_equal(x.value, e.value) for x in d.edges):
+            e.value = None
+    for k in [k for k in d.nodes if k not in g.rank and k not in g.side]:
+        del d.nodes[k]
+    d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
+    _name_edges(d, column, steps)
+    return g
+
+
+def merge_step_boxes(d: Drawing) -> None:
+    """Boxes made once per step between two rolled layers (a stacked LSTM's Dropout at each step): one box
+    "Dropout × T", its edges carrying every step's tensor (N, T, H) and gradient."""
+    rolled = lambda k: d.nodes[k].kind == "rolled"  # noqa: E731
+    runs: dict[tuple, list[str]] = defaultdict(list)
+    for k, n in d.nodes.items():
+        ins = {e.src for e in d.edges if e.dst == k and rolled(e.src)}
+        outs = {e.dst for e in d.edges if e.src == k and rolled(e.dst)}
+        if n.kind == "group" and len(ins) == len(outs) == 1:
+            runs[(n.label, n.cluster, *ins, *outs)].append(k)
+    for (label, _, src, dst), keys in runs.items():
+        if len(keys) < 2:
+            continue
+        keys.sort(key=lambda k: d.nodes[k].entry.serial)  # made in time order
+        keep = d.nodes[keys[0]]
+        keep.label = f"{label} × {len(keys)}"
+        for k in keys[1:]:
+            keep.members.extend(d.nodes.pop(k).members)
+        for a, b in ((src, None), (None, dst)):
+            steps = [next(e for e in d.edges if e.src == (a or k) and e.dst == (b or k)) for k in keys]
+            grads = [e.grad for e in steps]
+            merged = DrawnEdge(a or keep.key, b or keep.key, np.stack([e.value for e in steps], axis=1),
+                               None if any(x is None for x in grads) else np.stack(grads, axis=1),
+                               [r for e in steps for r in e.readers], steps[0].slot, [s for e in steps for s in e.sources])
+            merged.name = sequence_name(True, len(keys)) if a else f"t = 0…{len(keys) - 1}"
+            d.edges = [e for e in d.edges if e not in steps] + [merged]
+    d.edges = [e for e in d.edges if e.src in d.nodes and e.dst in d.nodes]
+
+
+def _name_columns(d: Drawing, g: RolledGrid) -> None:
+    """Several columns: each is named after its module (written under it), which its weights' names then leave out
+    (encoder.embed.W is embed.W under "encoder")."""
+    if len({c for c, _ in g.span.values()}) < 2:
+        return
+    for c in sorted({c for c, _ in g.span.values()}):
+        shown = {k: g.names.get(k, d.nodes[k].label) for k, (_, col, _) in g.side.items() if col == c}
+        leaves = [k for k, name in shown.items() if "." in name]
+        frames = [f for f, fr in g.frames.items() if fr[1] == c]
+        heads = {shown[k].split(".")[0] for k in leaves} | {d.nodes[f].label.split(".")[0] for f in frames}
+        if len(heads) != 1:
+            continue
+        (head,) = heads
+        g.columns[c] = head
+        g.names.update({k: shown[k][len(head) + 1:] for k in leaves})
+        for f in frames:
+            d.nodes[f].label = d.nodes[f].label[len(head) + 1:]
+
+
+def _sequence_input(d: Drawing, key: str, steps: dict[str, int]) -> bool:
+    """x_t of a rolled cell, or an input (N, T, D) read whole by one: drawn below it, not beside it."""
+    if d.nodes[key].tooltip == SEQUENCE_INPUT:
+        return True
+    reads = [e for e in d.edges if e.src == key]
+    return len(reads) == 1 and reads[0].dst in steps and np.ndim(reads[0].value) == 3 \
+        and np.shape(reads[0].value)[1] == steps[reads[0].dst] > 1
+
+
+def _nested(a: tuple, b: tuple) -> bool:
+    return a[: len(b)] == b or b[: len(a)] == a
+
+
+def _name_edges(d: Drawing, column: dict[str, int], steps: dict[str, int]) -> None:
+    """Edges between columns: the encoder's hs (N, T, H), one bundle, and its last h; attention's output is c_t."""
+    for e in d.edges:
+        src = d.nodes[e.src]
+        if is_loop(e) or src.kind != "rolled":
+            continue
+        if column[e.src] != column[e.dst]:
+            e.name = "hs" if np.ndim(e.value) == 3 else f"h_{{{steps.get(e.src, 1) - 1}}}"
+        elif src.label.startswith("Attention") and np.ndim(e.value) == 3:
+            e.name = "c_{t}"  # every step's context: its shape (N, T, H) says so
+
+
+def place_rolled(d: Drawing, g: RolledGrid, node_attrs: dict[str, dict], edge_labels: list[str]):
+    """place() for the rolled grid, plus what it has no notion of (rolled_routes.py): the loops, the
+    columns packed, the edges between columns and past a box, the words."""
+    keep = [i for i, e in enumerate(d.edges) if not is_loop(e)]
+    flat = Drawing(d.nodes, [d.edges[i] for i in keep])
+    column = {k: _column(g, k) for k in d.nodes if k in g.rank or k in g.side}
+    across = {i for i, e in enumerate(d.edges) if column.get(e.src) != column.get(e.dst)}  # routed and labelled below
+    nodes, routes, notes = place(flat, g, node_attrs, ["" if i in across else edge_labels[i] for i in keep])
+    out: list[dict] = [{} for _ in d.edges]
+    for i, r in zip(keep, routes):
+        out[i] = r
+    for f in g.frames:  # a frame's left side near its box: place() leaves room for the widest box of the column
+        bx, _, bw, _ = box_of(nodes[f.removeprefix("frame_")])
+        fx, fy, fw, fh = box_of(nodes[f])
+        nodes[f].update(pos=f"{(bx - bw / 2 - 14 + fx + fw / 2) / 2:.1f},{fy:.1f}!", width=f"{(fx + fw / 2 - bx + bw / 2 + 14) / 72:.3f}")
+    square_leaf_edges(d, g, nodes, out)
+    loops(d, nodes, out, edge_labels)
+    pack(d, column, nodes, out, notes, edge_labels)
+    between_columns(d, g, column, nodes, out, notes, edge_labels)
+    past_boxes(d, g, column, nodes, out, edge_labels)
+    notes += _words(d, g, nodes)
+    return nodes, out, notes
+
+
+def _column(g: RolledGrid, key: str) -> int:
+    if key in g.frames:
+        return g.frames[key][1]
+    return g.side[key][1] if key in g.side else g.span[key][0]
+
+
+def _words(d: Drawing, g: RolledGrid, nodes: dict[str, dict]) -> list[tuple]:
+    """Under each column its module's name; a language model's input words under its first column, the words it
+    predicts left of its loss."""
+    notes = []
+    for c, name in g.columns.items():
+        boxes = [box_of(nodes[k]) for k, (col, _) in g.span.items() if col == c and k in nodes]
+        x, y, w, h = min(boxes, key=lambda b: b[1] - b[3] / 2)
+        notes.append((f"column_{c}", name, x, y - h / 2 - 14 - (14 if c == 0 and d.tokens else 0), WORD))
+    if d.tokens:
+        first = [box_of(nodes[k]) for k, (c, _) in g.span.items() if c == 0 and k in nodes]
+        x, y, w, h = min(first, key=lambda b: b[1] - b[3] / 2)
+        notes.append(("tokens", "input: " + " ".join(d.tokens), x, y - h / 2 - 14, WORD))
+    loss = [box_of(nodes[k]) for k, n in d.nodes.items() if n.loss and n.kind == "group" and k in nodes]
+    if d.targets and loss:
+        x, y, w, h = loss[0]
+        text = "predicts: " + " ".join(d.targets)
+        notes.append(("targets", text, x - w / 2 - 12 - len(text) * WORD_CHAR / 2, y, TARGET))
+    return notes
