@@ -22,7 +22,7 @@ from models import Rnnlm  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.data.batches import sequential_batches  # noqa: E402
 from tinygrad_nlp.heap import keep_freed_memory  # noqa: E402
-from tinygrad_nlp.nn import functional as F  # noqa: E402
+from step_cost import lm_training_step  # noqa: E402  (benchmarks/: the step both scripts time)
 
 
 def sigmoid(x):
@@ -122,14 +122,7 @@ def main() -> None:
     params = dict(E=model.embed.W.data, Wx=cell.Wx.data, Wh=cell.Wh.data, b=cell.b.data, W=model.out.W.data, bo=model.out.b.data)
     ref = NumpyLstmLm(params)
 
-    def ours(xs, ts):
-        loss = F.cross_entropy(model(xs), ts)
-        opt.zero_grad()
-        loss.backward()
-        tg.nn.clip_grad_norm_(model.parameters(), 0.25)
-        opt.step()
-        return loss.item()
-
+    ours = lm_training_step(model, opt)
     for xs, ts in warm:
         ours(xs, ts)
         ref.step(xs, ts, 20.0, 0.25)

@@ -39,17 +39,11 @@ def benchmark_module(root: Path, name: str):
     return module
 
 
-def lstm(root: Path, steps: int, repeats: int) -> str:
+def lm_training_step(model, opt):
+    """The LSTM LM benchmarks' step (xs, ts) -> loss: cross-entropy, backward, gradients clipped at
+    0.25, the optimizer's step (with the tinygrad_nlp already imported: the measured checkout's)."""
     import tinygrad_nlp as tg
-    from models import Rnnlm
-    from tinygrad_nlp.data.batches import sequential_batches
-    from tinygrad_nlp.data.datasets import load_ptb
     from tinygrad_nlp.nn import functional as F
-
-    corpus, vocab = load_ptb("train")
-    batches = [b for _, b in zip(range(steps + 2), sequential_batches(corpus, 20, 35))]
-    model = Rnnlm(len(vocab), 100, 100, generator=0)
-    opt = tg.optim.SGD(model.parameters(), lr=20.0)
 
     def step(xs, ts):
         loss = F.cross_entropy(model(xs), ts)
@@ -59,6 +53,19 @@ def lstm(root: Path, steps: int, repeats: int) -> str:
         opt.step()
         return loss.item()
 
+    return step
+
+
+def lstm(root: Path, steps: int, repeats: int) -> str:
+    import tinygrad_nlp as tg
+    from models import Rnnlm
+    from tinygrad_nlp.data.batches import sequential_batches
+    from tinygrad_nlp.data.datasets import load_ptb
+
+    corpus, vocab = load_ptb("train")
+    batches = [b for _, b in zip(range(steps + 2), sequential_batches(corpus, 20, 35))]
+    model = Rnnlm(len(vocab), 100, 100, generator=0)
+    step = lm_training_step(model, tg.optim.SGD(model.parameters(), lr=20.0))
     for xs, ts in batches[:2]:
         step(xs, ts)
     f0, t0 = faults(), time.process_time()
