@@ -5,7 +5,7 @@ model the (20·35, 10,000) logits, their bias sum, their exp and its gradient, 2
 the free top of its heap back to the OS once it passes a threshold (which glibc itself raises to twice
 the largest mapped block it has freed), and whether the top is free at the end of a step depends on where
 small long-lived arrays happen to lie. When it is, the next step faults those pages back in, zeroed by
-the kernel: ~2,500 page faults and ~15 % of the LSTM LM's step (README: Benchmarks).
+the kernel: 1,600-3,100 page faults and 13 % or more of the LSTM LM's step (README: Benchmarks).
 
 `keep_freed_memory()` stops the trimming: it fixes the trim threshold at 1 GB, and the mmap threshold
 at 32 MiB, the largest value glibc's own rule gives it (so a block above 32 MiB is still mapped and
