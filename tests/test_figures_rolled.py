@@ -58,6 +58,7 @@ ROLLED = {
     "additive attention seq2seq": lambda: seq2seq(AttentionSeq2seq, score="additive"),
     "bidirectional seq2seq": lambda: seq2seq(Seq2seq, bidirectional=True),
     "bidirectional attention seq2seq": lambda: seq2seq(AttentionSeq2seq, bidirectional=True),
+    "bidirectional peeky seq2seq": lambda: seq2seq(PeekySeq2seq, bidirectional=True),
     "GRU LM": lambda: lm(Rnnlm, cell="gru"),
     "RNN LM": lambda: lm(Rnnlm, cell="rnn"),
     "gallery time_rnn_rolled": lambda: gallery("time_rnn_rolled"),

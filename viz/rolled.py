@@ -173,7 +173,8 @@ def fold_broadcast_state(d: Drawing) -> None:
     same h as the initial state's) carries h and its gradient summed over all its uses; the edges into the other
     readers (Affine) carry nothing and are drawn along it (rolled_routes.between_columns)."""
     for k in [k for k, n in d.nodes.items() if n.kind == "op" and n.tooltip == "Repeat"]:
-        (into,) = [e for e in d.edges if e.dst == k] or [None]
+        ins = [e for e in d.edges if e.dst == k]
+        into = next((e for e in ins if e.value is not None), None)  # (a bidirectional encoder's: its joined h)
         outs = [e for e in d.edges if e.src == k]
         if into is None or d.nodes[into.src].kind != "rolled":
             continue
@@ -181,7 +182,7 @@ def fold_broadcast_state(d: Drawing) -> None:
         if state is None or into.grad is None or state.grad is None:
             continue
         state.grad = state.grad + np.reshape(into.grad, np.shape(state.grad))
-        d.edges = [e for e in d.edges if into is not e and e not in outs]
+        d.edges = [e for e in d.edges if e not in ins and e not in outs]  # (the reverse half's: drawn along the joined h)
         d.edges += [DrawnEdge(into.src, o.dst, None, None, o.readers, o.slot, into.sources) for o in outs if o.dst != state.dst]
         del d.nodes[k]
 
