@@ -305,7 +305,7 @@ def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: st
     """shapeless: a summary's shape left out (written on the leaf the edge comes from: the rolled view's weights);
     inline: see edge_label, and every step's values (N, T, ·) summarised, not written as a matrix (nor a card's matrix
     of more than two rows)."""
-    tall = lambda a: inline and (np.ndim(a) >= 3 or shapeless and np.ndim(a) == 2 and np.shape(a)[0] > 2)  # noqa: E731
+    tall = lambda a: inline and (np.ndim(a) >= 3 or shapeless and np.ndim(a) == 2 and (np.shape(a)[0] > 2 or np.shape(a)[1] > 4))  # noqa: E731
     value = format_array(e.value, values, tall(e.value)) if show in ("forward", "both") else ""
     grad = format_array(e.grad, values, tall(e.grad)) if show in ("backward", "both") and e.grad is not None else ""
     if shapeless:  # a leaf's edge: nothing left when the shape was all there was to write (values=False)

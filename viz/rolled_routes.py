@@ -170,6 +170,9 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
         xs, ys, ws, hs = box_of(nodes[src])
         lanes: list[tuple[float, bool]] = []  # each lane's height over the row, and whether its label is under it
         y, label_top, label_right = 0.0, 0.0, None  # the lanes' top so far; the last label above its lane, its right end
+        left = extent([box_of(a) for a in nodes.values()])[0]
+        x0 = xs + ws / 4  # where the last h leaves the box: its label left of it when the figure has room there
+        first = {i: x0 - 6 - text_size(labels[i], EDGE_CHAR, EDGE_LINE)[0] >= left for i in mine}
         for i in mine:
             lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
             xd, _, wd, _ = box_of(nodes[d.edges[i].dst])
@@ -180,7 +183,7 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
             else:
                 lanes.append((label_top + 9 if lanes else 0.0, False))
                 label_top = lanes[-1][0] + 3 + lh
-                label_right = xs + ws / 4 + 6 + lw if g.rank[d.edges[i].dst] == r else None  # (the last h's label is at its left)
+                label_right = (x0 - 6 if first[i] else x0 + 6 + lw) if g.rank[d.edges[i].dst] == r else None
                 y = label_top
         need = top + y - (extent(above)[1] - 6 if above else top + y)
         if need:  # all above the row moves up (or down), from just under the lowest box there (with the arrowheads into it)
@@ -194,7 +197,7 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
                 x0, x1 = xs + ws / 4, xd - wd / 2 - 18  # left of the steps of the weights' edges into the box
                 lane = float(routes[i]["pos"].split()[0][2:].split(",")[1]) if routes[i] else yd
                 pts = [(x0, ys + hs / 2), (x0, y), (x1, y), (x1, lane), (xd - wd / 2, lane)]
-                at = (x0 + 6 + lw / 2, y + 3 + lh / 2)
+                at = (x0 - 6 - lw / 2 if first[i] else x0 + 6 + lw / 2, y + 3 + lh / 2)
             else:
                 x1 = xd - wd / 4
                 pts = [(xs, ys + hs / 2), (xs, y), (x1, y), (x1, yd - hd / 2)]
