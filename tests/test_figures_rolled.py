@@ -59,6 +59,8 @@ ROLLED = {
     "bidirectional seq2seq": lambda: seq2seq(Seq2seq, bidirectional=True),
     "bidirectional attention seq2seq": lambda: seq2seq(AttentionSeq2seq, bidirectional=True),
     "bidirectional peeky seq2seq": lambda: seq2seq(PeekySeq2seq, bidirectional=True),
+    "bidirectional GRU seq2seq": lambda: seq2seq(Seq2seq, cell="gru", bidirectional=True),
+    "GRU attention seq2seq": lambda: seq2seq(AttentionSeq2seq, cell="gru"),
     "GRU LM": lambda: lm(Rnnlm, cell="gru"),
     "RNN LM": lambda: lm(Rnnlm, cell="rnn"),
     "gallery time_rnn_rolled": lambda: gallery("time_rnn_rolled"),
