@@ -60,14 +60,19 @@ def _outline(g: ET.Element) -> str:
 
 
 def text_boxes(root: ET.Element) -> list[tuple[float, float, float, float, str]]:
-    """(x0, y0, x1, y1, text) of every label line, its width estimated from Helvetica's digits (0.556 em)."""
+    """(x0, y0, x1, y1, text) of every label line, its width estimated from Helvetica's digits (0.556 em).
+    Graphviz writes a line of two fonts ("<b>h₀</b> (1, 256)") as two texts, the second where the first ends:
+    the first one's box ends there too."""
     out = []
-    for t in root.iter(SVG + "text"):
+    texts = list(root.iter(SVG + "text"))
+    for t, after in zip(texts, texts[1:] + [None]):
         s = (t.text or "").strip()
         if not s:
             continue
         fs = float(t.get("font-size"))
         x, y, w = float(t.get("x")), float(t.get("y")), len(s) * 0.5 * fs
+        if after is not None and after.get("y") == t.get("y") and t.get("text-anchor") == after.get("text-anchor") == "start":
+            w = min(w, max(float(after.get("x")) - x, 0.0))
         x0 = {"middle": x - w / 2, "end": x - w}.get(t.get("text-anchor"), x)
         out.append((x0, y - 0.8 * fs, x0 + w, y + 0.15 * fs, s))
     return out

@@ -24,15 +24,16 @@ from .gridattention import heat_label, strip_size
 from .gridcells import inner_positions, inner_routes, lay_out_blocks
 from .gridnames import word_notes
 from .layout import Drawing, DrawnEdge
+from .textwidth import label_size
 from .timegrid import Grid
 
 NODE_CHAR, NODE_LINE = 5.9, 13.0  # points per character and per line at fontsize 10 (Helvetica)
-EDGE_CHAR, EDGE_LINE = 4.6, 10.5  # at fontsize 8
+EDGE_CHAR, EDGE_LINE, EDGE_FONT = 4.6, 10.5, 8.0  # at fontsize 8 (the grid measures its edge labels: textwidth.py)
 NOTE = dict(fontsize="9", fontcolor="#566573")
 ARROW = 8.0
 TAGS = re.compile(r"<[^>]*>")
 FORK_GAP = 10.0  # points between a forked box (Attention) and the trunk of h_t right of it
-LONG_TEXT = re.compile(r">([^<>]{26,})<")  # a line of an HTML label longer than 26 characters
+CT_PORT = 10.0  # points from a forked box's left side to its output (c_t), labelled right of it over the box
 
 
 class GridDigraph(graphviz.Digraph):
@@ -53,14 +54,6 @@ def text_size(label: str, char: float, line: float) -> tuple[float, float]:
         lines = label.split("\n")
     lines = [x for x in lines if x] or [""]
     return max(len(x) for x in lines) * char, len(lines) * line if any(lines) else 0.0
-
-
-def wrap(label: str) -> str:
-    """An edge label with a long "(1, 256) [-0.963, 0.0123, 0.959]" line: the shape on one line, the
-    numbers on the next (the columns stay narrow)."""
-    if not label.startswith("<"):
-        return label
-    return LONG_TEXT.sub(lambda m: ">" + m.group(1).replace(") [", ")<br/>[", 1) + "<", label)
 
 
 def _node_size(attrs: dict) -> tuple[float, float]:
@@ -101,7 +94,6 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     """Positions for the drawn nodes and routes for the edges: ({key: attrs}, [edge attrs], notes),
     notes being (key, label, x, y, attrs) of plain texts to add (the "shared by t = 0…T−1" of each frame,
     a language model's words)."""
-    edge_labels = [wrap(t) for t in edge_labels]
     node_attrs = {k: dict(a, label=heat_label(a["label"], g.heat[k])) if k in g.heat else a for k, a in node_attrs.items()}
     size = {k: _node_size(a) for k, a in node_attrs.items()}
     blocks = lay_out_blocks(d, g.blocks, g.memory, g.loose, node_attrs, edge_labels)  # opened cells: a box each
@@ -117,17 +109,22 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     for k, r in g.rank.items():
         if k not in g.frames:
             row_h[r] = max(row_h[r], size[k][1])
-    lab = [text_size(t, EDGE_CHAR, EDGE_LINE) for t in edge_labels]
+    lab = [label_size(t, EDGE_FONT, EDGE_LINE) for t in edge_labels]
     rank_of = lambda k: ranks.get(k, g.side.get(k, (None,))[0])  # noqa: E731
     flat = [i for i, e in enumerate(d.edges) if e.src in ranks and rank_of(e.src) == rank_of(e.dst) and i not in inner]
     vertical = [i for i, e in enumerate(d.edges) if i not in flat and i not in inner]
     hl = max([lab[i][0] for i in flat] or [0.0])
     vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side] or [0.0])
-    pitch = max(vl + 18, cw + hl + 18, cw + 30)
+    beside = defaultdict(float)  # (row, column) -> its widest node: two neighbours leave room for the label between them
+    for k in single:
+        beside[(g.rank[k], g.span[k][0])] = max(beside[(g.rank[k], g.span[k][0])], size[k][0])
+    pair = max([(w + beside[(r, c + 1)]) / 2 for (r, c), w in list(beside.items()) if (r, c + 1) in beside] or [cw])
+    pitch = max(vl + 18, pair + hl + 14, cw + 30)
     if blocks:  # between two opened cells, h goes down to the next Affine: its label beside that line
         pitch = max(pitch, cw + 2 * hl + 30)
-    if forked:  # the box left of the trunk, its c_t's label right of the trunk
-        pitch = max(pitch, max(size[k][0] for k in forked) / 2 + FORK_GAP + vl + 18)
+    if forked:  # the box left of the trunk; c_t up from its left end, its label over the box, or right of the trunk if wider
+        box, ct = max(size[k][0] for k in forked), max(lab[i][0] for i, e in enumerate(d.edges) if e.src in forked)
+        pitch = max(pitch, box + FORK_GAP + 12 if CT_PORT + 5 + ct < box + FORK_GAP - 4 else box / 2 + FORK_GAP + vl + 18)
     out_label = defaultdict(lambda: (0.0, 0.0))  # a leaf's widest and tallest edge label: the room its edges need
     for i, e in enumerate(d.edges):
         if e.src in g.side:
@@ -148,6 +145,11 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         if lo != hi and d.nodes[k].kind not in ("output",):
             w = X(hi) - X(lo) + cw
         pos[k] = ((X(lo) + X(hi)) / 2 - (w / 2 + FORK_GAP if k in forked else 0), Y(r), w, h)
+    for k in [k for k in pos if g.span[k][0] != g.span[k][1] and d.nodes[k].kind != "output"]:  # over the Attention boxes
+        x, y, w, h = pos[k]  # left of its first column too (the Affine of [c_t, h_t]: its weights come in left of them)
+        left = min([pos[b][0] - pos[b][2] / 2 - 6 for b in forked if g.span[b][0] == g.span[k][0] and g.rank[b] < g.rank[k]],
+                   default=x - w / 2)
+        pos[k] = ((left + x + w / 2) / 2, y, x + w / 2 - left, h)
 
     pos.update(inner_positions(blocks, pos))
 
@@ -156,7 +158,8 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     slots = _slots(d, g)
     frame_left: dict[tuple[int, int], float] = {}
     for (r, first), keys in slots.items():
-        right = X(first) - cw / 2 - 12
+        right = min([pos[k][0] - pos[k][2] / 2 for k in g.rank if k in pos and g.rank[k] == r and g.span[k][0] == first],
+                    default=X(first) - cw / 2) - 12
         inputs = [k for k in keys if d.nodes[k].kind != "param"]
         params = [k for k in keys if d.nodes[k].kind == "param"]
         for group, per in ((inputs, 2), (params, 3)):
@@ -311,6 +314,7 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
         for j, i in enumerate(idx):
             lane[i] = (j, len(idx))
     spans = lambda k: g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1]  # noqa: E731
+    forked = {box for _, box in g.forks}
     port: dict[int, float] = {}
     for k, idx in below.items():
         if spans(k):
@@ -360,7 +364,7 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
         else:
             up = yd > ys
             x1 = port.get(i, xd)
-            x0 = x1 if spans(e.src) and not spans(e.dst) else xs
+            x0 = x1 if spans(e.src) and not spans(e.dst) else xs - ws / 2 + CT_PORT if e.src in forked else xs
             if spans(e.dst) and not spans(e.src):
                 x1 = x0
             y0 = ys + (hs / 2 if up else -hs / 2)
