@@ -267,11 +267,13 @@ def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
     lstm = nn.LSTM(100, 100, num_layers=2, generator=np.random.default_rng(0))
     loss = lstm(tg.randn(20, 35, 100, generator=1))[0].sum()
     loss.backward(retain_graph=True)
-    dg = viz.draw(loss, names=lstm, values=False, show="both")
+    dg = viz.draw(loss, names=lstm, show="both")
     width, _ = png_size(viz.render_bytes(dg, "png"))
-    assert width <= 6000
+    assert width <= 6000  # with every value and gradient written (8802 px before the labels were stacked)
     root = svg_of(dg)
     assert overlaps(text_boxes(root)) == []
+    state = next(line for line in dg.body if "->" in line and "h₁₀⁽¹⁾" in line)
+    assert state.count("(20, 100)") == 1 and state.count("mean") == 2  # the shape once; [min, max] over the mean
     rolled = viz.draw(loss, names=lstm, values=False, show="both", roll=True)
     w, h = png_size(viz.render_bytes(rolled, "png"))
     assert w <= 1400 and h <= 900
