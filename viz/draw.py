@@ -32,7 +32,7 @@ from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
-STACKED = re.compile(r"(\([\d, ]*\))\n((?:\[[^\]\n]*\]\nmean |all )[^\n]*)")  # a stacked summary: shape, [min, max], mean
+STACKED = re.compile(r"(\([\d, ]*\))\n((?:\[[^\]\n]*\]\nmean |all )[^\n]*|\[[^\]\n]*\])")  # a shape over a stacked summary or one row
 SHAPE = re.compile(r"^\([\d, ]*\)(?: (?=\[)|\n)")  # "(16, 1024) " before a summary's [min, mean, max] or a matrix's rows
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
@@ -313,7 +313,7 @@ def _shape_once(value: str, grad: str) -> tuple[str, str, str]:
 
 
 def _lines(text: str, color: str) -> str:
-    face = ' face="monospace"' if "\n" in text and not re.search(r"\nmean |\nall ", text) else ""  # a matrix's rows, aligned
+    face = ' face="monospace"' if sum(line.startswith("[") for line in text.split("\n")) > 1 else ""  # a matrix's rows, aligned
     return f'<font color="{color}"{face}>' + "<br/>".join(escape(line) for line in text.split("\n")) + "</font>"
 
 

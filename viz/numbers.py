@@ -89,7 +89,8 @@ def format_values(a: Any) -> str:
 def format_array(a: Any, values: bool = True, summary: bool = False, stacked: bool = False) -> str:
     """The text of an array on a drawing (see the module docstring); lines are separated by newlines.
     summary: shape and [min, mean, max] however small the array is; stacked: a summary as
-    "(1, 256)\n[-0.985, 0.956]\nmean -0.0399", a constant one as "(1, 256)\nall 0"."""
+    "(1, 256)\n[-0.985, 0.956]\nmean -0.0399", a constant one as "(1, 256)\nall 0", a matrix of one row as
+    "(1, 3)\n[0.5 -1 2]"."""
     a = _dense(a)
     if a is None:
         return ""
@@ -118,5 +119,5 @@ def format_array(a: Any, values: bool = True, summary: bool = False, stacked: bo
     lines = [" ".join(c.rjust(width) for c in row) for row in cells]
     if len(lines) == 1:  # a vector, or a matrix of one row: no column to align
         row = " ".join(cells[0])
-        return f"[{row}]" if a.ndim == 1 else f"{a.shape} [{row}]"
+        return f"[{row}]" if a.ndim == 1 else f"{a.shape}{chr(10) if stacked else ' '}[{row}]"
     return f"{a.shape}\n" + "\n".join(f"[{line}]" for line in lines)

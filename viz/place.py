@@ -22,6 +22,7 @@ import graphviz
 
 from .gridattention import heat_label, strip_size
 from .gridcells import inner_positions, inner_routes, lay_out_blocks
+from .gridleaves import LANE, carried, room_for_leaves, slots_of, under_leaves, weight_order
 from .gridnames import word_notes
 from .layout import Drawing, DrawnEdge
 from .textwidth import label_size
@@ -32,6 +33,7 @@ EDGE_CHAR, EDGE_LINE, EDGE_FONT = 4.6, 10.5, 8.0  # at fontsize 8 (the grid meas
 NOTE = dict(fontsize="9", fontcolor="#566573")
 ARROW = 8.0
 TAGS = re.compile(r"<[^>]*>")
+LABEL_GAP = 10.0  # points between two cells beside the widest label between them
 FORK_GAP = 10.0  # points between a forked box (Attention) and the trunk of h_t right of it
 CT_PORT = 10.0  # points from a forked box's left side to its output (c_t), labelled right of it over the box
 
@@ -118,8 +120,9 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     beside = defaultdict(float)  # (row, column) -> its widest node: two neighbours leave room for the label between them
     for k in single:
         beside[(g.rank[k], g.span[k][0])] = max(beside[(g.rank[k], g.span[k][0])], size[k][0])
-    pair = max([(w + beside[(r, c + 1)]) / 2 for (r, c), w in list(beside.items()) if (r, c + 1) in beside] or [cw])
-    pitch = max(vl + 18, pair + hl + 14, cw + 30)
+    pairs = {c + 1: (w + beside[(r, c + 1)]) / 2 for (r, c), w in list(beside.items()) if (r, c + 1) in beside}
+    pair = sorted(pairs.values())[len(pairs) // 2] if pairs else cw  # the usual pair; a wider one (padding) moves its column
+    pitch = max(vl + 18, pair + hl + LABEL_GAP, cw + 30)
     if blocks:  # between two opened cells, h goes down to the next Affine: its label beside that line
         pitch = max(pitch, cw + 2 * hl + 30)
     if forked:  # the box left of the trunk; c_t up from its left end, its label over the box, or right of the trunk if wider
@@ -130,11 +133,14 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         if e.src in g.side:
             out_label[e.src] = (max(out_label[e.src][0], lab[i][0]), max(out_label[e.src][1], lab[i][1]))
     tall = {k: max(size[k][1], out_label[k][1] + 4) + 6 for k in g.side}
-    shift = _room_for_leaves(d, g, size, lab, cw, pitch)
+    shift = room_for_leaves(d, g, size, lab, cw, pitch)
+    for c, p in pairs.items():
+        shift[c] = max(shift.get(c, 0.0), p + hl + LABEL_GAP - pitch)
     X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
     below = {(r, lo): 11.0 * (d.nodes[f].label.count("\n") + 1) + 10 for f, (r, lo, _) in g.frames.items()}  # a frame's note
-    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-3:]) + below.get(k, 0.0) for k, keys in _slots(d, g).items()},
-                 inner, row_h)
+    lanes = {k: 2 * LANE if carried(d, g, *k) else 0.0 for k in slots_of(d, g)}  # LANE under a decoder's leaves (and over)
+    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-3:]) + below.get(k, 0.0) + lanes[k]
+                                     for k, keys in slots_of(d, g).items()}, inner, row_h)
 
     pos: dict[str, tuple[float, float, float, float]] = {}  # key -> (x, y, w, h)
     for k, r in g.rank.items():
@@ -155,7 +161,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
 
     # leaves left of their row: inputs (h0, c0) nearest, in stacks of two; the frame; then the weights
     notes = []
-    slots = _slots(d, g)
+    slots = slots_of(d, g)
     frame_left: dict[tuple[int, int], float] = {}
     for (r, first), keys in slots.items():
         right = min([pos[k][0] - pos[k][2] / 2 for k in g.rank if k in pos and g.rank[k] == r and g.span[k][0] == first],
@@ -203,7 +209,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
             a["shape"] = "box"
         nodes[k] = a
     first_gap = {k: Y(r + 1) - row_h[r + 1] / 2 for k, r in ranks.items() if r + 1 <= max(g.rank.values())}
-    routes = _routes(d, g, pos, lab, first_gap, at)
+    routes = _routes(d, g, pos, lab, first_gap, at, below)
     for i, r in inner_routes(blocks, pos).items():
         routes[i] = r
     edges = [dict(r, label=t) if r else r for r, t in zip(routes, edge_labels)]
@@ -236,68 +242,16 @@ def _heights(d: Drawing, ranks: dict[str, int], lab: list, nh: float, stacks: di
     return lambda r: ys[r]
 
 
-def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitch: float) -> dict[int, float]:
-    """Extra space before a row that starts right of another (a decoder after its encoder): its
-    weights and initial state sit between the two."""
-    widest = defaultdict(float)
-    for i, e in enumerate(d.edges):
-        if e.src in g.side:
-            widest[e.src] = max(widest[e.src], lab[i][0])
-    first = min([lo for lo, _ in g.span.values()] or [0])
-    need: dict[int, float] = {}
-    for (r, col), keys in _slots(d, g).items():
-        if col <= first:
-            continue
-        room = sum(max(size[k][0] for k in keys) + max(widest[k] for k in keys) + 30 for _ in (0,)) * 2
-        carried = [lab[i][0] for i, e in enumerate(d.edges) if g.span.get(e.dst, (None,))[0] == col and g.rank.get(e.dst) == r
-                   and g.rank.get(e.src) == r and g.span.get(e.src, (col,))[1] < col - 1]
-        room += max(carried, default=0.0) + 12  # the encoder's last state, its label written before the decoder's leaves
-        taken = [hi for k, (lo, hi) in g.span.items() if g.rank.get(k) == r and hi < col]
-        gap = (col - max(taken) - 1) * pitch + pitch - cw if taken else room
-        need[col] = max(need.get(col, 0.0), room - gap)
-    return {c: v for c, v in need.items() if v > 0}
-
-
-def _slots(d: Drawing, g: Grid) -> dict[tuple[int, int], list[str]]:
-    """The leaves left of each row's first column, in the book's order: c before h, then Wx, Wh, b."""
-    slots: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for k, (r, first, _) in g.side.items():
-        slots[(r, first)].append(k)
-    for keys in slots.values():
-        keys.sort(key=lambda k: (d.nodes[k].kind == "param", _weight_order(d.nodes[k].label)))
-    return slots
-
-
-def _weight_order(label: str) -> tuple:
-    """The book's order of a layer's weights: Wx, Wh, b."""
-    name = label.rsplit(".", 1)[-1]
-    return (name[:1].lower() in "bh", "h" in name, name)
-
-
 def _state_order(d: Drawing, e: DrawnEdge) -> tuple:
     """The LSTM's c goes on the upper lane, h below it: c0 before h0, and in a step c is made before h."""
     if d.nodes[e.src].kind == "input":
-        return (0, _weight_order(d.nodes[e.src].label))
+        return (0, weight_order(d.nodes[e.src].label))
     nums = [int(m) for s in e.sources for m in re.findall(r"\d+", s)[:1]]
     return (1, min(nums) if nums else 0)
 
 
-def _over_leaves(pts: list[tuple[float, float]], leaves: list[tuple], above: list[tuple]) -> list[tuple[float, float]]:
-    """A state arrow from the encoder's last step to the decoder's first, over the decoder's weights
-    (stacked across its line) rather than through them: up, across, down just before the cell; when
-    the leaves of the row above leave no room, straight on."""
-    (x0, y), (x1, _) = pts
-    if not any(ly - h / 2 - 12 < y < ly + h / 2 + 24 for _, ly, _, h in leaves):
-        return pts
-    top = max(ly + h / 2 for _, ly, _, h in leaves) + 52  # above the top leaf's box and its edge's label
-    if any(y < ly and ly - h / 2 - 30 < top for _, ly, _, h in above):
-        return pts
-    xa, xb = x0 + 12, x1 - 14
-    return [(x0, y), (xa, y), (xa, top), (xb, top), (xb, y), (x1, y)]
-
-
 def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], first_gap: dict[str, float],
-            at: dict[str, str]) -> list[dict]:
+            at: dict[str, str], notes: dict[tuple[int, int], float]) -> list[dict]:
     west: dict[str, list[int]] = defaultdict(list)
     below: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(d.edges):
@@ -359,8 +313,10 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
                 lp = ((xs + ws / 2 + xd - wd / 2) / 2, y + (3 + lh / 2) * (1 if above else -1))
                 if xd - wd / 2 - (xs + ws / 2) > 2 * lw + 60:  # a long way (encoder to decoder): by its start, before the leaves
                     lp = (xs + ws / 2 + 6 + lw / 2, lp[1])
-                    near = [(pos[k], r == g.rank.get(e.dst)) for k, (r, _, _) in g.side.items() if xs < pos[k][0] < xd]
-                    pts = _over_leaves(pts, [p for p, own in near if own], [p for p, own in near if not own])
+                    cell = at.get(e.dst, e.dst)  # (an opened cell's inner node: its cell's row)
+                    row = (g.rank[cell], g.span[cell][0])
+                    leaves = [pos[k] for k, (r, _, _) in g.side.items() if xs < pos[k][0] < xd and r == row[0]]
+                    pts = under_leaves(pts, leaves, notes.get(row, 0.0))
         else:
             up = yd > ys
             x1 = port.get(i, xd)
