@@ -127,3 +127,22 @@ def test_an_opened_attention_shows_attention_weight_and_weight_sum(expand):
         assert {"Attention Weight", "Weight Sum"} <= labels and "Attention" not in labels
         opened = [k for k, n in d.nodes.items() if n.label in ("Attention Weight", "Weight Sum")]
         assert len(opened) == 6 and all(d.grid.span[k][0] == d.grid.span[k][1] for k in opened)  # per decoder column
+
+
+@needs_dot
+def test_the_encoders_last_state_reaches_the_decoder_clear_of_every_node():
+    from models import Seq2seq
+
+    with tg.default_dtype(np.float64):
+        model = Seq2seq(6, 2, 3, generator=np.random.default_rng(0))
+    loss = model(np.array([[1, 2, 3]]), np.array([[0, 4, 5]]))
+    loss.backward(retain_graph=True)
+    d = drawing(trace(loss, name_map(model)))
+    (hand_over,) = [e for e in d.edges if d.grid.rank.get(e.src) == d.grid.rank.get(e.dst)
+                    and d.grid.span[e.dst][0] - d.grid.span.get(e.src, (0, 0))[1] > 1]  # encoder t=2 -> decoder t=0
+    root = svg_of(viz.draw(loss, show="both", names=model))
+    nodes = boxes_of(root)
+    (pts,) = [p for src, dst, p in edge_paths(root) if (src, dst) == (hand_over.src, hand_over.dst)]
+    assert not [b[4] for k, b in nodes.items() if k not in (hand_over.src, hand_over.dst) and d.nodes[k].kind != "frame"
+                and crosses(pts, b)]  # (into the decoder's dashed frame)
+    assert overlaps(text_boxes(root)) == []
