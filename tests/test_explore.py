@@ -310,6 +310,8 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
     assert main(["explore", str(ckpt), "--out", str(tmp_path / "date.html")]) == 0
     data = page_data((tmp_path / "date.html").read_text(encoding="utf-8"))
     assert data["size"] == "time" and any("(padding)" in c for c in data["sizes"]["time"]["captions"])
+    heat = data["attention"]  # the question as written, not as the model read it (reversed), and no padding columns
+    assert "".join(heat["src"]) == "may 5, 2001" and len(heat["weights"][0]) == len("may 5, 2001")
     errors, requests = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"])

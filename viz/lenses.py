@@ -11,6 +11,7 @@ import numpy as np
 import tinygrad_nlp as tg
 from tinygrad_nlp import Tensor
 
+from .numbers import number
 from .plots import plot_curves
 
 
@@ -47,7 +48,7 @@ def draw_beam(tree: Any, vocab: Any = None, title: str | None = None) -> graphvi
             word = vocab.id_to_word[node.token] if vocab is not None else str(node.token)
             on_path = (depth, i) in chosen
             score = tree.normalized(node)
-            label = f"{escape(repr(word)[1:-1] or '␣')}\nlog p {node.logp:.2f}\nscore {score:.2f}"
+            label = f"{escape(repr(word)[1:-1] or '␣')}\nlog p {number(node.logp)}\nscore {number(score)}"
             style = dict(fillcolor="#f5b041" if on_path else ("#fef9e7" if node.kept else "#f2f3f4"),
                          fontcolor="#000000" if node.kept else "#99a3a4", color="#b9770e" if on_path else "#aab7b8")
             dot.node(f"b{depth}_{i}", label, **style)

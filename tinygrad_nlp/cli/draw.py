@@ -72,9 +72,10 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         extra = {} if hasattr(model, "attention_maps") else {"steps": width + ys.shape[1]}  # a Transformer has no time steps
         if length < width and extra:  # the explorer steps through the encoder's padding at once
             extra["padding"] = {"encoder": range(width - length) if ckpt["reverse"] else range(length, width)}
-        if hasattr(model.decoder, "weights"):  # the attention heatmap of this very pass
+        if hasattr(model.decoder, "weights"):  # the attention heatmap of this very pass, over the question as written
             weights = np.stack([a.data[0] for a in model.decoder.weights])
-            extra["attention"] = (weights, vocab.decode(x[0]), vocab.decode(answer[0]))
+            weights = weights[:, ::-1] if ckpt["reverse"] else weights  # (the model read it reversed)
+            extra["attention"] = (weights[:, :length], list(question[:length]), vocab.decode(answer[0]))  # no padding
         return loss, extra
     level = ckpt.get("level", "word")
     sentence = prefix or "the meaning of life"

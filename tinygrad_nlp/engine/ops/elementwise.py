@@ -9,20 +9,20 @@ from .function import Function
 from .textbook import Sum
 
 
-class Neg(Function):
+class Neg(Function, symbol="−", elementwise=True):
     """z = -x;  dx = -g"""
-    symbol, elementwise, __slots__ = "−", True, ()
+    __slots__ = ()
     def forward(self, x): return -x
     def backward(self, g, out, x): return (-g,)
 
 
-class Pow(Function):
+class Pow(Function, symbol="**", elementwise=True):
     """z = x ** y;  dx = g * y * x ** (y - 1), dy = g * z * log(x)
 
     As in torch: dx = 0 where y = 0 (also at x = 0), dy = 0 where x = 0 and y ≥ 0 (at x = 0, y < 0 it is
     z·log 0 = -∞). The exponent is usually a number (a constant); a Tensor exponent gets its gradient too.
     """
-    symbol, elementwise, __slots__ = "**", True, ()
+    __slots__ = ()
     def forward(self, x, y): return x ** y
 
     def backward(self, g, out, x, y):
@@ -39,12 +39,12 @@ class Pow(Function):
         return dx, dy
 
 
-class Where(Function):
+class Where(Function, symbol="where", elementwise=True):
     """z = x where c else y (c a constant boolean mask);  dx = g where c else 0, dy = g where not c else 0
 
     A selection: what the mask does not choose never reaches z, and gets a zero gradient.
     """
-    symbol, elementwise, __slots__ = "where", True, ("c",)
+    __slots__ = ("c",)
     def __init__(self, c: np.ndarray): self.c = c
     def forward(self, x, y): return np.where(self.c, x, y)
 
@@ -53,66 +53,66 @@ class Where(Function):
         return (Where(self.c)(g, 0) if need_x else None), (Where(self.c)(0, g) if need_y else None)
 
 
-class Exp(Function):
+class Exp(Function, symbol="exp", elementwise=True):
     """z = exp(x);  dx = g * z"""
-    symbol, elementwise, __slots__ = "exp", True, ()
+    __slots__ = ()
     def forward(self, x): return np.exp(x)
     def backward(self, g, out, x): return (g * out,)
 
 
-class Log(Function):
+class Log(Function, symbol="log", elementwise=True):
     """z = log(x);  dx = g / x"""
-    symbol, elementwise, __slots__ = "log", True, ()
+    __slots__ = ()
     def forward(self, x): return np.log(x)
     def backward(self, g, out, x): return (g / x,)
 
 
-class Tanh(Function):
+class Tanh(Function, symbol="tanh", elementwise=True):
     """z = tanh(x);  dx = g * (1 - z²)"""
-    symbol, elementwise, __slots__ = "tanh", True, ()
+    __slots__ = ()
     def forward(self, x): return np.tanh(x)
     def backward(self, g, out, x): return (g * (1 - out * out),)
 
 
-class Sin(Function):
+class Sin(Function, symbol="sin", elementwise=True):
     """z = sin(x);  dx = g * cos(x)"""
-    symbol, elementwise, __slots__ = "sin", True, ()
+    __slots__ = ()
     def forward(self, x): return np.sin(x)
     def backward(self, g, out, x): return (g * Cos()(x),)
 
 
-class Cos(Function):
+class Cos(Function, symbol="cos", elementwise=True):
     """z = cos(x);  dx = -g * sin(x)"""
-    symbol, elementwise, __slots__ = "cos", True, ()
+    __slots__ = ()
     def forward(self, x): return np.cos(x)
     def backward(self, g, out, x): return (-g * Sin()(x),)
 
 
-class Erf(Function):
+class Erf(Function, symbol="erf", elementwise=True):
     """z = erf(x) = 2/√π ∫₀ˣ exp(-t²) dt (math.erf per element);  dx = g * 2/√π * exp(-x²)"""
-    symbol, elementwise, __slots__ = "erf", True, ()
+    __slots__ = ()
     def forward(self, x): return np.vectorize(math.erf, otypes=[x.dtype if x.dtype.kind == "f" else np.float64])(x)
     def backward(self, g, out, x): return (g * Exp()(x * x * -1.0) * (2 / math.sqrt(math.pi)),)
 
 
-class ReLU(Function):
+class ReLU(Function, symbol="ReLU", elementwise=True):
     """z = max(x, 0);  dx = g where not x ≤ 0 (so NaN passes g on, as torch)"""
-    symbol, elementwise, __slots__ = "ReLU", True, ()
+    __slots__ = ()
     def forward(self, x): return np.maximum(x, 0)
     def backward(self, g, out, x): return (g * np.logical_not(np.less_equal(x, 0)),)
 
 
-class Cast(Function):
+class Cast(Function, symbol="cast", elementwise=True):
     """z = x as a float of another dtype (a copy, so Cast(x.dtype) is torch's clone);  dx = g as x's dtype"""
-    symbol, elementwise, __slots__ = "cast", True, ("dtype",)
+    __slots__ = ("dtype",)
     def __init__(self, dtype: np.dtype): self.dtype = dtype
     def forward(self, x): return x.astype(self.dtype)
     def backward(self, g, out, x): return (Cast(x.dtype)(g),)
 
 
-class Max(Function):
+class Max(Function, symbol="max"):
     """z = max(x, axis);  dx = g at the maxima (shared evenly between ties)"""
-    symbol, __slots__ = "max", ("axis", "keepdims")
+    __slots__ = ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
         self.axis, self.keepdims = axis, keepdims

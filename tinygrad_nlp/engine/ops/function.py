@@ -17,12 +17,17 @@ class Function:
     The backward loop calls it on the arrays (nothing is recorded: the fast path), or on the
     Tensors with recording on (`create_graph=True`: the gradients are themselves differentiable).
     A node applied to arrays only returns an array: that is how a backward uses other nodes.
-    Each node class sets `symbol` (its label in drawings), `elementwise` and `__slots__` (its attributes).
+    A node class names its label in drawings and whether it is elementwise in its header
+    (`class Exp(Function, symbol="exp", elementwise=True)`), its own attributes in `__slots__`.
     """
 
     symbol = "?"
     elementwise = False  # output element i depends on input element i only (see autograd.run_backward)
     __slots__ = ("parents", "args", "needs_input_grad", "scope", "seq")
+
+    def __init_subclass__(cls, symbol: str | None = None, elementwise: bool = False, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        cls.symbol, cls.elementwise = symbol or cls.symbol, elementwise or cls.elementwise
 
     def forward(self, *xs: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -9,37 +9,37 @@ from ..sparse import RowSparse, Scatter
 from .function import Function
 
 
-class Reshape(Function):
+class Reshape(Function, symbol="reshape"):
     """z = x.reshape(shape);  dx = g.reshape(x.shape)"""
-    symbol, __slots__ = "reshape", ("shape",)
+    __slots__ = ("shape",)
     def __init__(self, shape: tuple[int, ...]): self.shape = shape
     def forward(self, x): return x.reshape(self.shape)
     def backward(self, g, out, x): return (g.reshape(x.shape),)
 
 
-class Transpose(Function):
+class Transpose(Function, symbol="T"):
     """z = x.transpose(axes);  dx = g.transpose(inverse axes)"""
-    symbol, __slots__ = "T", ("axes",)
+    __slots__ = ("axes",)
     def __init__(self, axes: tuple[int, ...]): self.axes = axes
     def forward(self, x): return x.transpose(self.axes)
     def backward(self, g, out, x): return (g.transpose(tuple(np.argsort(self.axes))),)
 
 
-class GetItem(Function):
+class GetItem(Function, symbol="[]"):
     """z = x[index] (slices or integer arrays);  dx = g scatter-added into zeros (repeats accumulate)"""
-    symbol, __slots__ = "[]", ("index",)
+    __slots__ = ("index",)
     def __init__(self, index: Any): self.index = index
     def forward(self, x): return x[self.index]
     def backward(self, g, out, x): return (ScatterAdd(self.index, x.shape)(g),)
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Function, symbol="scatter"):
     """z = zeros(shape) with x added at [index] (repeated indices accumulate);  dx = g[index]
 
     The backward of GetItem and Gather. Its output is lazy (`sparse.py`): a Scatter, or with rows=True a
     RowSparse, that the backward loop adds straight into the other gradients of the same tensor.
     """
-    symbol, __slots__ = "scatter", ("index", "shape", "rows")
+    __slots__ = ("index", "shape", "rows")
 
     def __init__(self, index: Any, shape: tuple[int, ...], rows: bool = False):
         self.index, self.shape, self.rows = index, shape, rows
@@ -48,10 +48,10 @@ class ScatterAdd(Function):
     def backward(self, g, out, x): return (g[self.index],)
 
 
-class Gather(Function):
+class Gather(Function, symbol="Gather"):
     """z = table[ids] (rows of a table: the embedding lookup);  dtable = g rows scatter-added at ids
     (with sparse=True a RowSparse, the rows used, up to the optimizer)"""
-    symbol, __slots__ = "Gather", ("ids", "sparse")
+    __slots__ = ("ids", "sparse")
 
     def __init__(self, ids: np.ndarray, sparse: bool = False):
         self.ids, self.sparse = ids, sparse
@@ -60,9 +60,9 @@ class Gather(Function):
     def backward(self, g, out, table): return (ScatterAdd(self.ids, table.shape, self.sparse)(g),)
 
 
-class Concat(Function):
+class Concat(Function, symbol="concat"):
     """z = concatenate(xs, axis);  dxᵢ = the slice of g that came from xᵢ"""
-    symbol, __slots__ = "concat", ("axis",)
+    __slots__ = ("axis",)
     def __init__(self, axis: int): self.axis = axis
     def forward(self, *xs): return np.concatenate(xs, axis=self.axis)
 

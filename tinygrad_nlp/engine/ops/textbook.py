@@ -9,16 +9,16 @@ import numpy as np
 from .function import Function
 
 
-class Add(Function):
+class Add(Function, symbol="+", elementwise=True):
     """z = x + y;  dx = g, dy = g"""
-    symbol, elementwise, __slots__ = "+", True, ()
+    __slots__ = ()
     def forward(self, x, y): return x + y
     def backward(self, g, out, x, y): return g, g
 
 
-class Mul(Function):
+class Mul(Function, symbol="×", elementwise=True):
     """z = x * y;  dx = g * y, dy = g * x"""
-    symbol, elementwise, __slots__ = "×", True, ()
+    __slots__ = ()
     def forward(self, x, y): return x * y
 
     def backward(self, g, out, x, y):
@@ -26,9 +26,9 @@ class Mul(Function):
         return (g * y if need_x else None), (g * x if need_y else None)
 
 
-class Repeat(Function):
+class Repeat(Function, symbol="Repeat"):
     """Broadcast x to `shape` (copies along new or size-1 axes);  dx = sum of g over the copies."""
-    symbol, __slots__ = "Repeat", ("shape",)
+    __slots__ = ("shape",)
     def __init__(self, shape: tuple[int, ...]): self.shape = shape
     def forward(self, x): return np.broadcast_to(x, self.shape)
 
@@ -38,9 +38,9 @@ class Repeat(Function):
         return ((g.sum(axis=axes, keepdims=True) if axes else g).reshape(x.shape),)
 
 
-class Sum(Function):
+class Sum(Function, symbol="Σ"):
     """z = sum(x, axis);  dx = g repeated back over the summed axes"""
-    symbol, __slots__ = "Σ", ("axis", "keepdims")
+    __slots__ = ("axis", "keepdims")
 
     def __init__(self, axis: tuple[int, ...] | None, keepdims: bool = False):
         self.axis, self.keepdims = axis, keepdims
@@ -53,10 +53,10 @@ class Sum(Function):
         return (Repeat(x.shape)(g),)
 
 
-class MatMul(Function):
+class MatMul(Function, symbol="MatMul"):
     """z = x @ y;  dx = g @ yᵀ, dy = xᵀ @ g  (x may carry leading batch axes over a 2-D y: they are
     folded into its rows, as one large GEMM is several times faster than numpy's stacked matmul)"""
-    symbol, __slots__ = "MatMul", ()
+    __slots__ = ()
 
     def forward(self, x, y):
         return (rows(x) @ y).reshape(x.shape[:-1] + (y.shape[1],)) if y.ndim == 2 and x.ndim > 2 else x @ y
