@@ -286,7 +286,8 @@ def test_opened_cells_stay_on_the_grid():
     d = drawing(graph, expand={"LSTM"})
     assert d.grid is not None and len(d.grid.blocks) == 6  # 3 steps × 2 layers, each cell opened
     assert not [n for n in d.nodes.values() if n.kind == "branch" or (n.kind == "op" and n.tooltip in PLUMBING)]
-    nodes, _ = shapes(svg_of(viz.draw(loss, show="both", names=model, expand={"LSTM"})))
+    dg = viz.draw(loss, show="both", names=model, expand={"LSTM"})
+    nodes, _ = shapes(svg_of(dg))
     affines = [(x, y) for k, (x, y, text) in nodes.items() if text == "Affine" and any(k in keys for keys in d.grid.blocks.values())]
     rows: dict[int, list[float]] = {}
     for x, y in affines:  # the Affine at the bottom of each opened cell
@@ -296,6 +297,13 @@ def test_opened_cells_stay_on_the_grid():
     assert all(abs(a - b) <= 5 for a, b in zip(lower, upper))  # and its columns aligned across the layers
     names = {e.name for e in d.edges if e.name}
     assert {"c_{0}⁽⁰⁾", "h_{0}⁽⁰⁾", "c_{0}⁽¹⁾", "h_{0}⁽¹⁾"} <= names  # the layer's states, named apart
+    for keys in d.grid.blocks.values():  # each cell as the book's: the memory line on top, h_next out of its right end
+        at = {nodes[k][2]: [nodes[j][:2] for j in keys if nodes[j][2] == nodes[k][2]] for k in keys}
+        (plus,), (top_x, top_y) = at["+"], min(at["×"], key=lambda p: p[1])  # (SVG: y grows downwards)
+        (mul_o, h_y), gates = max(at["×"]), at["σ"] + at["tanh"]
+        assert abs(plus[1] - top_y) < 1 and plus[0] > top_x and all(plus[1] < y for x, y in gates)
+        assert mul_o > max(x for x, y in gates) and abs(h_y - max(y for x, y in at["σ"])) < 1
+    assert "c_next" in names and "dc_next" in dg.source and not re.search(r"\bd?[ch]_\d", dg.source)  # not c_0, dh_0
 
 
 def test_stacked_layers_name_their_states_and_initial_states_apart():

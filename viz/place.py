@@ -250,6 +250,12 @@ def _state_order(d: Drawing, e: DrawnEdge) -> tuple:
     return (1, min(nums) if nums else 0)
 
 
+def _rightmost(k: str, at: dict[str, str], pos: dict) -> bool:
+    """True when no other node of k's opened cell is right of k at its height (h_next can leave to the right)."""
+    x, y, w, h = pos[k]
+    return not any(o != k and at.get(o) == at[k] and pos[o][0] > x and abs(pos[o][1] - y) < (h + pos[o][3]) / 2 for o in at)
+
+
 def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], first_gap: dict[str, float],
             at: dict[str, str], notes: dict[tuple[int, int], float]) -> list[dict]:
     west: dict[str, list[int]] = defaultdict(list)
@@ -292,9 +298,13 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
         elif e.src in at and e.dst in at and at[e.src] != at[e.dst] and g.rank[at[e.src]] == g.rank[at[e.dst]] and abs(ys - yd) > 1:
             box = pos[at[e.src]]
             xg = (box[0] + box[2] / 2 + pos[at[e.dst]][0] - pos[at[e.dst]][2] / 2) / 2
-            top = box[1] + box[3] / 2 + 8  # h_t between opened cells: over its cell, down to the next cell's Affine
-            pts = [(xs, ys + hs / 2), (xs, top), (xg, top), (xg, yd), (xd - wd / 2, yd)]
-            lp = (xg + 4 + lw / 2, (top + yd) / 2)
+            if _rightmost(e.src, at, pos):  # h_next out to the right (the book's LSTM), down to the next cell's Affine
+                pts = [(xs + ws / 2, ys), (xg, ys), (xg, yd), (xd - wd / 2, yd)]
+                lp = (xg + 4 + lw / 2, (ys + yd) / 2)
+            else:  # over its cell
+                top = box[1] + box[3] / 2 + 8
+                pts = [(xs, ys + hs / 2), (xs, top), (xg, top), (xg, yd), (xd - wd / 2, yd)]
+                lp = (xg + 4 + lw / 2, (top + yd) / 2)
         elif (e.src, e.dst) in g.forks:  # h_t: up its trunk, then into the box's right side
             pts = [(xs, ys + hs / 2), (xs, yd), (xd + wd / 2, yd)]
             lp = (xs + 5 + lw / 2, yd + 3 + lh / 2)
@@ -303,7 +313,11 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
             y = yd + hd / 2 - (j + 1) * hd / (n + 1) if n > 1 else yd
             if d.nodes[e.dst].kind == "frame":
                 y = min(max(ys, yd - hd / 2 + 6), yd + hd / 2 - 6)
-            if e.src in g.side:  # a leaf read by two rows (a tied embedding): its second label under the first
+            if e.src in g.side and e.dst in at:  # c_prev, h_prev into the first opened cell: its memory line, its Affine
+                xa = xs + ws / 2 + (lw + 10 if yd > ys else 10)  # up beyond the label over the leaf's edge
+                pts = [(xs + ws / 2, ys), (xa, ys), (xa, yd), (xd - wd / 2, yd)]
+                lp = (xs + ws / 2 + 4 + lw / 2, ys + 3 + lh / 2)
+            elif e.src in g.side:  # a leaf read by two rows (a tied embedding): its second label under the first
                 pts = [(xs + ws / 2, ys), (xd - wd / 2, y)]
                 lp = (xs + ws / 2 + 4 + lw / 2, ys + 3 + lh / 2 - (lh + 4) * seen_side[e.src])
                 seen_side[e.src] += 1
@@ -325,13 +339,19 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
                 x1 = x0
             y0 = ys + (hs / 2 if up else -hs / 2)
             y1 = yd - (hd / 2 if up else -hd / 2)
+            out_of = []  # h_next up out of an opened cell: out to the right first, then up beside the cell
+            if up and e.src in at and _rightmost(e.src, at, pos):
+                box = pos[at[e.src]]
+                out_of, x0, y0 = [(xs + ws / 2, ys)], box[0] + box[2] / 2 + 6, ys
+                x1 = min(x0, xd + wd / 2 - 10) if spans(e.dst) else x1  # (into a box spanning the columns: under its end)
             if abs(x0 - x1) < 1:
-                pts = [(x0, y0), (x1, y1)]
-                gap_end = first_gap.get(e.src, y1) if up else y1  # the label sits in the gap just above its source
-                lp = (x0 + 5 + lw / 2, (y0 + (min(y1, gap_end) if up else y1)) / 2)
+                pts = out_of + [(x0, y0), (x1, y1)]
+                gap_end = first_gap.get(e.src, y1) if up else y1  # the label sits in the gap just above its source (cell)
+                low = pos[at[e.src]][1] + pos[at[e.src]][3] / 2 if out_of else y0
+                lp = (x0 + 5 + lw / 2, (low + (min(y1, gap_end) if up else y1)) / 2)
             else:
                 ymid = y1 - (lh + 10 if up else -(lh + 10))
-                pts = [(x0, y0), (x0, ymid), (x1, ymid), (x1, y1)]
+                pts = out_of + [(x0, y0), (x0, ymid), (x1, ymid), (x1, y1)]
                 lp = (x1 + 5 + lw / 2, (ymid + y1) / 2)
         out.append((pts, lp, i not in lane))
     verticals = [(i, a[0], min(a[1], b[1]), max(a[1], b[1])) for i, r in enumerate(out) if r
