@@ -146,3 +146,15 @@ def test_the_encoders_last_state_reaches_the_decoder_clear_of_every_node():
     assert not [b[4] for k, b in nodes.items() if k not in (hand_over.src, hand_over.dst) and d.nodes[k].kind != "frame"
                 and crosses(pts, b)]  # (into the decoder's dashed frame)
     assert overlaps(text_boxes(root)) == []
+
+
+@needs_dot
+def test_an_attention_box_opened_in_the_explorer_names_hs_h_t_a_t_and_c_t():
+    from viz.inside import interior_svg
+    from tinygrad_nlp import edge_gradients
+
+    model, loss = attention_loss(hidden=4)
+    graph = trace(loss, name_map(model))
+    box = next(n for n in drawing(graph).nodes.values() if n.label.startswith("Attention"))
+    texts = re.findall(r">([^<>]+)</text>", interior_svg(box, graph, True, edge_gradients(loss)))
+    assert {"hs", "h_t", "a_t", "c_t"} <= set(texts) and not {"x1", "x2", "y"} & set(texts)
