@@ -321,3 +321,10 @@ def test_stacked_layers_name_their_states_and_initial_states_apart():
     out, _ = rnn(tg.tensor(np.ones((1, 3, 2)), dtype=np.float64, name="xs"))
     labels = {n.label for n in drawing(trace(out.sum(), name_map(rnn))).nodes.values() if n.kind == "input"}
     assert {"x₀", "x₁", "x₂"} <= labels  # the step inputs, as the book writes them
+
+
+def test_an_opened_softmax_with_loss_picks_each_rows_target_as_the_book_writes_it():
+    logits = tg.tensor(np.array([[0.5, -1.0, 0.2], [2.0, 0.1, -0.3]]), requires_grad=True)
+    d = drawing(trace(F.cross_entropy(logits, np.array([1, 0]))), expand=True)
+    ops = [n.label for n in d.nodes.values() if n.kind == "op"]
+    assert "[n, t]" in ops and "[]" not in ops  # z[np.arange(N), t], not a bare "[]"
