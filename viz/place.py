@@ -116,7 +116,9 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     flat = [i for i, e in enumerate(d.edges) if e.src in ranks and rank_of(e.src) == rank_of(e.dst) and i not in inner]
     vertical = [i for i, e in enumerate(d.edges) if i not in flat and i not in inner]
     hl = max([lab[i][0] for i in flat] or [0.0])
-    vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side] or [0.0])
+    wide = lambda k: g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1]  # noqa: E731 (a box spanning the columns)
+    vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side  # (between two wide boxes: one label, mid-row)
+              and not (wide(d.edges[i].src) and wide(d.edges[i].dst))] or [0.0])
     beside = defaultdict(float)  # (row, column) -> its widest node: two neighbours leave room for the label between them
     for k in single:
         beside[(g.rank[k], g.span[k][0])] = max(beside[(g.rank[k], g.span[k][0])], size[k][0])
