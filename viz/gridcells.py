@@ -6,8 +6,10 @@ column per step, h and c flowing sideways between the columns, x_t below.
 `fold_cells` turns each opened cell into one placeholder box before the grid is arranged (so the
 columns, rows, shared weights and names are those of the folded view); `unfold_cells` puts the
 inside back afterwards and reconnects each edge to the node inside that made or reads its tensor;
-`block_layout` lays one cell out with `dot` (cells.py's memory line in one rank), which place.py
-moves into the cell's box on the grid.
+`block_layout` lays one cell out with `dot` (cells.py's memory line in one rank; an LSTM in the
+book's ranks, `lstm_rows`: the gates f g i o over the Affine, g·i and the output ×, the memory line on
+top, c_next → tanh(c) → × downwards), which place.py moves into the cell's box on the grid; h_next
+leaves the cell's × to the right. `name_inside` writes the book's c_next inside a cell.
 """
 from __future__ import annotations
 
