@@ -35,8 +35,10 @@ def child(time_size: int, steps: int) -> dict:
     from models import Rnnlm
     from tinygrad_nlp.data.datasets import load_ptb
     from tinygrad_nlp.data.batches import sequential_batches
+    from tinygrad_nlp.heap import keep_freed_memory
     from tinygrad_nlp.nn import functional as F
 
+    keep_freed_memory()  # as the training commands do (tinygrad_nlp/heap.py)
     corpus, vocab = load_ptb("train")
     model = Rnnlm(len(vocab), 100, 100, generator=0)
     opt = tg.optim.SGD(model.parameters(), lr=20.0)

@@ -22,6 +22,7 @@ import tinygrad_nlp as tg  # noqa: E402
 from models import AttentionSeq2seq, Rnnlm, TransformerLM, TransformerSeq2seq  # noqa: E402
 from tinygrad_nlp.data.batches import sequential_batches  # noqa: E402
 from tinygrad_nlp.data.datasets import load_addition, load_date, load_ptb  # noqa: E402
+from tinygrad_nlp.heap import keep_freed_memory  # noqa: E402
 from tinygrad_nlp.nn import functional as F  # noqa: E402
 
 
@@ -62,6 +63,7 @@ def main() -> None:
     ap.add_argument("--task", choices=["date", "addition", "ptb"], default="date")
     ap.add_argument("--steps", type=int, default=30)
     args = ap.parse_args()
+    keep_freed_memory()  # as the training commands do (tinygrad_nlp/heap.py)
     pair = lm_pair() if args.task == "ptb" else seq2seq_pair(args.task)
     times: dict[str, list[float]] = {name: [] for name, *_ in pair}
     for i in range(args.steps + 2):  # the first two steps warm up

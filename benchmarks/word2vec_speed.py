@@ -21,6 +21,7 @@ import tinygrad_nlp as tg  # noqa: E402
 from models import CBOW  # noqa: E402
 from tinygrad_nlp.data.datasets import load_ptb  # noqa: E402
 from tinygrad_nlp.data.contexts import UnigramSampler, create_contexts_target  # noqa: E402
+from tinygrad_nlp.heap import keep_freed_memory  # noqa: E402
 
 
 class FixedNegatives:
@@ -101,6 +102,7 @@ def main() -> None:
     ap.add_argument("--hidden", type=int, default=100)
     ap.add_argument("--negatives", type=int, default=5)
     args = ap.parse_args()
+    keep_freed_memory()  # as the training commands do (tinygrad_nlp/heap.py)
 
     corpus, vocab = load_ptb("train")
     contexts, target = create_contexts_target(corpus, args.window)

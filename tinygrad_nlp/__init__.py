@@ -15,8 +15,9 @@ Reading order (each folder's `__init__` lists its own files in order):
 4. `data/`        text and vocabularies, corpus loaders, word2vec windows, LM batches
 5. `evaluation/`  perplexity, text generation, seq2seq decoding (greedy, sampling, beam), BLEU, word-vector queries
 6. `lm.py`        count-based n-gram language models, add-k and Kneser–Ney (the baselines the RNN LMs beat)
-7. `serialization.py`, `files.py`, `runs.py`, `trainer.py`   checkpoints, atomic file writes, run
-                  folders and argument checks, the training loop
+7. `serialization.py`, `files.py`, `runs.py`, `trainer.py`, `heap.py`   checkpoints, atomic file writes,
+                  run folders and argument checks, the training loop, the allocator setting the
+                  training commands use
 8. `testing/`     gradcheck and hypothesis strategies (public API for testing your own ops)
 9. `cli/`         the `tinygrad-nlp` command, one module per subcommand (it uses `models/` and `viz/`;
                   nothing here imports it)

@@ -28,6 +28,7 @@ from tinygrad_nlp.data.datasets import load_ptb, load_timemachine
 from tinygrad_nlp.evaluation.generate import generate
 from tinygrad_nlp.evaluation.perplexity import perplexity
 from tinygrad_nlp.files import atomic_write
+from tinygrad_nlp.heap import keep_freed_memory
 from tinygrad_nlp.nn import functional as F
 from tinygrad_nlp.runs import add_run_arguments, integer, number, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
@@ -159,6 +160,7 @@ def run(args: argparse.Namespace) -> None:
     import viz
     from models import save_model
 
+    keep_freed_memory()  # each step's large arrays stay with the process (tinygrad_nlp/heap.py)
     unit = "chars" if args.corpus == "timemachine" else "words"
     tg.manual_seed(args.seed)
     train, valid, test, vocab = load_corpus(args)

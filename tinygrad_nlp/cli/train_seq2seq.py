@@ -25,6 +25,7 @@ from tinygrad_nlp.data.datasets import load_addition, load_date
 from tinygrad_nlp.evaluation.decoding import beam_search, greedy
 from tinygrad_nlp.evaluation.metrics import accuracy
 from tinygrad_nlp.files import atomic_write
+from tinygrad_nlp.heap import keep_freed_memory
 from tinygrad_nlp.runs import add_run_arguments, bounded, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Progress, format_duration
 
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> None:
     import viz
     from models import build_model, save_model
 
+    keep_freed_memory()  # each step's large arrays stay with the process (tinygrad_nlp/heap.py)
     out = Path(args.out)
     tg.manual_seed(args.seed)
     data = read_data(args, load_addition if args.task == "addition" else load_date, args.data, verify=not args.no_verify)

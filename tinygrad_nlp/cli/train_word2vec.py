@@ -22,6 +22,7 @@ import tinygrad_nlp as tg
 from tinygrad_nlp.data.contexts import co_occurrence, create_contexts_target, ppmi, randomized_svd, subsample
 from tinygrad_nlp.data.datasets import load_ptb
 from tinygrad_nlp.evaluation.vectors import analogy, analogy_accuracy, most_similar, save_word2vec_format
+from tinygrad_nlp.heap import keep_freed_memory
 from tinygrad_nlp.runs import CHECKPOINTS, add_run_arguments, integer, number, open_run, positive_float, positive_int, run_settings
 from tinygrad_nlp.trainer import Trainer
 
@@ -116,6 +117,7 @@ def check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> None:
     from models import CBOW, SkipGram
 
+    keep_freed_memory()  # each step's large arrays stay with the process (tinygrad_nlp/heap.py)
     tg.manual_seed(args.seed)
     corpus, vocab = read_data(args, load_ptb, "train", args.data, verify=not args.no_verify)
     if args.max_words:
