@@ -300,9 +300,10 @@ def test_opened_cells_stay_on_the_grid():
     for keys in d.grid.blocks.values():  # each cell as the book's: the memory line on top, h_next out of its right end
         at = {nodes[k][2]: [nodes[j][:2] for j in keys if nodes[j][2] == nodes[k][2]] for k in keys}
         (plus,), (top_x, top_y) = at["+"], min(at["×"], key=lambda p: p[1])  # (SVG: y grows downwards)
-        (mul_o, h_y), gates = max(at["×"]), at["σ"] + at["tanh"]
-        assert abs(plus[1] - top_y) < 1 and plus[0] > top_x and all(plus[1] < y for x, y in gates)
-        assert mul_o > max(x for x, y in gates) and abs(h_y - max(y for x, y in at["σ"])) < 1
+        (mul_o, h_y), gate_y, (affine,) = max(at["×"]), {round(y) for x, y in at["σ"]}, at["Affine"]
+        assert abs(plus[1] - top_y) < 1 and plus[0] > top_x  # the memory line: f·c_prev → +
+        assert len(gate_y) == 1 and plus[1] < h_y < min(gate_y) < affine[1]  # the gates in one rank over the Affine
+        assert mul_o > plus[0] and mul_o >= max(x for x, y in at["σ"]) - 10  # o·tanh(c): h_next leaves on the right
     assert "c_next" in names and "dc_next" in dg.source and not re.search(r"\bd?[ch]_\d", dg.source)  # not c_0, dh_0
 
 

@@ -245,7 +245,7 @@ def lay_out_blocks(d: Drawing, blocks: dict[str, list[str]], memory: list[list[s
                 if n is not None and _width(label) > _width(widest[n]):
                     widest[n] = label
         rows = lstm_rows(d, order[rep], [e for _, e, _ in inner[rep]], memory)
-        down = {(rows[2][1], rows[1][1]), (rows[1][1], rows[0][-1])} if rows else set()  # c_next → tanh(c) → ×: downwards
+        down = {(rows[2][1], rows[1][1]), (rows[1][1], rows[3][0])} if rows else set()  # c_next → tanh(c) → ×: downwards
         laid = Block(*block_layout(order[rep], node_attrs, [(i, e, w) for (i, e, _), w in zip(inner[rep], widest)],
                                    rows or memory, loose - down, *ends[rep], down))
         for b in row:
@@ -274,7 +274,7 @@ def lstm_rows(d: Drawing, keys: list[str], edges: list[DrawnEdge], memory: list[
         (tanh_g,), (sig_i,) = [k for k in into[mul_gi] if label(k) == "tanh"], [k for k in into[mul_gi] if label(k) == "σ"]
     except (TypeError, ValueError):
         return []
-    return [[sig_f, tanh_g, sig_i, sig_o, mul_o], [mul_gi, tanh_c], [mul_f, plus]]
+    return [[sig_f, tanh_g, sig_i, sig_o], [mul_gi, tanh_c], [mul_f, plus], [mul_o]]
 
 
 def _width(label: str) -> int:
