@@ -91,6 +91,9 @@ def test_attention_unrolled_reads_like_the_book():
         (c_line,) = [pts for src, dst, pts in edges if (src, dst) == (box, affine)]
         (h_line,) = [pts for src, dst, pts in edges if (src, dst) == (cell, affine)]
         assert abs(c_line[-1][0] - h_line[-1][0]) > 10  # two distinct edges, not one vertical
+        c_text = [float(t.get("x")) for g in root.iter(SVG + "g") if g.get("class") == "edge"
+                  and g.find(SVG + "title").text.replace("&#45;", "-") == f"{box}->{affine}" for t in g.iter(SVG + "text")]
+        assert c_text and all(c_line[-1][0] < x < h_line[-1][0] for x in c_text)  # c_t's label between c_t and h_t
     assert sum(e.name == "hs" for e in d.edges) == 1  # one label on the bus
     for src, dst, pts in edges:  # nothing of the decoder is drawn through hs
         if src in decoder_cells or dst in decoder_cells or dst == affine:

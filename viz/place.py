@@ -127,9 +127,11 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     pitch = max(vl + 18, pair + hl + LABEL_GAP, cw + 30)
     if blocks:  # between two opened cells, h goes down to the next Affine: its label beside that line
         pitch = max(pitch, cw + 2 * hl + 30)
-    if forked:  # the box left of the trunk; c_t up from its left end, its label over the box, or right of the trunk if wider
+    fork_gap = FORK_GAP
+    if forked:  # the box left of the trunk, far enough that c_t's label (up from the box's left end) ends before the trunk
         box, ct = max(size[k][0] for k in forked), max(lab[i][0] for i, e in enumerate(d.edges) if e.src in forked)
-        pitch = max(pitch, box + FORK_GAP + 12 if CT_PORT + 5 + ct < box + FORK_GAP - 4 else box / 2 + FORK_GAP + vl + 18)
+        fork_gap = max(FORK_GAP, CT_PORT + 5 + ct + 6 - box)
+        pitch = max(pitch, box + fork_gap + 12)
     out_label = defaultdict(lambda: (0.0, 0.0))  # a leaf's widest and tallest edge label: the room its edges need
     for i, e in enumerate(d.edges):
         if e.src in g.side:
@@ -152,7 +154,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         w, h = size[k]
         if lo != hi and d.nodes[k].kind not in ("output",):
             w = X(hi) - X(lo) + cw
-        pos[k] = ((X(lo) + X(hi)) / 2 - (w / 2 + FORK_GAP if k in forked else 0), Y(r), w, h)
+        pos[k] = ((X(lo) + X(hi)) / 2 - (w / 2 + fork_gap if k in forked else 0), Y(r), w, h)
     for k in [k for k in pos if g.span[k][0] != g.span[k][1] and d.nodes[k].kind != "output"]:  # over the Attention boxes
         x, y, w, h = pos[k]  # left of its first column too (the Affine of [c_t, h_t]: its weights come in left of them)
         left = min([pos[b][0] - pos[b][2] / 2 - 6 for b in forked if g.span[b][0] == g.span[k][0] and g.rank[b] < g.rank[k]],
