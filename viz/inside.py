@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_nlp import Tensor
+from tinygrad_nlp import Group, Tensor
 from .trace import Edge, Graph, Node
 
 from .cells import CELLS
@@ -33,6 +33,22 @@ def role_name(name: str | None, side: str, cell: bool) -> str | None:
     """A recurrent cell's name for a step's tensor: x_3 → x_t, h_2 → h_prev (in), h_3 → h_next (out)."""
     m = STEP_STATE.match(name or "") if cell else None
     return ROLES.get((m.group(1), side)) if m else name
+
+
+def same_layer(scope: tuple, entry: Group) -> bool:
+    """True when a node of `scope` belongs to the layer of the cell `entry` (an earlier step of it)."""
+    return any(isinstance(s, Group) and s.kind == entry.kind and s.title == entry.title for s in scope)
+
+
+def transposed_param(key: str, graph: Graph) -> str | None:
+    """"Wᵀ" when the node `key` is the Transpose of the parameter W (a tied output layer reads embed.Wᵀ)."""
+    if graph.nodes[key].op != "Transpose":
+        return None
+    into = {e.dst: e.src for e in graph.edges}  # (a tied weight reaches its Transpose through a Branch node)
+    src = into.get(key)
+    src = into.get(src) if src is not None and graph.nodes[src].kind == "branch" else src
+    params = [graph.nodes[src].label] if src is not None and graph.nodes[src].kind == "param" else []
+    return params[0] + "ᵀ" if params else None
 
 
 def readers_inside(m: str, inside: set[str], readers: dict[str, list[str]]) -> bool:
@@ -85,6 +101,9 @@ def interior_svg(box: DrawnNode, graph: Graph, values: bool, grads: dict) -> str
                     label = "hs" if np.ndim(e.value) == 3 else "h_t"
                 else:
                     label = role_name(outer.tensor.name if outer.kind == "op" else outer.label, "in", cell)
+                    if label == "h_prev" and outer.kind == "op" and not same_layer(outer.scope, entry):
+                        label = "x_t"  # the layer below's h_t is this layer's input
+                    label = label or transposed_param(src, graph)  # a tied weight: embed.Wᵀ
                 if not label:
                     unnamed["in"].append(key)
                 sub.nodes[key] = Node(key, kind, label or "x", tensor=_renamed(outer.tensor, label or "x"), value=outer.value)
