@@ -406,3 +406,25 @@ def test_the_command_checks_only_when_asked_and_writes_a_language_models_words(t
     words = ("the", "stock")
     html = viz.explore(loss, tokens=words[:1], targets=words[1:]).html
     assert "input: the" in html and "predicts: stock" in html  # (a drawing without time steps: in its title)
+
+
+@needs_dot
+def test_an_opened_stacked_cell_reads_x_t_and_a_tied_affine_reads_embed_w_transposed():
+    import html as html_lib
+
+    import models
+
+    model = models.BetterRnnlm(12, 4, 4, dropout=0.0, generator=0)
+    xs, ts = np.array([[1, 2]]), np.array([[2, 3]])
+    loss = tg.nn.functional.cross_entropy(model(xs), ts)
+    loss.backward(retain_graph=True)
+    inside = page_data(viz.explore(loss, names=model).html)["inside"]
+
+    def names(key_part):
+        (svg,) = [svg for k, svg in inside.items() if key_part in k]
+        return {html_lib.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)}
+
+    upper = [k for k in inside if "t_1_lstmcell" in k]
+    for key in upper:  # both layers' cells: the lower layer's h_t is the upper one's x_t, not a second h_prev
+        assert {"x_t", "h_prev", "c_prev", "h_next", "c_next"} <= names(key) and not any("h_prev[" in n for n in names(key))
+    assert "embed.Wᵀ" in names("linear") and not {"x1", "x2"} & names("linear")

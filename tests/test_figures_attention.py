@@ -91,6 +91,9 @@ def test_attention_unrolled_reads_like_the_book():
         (c_line,) = [pts for src, dst, pts in edges if (src, dst) == (box, affine)]
         (h_line,) = [pts for src, dst, pts in edges if (src, dst) == (cell, affine)]
         assert abs(c_line[-1][0] - h_line[-1][0]) > 10  # two distinct edges, not one vertical
+        c_text = [float(t.get("x")) for g in root.iter(SVG + "g") if g.get("class") == "edge"
+                  and g.find(SVG + "title").text.replace("&#45;", "-") == f"{box}->{affine}" for t in g.iter(SVG + "text")]
+        assert c_text and all(c_line[-1][0] < x < h_line[-1][0] for x in c_text)  # c_t's label between c_t and h_t
     assert sum(e.name == "hs" for e in d.edges) == 1  # one label on the bus
     for src, dst, pts in edges:  # nothing of the decoder is drawn through hs
         if src in decoder_cells or dst in decoder_cells or dst == affine:
@@ -102,7 +105,8 @@ def test_attention_unrolled_reads_like_the_book():
     assert all(len(w) == 4 and abs(w.sum() - 1) < 1e-9 for w in d.grid.heat.values())
     assert overlaps(text_boxes(root)) == []
     width, _ = png_size(viz.render_bytes(dg, "png"))
-    assert width <= 3500  # 4 encoder and 3 decoder columns, their weights between (4459 px before the bus and the fork)
+    assert width <= 3200  # 4 encoder and 3 decoder columns, their weights between (4459 px before the bus and the fork,
+    # 3420 before the labels were stacked)
 
 
 def test_the_gallery_attention_example_has_gradients_into_its_weights():
@@ -126,3 +130,34 @@ def test_an_opened_attention_shows_attention_weight_and_weight_sum(expand):
         assert {"Attention Weight", "Weight Sum"} <= labels and "Attention" not in labels
         opened = [k for k, n in d.nodes.items() if n.label in ("Attention Weight", "Weight Sum")]
         assert len(opened) == 6 and all(d.grid.span[k][0] == d.grid.span[k][1] for k in opened)  # per decoder column
+
+
+@needs_dot
+def test_the_encoders_last_state_reaches_the_decoder_clear_of_every_node():
+    from models import Seq2seq
+
+    with tg.default_dtype(np.float64):
+        model = Seq2seq(6, 2, 3, generator=np.random.default_rng(0))
+    loss = model(np.array([[1, 2, 3]]), np.array([[0, 4, 5]]))
+    loss.backward(retain_graph=True)
+    d = drawing(trace(loss, name_map(model)))
+    (hand_over,) = [e for e in d.edges if d.grid.rank.get(e.src) == d.grid.rank.get(e.dst)
+                    and d.grid.span[e.dst][0] - d.grid.span.get(e.src, (0, 0))[1] > 1]  # encoder t=2 -> decoder t=0
+    root = svg_of(viz.draw(loss, show="both", names=model))
+    nodes = boxes_of(root)
+    (pts,) = [p for src, dst, p in edge_paths(root) if (src, dst) == (hand_over.src, hand_over.dst)]
+    assert not [b[4] for k, b in nodes.items() if k not in (hand_over.src, hand_over.dst) and d.nodes[k].kind != "frame"
+                and crosses(pts, b)]  # (into the decoder's dashed frame)
+    assert overlaps(text_boxes(root)) == []
+
+
+@needs_dot
+def test_an_attention_box_opened_in_the_explorer_names_hs_h_t_a_t_and_c_t():
+    from viz.inside import interior_svg
+    from tinygrad_nlp import edge_gradients
+
+    model, loss = attention_loss(hidden=4)
+    graph = trace(loss, name_map(model))
+    box = next(n for n in drawing(graph).nodes.values() if n.label.startswith("Attention"))
+    texts = re.findall(r">([^<>]+)</text>", interior_svg(box, graph, True, edge_gradients(loss)))
+    assert {"hs", "h_t", "a_t", "c_t"} <= set(texts) and not {"x1", "x2", "y"} & set(texts)

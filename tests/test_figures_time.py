@@ -60,14 +60,19 @@ def _outline(g: ET.Element) -> str:
 
 
 def text_boxes(root: ET.Element) -> list[tuple[float, float, float, float, str]]:
-    """(x0, y0, x1, y1, text) of every label line, its width estimated from Helvetica's digits (0.556 em)."""
+    """(x0, y0, x1, y1, text) of every label line, its width estimated from Helvetica's digits (0.556 em).
+    Graphviz writes a line of two fonts ("<b>h₀</b> (1, 256)") as two texts, the second where the first ends:
+    the first one's box ends there too."""
     out = []
-    for t in root.iter(SVG + "text"):
+    texts = list(root.iter(SVG + "text"))
+    for t, after in zip(texts, texts[1:] + [None]):
         s = (t.text or "").strip()
         if not s:
             continue
         fs = float(t.get("font-size"))
         x, y, w = float(t.get("x")), float(t.get("y")), len(s) * 0.5 * fs
+        if after is not None and after.get("y") == t.get("y") and t.get("text-anchor") == after.get("text-anchor") == "start":
+            w = min(w, max(float(after.get("x")) - x, 0.0))
         x0 = {"middle": x - w / 2, "end": x - w}.get(t.get("text-anchor"), x)
         out.append((x0, y - 0.8 * fs, x0 + w, y + 0.15 * fs, s))
     return out
@@ -262,11 +267,13 @@ def test_a_35_step_two_layer_lstm_reads_unrolled_and_rolled():
     lstm = nn.LSTM(100, 100, num_layers=2, generator=np.random.default_rng(0))
     loss = lstm(tg.randn(20, 35, 100, generator=1))[0].sum()
     loss.backward(retain_graph=True)
-    dg = viz.draw(loss, names=lstm, values=False, show="both")
+    dg = viz.draw(loss, names=lstm, show="both")
     width, _ = png_size(viz.render_bytes(dg, "png"))
-    assert width <= 6000
+    assert width <= 6000  # with every value and gradient written (8802 px before the labels were stacked)
     root = svg_of(dg)
     assert overlaps(text_boxes(root)) == []
+    state = next(line for line in dg.body if "->" in line and "h₁₀⁽¹⁾" in line)
+    assert state.count("(20, 100)") == 1 and state.count("mean") == 2  # the shape once; [min, max] over the mean
     rolled = viz.draw(loss, names=lstm, values=False, show="both", roll=True)
     w, h = png_size(viz.render_bytes(rolled, "png"))
     assert w <= 1400 and h <= 900
@@ -279,7 +286,8 @@ def test_opened_cells_stay_on_the_grid():
     d = drawing(graph, expand={"LSTM"})
     assert d.grid is not None and len(d.grid.blocks) == 6  # 3 steps × 2 layers, each cell opened
     assert not [n for n in d.nodes.values() if n.kind == "branch" or (n.kind == "op" and n.tooltip in PLUMBING)]
-    nodes, _ = shapes(svg_of(viz.draw(loss, show="both", names=model, expand={"LSTM"})))
+    dg = viz.draw(loss, show="both", names=model, expand={"LSTM"})
+    nodes, _ = shapes(svg_of(dg))
     affines = [(x, y) for k, (x, y, text) in nodes.items() if text == "Affine" and any(k in keys for keys in d.grid.blocks.values())]
     rows: dict[int, list[float]] = {}
     for x, y in affines:  # the Affine at the bottom of each opened cell
@@ -289,6 +297,14 @@ def test_opened_cells_stay_on_the_grid():
     assert all(abs(a - b) <= 5 for a, b in zip(lower, upper))  # and its columns aligned across the layers
     names = {e.name for e in d.edges if e.name}
     assert {"c_{0}⁽⁰⁾", "h_{0}⁽⁰⁾", "c_{0}⁽¹⁾", "h_{0}⁽¹⁾"} <= names  # the layer's states, named apart
+    for keys in d.grid.blocks.values():  # each cell as the book's: the memory line on top, h_next out of its right end
+        at = {nodes[k][2]: [nodes[j][:2] for j in keys if nodes[j][2] == nodes[k][2]] for k in keys}
+        (plus,), (top_x, top_y) = at["+"], min(at["×"], key=lambda p: p[1])  # (SVG: y grows downwards)
+        (mul_o, h_y), gate_y, (affine,) = max(at["×"]), {round(y) for x, y in at["σ"]}, at["Affine"]
+        assert abs(plus[1] - top_y) < 1 and plus[0] > top_x  # the memory line: f·c_prev → +
+        assert len(gate_y) == 1 and plus[1] < h_y < min(gate_y) < affine[1]  # the gates in one rank over the Affine
+        assert mul_o > plus[0] and mul_o >= max(x for x, y in at["σ"]) - 10  # o·tanh(c): h_next leaves on the right
+    assert "c_next" in names and "dc_next" in dg.source and not re.search(r"\bd?[ch]_\d", dg.source)  # not c_0, dh_0
 
 
 def test_stacked_layers_name_their_states_and_initial_states_apart():
@@ -306,3 +322,10 @@ def test_stacked_layers_name_their_states_and_initial_states_apart():
     out, _ = rnn(tg.tensor(np.ones((1, 3, 2)), dtype=np.float64, name="xs"))
     labels = {n.label for n in drawing(trace(out.sum(), name_map(rnn))).nodes.values() if n.kind == "input"}
     assert {"x₀", "x₁", "x₂"} <= labels  # the step inputs, as the book writes them
+
+
+def test_an_opened_softmax_with_loss_picks_each_rows_target_as_the_book_writes_it():
+    logits = tg.tensor(np.array([[0.5, -1.0, 0.2], [2.0, 0.1, -0.3]]), requires_grad=True)
+    d = drawing(trace(F.cross_entropy(logits, np.array([1, 0]))), expand=True)
+    ops = [n.label for n in d.nodes.values() if n.kind == "op"]
+    assert "[n, t]" in ops and "[]" not in ops  # z[np.arange(N), t], not a bare "[]"

@@ -24,14 +24,16 @@ from .cells import cell_layout, cell_notes, opened_cell
 from .gridcells import opened_steps
 from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
-from .numbers import SUMMARY_LEGEND, format_array, is_summary
+from .numbers import STACKED_LEGEND, SUMMARY_LEGEND, format_array, is_summary
 from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
 from .rolled import RolledGrid, arrange_rolled, fold_broadcast_state, merge_step_boxes, place_rolled
 from .rolled_routes import square_leaf_edges
+from .textwidth import line_width
 from .tied import margin_route, mark_tied
 from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
+STACKED = re.compile(r"(\([\d, ]*\))\n((?:\[[^\]\n]*\]\nmean |all )[^\n]*|\[[^\]\n]*\])")  # a shape over a stacked summary or one row
 SHAPE = re.compile(r"^\([\d, ]*\)(?: (?=\[)|\n)")  # "(16, 1024) " before a summary's [min, mean, max] or a matrix's rows
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
@@ -151,12 +153,13 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     has_time = bool(d.time_rows) or any(is_time(e) for n in d.nodes.values() for e in n.cluster + ((n.entry,) if n.entry else ()))
     note = NO_GRADS if show != "forward" and not graph.has_grads else ""
     shown = [e.value for e in d.edges if show != "backward"] + [e.grad for e in d.edges if show != "forward"]
-    legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""
+    rolled = isinstance(d.grid, RolledGrid)
+    stacked = d.grid is not None and not rolled  # the time grid: narrow columns
+    legend = (STACKED_LEGEND if stacked else SUMMARY_LEGEND) if any(is_summary(a, values) for a in shown) else ""
     words = [f"{what}: {' '.join(ws)}" for what, ws in (("input", d.tokens), ("predicts", d.targets)) if ws and d.grid is None]
     label = "\n".join(x for x in (title, note, legend, *words, *cell_notes(d)) if x)
     graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")
     node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")
-    rolled = isinstance(d.grid, RolledGrid)
     named = replace(d, nodes={k: replace(n, label=d.grid.names[k]) if rolled and k in d.grid.names else n
                               for k, n in d.nodes.items()})  # the rolled view names a layer's weights inside it
     nodes = {}
@@ -169,7 +172,7 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
         nodes[key] = attrs
     edges = [_edge_attrs(e, show, values, i in hidden_grads, f"e_{i}" if ids else None, name,
                          rolled and (e.src == e.dst or e.src in d.grid.side and d.nodes[e.src].grad is None),  # a card says the shape
-                         rolled)
+                         rolled, stacked)
              for i, (e, name) in enumerate(zip(d.edges, edge_names(named, graph)))]
     if rolled:
         _cards(d, nodes, edges)
@@ -281,8 +284,15 @@ def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: st
                inline: bool = False) -> str:
     """The tensor's name, its value in the forward colour and its gradient under them in red
     (Graphviz HTML label); a matrix keeps one row per line, in a monospaced font. inline: a summary
-    written after the name, a formula before its numbers, on one line each (the rolled view, one screen high)."""
+    written after the name, a formula before its numbers, on one line each (the rolled view, one screen high).
+    Stacked summaries (format_array(stacked=True), the time grid) write their shape once: after the name when that line
+    stays narrower than the numbers, else under it."""
+    shape, value, grad = _shape_once(value, grad)
     lines = [f"<b>{escape(subscripted(name))}</b>"] if name else []
+    if shape:
+        beside = name and line_width(f"{subscripted(name)} {shape}", 8, bold=True) <= max(
+            line_width(x, 8) for x in f"{value}\n{grad_name} {grad}".split("\n"))
+        lines = [f"{lines[0]} {escape(shape)}"] if beside else lines + [escape(shape)]
     if value:
         if inline and lines and "\n" not in value:
             lines[-1] += " " + _lines(value, FORWARD_COLOR)
@@ -291,23 +301,33 @@ def edge_label(value: str, grad: str, grad_color: str = BACKWARD_COLOR, name: st
     if grad:
         formula = "y − t" in grad_name  # "(y − t)/N": the gradient's formula, then its numbers
         gap = " " if inline and "\n" not in grad else "\n"
-        lines.append(_lines(f"{GRADIENT} = {grad_name}{gap}{grad}" if formula else f"{grad_name} {grad}", grad_color))
+        own = "\n" if shape and len(grad_name) > 8 else " "  # a long name, d(encoder.rnn.cell_l0.Wx), over its numbers
+        lines.append(_lines(f"{GRADIENT} = {grad_name}{gap}{grad}" if formula else f"{grad_name}{own}{grad}", grad_color))
     return "<" + "<br/>".join(lines) + ">" if lines else ""
 
 
+def _shape_once(value: str, grad: str) -> tuple[str, str, str]:
+    """("(1, 256)", value, grad) without that first line when both (or the one shown) are stacked summaries of that
+    shape; else ("", value, grad)."""
+    parts = [STACKED.fullmatch(t) for t in (value, grad) if t]
+    if not parts or not all(parts) or len({m.group(1) for m in parts}) != 1:
+        return "", value, grad
+    return parts[0].group(1), *(STACKED.sub(r"\2", t) for t in (value, grad))
+
+
 def _lines(text: str, color: str) -> str:
-    face = ' face="monospace"' if "\n" in text else ""
+    face = ' face="monospace"' if sum(line.startswith("[") for line in text.split("\n")) > 1 else ""  # a matrix's rows, aligned
     return f'<font color="{color}"{face}>' + "<br/>".join(escape(line) for line in text.split("\n")) + "</font>"
 
 
 def _edge_attrs(e: DrawnEdge, show: str, values: bool, hidden: bool, edge_id: str | None, name: EdgeName = EdgeName(),
-                shapeless: bool = False, inline: bool = False) -> dict:
+                shapeless: bool = False, inline: bool = False, stacked: bool = False) -> dict:
     """shapeless: a summary's shape left out (written on the leaf the edge comes from: the rolled view's weights);
     inline: see edge_label, and every step's values (N, T, ·) summarised, not written as a matrix (nor a card's matrix
-    of more than two rows)."""
+    of more than two rows or four columns); stacked: summaries in two short lines (the time grid)."""
     tall = lambda a: inline and (np.ndim(a) >= 3 or shapeless and np.ndim(a) == 2 and (np.shape(a)[0] > 2 or np.shape(a)[1] > 4))  # noqa: E731
-    value = format_array(e.value, values, tall(e.value)) if show in ("forward", "both") else ""
-    grad = format_array(e.grad, values, tall(e.grad)) if show in ("backward", "both") and e.grad is not None else ""
+    value = format_array(e.value, values, tall(e.value), stacked) if show in ("forward", "both") else ""
+    grad = format_array(e.grad, values, tall(e.grad), stacked) if show in ("backward", "both") and e.grad is not None else ""
     if shapeless:  # a leaf's edge: nothing left when the shape was all there was to write (values=False)
         value, grad = ("" if e.src != e.dst and re.fullmatch(r"\([\d, ]*\)", x) else SHAPE.sub("", x) for x in (value, grad))
     color = "transparent" if hidden else BACKWARD_COLOR

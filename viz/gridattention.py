@@ -20,7 +20,7 @@ import numpy as np
 from tinygrad_nlp import Group
 
 from .layout import Drawing
-from .trace import Graph
+from .trace import Edge, Graph
 
 ATTENTION = "attention"  # the Group name of models.Attention (its textbook_name is "Attention")
 WEIGHTS = ("attentionweight", "additiveattentionweight")
@@ -39,13 +39,19 @@ def heat_strips(d: Drawing, graph: Graph) -> dict[str, np.ndarray]:
     for k, n in d.nodes.items():
         if n.kind != "group" or not isinstance(n.entry, Group) or n.entry.name != ATTENTION:
             continue
-        inside = set(n.members)
-        weight = {m for m in inside if any(isinstance(s, Group) and s.name in WEIGHTS for s in graph.nodes[m].scope)}
-        for e in graph.edges:
-            if e.src in weight and _leaves(e.dst, weight, inside, readers, graph) and np.ndim(e.value) >= 1:
-                out[k] = np.asarray(e.value, dtype=float).reshape(-1, np.shape(e.value)[-1])[0]
-                break
+        e = weights_edge(n.members, graph, readers)
+        if e is not None:
+            out[k] = np.asarray(e.value, dtype=float).reshape(-1, np.shape(e.value)[-1])[0]
     return out
+
+
+def weights_edge(members: list[str], graph: Graph, readers: dict[str, list[str]]) -> Edge | None:
+    """The edge that carries a_t out of an Attention box's Attention Weight (`members`: the box's graph nodes;
+    `readers`: {node: the nodes reading it})."""
+    inside = set(members)
+    weight = {m for m in inside if any(isinstance(s, Group) and s.name in WEIGHTS for s in graph.nodes[m].scope)}
+    return next((e for e in graph.edges if e.src in weight and _leaves(e.dst, weight, inside, readers, graph)
+                 and np.ndim(e.value) >= 1), None)
 
 
 def _leaves(key: str, weight: set[str], inside: set[str], readers: dict, graph: Graph) -> bool:

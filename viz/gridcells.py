@@ -6,8 +6,10 @@ column per step, h and c flowing sideways between the columns, x_t below.
 `fold_cells` turns each opened cell into one placeholder box before the grid is arranged (so the
 columns, rows, shared weights and names are those of the folded view); `unfold_cells` puts the
 inside back afterwards and reconnects each edge to the node inside that made or reads its tensor;
-`block_layout` lays one cell out with `dot` (cells.py's memory line in one rank), which place.py
-moves into the cell's box on the grid.
+`block_layout` lays one cell out with `dot` (cells.py's memory line in one rank; an LSTM in the
+book's ranks, `lstm_rows`: the gates f g i o over the Affine, g·i and the output ×, the memory line on
+top, c_next → tanh(c) → × downwards), which place.py moves into the cell's box on the grid; h_next
+leaves the cell's × to the right. `name_inside` writes the book's c_next inside a cell.
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ from tinygrad_nlp import Group
 from .cells import CELLS, cell_layout
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time
 from .trace import Graph
+
+
+STEP_STATE = re.compile(r"^([hc])_\d+$")  # a time layer's name for its step's state: c_3, h_3
 
 
 @dataclass
@@ -119,6 +124,17 @@ def unfold_cells(d: Drawing, folded: Folded) -> dict[str, list[str]]:
     return blocks
 
 
+def name_inside(d: Drawing, graph: Graph, blocks: dict[str, list[str]]) -> None:
+    """The book's names inside an opened cell: the state it makes and reads itself is c_next (the + into tanh(c)),
+    not the time layer's c_3 (the arrows between the cells keep c₃, h₃)."""
+    at = {k: box for box, keys in blocks.items() for k in keys}
+    for e in d.edges:
+        if at.get(e.src) is not None and at.get(e.src) == at.get(e.dst) and not e.name and e.sources:
+            m = STEP_STATE.match(graph.nodes[e.sources[0]].tensor.name or "")
+            if m:
+                e.name = f"{m.group(1)}_next"
+
+
 def memory_lines(d: Drawing, graph: Graph, blocks: dict[str, list[str]]) -> tuple[list[list[str]], set[tuple[str, str]]]:
     """cells.py's memory lines inside the opened cells, and the (src, dst) of the edges that hang below them."""
     inside = {k for keys in blocks.values() for k in keys}
@@ -129,10 +145,12 @@ def memory_lines(d: Drawing, graph: Graph, blocks: dict[str, list[str]]) -> tupl
 
 def block_layout(keys: list[str], node_attrs: dict[str, dict], edges: list[tuple[int, DrawnEdge, str]],
                  rows: list[list[str]], loose: set[tuple[str, str]], ins: set[str] = frozenset(),
-                 outs: set[str] = frozenset()) -> tuple[float, float, dict, dict]:
+                 outs: set[str] = frozenset(), down: set[tuple[str, str]] = frozenset()) -> tuple[float, float, dict, dict]:
     """One opened cell laid out by dot, bottom to top, the nodes its inputs reach (`ins`) low and those
     its outputs leave (`outs`) high, as cells.py draws one cell: (width, height, {node: (dx, dy, w, h)}
-    from the box's centre, {edge index: (points, arrow tip, label position)} from the centre), in points."""
+    from the box's centre, {edge index: (points, arrow tip, label position)} from the centre), in points.
+    `down`: (src, dst) of edges that point down (the LSTM's c_next → tanh(c) → ×), ranked and routed as dot routes an
+    upward edge, then turned round."""
     inside = set(keys)
     dot = graphviz.Digraph(graph_attr=dict(rankdir="BT", nodesep="0.25", ranksep="0.3", newrank="true"),
                            node_attr=dict(fontname="Helvetica", fontsize="10", height="0.3", margin="0.05,0.02"),
@@ -145,8 +163,13 @@ def block_layout(keys: list[str], node_attrs: dict[str, dict], edges: list[tuple
                 same.attr(rank="same")
                 for k in row:
                     same.node(k)
+                for a, b in zip(row, row[1:]):  # left to right
+                    same.edge(a, b, style="invis")
     for i, e, label in edges:
-        dot.edge(e.src, e.dst, label=label, **({"constraint": "false"} if (e.src, e.dst) in loose else {}))
+        if (e.src, e.dst) in down:
+            dot.edge(e.dst, e.src, label=label, dir="back")
+        else:
+            dot.edge(e.src, e.dst, label=label, **({"constraint": "false"} if (e.src, e.dst) in loose else {}))
     for j, k in enumerate(sorted(ins)):  # invisible ends: the inputs come from below, the outputs leave upwards
         dot.node(f"in{j}", "", style="invis", width="0.05", height="0.05")
         dot.edge(f"in{j}", k, style="invis")
@@ -164,15 +187,17 @@ def block_layout(keys: list[str], node_attrs: dict[str, dict], edges: list[tuple
     names = {o["_gvid"]: o["name"] for o in laid.get("objects", [])}
     waiting: dict[tuple[str, str], list[int]] = defaultdict(list)  # dot lists edges in its own order
     for i, e, _ in edges:
-        waiting[(e.src, e.dst)].append(i)
+        waiting[(e.dst, e.src) if (e.src, e.dst) in down else (e.src, e.dst)].append(i)
     for le in laid.get("edges", []):
         ends = waiting.get((names[le["tail"]], names[le["head"]]))
         if not ends:
             continue  # an invisible end
         i = ends.pop(0)
         spline = le["pos"].split()
-        end = [float(v) for v in spline[0][2:].split(",")] if spline[0].startswith("e,") else None
-        pts = [tuple(float(v) for v in p.split(",")) for p in spline if not p.startswith(("e,", "s,"))]
+        turned = (names[le["head"]], names[le["tail"]]) in down
+        tip = next((p[2:] for p in spline if p.startswith("s," if turned else "e,")), None)
+        end = [float(v) for v in tip.split(",")] if tip else None
+        pts = [tuple(float(v) for v in p.split(",")) for p in spline if not p.startswith(("e,", "s,"))][::-1 if turned else 1]
         lp = tuple(float(v) for v in le["lp"].split(",")) if "lp" in le else None
         routes[i] = ([(x - cx, y - cy) for x, y in pts], (end[0] - cx, end[1] - cy) if end else None,
                      (lp[0] - cx, lp[1] - cy) if lp else None)
@@ -219,13 +244,37 @@ def lay_out_blocks(d: Drawing, blocks: dict[str, list[str]], memory: list[list[s
                 n = twin[b][i]
                 if n is not None and _width(label) > _width(widest[n]):
                     widest[n] = label
+        rows = lstm_rows(d, order[rep], [e for _, e, _ in inner[rep]], memory)
+        down = {(rows[2][1], rows[1][1]), (rows[1][1], rows[3][0])} if rows else set()  # c_next → tanh(c) → ×: downwards
         laid = Block(*block_layout(order[rep], node_attrs, [(i, e, w) for (i, e, _), w in zip(inner[rep], widest)],
-                                   memory, loose, *ends[rep]))
+                                   rows or memory, loose - down, *ends[rep], down))
         for b in row:
             rep_index = [i for i, _, _ in inner[rep]]
             routes = {i: laid.routes[rep_index[n]] for i, n in twin[b].items() if n is not None and rep_index[n] in laid.routes}
             out[b] = Block(laid.w, laid.h, {k: laid.nodes[same[b][k]] for k in order[b]}, routes)
     return out
+
+
+def lstm_rows(d: Drawing, keys: list[str], edges: list[DrawnEdge], memory: list[list[str]]) -> list[list[str]]:
+    """An opened LSTM cell as the book draws it (figures.md §4), in ranks from the bottom, each left to right: the gates
+    σ(f), tanh(g), σ(i), then tanh(c) and σ(o); the products g·i and o·tanh(c) (h_next, leaving to the right); the memory
+    line f·c_prev → + (c_next). [] when `keys` is not such a cell."""
+    line = next((row for row in memory if set(row) <= set(keys)), None)
+    into, out = defaultdict(list), defaultdict(list)
+    for e in edges:
+        into[e.dst].append(e.src)
+        out[e.src].append(e.dst)
+    label = lambda k: d.nodes[k].label  # noqa: E731
+    try:
+        (mul_f,), (plus,) = [k for k in line if label(k) == "×"], [k for k in line if label(k) == "+"]
+        (mul_gi,) = [k for k in into[plus] if k != mul_f]
+        (tanh_c,) = [k for k in out[plus] if label(k) == "tanh"]
+        (mul_o,) = [k for k in out[tanh_c] if label(k) == "×"]
+        (sig_o,), (sig_f,) = [k for k in into[mul_o] if k != tanh_c], into[mul_f]
+        (tanh_g,), (sig_i,) = [k for k in into[mul_gi] if label(k) == "tanh"], [k for k in into[mul_gi] if label(k) == "σ"]
+    except (TypeError, ValueError):
+        return []
+    return [[sig_f, tanh_g, sig_i, sig_o], [mul_gi, tanh_c], [mul_f, plus], [mul_o]]
 
 
 def _width(label: str) -> int:

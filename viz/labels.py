@@ -64,9 +64,9 @@ def _edge_name(e: DrawnEdge, d: Drawing, graph: Graph, out_grad: dict[str, Any])
     if dst.kind == "group" and dst.entry.name in _LOSS_GROUPS and e.dst in out_grad:
         return EdgeName("", _loss_gradient(_LOSS_GROUPS[dst.entry.name], e.value, e.grad, out_grad[e.dst]) or GRADIENT)
     if (src.kind == "op" or src.kind == "group" and src.entry.kind == "function") and dst.kind != "output":
-        name = graph.nodes[e.sources[0]].tensor.name if e.sources else None
-        if name:
-            return EdgeName(name, grad_name(name))
+        name = e.name or (graph.nodes[e.sources[0]].tensor.name if e.sources else None)
+        if name:  # (a drawing's own name for it: the time grid's c_next, its h_{3} between opened cells written ∂)
+            return EdgeName(name, GRADIENT if e.name and not WORD.fullmatch(e.name) else grad_name(name))
     return EdgeName()
 
 

@@ -346,11 +346,13 @@ def _dissolve_time_boxes(d: Drawing, graph: Graph) -> None:
 
 
 def finish_labels(d: Drawing, graph: Graph) -> None:
-    """Counts and names that need the whole drawing: "(n ops)" of collapsed boxes, "LSTM × T"."""
+    """Counts and names that need the whole drawing: "(n ops)" of collapsed boxes, "LSTM × T", a loss's "[n, t]"."""
     titles = {}
     for n in d.nodes.values():
         ops = [m for m in n.members if graph.nodes[m].kind == "op"]
-        if n.kind == "collapsed":
+        if n.kind == "op" and n.label == "[]" and _picks_targets(graph.nodes[n.members[0]]):
+            n.label = "[n, t]"  # each row n's score of its target t: the book's z[np.arange(N), t]
+        elif n.kind == "collapsed":
             n.label = f"{n.label}\n({len(ops)} ops)"
         elif n.kind == "rolled":
             steps = {s for m in ops for s in graph.nodes[m].scope if is_time(s)}
@@ -365,6 +367,13 @@ def finish_labels(d: Drawing, graph: Graph) -> None:
         if titles[n.key] and same[n.key] > 1:
             n.label = f"{n.label}\n{titles[n.key]}"
             n.tooltip += f" ({len(ops)} ops over {len(steps)} time steps)"
+
+
+def _picks_targets(node: Node) -> bool:
+    """True for a GetItem by integer arrays inside Softmax with Loss (cross_entropy)."""
+    index = getattr(node.fn, "index", None)
+    return isinstance(index, tuple) and any(isinstance(i, np.ndarray) and i.dtype.kind in "iu" for i in index) \
+        and any(isinstance(s, Group) and s.name == "cross_entropy" for s in node.scope)
 
 
 def describe(node: Node) -> str:

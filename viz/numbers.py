@@ -4,9 +4,12 @@
   rows on separate lines (up to `MAX_ROWS` × `MAX_COLS`; leading axes of size 1 are dropped for the
   rows, the shape is written before them).
 - A larger one as its shape and `[min, mean, max]` (`SUMMARY_LEGEND` says so on the figure), a
-  row-sparse gradient as the rows it touches.
-- Three significant digits; no `-0`, and no round-off noise: a number smaller than a few float
-  epsilons of the array's largest magnitude (the 4.6e-18 mean of a gradient that sums to zero) is 0.
+  row-sparse gradient as the rows it touches. On the time grid, where a column is ~150 px wide, the
+  summary is stacked: `[min, max]` over `mean …` (`STACKED_LEGEND`), and the shape written once
+  per edge by its caller.
+- Three significant digits, in the shorter of the two notations (0.0123, 1.37e-4); no `-0`, and no
+  round-off noise: a number smaller than a few float epsilons of the array's largest magnitude (the
+  4.6e-18 mean of a gradient that sums to zero) is 0.
 """
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ from tinygrad_nlp import RowSparse, Tensor
 
 MAX_ROWS, MAX_COLS = 4, 6
 SUMMARY_LEGEND = "a larger array is written as its shape and [min, mean, max]"
+STACKED_LEGEND = "a larger array is written as its shape, [min, max] and its mean"
 NOISE_EPS = 64  # float epsilons of the largest magnitude below which a number is round-off
 
 
 def number(v: float, noise: float = 0.0) -> str:
-    """One number with 3 significant digits: 0.0728, -1.28, 2.5e-05, 3; never -0."""
+    """One number with 3 significant digits, the shorter way (fixed on a tie): 0.0728, -1.28, 2.5e-5,
+    1.37e-4 (not 0.000137), 3; never -0."""
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
     if isinstance(v, (int, np.integer)):
@@ -32,8 +37,11 @@ def number(v: float, noise: float = 0.0) -> str:
     if abs(v) <= noise:
         return "0"
     text = f"{v:.3g}"
+    if "e" not in text and text.lstrip("-").startswith("0.000"):
+        text = f"{v:.2e}"
     mantissa, _, exponent = text.partition("e")
     if exponent:
+        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
         text = f"{mantissa}e{int(exponent)}"
     return "0" if text in ("-0", "0") else text
 
@@ -78,9 +86,11 @@ def format_values(a: Any) -> str:
     return np.array2string(a, separator=", ", formatter={"all": lambda v: number(v, noise)}).replace("\n", "")
 
 
-def format_array(a: Any, values: bool = True, summary: bool = False) -> str:
+def format_array(a: Any, values: bool = True, summary: bool = False, stacked: bool = False) -> str:
     """The text of an array on a drawing (see the module docstring); lines are separated by newlines.
-    summary: shape and [min, mean, max] however small the array is."""
+    summary: shape and [min, mean, max] however small the array is; stacked: a summary as
+    "(1, 256)\n[-0.985, 0.956]\nmean -0.0399", a constant one as "(1, 256)\nall 0", a matrix of one row as
+    "(1, 3)\n[0.5 -1 2]"."""
     a = _dense(a)
     if a is None:
         return ""
@@ -99,6 +109,8 @@ def format_array(a: Any, values: bool = True, summary: bool = False) -> str:
     rows = None if summary and a.ndim else _rows(a)
     if rows is None:
         lo, mean, hi = (number(v, noise) for v in (a.min(), a.mean(), a.max()))
+        if stacked:  # a constant (a zero initial state): "all 0"
+            return f"{a.shape}\nall {lo}" if lo == hi else f"{a.shape}\n[{lo}, {hi}]\nmean {mean}"
         return f"{a.shape} [{lo}, {mean}, {hi}]"
     cells = [[number(v, noise) for v in row] for row in rows.tolist()]
     if a.ndim == 0:
@@ -107,5 +119,5 @@ def format_array(a: Any, values: bool = True, summary: bool = False) -> str:
     lines = [" ".join(c.rjust(width) for c in row) for row in cells]
     if len(lines) == 1:  # a vector, or a matrix of one row: no column to align
         row = " ".join(cells[0])
-        return f"[{row}]" if a.ndim == 1 else f"{a.shape} [{row}]"
+        return f"[{row}]" if a.ndim == 1 else f"{a.shape}{chr(10) if stacked else ' '}[{row}]"
     return f"{a.shape}\n" + "\n".join(f"[{line}]" for line in lines)

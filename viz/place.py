@@ -22,17 +22,20 @@ import graphviz
 
 from .gridattention import heat_label, strip_size
 from .gridcells import inner_positions, inner_routes, lay_out_blocks
+from .gridleaves import LANE, carried, room_for_leaves, slots_of, under_leaves, weight_order
 from .gridnames import word_notes
 from .layout import Drawing, DrawnEdge
+from .textwidth import label_size
 from .timegrid import Grid
 
 NODE_CHAR, NODE_LINE = 5.9, 13.0  # points per character and per line at fontsize 10 (Helvetica)
-EDGE_CHAR, EDGE_LINE = 4.6, 10.5  # at fontsize 8
+EDGE_CHAR, EDGE_LINE, EDGE_FONT = 4.6, 10.5, 8.0  # at fontsize 8 (the grid measures its edge labels: textwidth.py)
 NOTE = dict(fontsize="9", fontcolor="#566573")
 ARROW = 8.0
 TAGS = re.compile(r"<[^>]*>")
+LABEL_GAP = 10.0  # points between two cells beside the widest label between them
 FORK_GAP = 10.0  # points between a forked box (Attention) and the trunk of h_t right of it
-LONG_TEXT = re.compile(r">([^<>]{26,})<")  # a line of an HTML label longer than 26 characters
+CT_PORT = 10.0  # points from a forked box's left side to its output (c_t), labelled right of it over the box
 
 
 class GridDigraph(graphviz.Digraph):
@@ -53,14 +56,6 @@ def text_size(label: str, char: float, line: float) -> tuple[float, float]:
         lines = label.split("\n")
     lines = [x for x in lines if x] or [""]
     return max(len(x) for x in lines) * char, len(lines) * line if any(lines) else 0.0
-
-
-def wrap(label: str) -> str:
-    """An edge label with a long "(1, 256) [-0.963, 0.0123, 0.959]" line: the shape on one line, the
-    numbers on the next (the columns stay narrow)."""
-    if not label.startswith("<"):
-        return label
-    return LONG_TEXT.sub(lambda m: ">" + m.group(1).replace(") [", ")<br/>[", 1) + "<", label)
 
 
 def _node_size(attrs: dict) -> tuple[float, float]:
@@ -101,7 +96,6 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     """Positions for the drawn nodes and routes for the edges: ({key: attrs}, [edge attrs], notes),
     notes being (key, label, x, y, attrs) of plain texts to add (the "shared by t = 0…T−1" of each frame,
     a language model's words)."""
-    edge_labels = [wrap(t) for t in edge_labels]
     node_attrs = {k: dict(a, label=heat_label(a["label"], g.heat[k])) if k in g.heat else a for k, a in node_attrs.items()}
     size = {k: _node_size(a) for k, a in node_attrs.items()}
     blocks = lay_out_blocks(d, g.blocks, g.memory, g.loose, node_attrs, edge_labels)  # opened cells: a box each
@@ -117,27 +111,40 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
     for k, r in g.rank.items():
         if k not in g.frames:
             row_h[r] = max(row_h[r], size[k][1])
-    lab = [text_size(t, EDGE_CHAR, EDGE_LINE) for t in edge_labels]
+    lab = [label_size(t, EDGE_FONT, EDGE_LINE) for t in edge_labels]
     rank_of = lambda k: ranks.get(k, g.side.get(k, (None,))[0])  # noqa: E731
     flat = [i for i, e in enumerate(d.edges) if e.src in ranks and rank_of(e.src) == rank_of(e.dst) and i not in inner]
     vertical = [i for i, e in enumerate(d.edges) if i not in flat and i not in inner]
     hl = max([lab[i][0] for i in flat] or [0.0])
-    vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side] or [0.0])
-    pitch = max(vl + 18, cw + hl + 18, cw + 30)
+    wide = lambda k: g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1]  # noqa: E731 (a box spanning the columns)
+    vl = max([lab[i][0] for i in vertical if d.edges[i].src not in g.side  # (between two wide boxes: one label, mid-row)
+              and not (wide(d.edges[i].src) and wide(d.edges[i].dst))] or [0.0])
+    beside = defaultdict(float)  # (row, column) -> its widest node: two neighbours leave room for the label between them
+    for k in single:
+        beside[(g.rank[k], g.span[k][0])] = max(beside[(g.rank[k], g.span[k][0])], size[k][0])
+    pairs = {c + 1: (w + beside[(r, c + 1)]) / 2 for (r, c), w in list(beside.items()) if (r, c + 1) in beside}
+    pair = sorted(pairs.values())[len(pairs) // 2] if pairs else cw  # the usual pair; a wider one (padding) moves its column
+    pitch = max(vl + 18, pair + hl + LABEL_GAP, cw + 30)
     if blocks:  # between two opened cells, h goes down to the next Affine: its label beside that line
         pitch = max(pitch, cw + 2 * hl + 30)
-    if forked:  # the box left of the trunk, its c_t's label right of the trunk
-        pitch = max(pitch, max(size[k][0] for k in forked) / 2 + FORK_GAP + vl + 18)
+    fork_gap = FORK_GAP
+    if forked:  # the box left of the trunk, far enough that c_t's label (up from the box's left end) ends before the trunk
+        box, ct = max(size[k][0] for k in forked), max(lab[i][0] for i, e in enumerate(d.edges) if e.src in forked)
+        fork_gap = max(FORK_GAP, CT_PORT + 5 + ct + 6 - box)
+        pitch = max(pitch, box + fork_gap + 12)
     out_label = defaultdict(lambda: (0.0, 0.0))  # a leaf's widest and tallest edge label: the room its edges need
     for i, e in enumerate(d.edges):
         if e.src in g.side:
             out_label[e.src] = (max(out_label[e.src][0], lab[i][0]), max(out_label[e.src][1], lab[i][1]))
     tall = {k: max(size[k][1], out_label[k][1] + 4) + 6 for k in g.side}
-    shift = _room_for_leaves(d, g, size, lab, cw, pitch)
+    shift = room_for_leaves(d, g, size, lab, cw, pitch)
+    for c, p in pairs.items():
+        shift[c] = max(shift.get(c, 0.0), p + hl + LABEL_GAP - pitch)
     X = lambda c: c * pitch + sum(v for k, v in shift.items() if k <= c)  # noqa: E731
     below = {(r, lo): 11.0 * (d.nodes[f].label.count("\n") + 1) + 10 for f, (r, lo, _) in g.frames.items()}  # a frame's note
-    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-g.stack:]) + below.get(k, 0.0) for k, keys in _slots(d, g).items()},
-                 inner, row_h)
+    lanes = {k: 2 * LANE if carried(d, g, *k) else 0.0 for k in slots_of(d, g)}  # LANE under a decoder's leaves (and over)
+    Y = _heights(d, ranks, lab, nh, {k: sum(tall[x] for x in keys[-g.stack:]) + below.get(k, 0.0) + lanes[k]
+                                     for k, keys in slots_of(d, g).items()}, inner, row_h)
 
     pos: dict[str, tuple[float, float, float, float]] = {}  # key -> (x, y, w, h)
     for k, r in g.rank.items():
@@ -147,16 +154,22 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         w, h = size[k]
         if lo != hi and d.nodes[k].kind not in ("output",):
             w = X(hi) - X(lo) + cw
-        pos[k] = ((X(lo) + X(hi)) / 2 - (w / 2 + FORK_GAP if k in forked else 0), Y(r), w, h)
+        pos[k] = ((X(lo) + X(hi)) / 2 - (w / 2 + fork_gap if k in forked else 0), Y(r), w, h)
+    for k in [k for k in pos if g.span[k][0] != g.span[k][1] and d.nodes[k].kind != "output"]:  # over the Attention boxes
+        x, y, w, h = pos[k]  # left of its first column too (the Affine of [c_t, h_t]: its weights come in left of them)
+        left = min([pos[b][0] - pos[b][2] / 2 - 6 for b in forked if g.span[b][0] == g.span[k][0] and g.rank[b] < g.rank[k]],
+                   default=x - w / 2)
+        pos[k] = ((left + x + w / 2) / 2, y, x + w / 2 - left, h)
 
     pos.update(inner_positions(blocks, pos))
 
     # leaves left of their row: inputs (h0, c0) nearest, in stacks of two; the frame; then the weights
     notes = []
-    slots = _slots(d, g)
+    slots = slots_of(d, g)
     frame_left: dict[tuple[int, int], float] = {}
     for (r, first), keys in slots.items():
-        right = X(first) - cw / 2 - 12
+        right = min([pos[k][0] - pos[k][2] / 2 for k in g.rank if k in pos and g.rank[k] == r and g.span[k][0] == first],
+                    default=X(first) - cw / 2) - 12
         inputs = [k for k in keys if d.nodes[k].kind != "param"]
         params = [k for k in keys if d.nodes[k].kind == "param"]
         for group, per in ((inputs, 2), (params, g.stack)):
@@ -200,7 +213,7 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
             a["shape"] = "box"
         nodes[k] = a
     first_gap = {k: Y(r + 1) - row_h[r + 1] / 2 for k, r in ranks.items() if r + 1 <= max(g.rank.values())}
-    routes = _routes(d, g, pos, lab, first_gap, at)
+    routes = _routes(d, g, pos, lab, first_gap, at, below)
     for i, r in inner_routes(blocks, pos).items():
         routes[i] = r
     edges = [dict(r, label=t) if r else r for r, t in zip(routes, edge_labels)]
@@ -233,69 +246,22 @@ def _heights(d: Drawing, ranks: dict[str, int], lab: list, nh: float, stacks: di
     return lambda r: ys[r]
 
 
-def _room_for_leaves(d: Drawing, g: Grid, size: dict, lab: list, cw: float, pitch: float) -> dict[int, float]:
-    """Extra space before a row that starts right of another (a decoder after its encoder): its
-    weights and initial state sit between the two."""
-    widest = defaultdict(float)
-    for i, e in enumerate(d.edges):
-        if e.src in g.side:
-            widest[e.src] = max(widest[e.src], lab[i][0])
-    first = min([lo for lo, _ in g.span.values()] or [0])
-    need: dict[int, float] = {}
-    for (r, col), keys in _slots(d, g).items():
-        if col <= first:
-            continue
-        room = sum(max(size[k][0] for k in keys) + max(widest[k] for k in keys) + 30 for _ in (0,)) * 2
-        carried = [lab[i][0] for i, e in enumerate(d.edges) if g.span.get(e.dst, (None,))[0] == col and g.rank.get(e.dst) == r
-                   and g.rank.get(e.src) == r and g.span.get(e.src, (col,))[1] < col - 1]
-        room += max(carried, default=0.0) + 12  # the encoder's last state, its label written before the decoder's leaves
-        taken = [hi for k, (lo, hi) in g.span.items() if g.rank.get(k) == r and hi < col]
-        gap = (col - max(taken) - 1) * pitch + pitch - cw if taken else room
-        need[col] = max(need.get(col, 0.0), room - gap)
-    return {c: v for c, v in need.items() if v > 0}
-
-
-def _slots(d: Drawing, g: Grid) -> dict[tuple[int, int], list[str]]:
-    """The leaves left of each row's first column, in the book's order: c before h, then Wx, Wh, b."""
-    slots: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for k, (r, first, _) in g.side.items():
-        slots[(r, first)].append(k)
-    for keys in slots.values():
-        keys.sort(key=lambda k: (d.nodes[k].kind == "param", d.nodes[k].label.rsplit(".", 1)[0], _weight_order(d.nodes[k].label)))  # a
-        # layer's weights together (a bidirectional layer's forward ones, then its reverse ones)
-    return slots
-
-
-def _weight_order(label: str) -> tuple:
-    """The book's order of a layer's weights: Wx, Wh, b."""
-    name = label.rsplit(".", 1)[-1]
-    return (name[:1].lower() in "bh", "h" in name, name)
-
-
 def _state_order(d: Drawing, e: DrawnEdge) -> tuple:
     """The LSTM's c goes on the upper lane, h below it: c0 before h0, and in a step c is made before h."""
     if d.nodes[e.src].kind == "input":
-        return (0, _weight_order(d.nodes[e.src].label))
+        return (0, weight_order(d.nodes[e.src].label))
     nums = [int(m) for s in e.sources for m in re.findall(r"\d+", s)[:1]]
     return (1, min(nums) if nums else 0)
 
 
-def _over_leaves(pts: list[tuple[float, float]], leaves: list[tuple], above: list[tuple]) -> list[tuple[float, float]]:
-    """A state arrow from the encoder's last step to the decoder's first, over the decoder's weights
-    (stacked across its line) rather than through them: up, across, down just before the cell; when
-    the leaves of the row above leave no room, straight on."""
-    (x0, y), (x1, _) = pts
-    if not any(ly - h / 2 - 12 < y < ly + h / 2 + 24 for _, ly, _, h in leaves):
-        return pts
-    top = max(ly + h / 2 for _, ly, _, h in leaves) + 52  # above the top leaf's box and its edge's label
-    if any(y < ly and ly - h / 2 - 30 < top for _, ly, _, h in above):
-        return pts
-    xa, xb = x0 + 12, x1 - 14
-    return [(x0, y), (xa, y), (xa, top), (xb, top), (xb, y), (x1, y)]
+def _rightmost(k: str, at: dict[str, str], pos: dict) -> bool:
+    """True when no other node of k's opened cell is right of k at its height (h_next can leave to the right)."""
+    x, y, w, h = pos[k]
+    return not any(o != k and at.get(o) == at[k] and pos[o][0] > x and abs(pos[o][1] - y) < (h + pos[o][3]) / 2 for o in at)
 
 
 def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], first_gap: dict[str, float],
-            at: dict[str, str]) -> list[dict]:
+            at: dict[str, str], notes: dict[tuple[int, int], float]) -> list[dict]:
     west: dict[str, list[int]] = defaultdict(list)
     below: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(d.edges):
@@ -312,6 +278,7 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
         for j, i in enumerate(idx):
             lane[i] = (j, len(idx))
     spans = lambda k: g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1]  # noqa: E731
+    forked = {box for _, box in g.forks}
     port: dict[int, float] = {}
     for k, idx in below.items():
         if spans(k):
@@ -335,9 +302,13 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
         elif e.src in at and e.dst in at and at[e.src] != at[e.dst] and g.rank[at[e.src]] == g.rank[at[e.dst]] and abs(ys - yd) > 1:
             box = pos[at[e.src]]
             xg = (box[0] + box[2] / 2 + pos[at[e.dst]][0] - pos[at[e.dst]][2] / 2) / 2
-            top = box[1] + box[3] / 2 + 8  # h_t between opened cells: over its cell, down to the next cell's Affine
-            pts = [(xs, ys + hs / 2), (xs, top), (xg, top), (xg, yd), (xd - wd / 2, yd)]
-            lp = (xg + 4 + lw / 2, (top + yd) / 2)
+            if _rightmost(e.src, at, pos):  # h_next out to the right (the book's LSTM), down to the next cell's Affine
+                pts = [(xs + ws / 2, ys), (xg, ys), (xg, yd), (xd - wd / 2, yd)]
+                lp = (xg + 4 + lw / 2, (ys + yd) / 2)
+            else:  # over its cell
+                top = box[1] + box[3] / 2 + 8
+                pts = [(xs, ys + hs / 2), (xs, top), (xg, top), (xg, yd), (xd - wd / 2, yd)]
+                lp = (xg + 4 + lw / 2, (top + yd) / 2)
         elif (e.src, e.dst) in g.forks:  # h_t: up its trunk, then into the box's right side
             pts = [(xs, ys + hs / 2), (xs, yd), (xd + wd / 2, yd)]
             lp = (xs + 5 + lw / 2, yd + 3 + lh / 2)
@@ -346,7 +317,11 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
             y = yd + hd / 2 - (j + 1) * hd / (n + 1) if n > 1 else yd
             if d.nodes[e.dst].kind == "frame":
                 y = min(max(ys, yd - hd / 2 + 6), yd + hd / 2 - 6)
-            if e.src in g.side:  # a leaf read by two rows (a tied embedding): its second label under the first
+            if e.src in g.side and e.dst in at:  # c_prev, h_prev into the first opened cell: its memory line, its Affine
+                xa = xs + ws / 2 + (lw + 10 if yd > ys else 10)  # up beyond the label over the leaf's edge
+                pts = [(xs + ws / 2, ys), (xa, ys), (xa, yd), (xd - wd / 2, yd)]
+                lp = (xs + ws / 2 + 4 + lw / 2, ys + 3 + lh / 2)
+            elif e.src in g.side:  # a leaf read by two rows (a tied embedding): its second label under the first
                 pts = [(xs + ws / 2, ys), (xd - wd / 2, y)]
                 lp = (xs + ws / 2 + 4 + lw / 2, ys + 3 + lh / 2 - (lh + 4) * seen_side[e.src])
                 seen_side[e.src] += 1
@@ -356,23 +331,31 @@ def _routes(d: Drawing, g: Grid, pos: dict, lab: list[tuple[float, float]], firs
                 lp = ((xs + ws / 2 + xd - wd / 2) / 2, y + (3 + lh / 2) * (1 if above else -1))
                 if xd - wd / 2 - (xs + ws / 2) > 2 * lw + 60:  # a long way (encoder to decoder): by its start, before the leaves
                     lp = (xs + ws / 2 + 6 + lw / 2, lp[1])
-                    near = [(pos[k], r == g.rank.get(e.dst)) for k, (r, _, _) in g.side.items() if xs < pos[k][0] < xd]
-                    pts = _over_leaves(pts, [p for p, own in near if own], [p for p, own in near if not own])
+                    cell = at.get(e.dst, e.dst)  # (an opened cell's inner node: its cell's row)
+                    row = (g.rank[cell], g.span[cell][0])
+                    leaves = [pos[k] for k, (r, _, _) in g.side.items() if xs < pos[k][0] < xd and r == row[0]]
+                    pts = under_leaves(pts, leaves, notes.get(row, 0.0))
         else:
             up = yd > ys
             x1 = port.get(i, xd)
-            x0 = x1 if spans(e.src) and not spans(e.dst) else xs
+            x0 = x1 if spans(e.src) and not spans(e.dst) else xs - ws / 2 + CT_PORT if e.src in forked else xs
             if spans(e.dst) and not spans(e.src):
                 x1 = x0
             y0 = ys + (hs / 2 if up else -hs / 2)
             y1 = yd - (hd / 2 if up else -hd / 2)
+            out_of = []  # h_next up out of an opened cell: out to the right first, then up beside the cell
+            if up and e.src in at and _rightmost(e.src, at, pos):
+                box = pos[at[e.src]]
+                out_of, x0, y0 = [(xs + ws / 2, ys)], box[0] + box[2] / 2 + 6, ys
+                x1 = min(x0, xd + wd / 2 - 10) if spans(e.dst) else x1  # (into a box spanning the columns: under its end)
             if abs(x0 - x1) < 1:
-                pts = [(x0, y0), (x1, y1)]
-                gap_end = first_gap.get(e.src, y1) if up else y1  # the label sits in the gap just above its source
-                lp = (x0 + 5 + lw / 2, (y0 + (min(y1, gap_end) if up else y1)) / 2)
+                pts = out_of + [(x0, y0), (x1, y1)]
+                gap_end = first_gap.get(e.src, y1) if up else y1  # the label sits in the gap just above its source (cell)
+                low = pos[at[e.src]][1] + pos[at[e.src]][3] / 2 if out_of else y0
+                lp = (x0 + 5 + lw / 2, (low + (min(y1, gap_end) if up else y1)) / 2)
             else:
                 ymid = y1 - (lh + 10 if up else -(lh + 10))
-                pts = [(x0, y0), (x0, ymid), (x1, ymid), (x1, y1)]
+                pts = out_of + [(x0, y0), (x0, ymid), (x1, ymid), (x1, y1)]
                 lp = (x1 + 5 + lw / 2, (ymid + y1) / 2)
         out.append((pts, lp, i not in lane))
     verticals = [(i, a[0], min(a[1], b[1]), max(a[1], b[1])) for i, r in enumerate(out) if r

@@ -254,7 +254,8 @@ def square_leaf_edges(d: Drawing, g: Grid, nodes: dict[str, dict], routes: list[
     into_frames=False leaves the edges into a layer's frame (the unrolled grid's) as they are."""
     ends: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for i, e in enumerate(d.edges):
-        if e.src in g.side and e.src in nodes and "pos" in routes[i] and (into_frames or e.dst not in g.frames):
+        if e.src in g.side and e.src in nodes and "pos" in routes[i] and (into_frames or e.dst not in g.frames) \
+                and not any(e.dst in keys for keys in getattr(g, "blocks", {}).values()):  # (into an opened cell: routed)
             xb, yb = (float(v) for v in routes[i]["pos"].split()[0][2:].split(","))
             ends[e.dst].append((yb, i))
     for dst, lanes in ends.items():

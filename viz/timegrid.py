@@ -26,7 +26,7 @@ import numpy as np
 from .trace import Graph
 
 from .gridattention import forks, heat_strips
-from .gridcells import fold_cells, memory_lines, unfold_cells
+from .gridcells import fold_cells, memory_lines, name_inside, unfold_cells
 from .gridnames import STEP_TOOLTIP, distinct_labels, name_context, name_states, one_bundle_label  # noqa: F401 (draw's imports)
 from .labels import subscripted
 from .layout import TIME, Drawing, DrawnEdge, DrawnNode, is_time, sequence_name
@@ -310,6 +310,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     if folded.nodes:
         g.blocks = unfold_cells(d, folded)
         g.memory, g.loose = memory_lines(d, graph, g.blocks)
+        name_inside(d, graph, g.blocks)
     return g
 
 
