@@ -257,3 +257,32 @@ def test_rolled_x_t_carries_every_steps_input():
     d = drawing(trace(loss, name_map(names)), roll=True)
     (x,) = [e for e in d.edges if d.nodes[e.src].label == "x_t"]
     assert x.name == "x_{t}, t = 0…2" and np.ndim(x.value) == 3 and np.shape(x.value)[1] == 3
+
+
+@needs_dot
+def test_attention_decoder_h_t_is_one_trunk_named_once_its_gradient_summed_over_attention_and_affine():
+    model, loss = seq2seq(AttentionSeq2seq)
+    d = rolled_drawing(model, loss)
+    dec = next(k for k, n in d.nodes.items() if n.kind == "rolled" and "decoder" in k and n.label.startswith("LSTM"))
+    out = [e for e in d.edges if e.src == dec and e.dst != dec]
+    (h,) = [e for e in out if e.value is not None or e.grad is not None or e.name]  # written once: into Attention
+    (past,) = [e for e in out if e is not h]
+    assert d.nodes[h.dst].label.startswith("Attention") and d.nodes[past.dst].label == "Affine" and h.name == "h_{t}, t = 0…2"
+    forward, kept = model.decoder.rnn.forward, []
+
+    def keep(*args):
+        hs, state = forward(*args)
+        hs.retain_grad()
+        kept.append(hs)
+        return hs, state
+    model.decoder.rnn.forward = keep
+    model(np.array([[1, 2, 3, 4]]), np.array([[0, 5, 6, 7]])).backward()
+    np.testing.assert_allclose(h.value, kept[0].data)
+    np.testing.assert_allclose(h.grad, kept[0].grad.data, atol=1e-12)  # via Attention and via Affine
+
+    del model.decoder.rnn.forward
+    root = svg_of(viz.draw(loss, show="both", names=model, roll=True))
+    _, edges = shapes(root)
+    assert [b[4] for b in text_boxes(root)].count("hₜ, t = 0…2") == 1
+    (into,), (fork,) = edges[f"{dec}->{h.dst}"], edges[f"{dec}->{past.dst}"]
+    assert abs(into[0][0] - fork[0][0]) < 1 and abs(into[0][0] - into[-1][0]) < 1  # one trunk, straight up, the fork off it

@@ -151,12 +151,15 @@ def arrange_rolled(d: Drawing) -> RolledGrid:
         g.side[k] = (*slot, order[slot])
         order[slot] += 1
     _name_columns(d, g)
-    for e in d.edges:  # past a box (h_t into Affine past Attention): its value is on its twin edge, its gradient its own
-        past = not is_loop(e) and e.src in column and e.dst in column and column[e.src] == column[e.dst] and any(
-            column[k] == column[e.src] and rank[e.src] < rank[k] < rank[e.dst] for k in column if k in rank)
-        if past and any(x is not e and x.src == e.src and np.shape(x.value) == np.shape(e.value)
-                        and np.array_equal(x.value, e.value) for x in d.edges):
-            e.value = None
+    for e in d.edges:  # h_t into Attention and past it into Affine: one trunk that forks (rolled_routes.past_boxes), named
+        # once, on its edge into the box: h_t's value and the gradient summed over both readers (what comes back into the cell)
+        between = lambda k: column.get(k) == column[e.src] and rank[e.src] < rank.get(k, -1) < rank[e.dst]  # noqa: E731
+        twin = None if is_loop(e) or e.src not in column or e.dst not in column or column[e.src] != column[e.dst] else next(
+            (x for x in d.edges if x is not e and x.src == e.src and between(x.dst) and np.shape(x.value) == np.shape(e.value)
+             and np.array_equal(x.value, e.value)), None)
+        if twin is not None:
+            twin.grad = None if twin.grad is None or e.grad is None else twin.grad + np.reshape(e.grad, np.shape(twin.grad))
+            e.value, e.grad, e.name = None, None, ""
     for e in d.edges:  # x into a layer's reverse direction: its value is on the edge into the forward one, its gradient its own
         if e.dst in twins and any(x.src == e.src and x.dst == twins[e.dst] and np.array_equal(x.value, e.value) for x in d.edges):
             e.value = None

@@ -6,8 +6,9 @@ make room for them. Coordinates are Graphviz points, y upwards.
 - the edges between columns leave the encoder's box at its top and run in the gap above its row:
   the last h into the decoder's box (from its left, where an h0 would come in), hs over it into
   Attention; room is opened above the row when the gap is too low for their labels;
-- an edge past a box of its column (the decoder's h_t into Affine, past Attention) goes round it on
-  the right, right of that column's labels, into the reader's right side.
+- an edge past a box of its column (the decoder's h_t into Affine, past Attention) forks off the
+  straight trunk of its twin (h_t into Attention, which alone is labelled) under that box and goes
+  round it on the right, right of the labels beside it, into the reader's right side.
 """
 from __future__ import annotations
 
@@ -213,8 +214,9 @@ def between_columns(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, ro
 
 
 def past_boxes(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes: list[dict], labels: list[str]) -> None:
-    """An edge past a box of its column goes round it on the right, right of the labels there, into the reader's
-    right side; a label its path would cross moves right of it."""
+    """An edge past a box of its column (the decoder's h_t into Affine, past Attention) forks off its twin, the edge
+    from the same source into that box, which carries the one label: both go straight up one trunk from the source;
+    under the box the fork turns right, goes up right of everything beside the box and into the reader's right side."""
     for i, e in enumerate(d.edges):
         if is_loop(e) or column[e.src] != column[e.dst] or e.src not in g.rank or e.dst not in g.rank:
             continue
@@ -225,21 +227,21 @@ def past_boxes(d: Drawing, g: Grid, column: dict[str, int], nodes: dict, routes:
         xs, ys, ws, hs = box_of(nodes[e.src])
         xd, yd, wd, hd = box_of(nodes[e.dst])
         first = min((box_of(nodes[k]) for k in between), key=lambda b: b[1])
-        y1 = first[1] - first[3] / 2 - 8
-        x0 = xs - ws / 4  # left of the edge up its middle: the labels right of that edge stay where they are
-        x_side = extent([box_of(nodes[k]) for k in between] + [(xd, yd, wd, hd)])[2] + 5
-        path = [(x0, ys + hs / 2), (x0, y1), (x_side, y1), (x_side, yd), (xd + wd / 2, yd)]
-        for j, x in enumerate(d.edges):  # a label it would cross moves right of it
-            b = label_box(routes[j], labels[j])
-            if j != i and b and not is_loop(x) and any(_crosses(b, p, q) for p, q in zip(path, path[1:])):
-                routes[j]["lp"] = f"{x_side + 3 + b[2] / 2:.1f},{b[1]:.1f}"
-        lw, lh = text_size(labels[i], EDGE_CHAR, EDGE_LINE)
-        taken = [b for j in range(len(d.edges)) if j != i for b in [label_box(routes[j], labels[j])] if b]
-        free = lambda y: not any(abs(b[1] - y) < (b[3] + lh) / 2 + 2 and abs(b[0] - x_side - 5 - lw / 2) < (b[2] + lw) / 2  # noqa: E731
-                                 for b in taken)
-        tries = sorted(np.arange(y1 + lh / 2, yd - lh / 2, 4.0), key=lambda y: abs(y - first[1]))  # beside Attention if free
-        y = next((y for y in tries if free(y)), first[1])
-        routes[i] = route(path, labels[i], (x_side + 5 + lw / 2, y))
+        y_fork, x_trunk = first[1] - first[3] / 2 - 8, xs
+        twin = next((j for j, x in enumerate(d.edges) if j != i and x.src == e.src and x.dst in between and routes[j]), None)
+        if twin is not None:  # straight up from the source into the box, its label right of it, the fork above the label
+            tip = _points(routes[twin]["pos"])[0]
+            x_trunk = min(max(tip[0], xs - ws / 2 + 6), xs + ws / 2 - 6)
+            routes[twin]["pos"] = edge_pos([(x_trunk, ys + hs / 2), (x_trunk, tip[1])])
+            b = label_box(routes[twin], labels[twin])
+            if b:
+                routes[twin]["lp"] = f"{x_trunk + 5 + b[2] / 2:.1f},{b[1]:.1f}"
+                y_fork = (b[1] + b[3] / 2 + tip[1]) / 2
+        beside = [box_of(nodes[k]) for k in between] + [(xd, yd, wd, hd)]
+        beside += [b for j, x in enumerate(d.edges) if not is_loop(x) for b in [label_box(routes[j], labels[j])]
+                   if b and b[0] > x_trunk and b[1] - b[3] / 2 < yd and b[1] + b[3] / 2 > y_fork]  # (c_t's, by its edge)
+        x_side = extent(beside)[2] + 8
+        routes[i] = route([(x_trunk, ys + hs / 2), (x_trunk, y_fork), (x_side, y_fork), (x_side, yd), (xd + wd / 2, yd)])
 
 
 def _crosses(b: Box, p: tuple[float, float], q: tuple[float, float]) -> bool:
