@@ -140,13 +140,15 @@ def test_numbers_small_matrices_by_rows_larger_as_a_summary_with_a_legend():
     assert fmt(np.array([[1.0, -0.5, 0.25], [0.0, 2.0, -3.0]])) == "(2, 3)\n[   1 -0.5 0.25]\n[   0    2   -3]"
     assert fmt(np.array([[0.5, -0.0]])) == "(1, 2) [0.5 0]" and fmt(np.float64(-0.0)) == "0"  # no -0
     big = np.array([[0.1, 0.2, -0.3] * 3] * 3)
-    assert big.mean() != 0 and fmt(big) == "(3, 9) [-0.3, 0, 0.2]"  # the mean is 0 up to round-off: written 0
+    assert big.mean() != 0 and fmt(big) == "(3, 9) [-0.3, 0.2] mean 0"  # the mean is 0 up to round-off: written 0
+    assert fmt(big, stacked=True) == "(3, 9)\n[-0.3, 0.2]\nmean 0"  # the same words, one a line
+    assert fmt(np.zeros((1, 9))) == "(1, 9) all 0" and fmt(np.zeros((1, 9)), stacked=True) == "(1, 9)\nall 0"
     assert fmt(np.array([1e-5, 2.0])) == "[1e-5 2]"
     x = tg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
     src = viz.draw((x * 2).sum(), show="both").source
-    assert "[min, mean, max]" not in src  # nothing summarised: no legend
+    assert "[min, max]" not in src  # nothing summarised: no legend
     y = tg.tensor(np.arange(40.0).reshape(5, 8), requires_grad=True)
-    assert "shape and [min, mean, max]" in viz.draw((y * 2).sum(), show="both").source
+    assert "its shape, [min, max] and its mean" in viz.draw((y * 2).sum(), show="both").source
 
 
 def test_cbow_negative_sampling_draws_one_path_per_sample():

@@ -24,7 +24,7 @@ from .cells import cell_layout, cell_notes, opened_cell
 from .gridcells import opened_steps
 from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
-from .numbers import STACKED_LEGEND, SUMMARY_LEGEND, format_array, is_summary
+from .numbers import SUMMARY_LEGEND, format_array, is_summary
 from .place import EDGE_CHAR, EDGE_LINE, NODE_CHAR, NODE_LINE, GridDigraph, place, text_size
 from .rolled import RolledGrid, arrange_rolled, fold_broadcast_state, merge_step_boxes, place_rolled
 from .rolled_routes import square_leaf_edges
@@ -34,7 +34,7 @@ from .timegrid import STEP_TOOLTIP, WEIGHTS, arrange, contract, distinct_labels
 
 LARGE_GRAPH = 60  # drawn nodes beyond which layout effort is limited
 STACKED = re.compile(r"(\([\d, ]*\))\n((?:\[[^\]\n]*\]\nmean |all )[^\n]*|\[[^\]\n]*\])")  # a shape over a stacked summary or one row
-SHAPE = re.compile(r"^\([\d, ]*\)(?: (?=\[)|\n)")  # "(16, 1024) " before a summary's [min, mean, max] or a matrix's rows
+SHAPE = re.compile(r"^\([\d, ]*\)(?: (?=\[|all )|\n)")  # "(16, 1024) " before a summary's [min, max] or a matrix's rows
 FORWARD_COLOR = "#1f3b73"
 BACKWARD_COLOR = "#c0392b"
 HIGHLIGHT_COLOR = "#f5b041"
@@ -155,7 +155,7 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     shown = [e.value for e in d.edges if show != "backward"] + [e.grad for e in d.edges if show != "forward"]
     rolled = isinstance(d.grid, RolledGrid)
     stacked = d.grid is not None and not rolled  # the time grid: narrow columns
-    legend = (STACKED_LEGEND if stacked else SUMMARY_LEGEND) if any(is_summary(a, values) for a in shown) else ""
+    legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""  # one line or stacked: the same words
     words = [f"{what}: {' '.join(ws)}" for what, ws in (("input", d.tokens), ("predicts", d.targets)) if ws and d.grid is None]
     label = "\n".join(x for x in (title, note, legend, *words, *cell_notes(d)) if x)
     graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")

@@ -3,10 +3,11 @@
 - A small array is written in full: a scalar as a number, a vector on one line, a matrix with its
   rows on separate lines (up to `MAX_ROWS` × `MAX_COLS`; leading axes of size 1 are dropped for the
   rows, the shape is written before them).
-- A larger one as its shape and `[min, mean, max]` (`SUMMARY_LEGEND` says so on the figure), a
-  row-sparse gradient as the rows it touches. On the time grid, where a column is ~150 px wide, the
-  summary is stacked: `[min, max]` over `mean …` (`STACKED_LEGEND`), and the shape written once
-  per edge by its caller.
+- A larger one as its shape, `[min, max]` and `mean …` (`SUMMARY_LEGEND` says so on the figure), a
+  constant one as its shape and `all …`, a row-sparse gradient as the rows it touches. The same words
+  in the same order everywhere: on one line where a figure is short of height (the rolled view, one
+  screen high; the small graphs), stacked one part a line where it is short of width (the time grid,
+  ~150 px a column), the shape then written once per edge by its caller.
 - Three significant digits, in the shorter of the two notations (0.0123, 1.37e-4); no `-0`, and no
   round-off noise: a number smaller than a few float epsilons of the array's largest magnitude (the
   4.6e-18 mean of a gradient that sums to zero) is 0.
@@ -20,8 +21,7 @@ import numpy as np
 from tinygrad_nlp import RowSparse, Tensor
 
 MAX_ROWS, MAX_COLS = 4, 6
-SUMMARY_LEGEND = "a larger array is written as its shape and [min, mean, max]"
-STACKED_LEGEND = "a larger array is written as its shape, [min, max] and its mean"
+SUMMARY_LEGEND = "a larger array is written as its shape, [min, max] and its mean"
 NOISE_EPS = 64  # float epsilons of the largest magnitude below which a number is round-off
 
 
@@ -70,7 +70,7 @@ def _rows(a: np.ndarray) -> np.ndarray | None:
 
 
 def is_summary(a: Any, values: bool = True) -> bool:
-    """True when `format_array` writes `a` as a shape with `[min, mean, max]`."""
+    """True when `format_array` writes `a` as a summary: its shape, `[min, max]` and its mean."""
     a = _dense(a)
     if a is None or not values or isinstance(a, RowSparse):
         return False
@@ -88,9 +88,9 @@ def format_values(a: Any) -> str:
 
 def format_array(a: Any, values: bool = True, summary: bool = False, stacked: bool = False) -> str:
     """The text of an array on a drawing (see the module docstring); lines are separated by newlines.
-    summary: shape and [min, mean, max] however small the array is; stacked: a summary as
-    "(1, 256)\n[-0.985, 0.956]\nmean -0.0399", a constant one as "(1, 256)\nall 0", a matrix of one row as
-    "(1, 3)\n[0.5 -1 2]"."""
+    summary: written as a summary however small the array is, "(1, 256) [-0.985, 0.956] mean -0.0399", a
+    constant one "(1, 256) all 0"; stacked: one part a line, "(1, 256)\n[-0.985, 0.956]\nmean -0.0399", a matrix of
+    one row as "(1, 3)\n[0.5 -1 2]"."""
     a = _dense(a)
     if a is None:
         return ""
@@ -109,9 +109,8 @@ def format_array(a: Any, values: bool = True, summary: bool = False, stacked: bo
     rows = None if summary and a.ndim else _rows(a)
     if rows is None:
         lo, mean, hi = (number(v, noise) for v in (a.min(), a.mean(), a.max()))
-        if stacked:  # a constant (a zero initial state): "all 0"
-            return f"{a.shape}\nall {lo}" if lo == hi else f"{a.shape}\n[{lo}, {hi}]\nmean {mean}"
-        return f"{a.shape} [{lo}, {mean}, {hi}]"
+        parts = [f"all {lo}"] if lo == hi else [f"[{lo}, {hi}]", f"mean {mean}"]  # a constant: a zero initial state
+        return ("\n" if stacked else " ").join([str(a.shape), *parts])
     cells = [[number(v, noise) for v in row] for row in rows.tolist()]
     if a.ndim == 0:
         return cells[0][0]
