@@ -13,6 +13,7 @@ import pytest
 import tinygrad_nlp as tg
 import viz
 from models import Rnnlm
+from viz.textwidth import line_width
 from tinygrad_nlp import nn
 from tinygrad_nlp.nn import functional as F
 from viz.trace import trace
@@ -329,3 +330,20 @@ def test_an_opened_softmax_with_loss_picks_each_rows_target_as_the_book_writes_i
     d = drawing(trace(F.cross_entropy(logits, np.array([1, 0]))), expand=True)
     ops = [n.label for n in d.nodes.values() if n.kind == "op"]
     assert "[n, t]" in ops and "[]" not in ops  # z[np.arange(N), t], not a bare "[]"
+
+
+@needs_dot
+def test_a_box_spanning_the_columns_names_itself_at_every_column():
+    """Time Affine and Embedding, one box each over the five columns, write their name at each column (the book draws
+    one box per column): zoomed in on any column, the box still says what it is."""
+    model, loss = rnnlm_loss(T=5)
+    root = svg_of(viz.draw(loss, show="both", names=model))
+    nodes, _ = shapes(root)
+    columns = [x for _, x, _ in next(iter(cells(nodes).values()))]
+    for name in ("Affine", "Embedding"):
+        (box,) = [g for g in root.iter(SVG + "g") if g.get("class") == "node" and (g.find(SVG + "title").text or "").startswith("box_")
+                  and {t.text for t in g.iter(SVG + "text")} == {name}]
+        half = line_width(name, 10) / 2  # Graphviz writes a table cell's text from its start
+        xs = sorted(float(t.get("x")) + (half if t.get("text-anchor") == "start" else 0) for t in box.iter(SVG + "text"))
+        assert len(xs) == len(columns) and all(abs(x - c) <= 3 for x, c in zip(xs[1:-1], columns[1:-1])), (name, xs, columns)
+        assert abs(xs[0] - columns[0]) < 20 and abs(xs[-1] - columns[-1]) < 20  # at the box's ends: moved inside it

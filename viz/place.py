@@ -25,6 +25,7 @@ from .gridcells import inner_positions, inner_routes, lay_out_blocks
 from .gridleaves import LANE, carried, room_for_leaves, slots_of, under_leaves, weight_order
 from .gridnames import word_notes
 from .layout import Drawing, DrawnEdge
+from .spanlabel import column_label
 from .textwidth import label_size
 from .timegrid import Grid
 
@@ -211,6 +212,9 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
             a.update(shape="box", style="rounded,dashed", color="#aab7b8", label="", fillcolor="none")
         elif g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1] and a.get("shape") in ("circle", "point"):
             a["shape"] = "box"
+        lo, hi = g.span.get(k, (0, 0))
+        if lo != hi and k not in g.frames and d.nodes[k].kind != "output":  # its name at every column it spans
+            a["label"] = column_label(str(a.get("label", "")), x - w / 2, w, h, [X(c) for c in range(lo, hi + 1)]) or a.get("label", "")
         nodes[k] = a
     first_gap = {k: Y(r + 1) - row_h[r + 1] / 2 for k, r in ranks.items() if r + 1 <= max(g.rank.values())}
     routes = _routes(d, g, pos, lab, first_gap, at, below)
