@@ -324,6 +324,8 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
             sizes = page.evaluate(TEXT_PX)
             assert sizes and min(sizes) >= 10 - 1e-6  # readable from the start
             assert page.is_visible("#minimap")  # the whole does not read at once: where we are
+            mini = page.evaluate(RECT, "#minimap")
+            assert mini[2] - mini[0] <= 200 and mini[3] - mini[1] <= 100  # hiding little of the graph (was 260 × 160)
             assert page.get_attribute("#sizes [data-size=time]", "aria-pressed") == "true"
             presses = 0
             while "(backward)" not in page.inner_text("#caption") or page.input_value("#slider") != page.get_attribute("#slider", "max"):
@@ -345,6 +347,7 @@ def test_explorer_of_an_attention_seq2seq_checkpoint_in_a_real_browser(tmp_path)
             page.click("#enlarge")
             big, view = page.evaluate(RECT, "#enlarged svg"), page.evaluate(RECT, "#view")
             assert view[0] <= big[0] and big[2] <= view[2] + 1 and view[1] <= big[1] and big[3] <= view[3] + 1
+            assert page.evaluate(RECT, "#shrink")[3] <= big[1]  # "close" above the drawing, not on it
             if width == 800:
                 assert view[3] <= panel[1] and panel[2] - panel[0] > 600  # the inspector under the graph, full width
             page.close()

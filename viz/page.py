@@ -17,12 +17,17 @@ h2 { margin: 0.2em 0; }
 #main { display: flex; gap: 0.8em; }
 #view { position: relative; flex: 1; min-width: 0; border: 1px solid #ccc; height: calc(100vh - 11em); overflow: hidden; cursor: grab; }
 #view > svg { width: 100%; height: 100%; }
-#minimap { position: absolute; right: 6px; bottom: 6px; background: #fff; border: 1px solid #888; box-shadow: 0 0 4px #aaa;
-  cursor: crosshair; display: none; }
+#minimap { position: absolute; right: 4px; bottom: 4px; background: rgba(255,255,255,0.6); border: 1px solid #aaa;
+  cursor: crosshair; display: none; opacity: 0.55; }
+#minimap:hover { opacity: 1; background: #fff; box-shadow: 0 0 4px #aaa; }
 #minimap svg { display: block; width: 100%; height: 100%; }
-#enlarged { position: absolute; inset: 0; background: #fff; display: none; cursor: default; }
-#enlarged svg { width: 100%; height: 100%; }
-#enlarged button { position: absolute; right: 6px; top: 6px; }
+#minimap.folded svg { display: none; }
+#minimap button { position: absolute; left: 0; top: 0; font-size: 0.7em; padding: 0 0.3em; opacity: 0.8; }
+#minimap.folded button { position: static; }
+#enlarged { position: absolute; inset: 0; background: #fff; display: none; flex-direction: column; cursor: default; }
+#enlarged .bar { flex: none; display: flex; justify-content: space-between; align-items: center; padding: 2px 6px;
+  border-bottom: 1px solid #ddd; font-size: 0.85em; color: #555; }
+#enlarged svg { flex: 1; min-height: 0; width: 100%; }
 #inspector { flex: none; box-sizing: border-box; width: 30%; max-width: 34em; height: calc(100vh - 11em); overflow: auto;
   border: 1px solid #ccc; padding: 0 0.7em; font-size: 0.9em; }
 #inspector table { border-collapse: collapse; font-size: 0.9em; }
@@ -65,8 +70,8 @@ BODY = """<h2>{{title}}</h2>
 <div class="legend"><i style="background:#85c1e9"></i> forward <i style="background:#f5b041"></i> backward
   <i style="background:#abebc6"></i> done <span id="checklegend"></span></div>
 <div id="caption"></div>
-<div id="main"><div id="view">{{svg}}<div id="minimap" title="the whole graph: click to go there"></div>
-<div id="enlarged" title="wheel: zoom, drag: pan"><button type="button" id="shrink">close</button></div></div>
+<div id="main"><div id="view">{{svg}}<div id="minimap" title="the whole graph: click to go there"><button type="button" id="fold-map" title="fold or unfold the map">map</button></div>
+<div id="enlarged"><div class="bar"><span>wheel: zoom, drag: pan</span><button type="button" id="shrink">close</button></div></div></div>
 <div id="inspector"><div id="heatmap"></div><div id="details"><p>Click a node to inspect it; click a box's label to fold or open it.</p></div></div></div>
 """
 
@@ -112,7 +117,7 @@ for (const id in data.edges) {
   texts[id] = [all.filter(t => t.getAttribute("fill") === "#1f3b73"), all.filter(t => t.getAttribute("fill") === "#c0392b")];
 }
 // the minimap: every node a small box in its place, coloured as on the graph (where the steps are); the visible part framed
-const mini = document.getElementById("minimap"), MINI_W = 260, MINI_H = Math.max(40, Math.min(160, MINI_W * full[3] / full[2]));
+const mini = document.getElementById("minimap"), MINI_W = 180, MINI_H = Math.max(30, Math.min(90, MINI_W * full[3] / full[2]));
 const miniSvg = mini.appendChild(element("svg", {viewBox: full.join(" "), preserveAspectRatio: "none"}));
 const markers = {}, origin = svg.getBoundingClientRect();  // the camera is still at 1:1
 for (const id in data.nodes) {
@@ -127,8 +132,8 @@ function drawMinimap() {
   const whole = box[0] <= full[0] + 1 && box[1] <= full[1] + 1 && box[0] + box[2] >= full[0] + full[2] - 1 && box[1] + box[3] >= full[1] + full[3] - 1;
   mini.style.display = whole ? "none" : "block";
   if (whole) return;
-  const w = Math.min(MINI_W, view.clientWidth * 0.3);
-  mini.style.width = w + "px"; mini.style.height = MINI_H * w / MINI_W + "px";
+  const w = Math.min(MINI_W, view.clientWidth * 0.22), folded = mini.classList.contains("folded");
+  mini.style.width = folded ? "auto" : w + "px"; mini.style.height = folded ? "auto" : MINI_H * w / MINI_W + "px";
   [["x", box[0]], ["y", box[1]], ["width", box[2]], ["height", box[3]]].forEach(([a, v]) => frame.setAttribute(a, v));
 }
 function centerOn(cx, cy) { setBox([cx - box[2] / 2, cy - box[3] / 2, box[2], box[3]]); }
@@ -136,7 +141,8 @@ function onMinimap(e) {
   const r = miniSvg.getBoundingClientRect();
   centerOn(full[0] + (e.clientX - r.left) * full[2] / r.width, full[1] + (e.clientY - r.top) * full[3] / r.height);
 }
-mini.addEventListener("mousedown", e => { e.stopPropagation(); onMinimap(e); mini.dragging = true; });
+mini.addEventListener("mousedown", e => { e.stopPropagation(); if (!mini.classList.contains("folded")) { onMinimap(e); mini.dragging = true; } });
+document.getElementById("fold-map").addEventListener("mousedown", e => { e.stopPropagation(); mini.classList.toggle("folded"); drawMinimap(); });
 window.addEventListener("mouseup", () => { mini.dragging = false; });
 mini.addEventListener("mousemove", e => { if (mini.dragging) onMinimap(e); });
 // steps: k ops run; a step size is a list of stops (values of k)
@@ -250,11 +256,11 @@ function zoomable(s) {  // a small drawing: the wheel zooms at the pointer, drag
 function enlarge(html) {
   const e = document.getElementById("enlarged");
   e.querySelectorAll("svg").forEach(s => s.remove());
-  e.insertAdjacentHTML("afterbegin", html);
+  e.insertAdjacentHTML("beforeend", html);
   const s = e.querySelector("svg"); s.removeAttribute("width"); s.removeAttribute("height");
   zoomable(s);
   document.getElementById("inspector").classList.remove("wide");  // the graph's whole width for it
-  e.style.display = "block";
+  e.style.display = "flex";
 }
 document.getElementById("shrink").addEventListener("click", () => {
   document.getElementById("enlarged").style.display = "none";

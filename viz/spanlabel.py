@@ -8,7 +8,7 @@ from html import escape
 
 from .textwidth import line_width
 
-REPEAT_COLOR = "#99a3a4"  # the name at the other columns: there, not loud
+REPEAT_COLOR = "#717d7e"  # the name at the other columns: there, not loud
 FONT = 10.0  # the nodes' fontsize
 
 
