@@ -213,7 +213,8 @@ def place(d: Drawing, g: Grid, node_attrs: dict[str, dict], edge_labels: list[st
         elif g.span.get(k, (0, 0))[0] != g.span.get(k, (0, 0))[1] and a.get("shape") in ("circle", "point"):
             a["shape"] = "box"
         lo, hi = g.span.get(k, (0, 0))
-        if lo != hi and k not in g.frames and d.nodes[k].kind != "output":  # its name at every column it spans
+        if lo != hi and (d.nodes[k].kind == "group" or k in g.bundles):  # a layer's name (and hs) at every column it spans, not
+            # an op's (one Σ over all the columns)
             a["label"] = column_label(str(a.get("label", "")), x - w / 2, w, h, [X(c) for c in range(lo, hi + 1)]) or a.get("label", "")
         nodes[k] = a
     first_gap = {k: Y(r + 1) - row_h[r + 1] / 2 for k, r in ranks.items() if r + 1 <= max(g.rank.values())}
