@@ -31,7 +31,8 @@ def attention_loss(hidden: int = 8):
 
 
 def boxes_of(root: ET.Element) -> dict[str, tuple[float, float, float, float, str]]:
-    """{node key: (x0, y0, x1, y1, text)} of the drawn nodes (their outline's bounding box)."""
+    """{node key: (x0, y0, x1, y1, text)} of the drawn nodes (their outline's bounding box); a box spanning the columns,
+    its name written at each, gives it once."""
     out = {}
     for g in root.iter(SVG + "g"):
         title = g.find(SVG + "title")
@@ -40,7 +41,7 @@ def boxes_of(root: ET.Element) -> dict[str, tuple[float, float, float, float, st
             continue
         pts = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", shape.get("points") or shape.get("d"))]
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        out[title.text] = (min(xs), min(ys), max(xs), max(ys), " ".join(t.text or "" for t in g.iter(SVG + "text")))
+        out[title.text] = (min(xs), min(ys), max(xs), max(ys), " ".join(dict.fromkeys(t.text or "" for t in g.iter(SVG + "text"))))
     return out
 
 
