@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .bidirectional import REVERSE, cards_below, leaves_across
-from .gridnames import TARGET, WORD, WORD_CHAR
+from .gridnames import TARGET, WORD, WORD_CHAR, said
 from .layout import STEP_INPUTS, Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
 from .place import place
 from .rolled_routes import between_columns, box_of, is_loop, loops, notes_beside, pack, past_boxes, square_leaf_edges
@@ -307,10 +307,10 @@ def _words(d: Drawing, g: RolledGrid, nodes: dict[str, dict]) -> list[tuple]:
     if d.tokens:
         first = [box_of(nodes[k]) for k, (c, _) in g.span.items() if c == 0 and k in nodes]
         x, y, w, h = min(first, key=lambda b: b[1] - b[3] / 2)
-        notes.append(("tokens", "input: " + " ".join(d.tokens), x, y - h / 2 - 14, WORD))
+        notes.append(("tokens", "input: " + said(d.tokens), x, y - h / 2 - 14, WORD))
     loss = [box_of(nodes[k]) for k, n in d.nodes.items() if n.loss and n.kind == "group" and k in nodes]
     if d.targets and loss:
         x, y, w, h = loss[0]
-        text = "predicts: " + " ".join(d.targets)
+        text = "predicts: " + said(d.targets)
         notes.append(("targets", text, x - w / 2 - 12 - len(text) * WORD_CHAR / 2, y, TARGET))
     return notes
