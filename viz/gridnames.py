@@ -169,4 +169,6 @@ def word_columns(words: dict[str, tuple[str, ...]], steps: list[tuple[list[str],
 
 def said(words: dict[str, tuple[str, ...]]) -> str:
     """The words in one line: "you say goodbye", or "encoder: m a y; decoder: _ 2 0" per module."""
+    if len(words) == 1:
+        return " ".join(*words.values())
     return "; ".join(f"{name}: {' '.join(ws)}" if name else " ".join(ws) for name, ws in words.items())
