@@ -155,8 +155,8 @@ def word_notes(d: Drawing, span: dict, pos: dict, X: Callable[[int], float]) -> 
 
 
 def word_columns(words: dict[str, tuple[str, ...]], steps: list[tuple[list[str], dict]]) -> dict[int, tuple[int, str]]:
-    """{column: (step t, word)}: words[""][t] at column t; words["encoder"][t] at the column of the
-    encoder's step t (the Grid's `steps`), none at a folded padding step."""
+    """{column: (step t, word)}: word t of a list (key "") at column t; word t of the encoder's (key
+    "encoder") at the column of the encoder's step t (the Grid's `steps`), none at a folded padding step."""
     found: dict[int, tuple[int, str]] = {}
     for name, ws in words.items():
         columns = [{t: t for t in range(len(ws))}] if name == "" else [at for path, at in steps if name in path]
