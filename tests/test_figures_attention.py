@@ -162,3 +162,60 @@ def test_an_attention_box_opened_in_the_explorer_names_hs_h_t_a_t_and_c_t():
     box = next(n for n in drawing(graph).nodes.values() if n.label.startswith("Attention"))
     texts = re.findall(r">([^<>]+)</text>", interior_svg(box, graph, True, edge_gradients(loss)))
     assert {"hs", "h_t", "a_t", "c_t"} <= set(texts) and not {"x1", "x2", "y"} & set(texts)
+
+
+def words_at(root: ET.Element, below: float, above: float | None = None) -> list[tuple[float, str]]:
+    """(x of its middle, text) of each one-line text lower than `below` (SVG y grows downwards), or over `above`."""
+    return [((x0 + x1) / 2, text) for x0, y0, x1, y1, text in text_boxes(root)
+            if (y0 > below if above is None else y1 < above and y0 > above - 40)]
+
+
+def cells(nodes: dict, module: str) -> list[float]:
+    """The x of a module's LSTM boxes (one per drawn column), left to right."""
+    return sorted((b[0] + b[2]) / 2 for k, b in nodes.items() if f"{module}_rnn" in k and b[4].startswith("LSTM"))
+
+
+@needs_dot
+def test_a_seq2seq_models_words_under_its_encoder_and_decoder_columns_and_targets_over_the_loss():
+    model, loss = attention_loss()
+    tokens = {"encoder": ["pad", "pad", "c", "d"], "decoder": ["_", "x", "y"]}  # the encoder's steps 0, 1: padding
+    root = svg_of(viz.draw(loss, names=model, padding={"encoder": range(2)}, tokens=tokens, targets={"decoder": ["x", "y", "z"]}))
+    nodes = boxes_of(root)
+    embedding = max(b[3] for b in nodes.values() if b[4] == "Embedding")
+    loss_top = next(b[1] for b in nodes.values() if b[4] == "Softmax with Loss")
+    encoder, decoder = cells(nodes, "encoder"), cells(nodes, "decoder")
+    assert len(encoder) == 3 and len(decoder) == 3  # the padding box, t=2, t=3
+    under = sorted(words_at(root, embedding))
+    assert [w for _, w in under] == ["c", "d", "_", "x", "y"]  # in reading order; nothing under the padding box
+    for (x, _), column in zip(under, encoder[1:] + decoder):
+        assert abs(x - column) <= 3
+    over = sorted((x, w) for x, w in words_at(root, embedding, above=loss_top) if ": " in w)
+    assert [w for _, w in over] == ["t₀: x", "t₁: y", "t₂: z"]
+    for t, (x, _) in enumerate(over):  # left of its decoder column, right of the column before
+        assert (decoder[t - 1] if t else encoder[-1]) < x < decoder[t]
+    with pytest.raises(ValueError, match=r"tokens\['decoder'\] has 4 words, expected at most one per time step \(3\)"):
+        viz.draw(loss, names=model, tokens={"decoder": list("abcd")})
+    with pytest.raises(ValueError, match=r"targets names 'decoderr', not a module with time steps; expected one of .*'encoder'"):
+        viz.draw(loss, names=model, targets={"decoderr": ["x"]})
+
+
+@needs_dot
+def test_the_draw_command_writes_a_date_models_characters_as_the_model_reads_them(tmp_path):
+    from test_explore import small_date_checkpoint
+    from tinygrad_nlp.cli.checks import load_checkpoint
+    from tinygrad_nlp.cli.draw import model_loss
+
+    model, ckpt = load_checkpoint(small_date_checkpoint(tmp_path / "model.npz"))
+    loss, opts = model_loss(model, ckpt, "may 5, 2001")
+    answer = opts["attention"][2]
+    assert opts["tokens"]["encoder"] == list("may 5, 2001".ljust(29))[::-1]  # reversed, as the checkpoint says
+    assert opts["tokens"]["decoder"] == ["_"] + answer[:-1] and opts["targets"] == {"decoder": answer}
+    opts.pop("attention"), opts.pop("steps")
+    page = viz.explore(loss, names=model, **opts).html  # the explorer's graph writes them too
+    for root in (svg_of(viz.draw(loss, names=model, **opts)), ET.fromstring(re.search(r"<svg.*</svg>", page, re.S).group(0))):
+        nodes = boxes_of(root)
+        embedding = max(b[3] for b in nodes.values() if b[4] == "Embedding")
+        columns = cells(nodes, "encoder") + cells(nodes, "decoder")
+        under = [w for x, w in sorted(words_at(root, embedding)) if min(abs(x - c) for c in columns) <= 3]  # (not a leaf's label)
+        assert "".join(under) == "1002␣,5␣yam" + "_" + "".join(answer[:-1])  # the 18 padding steps: one box, no word
+        assert len(cells(nodes, "encoder")) == 12

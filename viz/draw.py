@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from html import escape
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import graphviz
 import numpy as np
@@ -22,6 +22,7 @@ from .trace import Graph, trace
 from .bidirectional import join_directions
 from .cells import cell_layout, cell_notes, opened_cell
 from .gridcells import opened_steps
+from .gridnames import Words, column_words, said
 from .labels import GRADIENT, SUBSCRIPT, EdgeName, edge_names, subscripted
 from .layout import Drawing, DrawnEdge, DrawnNode, describe, finish_labels, is_time, layout
 from .numbers import SUMMARY_LEGEND, format_array, is_summary
@@ -67,7 +68,7 @@ def name_map(names: Any) -> dict[int, str]:
 def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: str | None = None, names: Any = None,
          collapse: Any = None, max_nodes: int = 3000, highlight: Iterable[Any] = (), title: str | None = None,
          expand: Any = None, roll: bool = False, grads: dict | None = None, weights: str = "shared",
-         padding: dict | None = None, tokens: Sequence[str] = (), targets: Sequence[str] = ()) -> graphviz.Digraph:
+         padding: dict | None = None, tokens: Words = (), targets: Words = ()) -> graphviz.Digraph:
     """The graph that produced `tensor` as a graphviz.Digraph (it displays inline in Jupyter).
 
     show: "forward" (values on edges), "backward" (gradients) or "both" (each edge's value and, in
@@ -82,9 +83,12 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
     padding: {scope name: time steps that only read padding} (e.g. {"encoder": range(18)}): drawn as one box.
     weights: "shared" draws a weight shared by the time steps of a layer once, with one edge into the
     layer and the gradient summed over the steps; "per_step" draws its edge into every step.
-    tokens, targets: a language model's input words and the words its loss predicts, one per time step
-    ("you say goodbye", "say goodbye and"): written under the columns and over Softmax with Loss (the
-    rolled view writes them in its title).
+    tokens, targets: the input words and the words the loss predicts, written under the columns and
+    over Softmax with Loss (t₀: say); the rolled view writes them in its title. A list is one word per
+    column, a language model's ("you say goodbye", "say goodbye and"); a dict {module name: words}
+    gives a module's word per time step of its own, under its columns, as `padding` names a module:
+    a seq2seq model's tokens={"encoder": question as the encoder reads it (reversed if it is),
+    "decoder": "_" and the answer}, targets={"decoder": answer}. Folded padding steps get no word.
     rankdir: "LR", or "BT" (inputs below, outputs above) by default when there are time steps.
     Time steps are drawn in columns and layers in rows (see timegrid.py), opened cells too (gridcells.py), unless roll is given.
     """
@@ -101,8 +105,8 @@ def draw(tensor: Tensor, show: str = "forward", values: bool = True, rankdir: st
 
 def render_graph(graph: Graph, show: str = "forward", values: bool = True, rankdir: str | None = None, collapse: Any = None,
                  max_nodes: int = 3000, highlight: Iterable[Any] = (), title: str | None = None, expand: Any = None,
-                 roll: bool = False, weights: str = "shared", padding: dict | None = None, tokens: Sequence[str] = (),
-                 targets: Sequence[str] = ()) -> graphviz.Digraph:
+                 roll: bool = False, weights: str = "shared", padding: dict | None = None, tokens: Words = (),
+                 targets: Words = ()) -> graphviz.Digraph:
     """Draw a traced Graph. `highlight`: traced op keys or Functions whose drawn node is filled in colour."""
     d = drawing(graph, expand, collapse, roll, max_nodes, weights, padding)
     d.tokens, d.targets = column_words("tokens", tokens, d), column_words("targets", targets, d)
@@ -136,14 +140,6 @@ def drawing(graph: Graph, expand: Any = None, collapse: Any = None, roll: bool =
     return d
 
 
-def column_words(what: str, words: Sequence[str], d: Drawing) -> tuple[str, ...]:
-    """One word per time step (the columns of the grid), checked."""
-    steps = max((len(row) for row in d.time_rows), default=0)
-    if words and d.grid is not None and not isinstance(d.grid, RolledGrid) and len(words) > steps:
-        raise ValueError(f"draw: {what} has {len(words)} words, expected at most one per time step ({steps})")
-    return tuple(str(w) for w in words)
-
-
 def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True, rankdir: str | None = None,
                title: str | None = None, fills: dict[str, str] | None = None, hidden_grads: set[int] = frozenset(),
                ids: bool = False) -> graphviz.Digraph:
@@ -156,7 +152,7 @@ def to_digraph(d: Drawing, graph: Graph, show: str = "both", values: bool = True
     rolled = isinstance(d.grid, RolledGrid)
     stacked = d.grid is not None and not rolled  # the time grid: narrow columns
     legend = SUMMARY_LEGEND if any(is_summary(a, values) for a in shown) else ""  # one line or stacked: the same words
-    words = [f"{what}: {' '.join(ws)}" for what, ws in (("input", d.tokens), ("predicts", d.targets)) if ws and d.grid is None]
+    words = [f"{what}: {said(ws)}" for what, ws in (("input", d.tokens), ("predicts", d.targets)) if ws and d.grid is None]
     label = "\n".join(x for x in (title, note, legend, *words, *cell_notes(d)) if x)
     graph_attr = dict(fontname="Helvetica", fontsize="11", label=label, labelloc="t")
     node_attr, edge_attr = dict(fontname="Helvetica", fontsize="10"), dict(fontname="Helvetica", fontsize="8")

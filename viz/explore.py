@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -33,7 +33,8 @@ from .trace import Graph, trace
 from tinygrad_nlp.files import atomic_write
 from tinygrad_nlp.testing import numerical_grad
 
-from .draw import cluster_id, column_words, drawing, format_array, name_map, to_digraph
+from .draw import cluster_id, drawing, format_array, name_map, to_digraph
+from .gridnames import Words, column_words
 from .frames import CURRENT_COLOR, DONE_COLOR
 from .inside import interior_svg
 from .layout import Drawing, DrawnNode
@@ -63,8 +64,7 @@ class Explorer:
 def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = None, check: bool = False, expand: Any = None,
             collapse: Any = None, roll: bool = False, values: bool = True, rankdir: str | None = None, max_nodes: int = 3000,
             title: str = "Explore the graph", forward: bool = True, attention: Any = None,
-            padding: dict[str, Iterable[int]] | None = None, tokens: Sequence[str] = (),
-            targets: Sequence[str] = ()) -> Explorer:
+            padding: dict[str, Iterable[int]] | None = None, tokens: Words = (), targets: Words = ()) -> Explorer:
     """Build the page for `loss` (see the module docstring); with `path`, also write it there.
     forward=False steps through the backward pass only. Nothing here changes `.grad` or the graph.
 
@@ -76,8 +76,9 @@ def explore(loss: Tensor, path: str | os.PathLike | None = None, names: Any = No
     padding: {scope name: its time steps that read only padding}, e.g. {"encoder": range(18)}: drawn
     as one box, and the "time step" size steps through them at once.
 
-    tokens, targets: a language model's input words and the words its loss predicts, written under
-    the columns and over Softmax with Loss (as `draw`)."""
+    tokens, targets: the input words and the words the loss predicts, written under the columns and
+    over Softmax with Loss, as `draw`: a list (one per column) or {module name: words}, e.g. a seq2seq
+    model's {"encoder": question as read, "decoder": "_" and the answer} and {"decoder": answer}."""
     if loss.size != 1:
         raise ValueError(f"explore: the loss must have one element, got shape {loss.shape} (reduce it, e.g. .sum())")
     if loss.grad_fn is not None and loss.grad_fn.parents is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -21,6 +21,7 @@ WORD = dict(fontsize="11", fontcolor="#000000")
 TARGET = dict(fontsize="11", fontcolor="#555555")
 STEP_TOOLTIP = "x_t: the input of step t (its value is on its edge)"
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+Words = Sequence[str] | dict[str, Sequence[str]]  # draw's tokens/targets: one per column, or {module name: one per its step}
 LAST_STEP = re.compile(r"t=(?:\d+…)?(\d+)")  # "LSTM\nt=3", a padding box's "t=0…17": the step its state leaves
 
 
@@ -117,17 +118,57 @@ def _module(cluster: tuple) -> str:
     return names[1] if len(names) > 1 else ""
 
 
+def column_words(what: str, words: Words, d: Drawing) -> dict[str, tuple[str, ...]]:
+    """The words of the time steps, checked: {"": words} for a list (one per column of the grid), or
+    {module name: words} (one per time step of that module). A lone space is drawn ␣."""
+    spoken = dict(words) if isinstance(words, dict) else {"": words}
+    spoken = {name: tuple("␣" if str(w) == " " else str(w) for w in ws) for name, ws in spoken.items() if len(ws)}
+    if d.grid is None or not d.grid.steps:  # no rows of steps: the rolled view writes them in its title
+        return spoken
+    for name, ws in spoken.items():
+        rows = [at for path, at in d.grid.steps if name in path] if name else [{t: t for t in range(len(row))} for row in d.time_rows]
+        if not rows:
+            modules = sorted({m for path, _ in d.grid.steps for m in path[1:-1] if not is_time(m)})
+            raise ValueError(f"draw: {what} names {name!r}, not a module with time steps; expected one of {modules}")
+        steps = max(len(at) for at in rows)
+        if len(ws) > steps:
+            of = f"[{name!r}]" if name else ""
+            raise ValueError(f"draw: {what}{of} has {len(ws)} words, expected at most one per time step ({steps})")
+    return spoken
+
+
 def word_notes(d: Drawing, span: dict, pos: dict, X: Callable[[int], float]) -> list[tuple]:
-    """The input word of step t under column t (the book's "you say goodbye"); the word it predicts
-    over Softmax with Loss, left of the column (the loss's edge up to L leaves from its middle)."""
+    """The input word of step t under its column (the book's "you say goodbye"; a seq2seq model's
+    question under the encoder's columns, "_" and the answer under the decoder's); the word it
+    predicts over Softmax with Loss, left of the column (the loss's edge up to L leaves from its middle)."""
     notes = []
     if d.tokens:
         bottom = min(y - h / 2 for k, (x, y, w, h) in pos.items() if k in span)
-        notes += [(f"token_{t}", word, X(t), bottom - 14, WORD) for t, word in enumerate(d.tokens)]
+        notes += [(f"token_{c}", word, X(c), bottom - 14, WORD) for c, (t, word) in word_columns(d.tokens, d.grid.steps).items()]
     loss = [pos[k] for k in pos if k in d.nodes and d.nodes[k].loss and d.nodes[k].kind == "group"]
     if d.targets and loss:
         top = max(y + h / 2 for x, y, w, h in loss)
-        for t, word in enumerate(d.targets):  # t₀: say — the book's t of y − t
+        for c, (t, word) in word_columns(d.targets, d.grid.steps).items():  # t₀: say — the book's t of y − t
             text = f"{subscripted(f't_{{{t}}}')}: {word}"
-            notes.append((f"target_{t}", text, X(t) - 6 - len(text) * WORD_CHAR / 2, top + 10, TARGET))
+            notes.append((f"target_{c}", text, X(c) - 6 - len(text) * WORD_CHAR / 2, top + 10, TARGET))
     return notes
+
+
+def word_columns(words: dict[str, tuple[str, ...]], steps: list[tuple[list[str], dict]]) -> dict[int, tuple[int, str]]:
+    """{column: (step t, word)}: word t of a list (key "") at column t; word t of the encoder's (key
+    "encoder") at the column of the encoder's step t (the Grid's `steps`), none at a folded padding step."""
+    found: dict[int, tuple[int, str]] = {}
+    for name, ws in words.items():
+        columns = [{t: t for t in range(len(ws))}] if name == "" else [at for path, at in steps if name in path]
+        for at in columns:
+            for t, word in enumerate(ws):
+                if at.get(t) is not None:
+                    found.setdefault(at[t], (t, word))
+    return found
+
+
+def said(words: dict[str, tuple[str, ...]]) -> str:
+    """The words in one line: "you say goodbye", or "encoder: m a y; decoder: _ 2 0" per module."""
+    if len(words) == 1:
+        return " ".join(*words.values())
+    return "; ".join(f"{name}: {' '.join(ws)}" if name else " ".join(ws) for name, ws in words.items())

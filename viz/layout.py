@@ -64,8 +64,8 @@ class Drawing:
     edges: list[DrawnEdge] = field(default_factory=list)
     time_rows: list[list[str]] = field(default_factory=list)  # drawn nodes to place in one row, in time order
     grid: Any = None  # a timegrid.Grid: time steps in columns, layers in rows (set by timegrid.arrange)
-    tokens: tuple = ()  # a language model's input words, one per time step: written under the columns
-    targets: tuple = ()  # the words its loss predicts: written over Softmax with Loss, one per column
+    tokens: dict = field(default_factory=dict)  # input words under the columns: {"": one per column} or {module: one per its step}
+    targets: dict = field(default_factory=dict)  # the words the loss predicts, over Softmax with Loss (the same form)
 
 
 def is_time(entry: Any) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .bidirectional import REVERSE, cards_below, leaves_across
-from .gridnames import TARGET, WORD, WORD_CHAR
+from .gridnames import TARGET, WORD, WORD_CHAR, said
 from .layout import STEP_INPUTS, Drawing, DrawnEdge, DrawnNode, common_prefix, sequence_name
 from .place import place
 from .rolled_routes import between_columns, box_of, is_loop, loops, notes_beside, pack, past_boxes, square_leaf_edges
@@ -300,20 +300,26 @@ def _column(g: RolledGrid, key: str) -> int:
 
 
 def _words(d: Drawing, g: RolledGrid, nodes: dict[str, dict]) -> list[tuple]:
-    """Under each column its module's name; a language model's input words under its first column, the words it
-    predicts left of its loss."""
+    """Under each column its module's name; the input words under the first column, or each module's
+    (tokens={"encoder": ..., "decoder": ...}) under its own; the words the loss predicts left of it."""
     notes = []
+    under = {c: " ".join(d.tokens[name]) for c, name in g.columns.items() if name in d.tokens}
+    if len(under) < len(d.tokens):
+        under = {0: said(d.tokens)}
     for c, name in g.columns.items():
-        boxes = [box_of(nodes[k]) for k, (col, _) in g.span.items() if col == c and k in nodes]
-        x, y, w, h = min(boxes, key=lambda b: b[1] - b[3] / 2)
-        notes.append((f"column_{c}", name, x, y - h / 2 - 14 - (14 if c == 0 and d.tokens else 0), WORD))
-    if d.tokens:
-        first = [box_of(nodes[k]) for k, (c, _) in g.span.items() if c == 0 and k in nodes]
-        x, y, w, h = min(first, key=lambda b: b[1] - b[3] / 2)
-        notes.append(("tokens", "input: " + " ".join(d.tokens), x, y - h / 2 - 14, WORD))
+        x, y, w, h = _lowest(g, c, nodes)
+        notes.append((f"column_{c}", name, x, y - h / 2 - 14 - (14 if c in under else 0), WORD))
+    for c, text in under.items():
+        x, y, w, h = _lowest(g, c, nodes)
+        notes.append((f"tokens_{c}" if c else "tokens", "input: " + text, x, y - h / 2 - 14, WORD))
     loss = [box_of(nodes[k]) for k, n in d.nodes.items() if n.loss and n.kind == "group" and k in nodes]
     if d.targets and loss:
         x, y, w, h = loss[0]
-        text = "predicts: " + " ".join(d.targets)
+        text = "predicts: " + said(d.targets)
         notes.append(("targets", text, x - w / 2 - 12 - len(text) * WORD_CHAR / 2, y, TARGET))
     return notes
+
+
+def _lowest(g: RolledGrid, c: int, nodes: dict[str, dict]) -> tuple[float, float, float, float]:
+    """The box lowest in column c."""
+    return min((box_of(nodes[k]) for k, (col, _) in g.span.items() if col == c and k in nodes), key=lambda b: b[1] - b[3] / 2)

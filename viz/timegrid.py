@@ -51,6 +51,7 @@ class Grid:
     memory: list[list[str]] = field(default_factory=list)  # the memory lines inside the opened cells (one rank each)
     loose: set[tuple[str, str]] = field(default_factory=set)  # their edges down to tanh(c): not constraining
     stack: int = 3  # a layer's weights beside its row, so many on top of each other (then the next column of them)
+    steps: list[tuple[list[str], dict[int, int | None]]] = field(default_factory=list)  # each row: scope path, {step: column, None: padding}
 
 
 def _plumbing(n: DrawnNode) -> bool:
@@ -123,8 +124,7 @@ def contract(d: Drawing, keep: set[str] = frozenset()) -> None:
 def _fold_padding(d: Drawing, row: list[str], padding: dict) -> list[str]:
     """The steps of a row that only read padding become one box "LSTM t=0…17 (padding)": the edges
     into and out of them merged (the last step's values), the steps among them not drawn."""
-    path = d.nodes[row[0]].tooltip.split("/")
-    steps = sorted({t for name, ts in padding.items() if name in path for t in ts if t < len(row)})
+    steps = _padding_steps(d, row, padding)
     if len(steps) < 2:
         return row
     keep, gone = row[steps[0]], set(row[t] for t in steps[1:])
@@ -141,6 +141,12 @@ def _fold_padding(d: Drawing, row: list[str], padding: dict) -> list[str]:
     n = d.nodes[keep]
     n.label = f"{STEP.sub('', n.label)}\nt={steps[0]}…{steps[-1]}\n(padding)"
     return [k for k in row if k not in gone]
+
+
+def _padding_steps(d: Drawing, row: list[str], padding: dict) -> list[int]:
+    """The steps of a row that only read padding: those `padding` names for a module on the row's scope path."""
+    path = d.nodes[row[0]].tooltip.split("/")
+    return sorted({t for name, ts in padding.items() if name in path for t in ts if t < len(row)})
 
 
 def _step_rows(d: Drawing) -> list[list[str]]:
@@ -199,6 +205,7 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
     bundles = _bundles(d, dict(step_of))
     contract(d, bundles)
     steps = [len(row) for row in rows]
+    unfolded = rows
     rows = [_fold_padding(d, row, padding or {}) for row in rows]
     row_of = {k: r for r, row in enumerate(rows) for k in row}
     step_of = {k: t for row in rows for t, k in enumerate(row)}
@@ -226,6 +233,10 @@ def arrange(d: Drawing, graph: Graph, weights: str = "shared", padding: dict | N
         if len(offset) == known:  # nothing aligns the rest: the first unplaced row starts at column 0
             offset.setdefault(next((r for r in range(len(rows)) if r not in offset), 0), 0)
     column = {k: offset.get(row_of[k], 0) + t for k, t in step_of.items()}
+    for row in unfolded:  # where the words of a module's step t go (draw's tokens={"encoder": ...}); padding gets none
+        pads = _padding_steps(d, row, padding or {})  # (row[0] is never folded away)
+        g.steps.append((d.nodes[row[0]].tooltip.split("/"),
+                        {t: None if len(pads) > 1 and t in pads else column[k] for t, k in enumerate(row)}))
 
     name_states(d, graph, row_of, baseline)
     one_bundle_label(d, bundles, column)

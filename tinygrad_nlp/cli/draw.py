@@ -72,6 +72,9 @@ def model_loss(model: Any, ckpt: dict, prefix: str | None) -> tuple[tg.Tensor, d
         extra = {} if hasattr(model, "attention_maps") else {"steps": width + ys.shape[1]}  # a Transformer has no time steps
         if length < width and extra:  # the explorer steps through the encoder's padding at once
             extra["padding"] = {"encoder": range(width - length) if ckpt["reverse"] else range(length, width)}
+        if "steps" in extra:  # the characters under the columns, as the model reads them, and the answer it is scored on
+            extra["tokens"] = {"encoder": vocab.decode(x[0]), "decoder": vocab.decode(ys[0, :-1])}
+            extra["targets"] = {"decoder": vocab.decode(ys[0, 1:])}
         if hasattr(model.decoder, "weights"):  # the attention heatmap of this very pass, over the question as written
             weights = np.stack([a.data[0] for a in model.decoder.weights])
             weights = weights[:, ::-1] if ckpt["reverse"] else weights  # (the model read it reversed)

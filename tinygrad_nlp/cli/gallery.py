@@ -30,6 +30,13 @@ def t(values, name, grad=True):
     return tg.tensor(np.array(values, dtype=np.float64), requires_grad=grad, dtype=np.float64, name=name)
 
 
+def id_words(xs: np.ndarray, ts: np.ndarray) -> dict:
+    """A seq2seq figure's ids as its words: the encoder's under its columns, the decoder's inputs
+    ts[:, :-1] under its own and the targets ts[:, 1:] over the loss (the toy models have no vocabulary)."""
+    ids = lambda a: [str(i) for i in a]
+    return {"tokens": {"encoder": ids(xs[0]), "decoder": ids(ts[0, :-1])}, "targets": {"decoder": ids(ts[0, 1:])}}
+
+
 def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
     """(name, loss, names, draw options) for each figure, small enough to check by hand."""
     x, y = t(2.0, "x"), t(3.0, "y")
@@ -78,7 +85,8 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
 
     with tg.default_dtype(np.float64):
         s2s = Seq2seq(6, 2, 3, generator=np.random.default_rng(0))
-    yield "seq2seq", s2s(np.array([[1, 2, 3]]), np.array([[0, 4, 5]])), s2s, {}
+    xs, ts = np.array([[1, 2, 3]]), np.array([[0, 4, 5]])
+    yield "seq2seq", s2s(xs, ts), s2s, id_words(xs, ts)
 
     with tg.default_dtype(np.float64):
         tbptt = nn.LSTM(2, 2, stateful=True, generator=np.random.default_rng(0))
@@ -91,8 +99,9 @@ def figures() -> Iterator[tuple[str, tg.Tensor, object, dict]]:
     weights = np.random.default_rng(35)  # unit-scale weights: with the book's small initial ones every encoder state
     for p in att.parameters():  # is ≈ 0, the attention uniform and its gradient ≈ 1e-8
         p.data[...] = 2 * weights.standard_normal(p.shape)
-    yield "attention_seq2seq", att(np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])), att, {}
-    yield "attention_seq2seq_rolled", att(np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])), att, {"roll": True}
+    xs, ts = np.array([[1, 2, 3]]), np.array([[0, 4, 5, 2]])
+    yield "attention_seq2seq", att(xs, ts), att, id_words(xs, ts)
+    yield "attention_seq2seq_rolled", att(xs, ts), att, {"roll": True, **id_words(xs, ts)}
 
     hs = t([[[1.0, 0.0], [0.0, 2.0], [0.5, -0.5]]], "hs")  # rows of different sums: the gradient into the weights is not 0
     hq = t([[2.0, 1.0]], "h")
