@@ -286,3 +286,10 @@ def test_attention_decoder_h_t_is_one_trunk_named_once_its_gradient_summed_over_
     assert [b[4] for b in text_boxes(root)].count("hₜ, t = 0…2") == 1
     (into,), (fork,) = edges[f"{dec}->{h.dst}"], edges[f"{dec}->{past.dst}"]
     assert abs(into[0][0] - fork[0][0]) < 1 and abs(into[0][0] - into[-1][0]) < 1  # one trunk, straight up, the fork off it
+
+
+def test_rolled_seq2seq_lists_its_words_without_the_padding():
+    model, loss = seq2seq(Seq2seq)
+    svg = viz.draw(loss, names=model, roll=True, padding={"encoder": range(2)},
+                   tokens={"encoder": ["␣", "␣", "a", "b"], "decoder": ["_", "c", "d"]}).pipe(format="svg").decode("utf-8")
+    assert "input: a b" in svg and "input: _ c d" in svg  # the two padding steps are not listed

@@ -109,6 +109,8 @@ def render_graph(graph: Graph, show: str = "forward", values: bool = True, rankd
                  targets: Words = ()) -> graphviz.Digraph:
     """Draw a traced Graph. `highlight`: traced op keys or Functions whose drawn node is filled in colour."""
     d = drawing(graph, expand, collapse, roll, max_nodes, weights, padding)
+    if roll and padding and isinstance(tokens, dict):  # the rolled view lists a module's words: not its padding's
+        tokens = {name: [w for t, w in enumerate(ws) if t not in set(padding.get(name, ()))] for name, ws in tokens.items()}
     d.tokens, d.targets = column_words("tokens", tokens, d), column_words("targets", targets, d)
     marked = {h if isinstance(h, str) else id(h) for h in highlight}
     lit = {k: HIGHLIGHT_COLOR for k, n in d.nodes.items()
